@@ -1,0 +1,27 @@
+"""The master's store: every API object and its history, in SQL, in the spirit of k3s's kine.
+
+Talks to: one SQL database through SQLAlchemy (SQLite by default). Owns: the
+revision log and the current state of every object.
+
+    write ──► revisions (append-only log, id = global revision) ──► watch hub ──► watchers
+          └─► objects   (current value of each key, for get and list)
+
+Every create, update and delete appends one row to `revisions`; its id is the
+cluster's new revision and becomes the object's `metadata.resourceVersion`.
+The same transaction moves the key's row in `objects`, guarded by the revision
+the caller read (compare-and-swap), so an update based on a stale read is a
+Conflict, never a lost write. Watches replay `revisions` after the revision a
+client names and then follow live writes; compaction trims old rows, and a
+watch from before the trim gets `Expired`.
+
+Errors (`master.store.errors`): database failures become `StoreUnavailable` at
+this boundary and are never reported as "not found" or as an empty list.
+"""
+
+from master.store.errors import AlreadyExists, Conflict, Expired, NotFound, StoreError, StoreUnavailable
+from master.store.sql_store import ObjectKey, SqlStore, WatchEvent
+
+__all__ = [
+    "AlreadyExists", "Conflict", "Expired", "NotFound", "ObjectKey", "SqlStore", "StoreError",
+    "StoreUnavailable", "WatchEvent",
+]
