@@ -1,0 +1,26 @@
+"""Which pydantic model holds each kind in `objects.kinds`, so the API server and tkctl can decode any of them."""
+
+from __future__ import annotations
+
+from objects.apps import DaemonSet, Deployment, ReplicaSet
+from objects.base import K8sModel
+from objects.cluster import Event, Lease, Namespace
+from objects.kinds import ResourceType
+from objects.node import Node
+from objects.pod import Pod
+
+MODELS: dict[str, type[K8sModel]] = {
+    "Pod": Pod,
+    "Node": Node,
+    "Namespace": Namespace,
+    "Event": Event,
+    "Lease": Lease,
+    "Deployment": Deployment,
+    "ReplicaSet": ReplicaSet,
+    "DaemonSet": DaemonSet,
+}
+
+
+def model_for(resource_type: ResourceType) -> type[K8sModel]:
+    """The model of a served kind; KeyError for a kind the table has but no model does (a bug)."""
+    return MODELS[resource_type.kind]
