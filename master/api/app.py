@@ -1,0 +1,139 @@
+"""create_app: the FastAPI application, wired from the store and the token authenticator.
+
+Only /healthz, /livez, /readyz and /version answer without a token; everything
+else requires one (401 Status otherwise), and resource requests are then
+authorized per verb.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from master.api import discovery, status
+from master.api.registry import Registry
+from master.api.request_info import parse_request_info
+from master.api.resources import JSONBody, serve_resource
+from master.auth import TokenAuthenticator, User
+from master.store import SqlStore, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def authenticated(request: Request) -> User:
+    user = request.app.state.authenticator.authenticate(request.headers.get("authorization"))
+    if user is None:
+        raise status.unauthorized()
+    return user
+
+
+AuthenticatedUser = Annotated[User, Depends(authenticated)]
+
+
+def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_address: str = "127.0.0.1:6443",
+               registry: Registry | None = None) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.store = store
+    app.state.registry = registry or Registry(store)
+    app.state.authenticator = authenticator
+    _install_error_handlers(app)
+
+    @app.get("/healthz", response_class=PlainTextResponse)
+    @app.get("/livez", response_class=PlainTextResponse)
+    def healthz() -> str:
+        return "ok"
+
+    @app.get("/readyz", response_class=PlainTextResponse)
+    async def readyz() -> Response:
+        try:
+            await run_in_threadpool(store.list, "namespaces")
+        except StoreUnavailable as error:
+            return PlainTextResponse(f"[-]store failed: {error}", status_code=500)
+        return PlainTextResponse("ok")
+
+    @app.get("/version")
+    def version() -> JSONBody:
+        return JSONBody(discovery.version_info())
+
+    @app.get("/api")
+    def core_versions(request: Request, _user: AuthenticatedUser) -> Response:
+        media_type = discovery.aggregated_media_type(request.headers.get("accept", ""))
+        if media_type:
+            return JSONBody(discovery.aggregated(media_type, core=True), media_type=media_type)
+        return JSONBody(discovery.legacy_core_versions(server_address))
+
+    @app.get("/apis")
+    def groups(request: Request, _user: AuthenticatedUser) -> Response:
+        media_type = discovery.aggregated_media_type(request.headers.get("accept", ""))
+        if media_type:
+            return JSONBody(discovery.aggregated(media_type, core=False), media_type=media_type)
+        return JSONBody(discovery.legacy_groups())
+
+    @app.get("/openapi/v3")
+    def openapi_index(_user: AuthenticatedUser) -> JSONBody:
+        return JSONBody(discovery.openapi_index())
+
+    @app.get("/openapi/v3/{group_path:path}")
+    def openapi_document(group_path: str, _user: AuthenticatedUser) -> JSONBody:
+        group_version = group_path.removeprefix("apis/").removeprefix("api/")
+        document = discovery.openapi_document(group_version)
+        if document is None:
+            raise status.not_found_path()
+        return JSONBody(document)
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @app.api_route("/apis/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def resources(request: Request, user: AuthenticatedUser) -> Response:
+        info = parse_request_info(request.url.path)
+        if info is None:
+            raise status.not_found_path()
+        if not info.resource:
+            return _group_version_discovery(info.group, info.version)
+        return await serve_resource(request, info, user, request.app.state.registry)
+
+    return app
+
+
+def _group_version_discovery(group: str, version: str) -> Response:
+    document = discovery.legacy_resources(group, version)
+    if document is None:
+        if group and not version:
+            group_document = discovery.legacy_group(group)
+            if group_document:
+                return JSONBody(group_document)
+        raise status.not_found_path()
+    return JSONBody(document)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(status.ApiError)
+    async def api_error(_request: Request, error: status.ApiError) -> Response:
+        return JSONBody(error.to_status(), status_code=error.code)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_request: Request, error: StoreUnavailable) -> Response:
+        answer = status.internal(f"the store failed: {error}")
+        return JSONBody(answer.to_status(), status_code=answer.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_request: Request, error: RequestValidationError) -> Response:
+        answer = status.bad_request(str(error.errors()[0].get("msg", error)))
+        return JSONBody(answer.to_status(), status_code=answer.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> Response:
+        answer = status.not_found_path() if error.status_code == 404 else status.ApiError(
+            error.status_code, "MethodNotAllowed" if error.status_code == 405 else "BadRequest", str(error.detail))
+        return JSONBody(answer.to_status(), status_code=answer.code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.url.path)
+        answer = status.internal(str(error) or type(error).__name__)
+        return JSONBody(answer.to_status(), status_code=answer.code)

@@ -1,0 +1,419 @@
+"""The REST verbs over the store, kind-agnostic: what the apiserver calls its generic registry.
+
+Each write runs the same admission chain before anything is stored, so a
+rejected request changes nothing:
+
+    decode (types, unknown fields) ─► defaults ─► strategy (server-owned fields) ─► validate ─► store
+
+Pods have one special rule, Kubernetes' graceful deletion: a pod bound to a
+node is only marked (deletionTimestamp) and disappears when its kubelet
+confirms with a zero-grace delete.
+
+    Pending/Running ──delete──► Terminating (deletionTimestamp) ──kubelet delete grace=0──► gone
+    unbound or finished ──delete──► gone
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from master import patch as patches
+from master.api import status
+from master.api.decode import decode_object
+from master.api.defaults import apply_defaults
+from master.api.strategy import prepare_for_create, prepare_for_status_update, prepare_for_update
+from master.api.validation import validate
+from master.store import AlreadyExists, Conflict, NotFound, ObjectKey, SqlStore
+from objects.kinds import DEPLOYMENT, NAMESPACE, POD, REPLICASET, ResourceType
+from objects.registry import model_for
+
+DEFAULT_GRACE_SECONDS = 30
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# generateName suffixes use the apiserver's alphabet: no vowels, no look-alikes.
+NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+PATCH_TYPES = {
+    "application/strategic-merge-patch+json": "strategic",
+    "application/merge-patch+json": "merge",
+    "application/json-patch+json": "json",
+}
+
+
+@dataclass
+class Admitted:
+    """An object that passed admission, and the warnings to return with it."""
+
+    obj: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeleteOptions:
+    grace_period_seconds: int | None = None
+    propagation_policy: str | None = None
+    precondition_uid: str | None = None
+    precondition_resource_version: str | None = None
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Registry:
+    def __init__(self, store: SqlStore, *, clock: Callable[[], datetime] | None = None, seed: int | None = None):
+        self.store = store
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._random = random.Random(seed)
+
+    # ----- reads
+
+    def get(self, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
+        try:
+            return self.store.get(_key(rt, namespace, name))
+        except NotFound:
+            raise status.not_found(rt, name) from None
+
+    def list(self, rt: ResourceType, namespace: str | None) -> tuple[list[dict[str, Any]], int]:
+        return self.store.list(rt.group_resource, namespace if rt.namespaced else None)
+
+    # ----- create
+
+    def create(self, rt: ResourceType, namespace: str | None, body: Any, *, field_validation: str) -> Admitted:
+        model = model_for(rt)
+        decoded, warnings = decode_object(rt, model, body, field_validation=field_validation)
+        apply_defaults(rt, decoded)
+        obj = decoded.to_wire()
+        meta = obj.setdefault("metadata", {})
+        if rt.namespaced:
+            if meta.get("namespace") not in (None, "", namespace):
+                raise status.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta["namespace"] = namespace
+            self._require_active_namespace(namespace)
+        else:
+            meta.pop("namespace", None)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + "".join(self._random.choices(NAME_SUFFIX_ALPHABET, k=5))
+        obj = prepare_for_create(rt, obj, now=rfc3339(self.clock()))
+        self._validate(rt, obj, None)
+        try:
+            stored = self.store.create(_key(rt, namespace, meta["name"]), obj)
+        except AlreadyExists:
+            raise status.already_exists(rt, meta["name"]) from None
+        return Admitted(stored, warnings)
+
+    # ----- update and patch
+
+    def update(
+        self, rt: ResourceType, namespace: str | None, name: str, body: Any, *, field_validation: str,
+        subresource: str = "",
+    ) -> Admitted:
+        if not isinstance(body, dict):
+            raise status.bad_request("the body of the request is not a JSON object")
+        body_name = (body.get("metadata") or {}).get("name")
+        if body_name not in (None, name):
+            raise status.bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        expected = _resource_version(body)
+        warnings: list[str] = []
+
+        def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
+            if expected is not None and str(expected) != current["metadata"]["resourceVersion"]:
+                raise Conflict()
+            admitted = self._admit_update(rt, body, current, field_validation=field_validation,
+                                          subresource=subresource)
+            warnings[:] = admitted.warnings
+            return admitted.obj
+
+        return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
+
+    def patch(
+        self, rt: ResourceType, namespace: str | None, name: str, patch_body: Any, *, content_type: str,
+        field_validation: str, subresource: str = "",
+    ) -> Admitted:
+        patch_type = PATCH_TYPES.get(content_type.split(";")[0].strip())
+        if patch_type is None:
+            raise status.unsupported_media_type(content_type)
+        warnings: list[str] = []
+
+        def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
+            base = copy.deepcopy(current)
+            patched = _apply_patch(patch_type, base, patch_body)
+            wanted = _resource_version(patched)
+            if wanted is not None and str(wanted) != current["metadata"]["resourceVersion"]:
+                raise Conflict()
+            admitted = self._admit_update(rt, patched, current, field_validation=field_validation,
+                                          subresource=subresource)
+            warnings[:] = admitted.warnings
+            return admitted.obj
+
+        return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
+
+    # ----- delete
+
+    def delete(self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions) -> dict[str, Any]:
+        if options.propagation_policy not in (None, "Orphan", "Background", "Foreground"):
+            raise status.invalid(rt, name, [{
+                "reason": "FieldValueNotSupported", "field": "propagationPolicy",
+                "message": f'propagationPolicy: Unsupported value: "{options.propagation_policy}": '
+                           'supported values: "Foreground", "Background", "Orphan"',
+            }])
+        if options.grace_period_seconds is not None and options.grace_period_seconds < 0:
+            options = DeleteOptions(1, options.propagation_policy, options.precondition_uid,
+                                    options.precondition_resource_version)
+        if rt == NAMESPACE and name in PROTECTED_NAMESPACES[:3]:
+            raise status.forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted', rt, name)
+        key = _key(rt, namespace, name)
+        marked: dict[str, Any] = {}
+
+        def mark_or_remove(current: dict[str, Any]) -> dict[str, Any] | None:
+            _check_preconditions(rt, name, current, options)
+            graceful = self._deletion_mark(rt, current, options)
+            if graceful is None:
+                return None
+            marked["obj"] = graceful
+            return graceful
+
+        try:
+            updated = self.store.guaranteed_update(key, mark_or_remove)
+            if "obj" in marked:
+                return updated
+            if rt == NAMESPACE:
+                self._delete_namespace_contents(name)
+            return self.store.delete(key, expected_revision=int(updated["metadata"]["resourceVersion"]))
+        except NotFound:
+            raise status.not_found(rt, name) from None
+        except Conflict:
+            raise status.conflict(rt, name) from None
+
+    # ----- subresources
+
+    def bind(self, namespace: str, name: str, binding: Any) -> dict[str, Any]:
+        """pods/binding: assign an unbound pod to a node, as the scheduler does."""
+        target = (binding or {}).get("target") or {} if isinstance(binding, dict) else {}
+        node_name = target.get("name")
+        if not node_name:
+            raise status.invalid(POD, name, [{"reason": "FieldValueRequired", "field": "target.name",
+                                               "message": "target.name: Required value"}])
+        now = rfc3339(self.clock())
+
+        def assign(pod: dict[str, Any]) -> dict[str, Any]:
+            if pod["metadata"].get("deletionTimestamp"):
+                raise status.conflict(POD, name, f"pod {name} is being deleted, cannot be assigned to a host")
+            current_node = (pod.get("spec") or {}).get("nodeName")
+            if current_node:
+                raise status.conflict(POD, name, f"pod {name} is already assigned to node \"{current_node}\"")
+            pod.setdefault("spec", {})["nodeName"] = node_name
+            conditions = [c for c in pod.setdefault("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
+            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                               "lastTransitionTime": now})
+            pod["status"]["conditions"] = conditions
+            return pod
+
+        self._guaranteed_update(POD, namespace, name, assign)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+    def get_scale(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
+        return _scale_of(self.get(rt, namespace, name))
+
+    def update_scale(self, rt: ResourceType, namespace: str, name: str, scale: Any, *, content_type: str | None) -> dict[str, Any]:
+        def rescale(current: dict[str, Any]) -> dict[str, Any] | None:
+            wanted = _scale_of(current)
+            if content_type is None:
+                new_scale = scale
+            else:
+                patch_type = PATCH_TYPES.get(content_type.split(";")[0].strip())
+                if patch_type is None:
+                    raise status.unsupported_media_type(content_type)
+                new_scale = _apply_patch(patch_type, wanted, scale)
+            replicas = ((new_scale or {}).get("spec") or {}).get("replicas")
+            if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+                raise status.invalid(rt, name, [{
+                    "reason": "FieldValueInvalid", "field": "spec.replicas",
+                    "message": f"spec.replicas: Invalid value: {replicas!r}: must be greater than or equal to 0",
+                }])
+            expected = (new_scale.get("metadata") or {}).get("resourceVersion")
+            if expected and expected != current["metadata"]["resourceVersion"]:
+                raise Conflict()
+            if current["spec"].get("replicas") == replicas:
+                return None
+            current["spec"]["replicas"] = replicas
+            current["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
+            return current
+
+        return _scale_of(self._guaranteed_update(rt, namespace, name, rescale))
+
+    # ----- internals
+
+    def _admit_update(
+        self, rt: ResourceType, body: dict[str, Any], current: dict[str, Any], *, field_validation: str,
+        subresource: str,
+    ) -> Admitted:
+        decoded, warnings = decode_object(rt, model_for(rt), body, field_validation=field_validation)
+        apply_defaults(rt, decoded)
+        new = decoded.to_wire()
+        new.setdefault("metadata", {})
+        new["metadata"]["name"] = current["metadata"]["name"]
+        if rt.namespaced:
+            new["metadata"]["namespace"] = current["metadata"]["namespace"]
+        if subresource == "status":
+            new = prepare_for_status_update(rt, new, current)
+        else:
+            new = prepare_for_update(rt, new, current)
+        new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        if new == current:
+            return Admitted(current, warnings)
+        self._validate(rt, new, current)
+        return Admitted(new, warnings)
+
+    def _guaranteed_update(
+        self, rt: ResourceType, namespace: str | None, name: str,
+        mutate: Callable[[dict[str, Any]], dict[str, Any] | None],
+    ) -> dict[str, Any]:
+        key = _key(rt, namespace, name)
+
+        def unchanged_is_none(current: dict[str, Any]) -> dict[str, Any] | None:
+            before = copy.deepcopy(current)
+            result = mutate(current)
+            return None if result is None or result == before else result
+
+        try:
+            updated = self.store.guaranteed_update(key, unchanged_is_none)
+        except NotFound:
+            raise status.not_found(rt, name) from None
+        except Conflict:
+            raise status.conflict(rt, name) from None
+        return self._finish_deletion_if_released(rt, key, updated)
+
+    def _finish_deletion_if_released(self, rt: ResourceType, key: ObjectKey, obj: dict[str, Any]) -> dict[str, Any]:
+        """An object marked for deletion goes once its last finalizer is removed (and its grace is over)."""
+        meta = obj["metadata"]
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and not meta.get("deletionGracePeriodSeconds"):
+            try:
+                return self.store.delete(key, expected_revision=int(meta["resourceVersion"]))
+            except (NotFound, Conflict):
+                return obj
+        return obj
+
+    def _deletion_mark(self, rt: ResourceType, current: dict[str, Any], options: DeleteOptions) -> dict[str, Any] | None:
+        """The object marked for graceful deletion, or None when it should go at once."""
+        meta = current["metadata"]
+        grace = self._grace_seconds(rt, current, options)
+        if meta.get("finalizers"):
+            if meta.get("deletionTimestamp") and (grace is None or grace >= (meta.get("deletionGracePeriodSeconds") or 0)):
+                return current
+            meta["deletionTimestamp"] = meta.get("deletionTimestamp") or rfc3339(self.clock())
+            meta["deletionGracePeriodSeconds"] = grace or 0
+            return current
+        if grace is None or grace == 0:
+            return None
+        previous = meta.get("deletionGracePeriodSeconds")
+        if previous is not None and previous <= grace:
+            return current  # already terminating with a shorter or equal grace: nothing to change
+        meta["deletionTimestamp"] = rfc3339(self.clock() + timedelta(seconds=grace))
+        meta["deletionGracePeriodSeconds"] = grace
+        return current
+
+    @staticmethod
+    def _grace_seconds(rt: ResourceType, obj: dict[str, Any], options: DeleteOptions) -> int | None:
+        """Graceful deletion applies to pods on a node that have not finished; None means immediate."""
+        if rt != POD:
+            return None
+        spec, phase = obj.get("spec") or {}, (obj.get("status") or {}).get("phase")
+        if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            return None
+        if options.grace_period_seconds is not None:
+            return options.grace_period_seconds
+        return spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
+
+    def _require_active_namespace(self, namespace: str | None) -> None:
+        try:
+            ns = self.store.get(ObjectKey(NAMESPACE.group_resource, "", namespace or ""))
+        except NotFound:
+            raise status.not_found(NAMESPACE, namespace or "") from None
+        if ns["metadata"].get("deletionTimestamp"):
+            raise status.forbidden(
+                f"unable to create new content in namespace {namespace} because it is being terminated"
+            )
+
+    def _delete_namespace_contents(self, namespace: str) -> None:
+        from objects.kinds import ALL_KINDS
+
+        for rt in ALL_KINDS:
+            if not rt.namespaced:
+                continue
+            items, _ = self.store.list(rt.group_resource, namespace)
+            for item in items:
+                try:
+                    self.store.delete(_key(rt, namespace, item["metadata"]["name"]))
+                except NotFound:
+                    pass
+
+    def _validate(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        model = model_for(rt)
+        causes = validate(rt, model.model_validate(obj), model.model_validate(old) if old else None)
+        if causes:
+            raise status.invalid(rt, (obj.get("metadata") or {}).get("name", ""), causes)
+
+
+def _key(rt: ResourceType, namespace: str | None, name: str) -> ObjectKey:
+    return ObjectKey(rt.group_resource, (namespace or "") if rt.namespaced else "", name)
+
+
+def _resource_version(obj: dict[str, Any]) -> int | None:
+    value = (obj.get("metadata") or {}).get("resourceVersion")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise status.bad_request(f'invalid resourceVersion "{value}"') from None
+
+
+def _apply_patch(patch_type: str, base: dict[str, Any], patch_body: Any) -> dict[str, Any]:
+    try:
+        if patch_type == "json":
+            if not isinstance(patch_body, list):
+                raise patches.PatchError("a JSON patch must be a list of operations")
+            return patches.apply_json_patch(base, patch_body)
+        if not isinstance(patch_body, dict):
+            raise patches.PatchError("the patch must be a JSON object")
+        if patch_type == "merge":
+            return patches.apply_merge_patch(base, patch_body)
+        return patches.apply_strategic_merge_patch(base, patch_body)
+    except patches.PatchError as error:
+        raise status.ApiError(422, "Invalid", str(error)) from None
+
+
+def _check_preconditions(rt: ResourceType, name: str, current: dict[str, Any], options: DeleteOptions) -> None:
+    meta = current["metadata"]
+    if options.precondition_uid and options.precondition_uid != meta.get("uid"):
+        raise status.conflict(
+            rt, name, f"Precondition failed: UID in precondition: {options.precondition_uid}, "
+                      f"UID in object meta: {meta.get('uid')}")
+    if options.precondition_resource_version and options.precondition_resource_version != meta["resourceVersion"]:
+        raise status.conflict(
+            rt, name, f"Precondition failed: ResourceVersion in precondition: "
+                      f"{options.precondition_resource_version}, ResourceVersion in object meta: {meta['resourceVersion']}")
+
+
+def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
+    from objects.selectors import format_label_selector
+
+    meta = obj["metadata"]
+    return {
+        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": format_label_selector((obj.get("spec") or {}).get("selector") or {}),
+        },
+    }

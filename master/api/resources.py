@@ -1,0 +1,249 @@
+"""The resource endpoints: turn an HTTP request into one registry verb and its answer.
+
+    method + path          verb
+    GET    .../pods        list   (watch with ?watch=true)
+    GET    .../pods/web    get
+    POST   .../pods        create
+    PUT    .../pods/web    update
+    PATCH  .../pods/web    patch
+    DELETE .../pods/web    delete
+    DELETE .../pods        deletecollection
+    .../pods/web/status|binding, .../deployments/web/scale: the same verbs on a subresource
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from master.api import status
+from master.api.decode import field_validation_mode, parse_body
+from master.api.fields import FieldSelectorError, parse_field_selector
+from master.api.registry import DeleteOptions, Registry
+from master.api.request_info import RequestInfo
+from master.api.tables import table
+from master.api.watch import watch_stream
+from master.auth import User, authorize
+from objects.kinds import ResourceType, by_plural
+from objects.selectors import parse_label_selector
+
+VERBS_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+STATUS_SUBRESOURCE_KINDS = ("pods", "nodes", "namespaces", "deployments", "replicasets", "daemonsets")
+
+
+class JSONBody(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def serve_resource(request: Request, info: RequestInfo, user: User, registry: Registry) -> Response:
+    rt = by_plural(info.group, info.resource)
+    if rt is None or rt.version != info.version:
+        raise status.not_found_path()
+    if info.namespace is not None and not rt.namespaced:
+        raise status.not_found_path()
+    query = request.query_params
+    verb = _verb(request.method, info, watch=query.get("watch") in ("true", "1"))
+    denial = authorize(user, verb=verb, group=rt.group, resource=rt.plural, subresource=info.subresource,
+                       namespace=info.namespace, name=info.name, field_selector=query.get("fieldSelector"))
+    if denial is not None:
+        raise status.forbidden(denial, rt, info.name or "")
+
+    if info.subresource:
+        return await _serve_subresource(request, rt, info, registry)
+    if verb in ("list", "watch", "deletecollection"):
+        return await _serve_collection(request, rt, info, registry, verb)
+    if verb == "create":
+        body = await _body(request)
+        admitted = await run_in_threadpool(
+            registry.create, rt, info.namespace, body,
+            field_validation=field_validation_mode(query.get("fieldValidation")),
+        )
+        return _object_response(request, rt, admitted.obj, code=201, warnings=admitted.warnings)
+    if verb == "get":
+        obj = await run_in_threadpool(registry.get, rt, info.namespace, info.name)
+        return _object_response(request, rt, obj)
+    if verb == "update":
+        admitted = await run_in_threadpool(
+            registry.update, rt, info.namespace, info.name, await _body(request),
+            field_validation=field_validation_mode(query.get("fieldValidation")),
+        )
+        return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
+    if verb == "patch":
+        admitted = await run_in_threadpool(
+            registry.patch, rt, info.namespace, info.name, await _body(request),
+            content_type=request.headers.get("content-type", ""),
+            field_validation=field_validation_mode(query.get("fieldValidation")),
+        )
+        return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
+    if verb == "delete":
+        options = await _delete_options(request)
+        obj = await run_in_threadpool(registry.delete, rt, info.namespace, info.name, options)
+        return _object_response(request, rt, obj)
+    raise status.method_not_supported(rt.kind, request.method)
+
+
+async def _serve_collection(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry,
+                            verb: str) -> Response:
+    query = request.query_params
+    matches = _selector(rt, info.namespace, query.get("labelSelector"), query.get("fieldSelector"))
+    if verb == "watch":
+        render = _watch_renderer(request, rt)
+        timeout = query.get("timeoutSeconds")
+        stream = watch_stream(
+            registry.store, rt.group_resource, resource_version=query.get("resourceVersion"),
+            timeout_seconds=float(timeout) if timeout else None, matches=matches, render=render,
+        )
+        return StreamingResponse(stream, media_type="application/json")
+    items, revision = await run_in_threadpool(registry.list, rt, info.namespace)
+    items = [item for item in items if matches(item)]
+    if verb == "deletecollection":
+        options = await _delete_options(request)
+        deleted = []
+        for item in items:
+            try:
+                deleted.append(await run_in_threadpool(
+                    registry.delete, rt, item["metadata"].get("namespace"), item["metadata"]["name"], options))
+            except status.ApiError as error:
+                if error.code != 404:
+                    raise
+        items = deleted
+    if _wants_table(request):
+        return JSONBody(table(rt, items, list_resource_version=str(revision),
+                              include_object=query.get("includeObject") or "Metadata", now=_now()))
+    return JSONBody({"kind": rt.list_kind, "apiVersion": rt.api_version,
+                     "metadata": {"resourceVersion": str(revision)}, "items": items})
+
+
+async def _serve_subresource(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry) -> Response:
+    method, sub = request.method, info.subresource
+    query = request.query_params
+    if sub == "status" and rt.plural in STATUS_SUBRESOURCE_KINDS:
+        if method == "GET":
+            return _object_response(request, rt, await run_in_threadpool(registry.get, rt, info.namespace, info.name))
+        mode = field_validation_mode(query.get("fieldValidation"))
+        if method == "PUT":
+            admitted = await run_in_threadpool(registry.update, rt, info.namespace, info.name, await _body(request),
+                                               field_validation=mode, subresource="status")
+            return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
+        if method == "PATCH":
+            admitted = await run_in_threadpool(
+                registry.patch, rt, info.namespace, info.name, await _body(request),
+                content_type=request.headers.get("content-type", ""), field_validation=mode, subresource="status",
+            )
+            return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
+    if sub == "binding" and rt.plural == "pods" and method == "POST":
+        result = await run_in_threadpool(registry.bind, info.namespace, info.name, await _body(request))
+        return JSONBody(result, status_code=201)
+    if sub == "scale" and rt.plural in ("deployments", "replicasets"):
+        if method == "GET":
+            return JSONBody(await run_in_threadpool(registry.get_scale, rt, info.namespace, info.name))
+        if method in ("PUT", "PATCH"):
+            content_type = request.headers.get("content-type", "") if method == "PATCH" else None
+            scale = await run_in_threadpool(registry.update_scale, rt, info.namespace, info.name,
+                                            await _body(request), content_type=content_type)
+            return JSONBody(scale)
+    raise status.not_found_path()
+
+
+# ----- request reading
+
+
+def _verb(method: str, info: RequestInfo, *, watch: bool) -> str:
+    if method == "GET":
+        if info.name is None:
+            return "watch" if watch else "list"
+        return "get"
+    if method == "DELETE":
+        return "delete" if info.name is not None else "deletecollection"
+    if method == "POST" and info.name is not None and not info.subresource:
+        return "post-to-item"  # not a verb any kind supports; authorize then reject
+    return VERBS_BY_METHOD.get(method, method.lower())
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    return parse_body(raw, request.headers.get("content-type", "application/json"))
+
+
+async def _delete_options(request: Request) -> DeleteOptions:
+    raw = await request.body()
+    body = parse_body(raw, request.headers.get("content-type", "application/json")) if raw.strip() else {}
+    body = body if isinstance(body, dict) else {}
+    query = request.query_params
+    grace = query.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
+    policy = query.get("propagationPolicy", body.get("propagationPolicy"))
+    if policy is None and str(query.get("orphanDependents", body.get("orphanDependents"))).lower() == "true":
+        policy = "Orphan"
+    preconditions = body.get("preconditions") or {}
+    try:
+        grace_seconds = int(grace) if grace is not None else None
+    except (TypeError, ValueError):
+        raise status.bad_request(f'invalid gracePeriodSeconds "{grace}"') from None
+    return DeleteOptions(grace_seconds, policy, preconditions.get("uid"), preconditions.get("resourceVersion"))
+
+
+def _selector(rt: ResourceType, namespace: str | None, label_selector: str | None, field_selector: str | None):
+    try:
+        labels = parse_label_selector(label_selector or "")
+        fields = parse_field_selector(field_selector or "", rt.kind)
+    except FieldSelectorError as error:
+        raise status.bad_request(str(error)) from None
+    except ValueError as error:
+        raise status.bad_request(f"unable to parse requirement: {error}" if "unable to parse" not in str(error)
+                                 else str(error)) from None
+
+    def matches(obj: dict[str, Any]) -> bool:
+        meta = obj.get("metadata") or {}
+        if namespace is not None and rt.namespaced and meta.get("namespace") != namespace:
+            return False
+        return labels.matches(meta.get("labels") or {}) and fields.matches(obj)
+
+    return matches
+
+
+# ----- answers
+
+
+def _wants_table(request: Request) -> bool:
+    return "as=Table" in request.headers.get("accept", "").replace(" ", "")
+
+
+def _object_response(request: Request, rt: ResourceType, obj: dict[str, Any], *, code: int = 200,
+                     warnings: list[str] | None = None) -> Response:
+    if _wants_table(request):
+        body = table(rt, [obj], list_resource_version=obj["metadata"].get("resourceVersion", ""),
+                     include_object=request.query_params.get("includeObject") or "Metadata", now=_now())
+    else:
+        body = obj
+    headers = {}
+    if warnings:
+        headers["Warning"] = ", ".join(_warning_value(w) for w in warnings)
+    return JSONBody(body, status_code=code, headers=headers)
+
+
+def _warning_value(text: str) -> str:
+    """RFC 7234 warn-text: code 299, agent "-", the text quoted with its quotes escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{escaped}"'
+
+
+def _watch_renderer(request: Request, rt: ResourceType):
+    if not _wants_table(request):
+        return lambda _type, obj: obj
+    include_object = request.query_params.get("includeObject") or "Metadata"
+
+    def render(_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return table(rt, [obj], list_resource_version=obj["metadata"].get("resourceVersion", ""),
+                     include_object=include_object, now=_now())
+
+    return render
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,107 @@
+"""tinykube-master: start the API server.
+
+    tinykube-master --data-dir ~/.tinykube --bind 127.0.0.1 --port 6443
+
+On first start the data directory gets a CA, a server certificate, the admin
+and node tokens and two kubeconfigs (see `master.pki`); the store lives there
+too unless --db names another database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+import uvicorn
+from starlette.concurrency import run_in_threadpool
+
+from master.api.app import create_app
+from master.api.registry import rfc3339
+from master.auth import TokenAuthenticator
+from master.pki import ensure_data_dir
+from master.store import AlreadyExists, ObjectKey, SqlStore
+
+log = logging.getLogger("tinykube.master")
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+@click.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("~/.tinykube").expanduser(),
+              show_default=True, help="Certificates, tokens, kubeconfigs and the default database.")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=6443, show_default=True)
+@click.option("--db", default=None, help="SQLAlchemy database URL [default: sqlite:///DATA_DIR/tinykube.db].")
+@click.option("--tls-san", multiple=True, help="Extra name or IP for the server certificate (repeatable).")
+@click.option("--server-url", default=None, help="URL written into the kubeconfigs [default: from --bind/--port].")
+@click.option("--compaction-keep", type=int, default=10_000, show_default=True,
+              help="How many recent revisions watches can resume from.")
+@click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
+@click.option("--log-level", default="info", show_default=True)
+def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
+         compaction_keep: int, compaction_interval: float, log_level: str) -> None:
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
+    server_url = server_url or f"https://{_url_host(host)}:{port}"
+    credentials = ensure_data_dir(data_dir.expanduser(), server_url=server_url, tls_sans=list(tls_san))
+    store = SqlStore(db or f"sqlite:///{data_dir.expanduser() / 'tinykube.db'}")
+    create_system_namespaces(store)
+
+    app = create_app(store=store, authenticator=TokenAuthenticator.from_credentials(credentials),
+                     server_address=f"{host}:{port}")
+    app.router.lifespan_context = _compaction_lifespan(store, keep=compaction_keep, interval=compaction_interval)
+    click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
+    uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
+                ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
+                timeout_graceful_shutdown=2)
+
+
+def create_system_namespaces(store: SqlStore) -> None:
+    """The namespaces every cluster has; created once, kept across restarts."""
+    now = rfc3339(datetime.now(timezone.utc))
+    for name in SYSTEM_NAMESPACES:
+        namespace = {
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "uid": str(uuid.uuid4()), "creationTimestamp": now,
+                         "labels": {"kubernetes.io/metadata.name": name}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"},
+        }
+        try:
+            store.create(ObjectKey("namespaces", "", name), namespace)
+        except AlreadyExists:
+            pass
+
+
+def _compaction_lifespan(store: SqlStore, *, keep: int, interval: float):
+    @asynccontextmanager
+    async def lifespan(_app):
+        async def compact_forever() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    compacted = await run_in_threadpool(store.compact, keep)
+                    log.debug("compacted to revision %d", compacted)
+                except Exception:  # the loop outlives one failed compaction
+                    log.exception("compaction failed; retrying in %.0fs", interval)
+
+        task = asyncio.create_task(compact_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            store.close()
+
+    return lifespan
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+if __name__ == "__main__":
+    main()

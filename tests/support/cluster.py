@@ -1,0 +1,118 @@
+"""A real master for tests: its own process, data directory and port, reached over HTTPS."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, *, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except Exception as error:  # the condition may fail until the system is ready
+            last_error = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last error: {last_error})")
+
+
+class Master:
+    def __init__(self, data_dir: Path, *, port: int | None = None, extra_args: list[str] | None = None):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.extra_args = extra_args or []
+        self.process: subprocess.Popen | None = None
+        self.log_path = data_dir.parent / f"master-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.data_dir / "admin.kubeconfig"
+
+    @property
+    def node_kubeconfig(self) -> Path:
+        return self.data_dir / "node.kubeconfig"
+
+    @property
+    def ca(self) -> ssl.SSLContext:
+        """A TLS context that trusts only this master's CA."""
+        return ssl.create_default_context(cafile=str(self.data_dir / "ca.crt"))
+
+    def token(self, which: str = "admin") -> str:
+        config = yaml.safe_load((self.data_dir / f"{which}.kubeconfig").read_text())
+        return config["users"][0]["user"]["token"]
+
+    def start(self) -> Master:
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "master.main", "--data-dir", str(self.data_dir), "--port", str(self.port),
+             "--log-level", "warning", *self.extra_args],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_for(self._healthy, timeout=STARTUP_TIMEOUT_SECONDS, message=f"master on {self.port} (log {self.log_path})")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process and self.process.poll() is not None:
+            raise AssertionError(f"master exited with {self.process.returncode}: {self.log_path.read_text()[-2000:]}")
+        if not (self.data_dir / "ca.crt").exists():
+            return False
+        return httpx.get(f"{self.url}/readyz", verify=self.ca, timeout=2).status_code == 200
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, verify=self.ca, timeout=30,
+                            headers={"Authorization": f"Bearer {token or self.token()}"})
+
+
+class Kubectl:
+    """The real kubectl binary against a master, with its own cache (see KUBERNETES_API.md §0)."""
+
+    def __init__(self, kubeconfig: Path, cache_dir: Path):
+        self.kubeconfig = kubeconfig
+        self.env = {**os.environ, "KUBECACHEDIR": str(cache_dir), "KUBECONFIG": str(kubeconfig)}
+
+    def __call__(self, *args: str, input: str | None = None, check: bool = True,
+                 timeout: float = 60) -> subprocess.CompletedProcess:
+        result = subprocess.run(["kubectl", *args], input=input, capture_output=True, text=True,
+                                env=self.env, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "-o", "json").stdout)
