@@ -63,10 +63,23 @@ def conflict(rt: ResourceType, name: str, why: str | None = None) -> ApiError:
 
 
 def invalid(rt: ResourceType, name: str, causes: list[dict[str, str]]) -> ApiError:
-    """422 with one cause per bad field: {"reason": "FieldValueInvalid", "message": ..., "field": "spec.x"}."""
-    summary = "[" + ", ".join(c["message"] for c in causes) + "]" if len(causes) > 1 else causes[0]["message"]
+    """422 with one cause per bad field: {"reason": "FieldValueInvalid", "message": ..., "field": "spec.x"}.
+
+    As in the apiserver, a cause's message does not repeat its field (kubectl
+    prints `field: message` from the causes), while the Status message does.
+    """
+    causes = [_without_field_prefix(cause) for cause in causes]
+    lines = [f"{c['field']}: {c['message']}" if c.get("field") else c["message"] for c in causes]
+    summary = "[" + ", ".join(lines) + "]" if len(lines) > 1 else lines[0]
     details = {**_details(rt, name), "kind": rt.kind, "causes": causes}
     return ApiError(422, "Invalid", f'{rt.kind} "{name}" is invalid: {summary}', details)
+
+
+def _without_field_prefix(cause: dict[str, str]) -> dict[str, str]:
+    field, message = cause.get("field", ""), cause.get("message", "")
+    if field and message.startswith(f"{field}: "):
+        return {**cause, "message": message[len(field) + 2:]}
+    return cause
 
 
 def bad_request(message: str) -> ApiError:

@@ -1,0 +1,45 @@
+"""Validation, the last admission step before the store: the apiserver's per-kind Validate and ValidateUpdate.
+
+`validate(rt, obj, old)` returns one cause per bad field, worded as
+kube-apiserver words it; an empty list admits the object. `old` is the stored
+object on an update, None on a create. Objects arrive defaulted and with the
+server-owned fields already set, so a missing default means a bug upstream.
+
+    causes.py     the cause dicts, and bad values printed the way Go prints them
+    names.py      DNS labels and subdomains, port names, percentages, env var names
+    meta.py       metadata (name, namespace, labels, annotations, finalizers), label selectors
+    container.py  containers: ports, env, mounts, resources, probes, hooks
+    pod.py        pod specs and templates, volumes, tolerations, what a pod update may change
+    apps.py       Deployment, ReplicaSet, DaemonSet
+    cluster.py    Namespace, Node, Event, Lease
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from master.api.validation.apps import validate_daemon_set, validate_deployment, validate_replica_set
+from master.api.validation.causes import Cause
+from master.api.validation.cluster import validate_event, validate_lease, validate_namespace, validate_node
+from master.api.validation.pod import validate_pod
+from objects.base import K8sModel
+from objects.kinds import ResourceType
+
+Validator = Callable[[Any, Any], list[Cause]]
+
+VALIDATORS: dict[str, Validator] = {
+    "Pod": validate_pod,
+    "Node": validate_node,
+    "Namespace": validate_namespace,
+    "Event": validate_event,
+    "Lease": validate_lease,
+    "Deployment": validate_deployment,
+    "ReplicaSet": validate_replica_set,
+    "DaemonSet": validate_daemon_set,
+}
+
+
+def validate(rt: ResourceType, obj: K8sModel, old: K8sModel | None) -> list[Cause]:
+    """Every reason `obj` may not be stored (as a create when `old` is None, else as an update of `old`)."""
+    return VALIDATORS[rt.kind](obj, old)
