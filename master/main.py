@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -20,10 +21,12 @@ import click
 import uvicorn
 from starlette.concurrency import run_in_threadpool
 
+from apiclient import ApiClient, load_kubeconfig
 from master.api.app import create_app
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
 from master.pki import ensure_data_dir
+from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
 
 log = logging.getLogger("tinykube.master")
@@ -42,9 +45,14 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 @click.option("--compaction-keep", type=int, default=10_000, show_default=True,
               help="How many recent revisions watches can resume from.")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler here (run tinykube-scheduler instead).")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="Multiply every timer (e.g. 0.1 for demos and tests).")
 @click.option("--log-level", default="info", show_default=True)
+@scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, compaction_interval: float, log_level: str) -> None:
+         compaction_keep: int, compaction_interval: float, no_scheduler: bool, time_scale: float, log_level: str,
+         scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     server_url = server_url or f"https://{_url_host(host)}:{port}"
@@ -54,7 +62,13 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
 
     app = create_app(store=store, authenticator=TokenAuthenticator.from_credentials(credentials),
                      server_address=f"{host}:{port}")
-    app.router.lifespan_context = _compaction_lifespan(store, keep=compaction_keep, interval=compaction_interval)
+    components = [] if no_scheduler else [
+        lambda stop: build_scheduler(
+            ApiClient(load_kubeconfig(credentials.admin_kubeconfig), user_agent="tinykube-scheduler"),
+            strategy=scheduler_strategy, seed=scheduler_seed, time_scale=time_scale,
+        ).start(stop)
+    ]
+    app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, interval=compaction_interval)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
@@ -77,9 +91,19 @@ def create_system_namespaces(store: SqlStore) -> None:
             pass
 
 
-def _compaction_lifespan(store: SqlStore, *, keep: int, interval: float):
+def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float):
+    """Run compaction, and the in-process components (the scheduler), for as long as the server runs.
+
+    Components are API clients of this very server: they start with it and
+    retry until it answers, exactly as they would from another machine.
+    """
+
     @asynccontextmanager
     async def lifespan(_app):
+        stop = threading.Event()
+        for start in components:
+            start(stop)
+
         async def compact_forever() -> None:
             while True:
                 await asyncio.sleep(interval)
@@ -93,6 +117,7 @@ def _compaction_lifespan(store: SqlStore, *, keep: int, interval: float):
         try:
             yield
         finally:
+            stop.set()
             task.cancel()
             store.close()
 

@@ -7,8 +7,12 @@ from tests.support.cluster import Kubectl, Master
 
 @pytest.fixture(scope="session")
 def master(tmp_path_factory):
-    """One master for the session; tests isolate themselves with their own namespace."""
-    server = Master(tmp_path_factory.mktemp("master") / "data").start()
+    """One master for the session; tests isolate themselves with their own namespace.
+
+    It runs no scheduler, so pods stay exactly as a test leaves them; scheduling
+    tests start masters of their own.
+    """
+    server = Master(tmp_path_factory.mktemp("master") / "data", extra_args=["--no-scheduler"]).start()
     yield server
     server.stop()
 

@@ -29,7 +29,7 @@ from master.api.defaults import apply_defaults
 from master.api.strategy import prepare_for_create, prepare_for_status_update, prepare_for_update
 from master.api.validation import validate
 from master.store import AlreadyExists, Conflict, NotFound, ObjectKey, SqlStore
-from objects.kinds import DEPLOYMENT, NAMESPACE, POD, REPLICASET, ResourceType
+from objects.kinds import ALL_KINDS, NAMESPACE, POD, ResourceType
 from objects.registry import model_for
 
 DEFAULT_GRACE_SECONDS = 30
@@ -159,6 +159,7 @@ class Registry:
     # ----- delete
 
     def delete(self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions) -> dict[str, Any]:
+        """The object (marked, or a deleted pod), or a Success Status for an immediate delete of another kind."""
         if options.propagation_policy not in (None, "Orphan", "Background", "Foreground"):
             raise status.invalid(rt, name, [{
                 "reason": "FieldValueNotSupported", "field": "propagationPolicy",
@@ -187,7 +188,9 @@ class Registry:
                 return updated
             if rt == NAMESPACE:
                 self._delete_namespace_contents(name)
-            return self.store.delete(key, expected_revision=int(updated["metadata"]["resourceVersion"]))
+            deleted = self.store.delete(key, expected_revision=int(updated["metadata"]["resourceVersion"]))
+            self._forget_dependents(rt, key)
+            return deleted if rt == POD else _deleted_status(rt, deleted)
         except NotFound:
             raise status.not_found(rt, name) from None
         except Conflict:
@@ -250,6 +253,30 @@ class Registry:
 
         return _scale_of(self._guaranteed_update(rt, namespace, name, rescale))
 
+    def get_explanation(self, namespace: str, name: str) -> dict[str, Any]:
+        """The scheduler's last explanation for a pod (see objects.explanation)."""
+        self.get(POD, namespace, name)
+        try:
+            return self.store.get(_explanation_key(namespace, name))
+        except NotFound:
+            raise status.ApiError(404, "NotFound", f'the scheduler has not explained pod "{name}" yet',
+                                  {"name": name, "kind": "pods"}) from None
+
+    def put_explanation(self, namespace: str, name: str, explanation: Any) -> dict[str, Any]:
+        pod = self.get(POD, namespace, name)
+        if not isinstance(explanation, dict) or explanation.get("kind") != "SchedulingExplanation":
+            raise status.bad_request("the body must be a SchedulingExplanation")
+        meta = explanation.setdefault("metadata", {})
+        if meta.get("uid") not in (None, pod["metadata"]["uid"]):
+            raise status.conflict(POD, name, "the explanation is for another pod with this name")
+        meta.update(name=name, namespace=namespace, uid=pod["metadata"]["uid"])
+        meta.pop("resourceVersion", None)
+        key = _explanation_key(namespace, name)
+        try:
+            return self.store.create(key, explanation)
+        except AlreadyExists:
+            return self.store.guaranteed_update(key, lambda _old: explanation)
+
     # ----- internals
 
     def _admit_update(
@@ -297,10 +324,20 @@ class Registry:
         meta = obj["metadata"]
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not meta.get("deletionGracePeriodSeconds"):
             try:
-                return self.store.delete(key, expected_revision=int(meta["resourceVersion"]))
+                deleted = self.store.delete(key, expected_revision=int(meta["resourceVersion"]))
             except (NotFound, Conflict):
                 return obj
+            self._forget_dependents(rt, key)
+            return deleted
         return obj
+
+    def _forget_dependents(self, rt: ResourceType, key: ObjectKey) -> None:
+        """What the store keeps beside an object goes with it (a pod's scheduling explanation)."""
+        if rt == POD:
+            try:
+                self.store.delete(_explanation_key(key.namespace, key.name))
+            except NotFound:
+                pass
 
     def _deletion_mark(self, rt: ResourceType, current: dict[str, Any], options: DeleteOptions) -> dict[str, Any] | None:
         """The object marked for graceful deletion, or None when it should go at once."""
@@ -344,23 +381,29 @@ class Registry:
             )
 
     def _delete_namespace_contents(self, namespace: str) -> None:
-        from objects.kinds import ALL_KINDS
-
+        """Everything in the namespace goes with it (the apiserver's namespace controller, done inline)."""
         for rt in ALL_KINDS:
             if not rt.namespaced:
                 continue
             items, _ = self.store.list(rt.group_resource, namespace)
             for item in items:
+                key = _key(rt, namespace, item["metadata"]["name"])
                 try:
-                    self.store.delete(_key(rt, namespace, item["metadata"]["name"]))
+                    self.store.delete(key)
                 except NotFound:
-                    pass
+                    continue
+                self._forget_dependents(rt, key)
 
     def _validate(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
         model = model_for(rt)
         causes = validate(rt, model.model_validate(obj), model.model_validate(old) if old else None)
         if causes:
             raise status.invalid(rt, (obj.get("metadata") or {}).get("name", ""), causes)
+
+
+def _explanation_key(namespace: str, name: str) -> ObjectKey:
+    # Kept beside the pod under its own resource name, so pod lists and watches never carry it.
+    return ObjectKey("pods/explanation", namespace, name)
 
 
 def _key(rt: ResourceType, namespace: str | None, name: str) -> ObjectKey:
@@ -402,6 +445,15 @@ def _check_preconditions(rt: ResourceType, name: str, current: dict[str, Any], o
         raise status.conflict(
             rt, name, f"Precondition failed: ResourceVersion in precondition: "
                       f"{options.precondition_resource_version}, ResourceVersion in object meta: {meta['resourceVersion']}")
+
+
+def _deleted_status(rt: ResourceType, deleted: dict[str, Any]) -> dict[str, Any]:
+    """What the apiserver answers for an immediate delete of anything but a pod (ReturnDeletedObject is pod-only)."""
+    details: dict[str, Any] = {"name": deleted["metadata"]["name"], "kind": rt.plural,
+                               "uid": deleted["metadata"].get("uid", "")}
+    if rt.group:
+        details["group"] = rt.group
+    return status.success_status(details)
 
 
 def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:

@@ -84,6 +84,8 @@ async def serve_resource(request: Request, info: RequestInfo, user: User, regist
     if verb == "delete":
         options = await _delete_options(request)
         obj = await run_in_threadpool(registry.delete, rt, info.namespace, info.name, options)
+        if obj.get("kind") == "Status":
+            return JSONBody(obj)
         return _object_response(request, rt, obj)
     raise status.method_not_supported(rt.kind, request.method)
 
@@ -107,8 +109,9 @@ async def _serve_collection(request: Request, rt: ResourceType, info: RequestInf
         deleted = []
         for item in items:
             try:
-                deleted.append(await run_in_threadpool(
-                    registry.delete, rt, item["metadata"].get("namespace"), item["metadata"]["name"], options))
+                answer = await run_in_threadpool(
+                    registry.delete, rt, item["metadata"].get("namespace"), item["metadata"]["name"], options)
+                deleted.append(item if answer.get("kind") == "Status" else answer)
             except status.ApiError as error:
                 if error.code != 404:
                     raise
@@ -148,6 +151,12 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
             scale = await run_in_threadpool(registry.update_scale, rt, info.namespace, info.name,
                                             await _body(request), content_type=content_type)
             return JSONBody(scale)
+    if sub == "explanation" and rt.plural == "pods":
+        if method == "GET":
+            return JSONBody(await run_in_threadpool(registry.get_explanation, info.namespace, info.name))
+        if method == "PUT":
+            return JSONBody(await run_in_threadpool(registry.put_explanation, info.namespace, info.name,
+                                                    await _body(request)))
     raise status.not_found_path()
 
 

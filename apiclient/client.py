@@ -1,0 +1,148 @@
+"""ApiClient: the REST verbs and watch over httpx, with Status answers turned into exceptions."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from apiclient.kubeconfig import Connection
+from objects.kinds import ResourceType
+
+
+class ApiClientError(Exception):
+    pass
+
+
+class ApiStatusError(ApiClientError):
+    def __init__(self, code: int, reason: str, message: str, status: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.code, self.reason, self.message, self.status = code, reason, message, status or {}
+
+
+class Expired(ApiStatusError):
+    pass
+
+
+class Unreachable(ApiClientError):
+    pass
+
+
+def _ssl_context(connection: Connection) -> ssl.SSLContext | bool:
+    if connection.insecure:
+        return False
+    if connection.ca_pem:
+        return ssl.create_default_context(cadata=connection.ca_pem.decode())
+    return True
+
+
+class ApiClient:
+    """Thread-safe: httpx.Client pools connections across threads."""
+
+    def __init__(self, connection: Connection, *, timeout: float = 30.0, user_agent: str = "tinykube"):
+        self.connection = connection
+        headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        if connection.token:
+            headers["Authorization"] = f"Bearer {connection.token}"
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        self._http = httpx.Client(base_url=connection.server, verify=_ssl_context(connection), headers=headers,
+                                  timeout=timeout, limits=limits)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ----- plain requests
+
+    def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
+                content_type: str = "application/json", headers: dict[str, str] | None = None) -> Any:
+        content = None if body is None else json.dumps(body).encode()
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        try:
+            response = self._http.request(method, path, content=content, params=params, headers=all_headers)
+        except httpx.HTTPError as error:
+            raise Unreachable(f"{method} {path}: {error}") from error
+        if response.status_code >= 400:
+            raise _status_error(response.status_code, response.content)
+        return response.json() if response.content else None
+
+    def get(self, rt: ResourceType, name: str, namespace: str | None = None, *, subresource: str = "") -> Any:
+        return self.request("GET", _item_path(rt, namespace, name, subresource))
+
+    def list(self, rt: ResourceType, namespace: str | None = None, *, label_selector: str = "",
+             field_selector: str = "") -> dict[str, Any]:
+        params = {k: v for k, v in (("labelSelector", label_selector), ("fieldSelector", field_selector)) if v}
+        return self.request("GET", rt.collection_path(namespace), params=params)
+
+    def create(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None = None, *,
+               subresource_of: str | None = None, subresource: str = "") -> Any:
+        if subresource_of:
+            return self.request("POST", _item_path(rt, namespace, subresource_of, subresource), body=obj)
+        return self.request("POST", rt.collection_path(namespace), body=obj)
+
+    def update(self, rt: ResourceType, obj: dict[str, Any], *, subresource: str = "") -> Any:
+        meta = obj["metadata"]
+        return self.request("PUT", _item_path(rt, meta.get("namespace"), meta["name"], subresource), body=obj)
+
+    def patch(self, rt: ResourceType, name: str, patch: Any, namespace: str | None = None, *,
+              patch_type: str = "application/strategic-merge-patch+json", subresource: str = "") -> Any:
+        return self.request("PATCH", _item_path(rt, namespace, name, subresource), body=patch, content_type=patch_type)
+
+    def delete(self, rt: ResourceType, name: str, namespace: str | None = None, *,
+               grace_period_seconds: int | None = None, propagation_policy: str | None = None) -> Any:
+        options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
+        if propagation_policy:
+            options["propagationPolicy"] = propagation_policy
+        return self.request("DELETE", _item_path(rt, namespace, name, ""), body=options)
+
+    # ----- watch
+
+    def watch(self, rt: ResourceType, namespace: str | None = None, *, resource_version: str = "",
+              label_selector: str = "", field_selector: str = "", timeout_seconds: int = 300,
+              stop: threading.Event | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield (type, object) until the server ends the stream; an ERROR 410 event raises Expired."""
+        params = {"watch": "true", "resourceVersion": resource_version, "timeoutSeconds": str(timeout_seconds),
+                  "allowWatchBookmarks": "false"}
+        if label_selector:
+            params["labelSelector"] = label_selector
+        if field_selector:
+            params["fieldSelector"] = field_selector
+        try:
+            with self._http.stream("GET", rt.collection_path(namespace), params=params,
+                                   timeout=httpx.Timeout(30.0, read=timeout_seconds + 30)) as response:
+                if response.status_code >= 400:
+                    raise _status_error(response.status_code, response.read())
+                for line in response.iter_lines():
+                    if stop is not None and stop.is_set():
+                        return
+                    if not line:
+                        continue
+                    event = json.loads(line)
+                    if event["type"] == "ERROR":
+                        obj = event["object"]
+                        raise _status_error(obj.get("code", 500), json.dumps(obj).encode())
+                    yield event["type"], event["object"]
+        except httpx.HTTPError as error:
+            raise Unreachable(f"watch {rt.plural}: {error}") from error
+
+
+def _item_path(rt: ResourceType, namespace: str | None, name: str, subresource: str) -> str:
+    path = f"{rt.collection_path(namespace)}/{name}"
+    return f"{path}/{subresource}" if subresource else path
+
+
+def _status_error(code: int, content: bytes) -> ApiStatusError:
+    try:
+        status = json.loads(content)
+    except ValueError:
+        status = {}
+    if not isinstance(status, dict):
+        status = {}
+    reason, message = status.get("reason", ""), status.get("message", content.decode(errors="replace")[:200])
+    error_type = Expired if code == 410 else ApiStatusError
+    return error_type(code, reason, message, status)

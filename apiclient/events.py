@@ -1,0 +1,77 @@
+"""EventRecorder: write core/v1 Events about objects, off the caller's thread.
+
+Events are reports, not state: a component records one and moves on. They are
+written by a background thread so a slow API never slows a scheduling cycle or a
+pod sync, and a failed write is logged, never retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from apiclient.client import ApiClient, ApiClientError
+from objects.kinds import EVENT
+
+log = logging.getLogger(__name__)
+
+
+def now_rfc3339() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EventRecorder:
+    def __init__(self, client: ApiClient, *, component: str, host: str = "", workers: int = 1):
+        self.client = client
+        self.component = component
+        self.host = host
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._threads = [threading.Thread(target=self._drain, name=f"events-{component}-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def event(self, obj: dict[str, Any], *, type_: str, reason: str, message: str, action: str = "",
+              field_path: str = "") -> None:
+        """Record that `reason` happened to `obj` (a Pod, a Node ...); `type_` is Normal or Warning."""
+        meta, now = obj["metadata"], now_rfc3339()
+        namespace = meta.get("namespace") or "default"
+        involved = {"apiVersion": obj.get("apiVersion", "v1"), "kind": obj.get("kind", "Pod"), "name": meta["name"],
+                    "uid": meta.get("uid", meta["name"]), "resourceVersion": meta.get("resourceVersion", "")}
+        if meta.get("namespace"):
+            involved["namespace"] = meta["namespace"]
+        if field_path:
+            involved["fieldPath"] = field_path
+        source = {"component": self.component, **({"host": self.host} if self.host else {})}
+        self._queue.put({
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": f"{meta['name']}.{uuid.uuid4().hex[:16]}", "namespace": namespace},
+            "involvedObject": involved, "reason": reason, "message": message, "type": type_,
+            "source": source, "reportingComponent": self.component, "reportingInstance": self.host or self.component,
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1, **({"action": action} if action else {}),
+        })
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until every recorded event was written (for tests and shutdown)."""
+        done = threading.Event()
+        self._queue.put({"__flush__": done})
+        done.wait(timeout)
+
+    def _drain(self) -> None:
+        while (event := self._queue.get()) is not None:
+            if "__flush__" in event:
+                event["__flush__"].set()
+                continue
+            try:
+                self.client.create(EVENT, event, event["metadata"]["namespace"])
+            except ApiClientError as error:
+                log.warning("could not record event %s for %s: %s", event["reason"],
+                            event["involvedObject"]["name"], error)

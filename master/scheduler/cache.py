@@ -1,0 +1,102 @@
+"""The scheduler's view of the cluster: every node and the pods placed or promised on it.
+
+Informers feed it confirmed state; the scheduling loop adds *assumed* pods the
+moment it picks a node, before the binding is written, so the next pod of a
+burst already sees the node's reduced free space and no node is overcommitted.
+
+    pick node ─► assume(pod) ─► bind ok ─► watch shows spec.nodeName ─► confirmed
+                                   └─ bind failed ─► forget(pod) ─► back to the queue
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from master.scheduler.framework import NodeInfo, PodInfo
+
+
+class SchedulerCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._nodes: dict[str, NodeInfo] = {}
+        self._placed: dict[str, PodInfo] = {}  # pod key -> the PodInfo counted on its node
+        self._assumed: set[str] = set()
+
+    # ----- nodes
+
+    def upsert_node(self, node: dict[str, Any]) -> None:
+        fresh = NodeInfo.from_node(node)
+        with self._lock:
+            old = self._nodes.get(fresh.name)
+            if old is not None:  # keep what is already placed there
+                for pod in old.pods.values():
+                    fresh.add_pod(pod)
+            else:
+                for pod in self._placed.values():
+                    if pod.node_name == fresh.name:
+                        fresh.add_pod(pod)
+            self._nodes[fresh.name] = fresh
+
+    def remove_node(self, name: str) -> None:
+        with self._lock:
+            self._nodes.pop(name, None)
+
+    def nodes(self) -> list[NodeInfo]:
+        """A snapshot list; NodeInfo objects are shared, so the loop reads them under `cycle()`."""
+        with self._lock:
+            return list(self._nodes.values())
+
+    def nodes_locked(self) -> list[NodeInfo]:
+        """The live NodeInfo objects, for a cycle that holds `lock`."""
+        return list(self._nodes.values())
+
+    def node_count(self) -> int:
+        with self._lock:
+            return len(self._nodes)
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held by the scheduling cycle while it reads NodeInfo objects and assumes a pod."""
+        return self._lock
+
+    # ----- pods
+
+    def observe_pod(self, pod: dict[str, Any]) -> None:
+        """A pod as the API reports it: count it on its node while it is bound and not finished."""
+        info = PodInfo.from_pod(pod)
+        with self._lock:
+            self._unplace(info.key)
+            self._assumed.discard(info.key)
+            if info.node_name and not info.terminated:
+                self._place(info)
+
+    def forget_pod(self, key: str) -> None:
+        """The pod is gone from the API, or its assumed binding failed."""
+        with self._lock:
+            self._unplace(key)
+            self._assumed.discard(key)
+
+    def assume_locked(self, pod: PodInfo, node_name: str) -> None:
+        """Count `pod` on `node_name` now; the caller holds `lock`."""
+        pod.node_name = node_name
+        self._unplace(pod.key)
+        self._place(pod)
+        self._assumed.add(pod.key)
+
+    def is_assumed(self, key: str) -> bool:
+        with self._lock:
+            return key in self._assumed
+
+    def _place(self, info: PodInfo) -> None:
+        self._placed[info.key] = info
+        node = self._nodes.get(info.node_name)
+        if node is not None:
+            node.add_pod(info)
+
+    def _unplace(self, key: str) -> None:
+        old = self._placed.pop(key, None)
+        if old is not None:
+            node = self._nodes.get(old.node_name)
+            if node is not None:
+                node.remove_pod(old)

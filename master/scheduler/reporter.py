@@ -1,0 +1,85 @@
+"""Writes what the scheduler has to say (events, PodScheduled=False, explanations) off the hot path.
+
+Binding is what places a pod; these writes only report it, so they go through a
+queue drained by background threads and never slow a cycle down. Explanations
+are coalesced per pod: if a pod is retried before its last explanation was
+written, only the newest is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Any
+
+from apiclient import ApiClient, ApiClientError
+from apiclient.events import EventRecorder, now_rfc3339
+from objects.kinds import POD
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "default-scheduler"
+
+
+class Reporter:
+    def __init__(self, client: ApiClient, *, workers: int = 2):
+        self.client = client
+        self.events = EventRecorder(client, component=COMPONENT)
+        self._tasks: queue.Queue[tuple[str, str, Any] | None] = queue.Queue()
+        self._pending_explanations: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._drain, name=f"scheduler-reporter-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def event(self, pod: dict[str, Any], *, type_: str, reason: str, message: str, action: str) -> None:
+        self.events.event(pod, type_=type_, reason=reason, message=message, action=action)
+
+    def unschedulable(self, pod: dict[str, Any], message: str) -> None:
+        """Set PodScheduled=False/Unschedulable unless the pod already says exactly that."""
+        for condition in (pod.get("status") or {}).get("conditions") or []:
+            if condition.get("type") == "PodScheduled" and condition.get("status") == "False" \
+                    and condition.get("message") == message:
+                return
+        now = now_rfc3339()
+        patch = {"status": {"conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                                            "message": message, "lastProbeTime": None, "lastTransitionTime": now}]}}
+        self._tasks.put(("condition", _key(pod), patch))
+
+    def explanation(self, pod_key: str, explanation: dict[str, Any]) -> None:
+        with self._lock:
+            first = pod_key not in self._pending_explanations
+            self._pending_explanations[pod_key] = explanation
+        if first:
+            self._tasks.put(("explanation", pod_key, None))
+
+    def close(self) -> None:
+        self.events.close()
+        for _ in self._threads:
+            self._tasks.put(None)
+
+    def _drain(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            kind, key, payload = task
+            try:
+                self._write(kind, key, payload)
+            except ApiClientError as error:  # a report lost is logged, never retried forever
+                log.warning("scheduler could not write %s for %s: %s", kind, key or "event", error)
+            except Exception:
+                log.exception("scheduler reporter failed on %s %s", kind, key)
+
+    def _write(self, kind: str, key: str, payload: Any) -> None:
+        if kind == "condition":
+            namespace, name = key.split("/", 1)
+            self.client.patch(POD, name, payload, namespace, subresource="status")
+        elif kind == "explanation":
+            with self._lock:
+                explanation = self._pending_explanations.pop(key)
+            namespace, name = key.split("/", 1)
+            self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation", body=explanation)
+
+
+def _key(pod: dict[str, Any]) -> str:
+    return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
