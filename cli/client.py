@@ -1,0 +1,101 @@
+"""The HTTPS client tkctl talks to the API server with.
+
+Talks to: one API server, as one user (a ClusterAccess from the kubeconfig).
+Every request carries `Authorization: Bearer <token>` and is verified against
+the kubeconfig's CA. Every non-2xx answer becomes a `ServerError` carrying the
+server's Status, and a failed connection becomes `Unreachable`: this is the one
+boundary where httpx errors are translated (see the tree in cli/errors.py).
+"""
+
+from __future__ import annotations
+
+import ssl
+import sys
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from cli.errors import ServerError, Unreachable
+from cli.kubeconfig import ClusterAccess
+
+USER_AGENT = "tkctl/0.1.0"
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+DEBUG_VERBOSITY = 6  # kubectl's -v=6 logs each request and its answer
+
+
+class ApiClient:
+    """JSON in, JSON out; one method per HTTP verb tkctl uses."""
+
+    def __init__(self, access: ClusterAccess, *, verbosity: int = 0, timeout: float = 30.0):
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if access.token:
+            headers["Authorization"] = f"Bearer {access.token}"
+        self._server = access.server
+        self._verbosity = verbosity
+        self._http = httpx.Client(base_url=access.server, headers=headers, timeout=timeout,
+                                  verify=_tls_verification(access))
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str, *, params: dict[str, str] | None = None, table: bool = False) -> dict[str, Any]:
+        headers = {"Accept": TABLE_ACCEPT} if table else None
+        return self._send("GET", path, params=params, headers=headers)
+
+    def post(self, path: str, body: dict[str, Any], *, params: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._send("POST", path, params=params, json=body)
+
+    def patch(self, path: str, body: dict[str, Any], *, content_type: str,
+              params: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._send("PATCH", path, params=params, json=body, headers={"Content-Type": content_type})
+
+    def delete(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._send("DELETE", path, json=body)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.ConnectError as error:
+            raise Unreachable(_connect_failure(self._server, error)) from error
+        except httpx.TimeoutException as error:
+            raise Unreachable(f"Unable to connect to the server: {type(error).__name__}") from error
+        except httpx.HTTPError as error:
+            raise Unreachable(f"Unable to connect to the server: {error}") from error
+        if self._verbosity >= DEBUG_VERBOSITY:
+            elapsed_ms = int((time.monotonic() - started) * 1000)
+            print(f"{method} {response.request.url} {response.status_code} {response.reason_phrase} "
+                  f"in {elapsed_ms} milliseconds", file=sys.stderr)
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = None
+        if not response.is_success:
+            raise ServerError.from_status(response.status_code, body, response.text)
+        if not isinstance(body, dict):
+            raise ServerError(response.status_code, "", f"the server answered {method} {path} with non-JSON")
+        return body
+
+
+def _tls_verification(access: ClusterAccess) -> ssl.SSLContext | bool:
+    if access.insecure:
+        return False
+    if access.ca_pem:
+        return ssl.create_default_context(cadata=access.ca_pem)
+    return True
+
+
+def _connect_failure(server: str, error: httpx.ConnectError) -> str:
+    host = urlsplit(server).netloc
+    text = str(error)
+    if "refused" in text.lower():
+        return f"The connection to the server {host} was refused - did you specify the right host or port?"
+    return f"Unable to connect to the server: {text}"

@@ -1,0 +1,1 @@
+"""One module per tkctl command; cli.main wires them into the `tkctl` group."""

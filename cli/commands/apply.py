@@ -1,0 +1,92 @@
+"""`tkctl apply -f`: make the cluster match the manifests, creating or patching each object.
+
+For every object, in file order:
+
+    GET the live object
+      404 -> POST manifest + last-applied annotation          "pod/web created"
+      200 -> patch = three-way(last-applied, manifest, live)  (cli/three_way.py)
+               empty -> send nothing                          "pod/web unchanged"
+               else  -> PATCH merge-patch+json                "pod/web configured"
+
+An object that fails is reported after the others were applied, and the
+command exits 1. kubectl sends a strategic merge patch here; why a JSON merge
+patch is enough for tinykube is explained in cli/three_way.py.
+"""
+
+from __future__ import annotations
+
+import click
+
+from cli.client import ApiClient
+from cli.encoding import compact_json
+from cli.errors import ServerError, TkctlError, raise_collected
+from cli.manifests import Manifest, read_manifests, settle_namespace
+from cli.resources import kind_label, object_path
+from cli.session import Session, pass_session, session_options
+from cli.three_way import LAST_APPLIED, last_applied, three_way_merge_patch, with_last_applied
+
+FIELD_MANAGER = "kubectl-client-side-apply"
+MERGE_PATCH = "application/merge-patch+json"
+WRITE_PARAMS = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
+
+
+@click.command("apply")
+@click.option("-f", "--filename", "filenames", multiple=True, required=True,
+              help="A manifest file, a directory of them, or - for stdin. Repeatable.")
+@session_options
+@pass_session
+def apply(session: Session, filenames: tuple[str, ...]) -> None:
+    """Create or update objects from manifests."""
+    manifests = read_manifests(filenames)
+    client = session.client()
+    errors: list[TkctlError] = []
+    for manifest in manifests:
+        try:
+            outcome = apply_one(client, manifest, session.namespace, enforced=session.namespace_flag is not None)
+        except TkctlError as error:
+            errors.append(error)
+            continue
+        click.echo(f"{kind_label(manifest.resource)}/{manifest.name} {outcome}")
+    raise_collected(errors)
+
+
+def apply_one(client: ApiClient, manifest: Manifest, namespace: str, *, enforced: bool) -> str:
+    """Apply one object; returns `created`, `configured` or `unchanged`."""
+    rt = manifest.resource
+    object_namespace = settle_namespace(manifest, namespace, enforced=enforced)
+    modified = with_last_applied(manifest.body)
+    path = object_path(rt, object_namespace, manifest.name)
+    try:
+        live = client.get(path)
+    except ServerError as error:
+        if not error.not_found:
+            raise error.when("retrieving current configuration of", manifest.source) from None
+        try:
+            client.post(rt.collection_path(object_namespace), modified, params=WRITE_PARAMS)
+        except ServerError as create_error:
+            raise create_error.when("creating", manifest.source) from None
+        return "created"
+
+    original = last_applied(live)
+    if original is None:
+        click.echo(f"Warning: resource {rt.group_resource}/{manifest.name} is missing the {LAST_APPLIED} "
+                   "annotation which is required by tkctl apply. tkctl apply should only be used on resources "
+                   "created declaratively by tkctl apply. The missing annotation will be patched automatically.",
+                   err=True)
+    patch = three_way_merge_patch(original or {}, modified, live)
+    if not patch:
+        return "unchanged"
+    try:
+        client.patch(path, patch, content_type=MERGE_PATCH, params=WRITE_PARAMS)
+    except ServerError as error:
+        raise error.when(_patch_action(manifest, patch, object_namespace), manifest.source) from None
+    return "configured"
+
+
+def _patch_action(manifest: Manifest, patch: dict, namespace: str | None) -> str:
+    """kubectl's wording for a failed patch, naming the patch and the object."""
+    rt = manifest.resource
+    return (f"applying patch:\n{compact_json(patch)}\nto:\n"
+            f'Resource: "{rt.group}/{rt.version}, Resource={rt.plural}", '
+            f'GroupVersionKind: "{rt.group}/{rt.version}, Kind={rt.kind}"\n'
+            f'Name: "{manifest.name}", Namespace: "{namespace or ""}"\nfor:')

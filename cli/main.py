@@ -1,0 +1,65 @@
+"""`tkctl`: the command group, and the one place errors become kubectl's messages and exit code 1.
+
+Commands raise TkctlError (see cli/errors.py) and never print tracebacks;
+`--debug` or `-v` adds the traceback for an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from cli.commands.apply import apply
+from cli.commands.create import create
+from cli.commands.delete import delete
+from cli.commands.describe import describe
+from cli.commands.get import get
+from cli.errors import TkctlError, message_for
+from cli.session import Session, session_options
+
+FAILURE = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@session_options
+def tkctl() -> None:
+    """tkctl controls a tinykube cluster, the way kubectl controls Kubernetes."""
+
+
+for command in (apply, create, get, describe, delete):
+    tkctl.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    session = Session()
+    try:
+        tkctl.main(args=_kubectl_spellings(sys.argv[1:] if argv is None else argv), prog_name="tkctl",
+                   obj=session, standalone_mode=False)
+    except TkctlError as error:
+        if session.shows_tracebacks:
+            traceback.print_exc()
+        click.echo(message_for(error), err=True)
+        sys.exit(FAILURE)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        sys.exit(FAILURE)
+    except Exception:
+        if session.shows_tracebacks:
+            raise
+        click.echo(f"error: {traceback.format_exc().strip().splitlines()[-1]}", err=True)
+        sys.exit(FAILURE)
+    finally:
+        session.close()
+
+
+def _kubectl_spellings(argv: list[str]) -> list[str]:
+    """kubectl (pflag) reads `-v=6`; click would read the value as "=6"."""
+    return [f"--v={arg[3:]}" if arg.startswith("-v=") else arg for arg in argv]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Read the objects named by `-f`: files, directories and stdin, YAML or JSON, one or many per file.
+
+Each document becomes a Manifest that remembers its source, because kubectl's
+messages name it (`error when creating "pod.yaml": ...`). A `kind: List` (or
+`PodList` and the like) is unpacked into its items, as kubectl does.
+
+YAML is read without YAML 1.1 timestamps, so `date: 2020-01-01` stays the
+string the server (and kubectl's Go YAML reader) sees.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from cli.errors import CommandError
+from objects.kinds import ResourceType, by_kind
+
+STDIN = "-"
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Manifest:
+    source: str  # as kubectl names it: the path given, or "STDIN"
+    body: dict[str, Any]
+    resource: ResourceType
+
+    @property
+    def name(self) -> str:
+        return (self.body.get("metadata") or {}).get("name") or ""
+
+    @property
+    def namespace(self) -> str | None:
+        return (self.body.get("metadata") or {}).get("namespace") or None
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """SafeLoader minus the timestamp type."""
+
+
+_ManifestLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_manifests(filenames: tuple[str, ...], *, stdin: IO[str] | None = None) -> list[Manifest]:
+    """Every object named by the -f arguments, in order; raises CommandError on the first unreadable one."""
+    manifests: list[Manifest] = []
+    for filename in filenames:
+        for source, text in _sources(filename, stdin or sys.stdin):
+            manifests.extend(_parse(source, text))
+    return manifests
+
+
+def _sources(filename: str, stdin: IO[str]) -> list[tuple[str, str]]:
+    if filename == STDIN:
+        return [("STDIN", stdin.read())]
+    path = Path(filename)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+        return [(str(p), p.read_text()) for p in files]
+    if not path.exists():
+        raise CommandError(f'the path "{filename}" does not exist')
+    return [(filename, path.read_text())]
+
+
+def _parse(source: str, text: str) -> list[Manifest]:
+    try:
+        documents = [doc for doc in yaml.load_all(text, Loader=_ManifestLoader) if doc is not None]
+    except yaml.YAMLError as error:
+        raise CommandError(f"error parsing {source}: error converting YAML to JSON: yaml: {_yaml_problem(error)}") \
+            from None
+    manifests = []
+    for document in documents:
+        for body in _unpack_list(document):
+            manifests.append(Manifest(source, body, _resource_of(source, body)))
+    return manifests
+
+
+def _unpack_list(document: Any) -> list[Any]:
+    if isinstance(document, dict) and str(document.get("kind", "")).endswith("List") \
+            and isinstance(document.get("items"), list):
+        return document["items"]
+    return [document]
+
+
+def _resource_of(source: str, body: Any) -> ResourceType:
+    if not isinstance(body, dict):
+        raise CommandError(f'error validating "{source}": error validating data: the document is not an object')
+    missing = [f"{field} not set" for field in ("apiVersion", "kind") if not body.get(field)]
+    if missing:
+        listed = missing[0] if len(missing) == 1 else "[" + ", ".join(missing) + "]"
+        raise CommandError(f'error validating "{source}": error validating data: {listed}; '
+                           "if you choose to ignore these errors, turn validation off with --validate=false")
+    resource = by_kind(body["apiVersion"], body["kind"])
+    if resource is None:
+        metadata = body.get("metadata") or {}
+        raise CommandError(
+            f'resource mapping not found for name: "{metadata.get("name", "")}" namespace: '
+            f'"{metadata.get("namespace", "")}" from "{source}": no matches for kind "{body["kind"]}" '
+            f'in version "{body["apiVersion"]}"\nensure CRDs are installed first'
+        )
+    return resource
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
+
+
+def settle_namespace(manifest: Manifest, namespace: str, *, enforced: bool) -> str | None:
+    """Put a namespaced object in its namespace (the manifest's, else `namespace`) and return it.
+
+    With an explicit -n (`enforced`), a manifest naming another namespace is an
+    error rather than a silent move, as in kubectl.
+    """
+    if not manifest.resource.namespaced:
+        return None
+    own = manifest.namespace
+    if own and enforced and own != namespace:
+        raise CommandError(f'the namespace from the provided object "{own}" does not match the namespace '
+                           f'"{namespace}". You must pass \'--namespace={own}\' to perform this operation.')
+    chosen = own or namespace
+    metadata = manifest.body.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = manifest.body["metadata"] = {}
+    metadata["namespace"] = chosen
+    return chosen

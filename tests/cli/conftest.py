@@ -1,0 +1,29 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+class Tkctl:
+    """The real `tkctl` entry point, run as a subprocess against the test master."""
+
+    def __init__(self, kubeconfig: Path):
+        self.kubeconfig = kubeconfig
+
+    def __call__(self, *args: str, input: str | None = None, kubeconfig: Path | None = None,
+                 timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "cli.main", *args, "--kubeconfig", str(kubeconfig or self.kubeconfig)],
+            input=input, capture_output=True, text=True, timeout=timeout,
+        )
+
+    def ok(self, *args: str, input: str | None = None) -> str:
+        result = self(*args, input=input)
+        assert result.returncode == 0, f"tkctl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}"
+        return result.stdout
+
+
+@pytest.fixture
+def tkctl(master):
+    return Tkctl(master.kubeconfig)
