@@ -172,6 +172,8 @@ class Registry:
         if rt == NAMESPACE and name in PROTECTED_NAMESPACES[:3]:
             raise status.forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted', rt, name)
         key = _key(rt, namespace, name)
+        if rt == NAMESPACE:
+            return self._delete_namespace(key, options)
         marked: dict[str, Any] = {}
 
         def mark_or_remove(current: dict[str, Any]) -> dict[str, Any] | None:
@@ -186,8 +188,6 @@ class Registry:
             updated = self.store.guaranteed_update(key, mark_or_remove)
             if "obj" in marked:
                 return updated
-            if rt == NAMESPACE:
-                self._delete_namespace_contents(name)
             deleted = self.store.delete(key, expected_revision=int(updated["metadata"]["resourceVersion"]))
             self._forget_dependents(rt, key)
             return deleted if rt == POD else _deleted_status(rt, deleted)
@@ -379,6 +379,28 @@ class Registry:
             raise status.forbidden(
                 f"unable to create new content in namespace {namespace} because it is being terminated"
             )
+
+    def _delete_namespace(self, key: ObjectKey, options: DeleteOptions) -> dict[str, Any]:
+        """Mark the namespace Terminating (that is the answer), remove its contents, then the namespace.
+
+        The apiserver hands the emptying to its namespace controller; tinykube does
+        it inline, so the namespace is gone by the time the answer arrives.
+        """
+        now = rfc3339(self.clock())
+
+        def mark(namespace: dict[str, Any]) -> dict[str, Any]:
+            _check_preconditions(NAMESPACE, key.name, namespace, options)
+            namespace["metadata"].setdefault("deletionTimestamp", now)
+            namespace.setdefault("status", {})["phase"] = "Terminating"
+            return namespace
+
+        try:
+            marked = self.store.guaranteed_update(key, mark)
+            self._delete_namespace_contents(key.name)
+            self.store.delete(key)
+        except NotFound:
+            raise status.not_found(NAMESPACE, key.name) from None
+        return marked
 
     def _delete_namespace_contents(self, namespace: str) -> None:
         """Everything in the namespace goes with it (the apiserver's namespace controller, done inline)."""

@@ -282,3 +282,15 @@ def test_unknown_fields_are_dropped_with_a_warning_by_default(api, namespace):
     assert answer.status_code == 201
     assert "bogus" not in answer.json()["spec"]
     assert 'unknown field \\"spec.bogus\\"' in answer.headers["warning"]
+
+
+def test_deleting_a_namespace_answers_it_terminating_and_removes_its_contents(api):
+    api.post("/api/v1/namespaces", json={"metadata": {"name": "doomed"}})
+    api.post(pods_path("doomed"), json=pod())
+    answer = api.delete("/api/v1/namespaces/doomed")
+    assert answer.status_code == 200
+    assert answer.json()["kind"] == "Namespace" and answer.json()["status"]["phase"] == "Terminating"
+    assert answer.json()["metadata"]["deletionTimestamp"]
+    assert api.get("/api/v1/namespaces/doomed").status_code == 404
+    assert api.get(pods_path("doomed", "web")).status_code == 404
+    assert api.delete("/api/v1/namespaces/default").status_code == 403
