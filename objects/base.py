@@ -41,9 +41,13 @@ def unknown_fields(model: BaseModel, path: str = "") -> list[str]:
     found: list[str] = []
     for key in (model.model_extra or {}):
         found.append(f"{path}.{key}" if path else key)
-    for name, field in type(model).model_fields.items():
+    fields = type(model).model_fields
+    # Only what the client sent can hold unknown fields; defaults never do.
+    for name in model.model_fields_set:
+        if name not in fields:
+            continue
         value = getattr(model, name)
-        wire_name = field.alias or name
+        wire_name = fields[name].alias or name
         child_path = f"{path}.{wire_name}" if path else wire_name
         found.extend(_unknown_in_value(value, child_path))
     return found
@@ -64,8 +68,10 @@ def drop_unknown_fields(model: BaseModel) -> None:
     """Forget every unknown field in place (fieldValidation=Ignore, the Kubernetes default)."""
     if model.model_extra:
         model.model_extra.clear()
-    for name in type(model).model_fields:
-        _drop_in_value(getattr(model, name))
+    fields = type(model).model_fields
+    for name in model.model_fields_set:
+        if name in fields:
+            _drop_in_value(getattr(model, name))
 
 
 def _drop_in_value(value: Any) -> None:

@@ -62,7 +62,8 @@ def decode_object(
         raise status.bad_request(
             f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: strict decoding error: {listed}'
         )
-    drop_unknown_fields(obj)
+    if unknown:
+        drop_unknown_fields(obj)
     warnings = [f'unknown field "{path}"' for path in unknown] if field_validation == "Warn" else []
     return obj, warnings
 

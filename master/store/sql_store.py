@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -46,6 +46,14 @@ class WatchEvent:
 class SqlStore:
     """The store behind the API server. Thread-safe; one writer at a time.
 
+    Reads (get, list) are answered from memory: the current value of every key
+    is loaded at start and replaced after each committed write, as the
+    apiserver's watch cache answers reads without asking etcd. The database is
+    the durable truth; the memory copy is only ever updated after a commit
+    succeeded, so a failed write leaves both unchanged. Objects returned by
+    reads are shared: treat them as read-only (guaranteed_update hands
+    `mutate` a private copy).
+
     Every method either does what it says or raises a `StoreError`; a database
     failure is `StoreUnavailable`, never an empty answer.
     """
@@ -54,6 +62,8 @@ class SqlStore:
         self.engine = engine or _make_engine(url)
         self.hub = WatchHub()
         self._write_lock = threading.Lock()
+        self._state_lock = threading.Lock()  # guards _current and _revision together
+        self._current: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         with self._translate_errors():
             schema.metadata.create_all(self.engine)
             with self.engine.begin() as conn:
@@ -61,6 +71,9 @@ class SqlStore:
                     conn.scalar(select(schema.settings.c.value).where(schema.settings.c.key == "compacted")) or 0
                 )
                 newest = conn.scalar(select(func.max(schema.revisions.c.revision))) or 0
+                o = schema.objects.c
+                for row in conn.execute(select(o.resource, o.namespace, o.name, o.value)):
+                    self._current.setdefault(row.resource, {})[(row.namespace, row.name)] = json.loads(row.value)
         self._revision = max(newest, self._compacted)
 
     # ----- reads
@@ -75,23 +88,21 @@ class SqlStore:
         return self._compacted
 
     def get(self, key: ObjectKey) -> dict[str, Any]:
-        with self._translate_errors(), self.engine.begin() as conn:
-            value = conn.scalar(select(schema.objects.c.value).where(*_key_clause(key)))
-        if value is None:
+        with self._state_lock:
+            obj = self._current.get(key.resource, {}).get((key.namespace, key.name))
+        if obj is None:
             raise NotFound(key)
-        return json.loads(value)
+        return obj
 
     def list(self, resource: str, namespace: str | None = None) -> tuple[list[dict[str, Any]], int]:
         """Every current object of a resource (in one namespace, or all), and the revision of that snapshot."""
-        query = select(schema.objects.c.value).where(schema.objects.c.resource == resource)
+        with self._state_lock:
+            entries = list(self._current.get(resource, {}).items())
+            revision = self._revision
         if namespace is not None:
-            query = query.where(schema.objects.c.namespace == namespace)
-        query = query.order_by(schema.objects.c.namespace, schema.objects.c.name)
-        with self._translate_errors(), self.engine.begin() as conn:
-            rows = conn.scalars(query).all()
-            # Same read transaction: the revision describes exactly this snapshot.
-            revision = conn.scalar(select(func.max(schema.revisions.c.revision))) or self._compacted
-        return [json.loads(value) for value in rows], revision
+            entries = [entry for entry in entries if entry[0][0] == namespace]
+        entries.sort(key=lambda entry: entry[0])
+        return [obj for _, obj in entries], revision
 
     def events_since(self, resource: str, revision: int) -> list[WatchEvent]:
         """Every write to `resource` after `revision`, oldest first; Expired if compaction took some."""
@@ -119,50 +130,48 @@ class SqlStore:
     # ----- writes
 
     def create(self, key: ObjectKey, obj: dict[str, Any]) -> dict[str, Any]:
-        with self._write() as (conn, revision):
-            stored = _with_revision(obj, revision)
-            value = _encode(stored)
+        with self._write() as (conn, revision, commit):
+            if self._current_of(key) is not None:
+                raise AlreadyExists(key)
+            value = _encode(_with_revision(obj, revision))
             try:
-                conn.execute(insert(schema.objects).values(
-                    resource=key.resource, namespace=key.namespace, name=key.name, revision=revision, value=value,
-                ))
+                conn.execute(_INSERT_OBJECT, _row(key, revision, value))
             except IntegrityError:
                 raise AlreadyExists(key) from None
-            self._append(conn, key, revision, ADDED, value)
-        self._committed(WatchEvent(ADDED, revision, key, stored))
-        return stored
+            conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": ADDED})
+            commit.append(WatchEvent(ADDED, revision, key, json.loads(value)))
+        return commit[0].object
 
     def update(self, key: ObjectKey, obj: dict[str, Any], *, expected_revision: int) -> dict[str, Any]:
         """Replace the object if its current revision is still `expected_revision` (compare-and-swap)."""
-        with self._write() as (conn, revision):
-            stored = _with_revision(obj, revision)
-            value = _encode(stored)
-            moved = conn.execute(
-                update(schema.objects)
-                .where(*_key_clause(key), schema.objects.c.revision == expected_revision)
-                .values(revision=revision, value=value)
-            ).rowcount
-            if moved != 1:
-                self._raise_missing_or_conflict(conn, key)
-            self._append(conn, key, revision, MODIFIED, value)
-        self._committed(WatchEvent(MODIFIED, revision, key, stored))
-        return stored
+        with self._write() as (conn, revision, commit):
+            current = self._current_of(key)
+            if current is None:
+                raise NotFound(key)
+            if int(current["metadata"]["resourceVersion"]) != expected_revision:
+                raise Conflict(key)
+            value = _encode(_with_revision(obj, revision))
+            moved = conn.execute(_UPDATE_OBJECT, {**_key_params(key), "expected": expected_revision,
+                                                  "new_revision": revision, "new_value": value}).rowcount
+            if moved != 1:  # the memory copy and the table disagree: trust the table, refuse the write
+                raise Conflict(key)
+            conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": MODIFIED})
+            commit.append(WatchEvent(MODIFIED, revision, key, json.loads(value)))
+        return commit[0].object
 
     def delete(self, key: ObjectKey, *, expected_revision: int | None = None) -> dict[str, Any]:
         """Remove the object; returns its last state, stamped with the revision of the delete."""
-        with self._write() as (conn, revision):
-            current = conn.execute(
-                select(schema.objects.c.revision, schema.objects.c.value).where(*_key_clause(key))
-            ).first()
+        with self._write() as (conn, revision, commit):
+            current = self._current_of(key)
             if current is None:
                 raise NotFound(key)
-            if expected_revision is not None and current.revision != expected_revision:
+            if expected_revision is not None and int(current["metadata"]["resourceVersion"]) != expected_revision:
                 raise Conflict(key)
-            conn.execute(delete(schema.objects).where(*_key_clause(key)))
-            last = _with_revision(json.loads(current.value), revision)
-            self._append(conn, key, revision, DELETED, _encode(last))
-        self._committed(WatchEvent(DELETED, revision, key, last))
-        return last
+            conn.execute(_DELETE_OBJECT, _key_params(key))
+            value = _encode(_with_revision(current, revision))
+            conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": DELETED})
+            commit.append(WatchEvent(DELETED, revision, key, json.loads(value)))
+        return commit[0].object
 
     def guaranteed_update(
         self, key: ObjectKey, mutate: Callable[[dict[str, Any]], dict[str, Any] | None]
@@ -203,28 +212,32 @@ class SqlStore:
     # ----- internals
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[Connection, int]]:
-        """One write transaction under the single-writer lock, with the revision it will commit as."""
+    def _write(self) -> Iterator[tuple[Connection, int, list[WatchEvent]]]:
+        """One write transaction under the single-writer lock.
+
+        Yields the connection, the revision this write will commit as, and a list
+        the body appends its WatchEvent to. Only after the commit succeeded is the
+        memory copy moved and the event published, in revision order.
+        """
         with self._write_lock, self._translate_errors():
             revision = self._revision + 1
+            committed: list[WatchEvent] = []
             with self.engine.begin() as conn:
-                yield conn, revision
-            self._revision = revision
+                yield conn, revision, committed
+            with self._state_lock:
+                for change in committed:
+                    objects = self._current.setdefault(change.key.resource, {})
+                    if change.type == DELETED:
+                        objects.pop((change.key.namespace, change.key.name), None)
+                    else:
+                        objects[(change.key.namespace, change.key.name)] = change.object
+                self._revision = revision
+            for change in committed:
+                self.hub.publish(change)
 
-    def _committed(self, event: WatchEvent) -> None:
-        self.hub.publish(event)
-
-    @staticmethod
-    def _append(conn: Connection, key: ObjectKey, revision: int, event_type: str, value: str) -> None:
-        conn.execute(insert(schema.revisions).values(
-            revision=revision, resource=key.resource, namespace=key.namespace, name=key.name,
-            event=event_type, value=value,
-        ))
-
-    @staticmethod
-    def _raise_missing_or_conflict(conn: Connection, key: ObjectKey) -> None:
-        exists = conn.scalar(select(schema.objects.c.revision).where(*_key_clause(key)))
-        raise (NotFound(key) if exists is None else Conflict(key))
+    def _current_of(self, key: ObjectKey) -> dict[str, Any] | None:
+        with self._state_lock:
+            return self._current.get(key.resource, {}).get((key.namespace, key.name))
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
@@ -235,9 +248,25 @@ class SqlStore:
             raise StoreUnavailable(str(error)) from error
 
 
-def _key_clause(key: ObjectKey) -> tuple:
-    c = schema.objects.c
-    return (c.resource == key.resource, c.namespace == key.namespace, c.name == key.name)
+# Built once: SQLAlchemy then reuses their compiled form instead of rebuilding
+# each statement per write, which dominated the cost of a write.
+_o, _r = schema.objects.c, schema.revisions.c
+_KEY_MATCH = (_o.resource == bindparam("k_resource"), _o.namespace == bindparam("k_namespace"),
+              _o.name == bindparam("k_name"))
+_INSERT_OBJECT = insert(schema.objects)
+_INSERT_REVISION = insert(schema.revisions)
+_UPDATE_OBJECT = (update(schema.objects).where(*_KEY_MATCH, _o.revision == bindparam("expected"))
+                  .values(revision=bindparam("new_revision"), value=bindparam("new_value")))
+_DELETE_OBJECT = delete(schema.objects).where(*_KEY_MATCH)
+
+
+def _key_params(key: ObjectKey) -> dict[str, str]:
+    return {"k_resource": key.resource, "k_namespace": key.namespace, "k_name": key.name}
+
+
+def _row(key: ObjectKey, revision: int, value: str) -> dict[str, Any]:
+    return {"resource": key.resource, "namespace": key.namespace, "name": key.name, "revision": revision,
+            "value": value}
 
 
 def _with_revision(obj: dict[str, Any], revision: int) -> dict[str, Any]:

@@ -163,11 +163,32 @@ def test_live_subscribers_see_each_commit_once_in_order(store):
 
 
 def test_a_failed_query_is_an_error_never_not_found_or_empty(store):
-    # Guards against kine's lost-delete bug: a broken read must not look like absence.
+    # Guards against kine's lost-delete bug: a broken query must not look like absence.
     store.create(POD, pod())
     with store.engine.begin() as conn:
-        conn.execute(text("DROP TABLE objects"))
+        conn.execute(text("DROP TABLE revisions"))
     with pytest.raises(StoreUnavailable):
-        store.get(POD)
+        store.events_since("pods", 0)
     with pytest.raises(StoreUnavailable):
-        store.list("pods")
+        store.delete(POD)
+
+
+def test_a_failed_write_changes_nothing_readers_see(store):
+    created = store.create(POD, pod())
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE revisions"))
+    with pytest.raises(StoreUnavailable):
+        store.update(POD, pod(tier="lost"), expected_revision=1)
+    assert store.get(POD) == created
+    assert store.revision == 1
+
+
+def test_reads_are_served_from_memory_and_match_the_database_after_a_restart(db_url):
+    first = SqlStore(db_url)
+    for i in range(5):
+        first.create(ObjectKey("pods", "default", f"p{i}"), pod(f"p{i}"))
+    first.update(ObjectKey("pods", "default", "p1"), pod("p1", v="2"), expected_revision=2)
+    first.delete(ObjectKey("pods", "default", "p3"))
+    in_memory = first.list("pods")
+    first.close()
+    assert SqlStore(db_url).list("pods") == in_memory
