@@ -1,6 +1,6 @@
 """Request bodies: bytes -> JSON dict -> typed object, with the apiserver's error classes.
 
-    malformed JSON/YAML, not an object      -> 400 BadRequest
+    malformed JSON/YAML/protobuf, not an object -> 400 BadRequest
     body larger than MAX_BODY_BYTES         -> 413 RequestEntityTooLarge
     a field of the wrong type               -> 400 BadRequest naming the field
     an unknown field, fieldValidation=Strict -> 400 BadRequest naming the field
@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from master.api import status
+from master.api import protobuf, status
 from objects.base import K8sModel, drop_unknown_fields, unknown_fields
 from objects.kinds import ResourceType
 
@@ -28,11 +28,13 @@ FIELD_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
 
 
 def parse_body(raw: bytes, content_type: str) -> Any:
-    """JSON or YAML text to Python data; YAML only when the client says so."""
+    """JSON, YAML or Kubernetes protobuf to Python data, by the media type the client names."""
     if len(raw) > MAX_BODY_BYTES:
         raise status.too_large(MAX_BODY_BYTES)
     media_type = content_type.split(";")[0].strip().lower()
     try:
+        if media_type == protobuf.MEDIA_TYPE:
+            return protobuf.decode_kubernetes_protobuf(raw)
         if media_type in ("application/yaml", "application/apply-patch+yaml", "text/yaml"):
             return yaml.safe_load(raw)
         return json.loads(raw or b"null")

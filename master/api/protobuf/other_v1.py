@@ -1,0 +1,37 @@
+"""Protobuf fields of the small groups: coordination.k8s.io/v1 Lease, policy/v1 Eviction, autoscaling/v1 Scale.
+
+Transcribed from the generated.proto of each group in k8s.io/api: field numbers and JSON names as upstream
+generated them; see schema.py for the notation. Only messages reachable
+from the kinds tinykube decodes are listed.
+"""
+
+TABLE = """
+# k8s.io.api.coordination.v1
+Lease
+  1 metadata ObjectMeta
+  2 spec LeaseSpec
+LeaseSpec
+  1 holderIdentity *string
+  2 leaseDurationSeconds *int32
+  3 acquireTime MicroTime
+  4 renewTime MicroTime
+  5 leaseTransitions *int32
+  6 strategy *string
+  7 preferredHolder *string
+
+# k8s.io.api.policy.v1
+Eviction
+  1 metadata ObjectMeta
+  2 deleteOptions DeleteOptions
+
+# k8s.io.api.autoscaling.v1 (the scale subresource of apps/v1)
+Scale
+  1 metadata ObjectMeta
+  2 spec ScaleSpec
+  3 status ScaleStatus
+ScaleSpec
+  1 replicas *int32
+ScaleStatus
+  1 replicas int32
+  2 selector string
+"""
