@@ -12,7 +12,8 @@ import docker.errors
 BUSYBOX_IMAGE = "tinykube/busybox:test"
 PAUSE_IMAGE = "tinykube/pause:local"
 ENTRYPOINT_IMAGE = "tinykube/entrypoint:test"  # ENTRYPOINT ["echo", "entrypoint"], CMD ["default", "cmd"]
-TEST_IMAGES = (BUSYBOX_IMAGE, PAUSE_IMAGE, ENTRYPOINT_IMAGE)
+BOOTCAMP_IMAGE = "tinykube/bootcamp:v1"
+TEST_IMAGES = (BUSYBOX_IMAGE, PAUSE_IMAGE, ENTRYPOINT_IMAGE, BOOTCAMP_IMAGE, "tinykube/bootcamp:v2")
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-images"
 
 
