@@ -61,7 +61,7 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
     create_system_namespaces(store)
 
     app = create_app(store=store, authenticator=TokenAuthenticator.from_credentials(credentials),
-                     server_address=f"{host}:{port}")
+                     server_address=f"{host}:{port}", kubelet_token=credentials.node_token)
     components = [] if no_scheduler else [
         lambda stop: build_scheduler(
             ApiClient(load_kubeconfig(credentials.admin_kubeconfig), user_agent="tinykube-scheduler"),

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from master.api import discovery, status
+from master.api import discovery, node_proxy, status
 from master.api.registry import Registry
 from master.api.request_info import parse_request_info
 from master.api.resources import JSONBody, serve_resource
@@ -37,11 +37,13 @@ AuthenticatedUser = Annotated[User, Depends(authenticated)]
 
 
 def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_address: str = "127.0.0.1:6443",
-               registry: Registry | None = None) -> FastAPI:
+               registry: Registry | None = None, kubelet_token: str | None = None) -> FastAPI:
+    """`kubelet_token` is what the master presents to kubelets (the node token) for logs, exec and proxy."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.registry = registry or Registry(store)
     app.state.authenticator = authenticator
+    app.state.kubelet_token = kubelet_token
     _install_error_handlers(app)
 
     @app.get("/healthz", response_class=PlainTextResponse)
@@ -87,8 +89,14 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
             raise status.not_found_path()
         return JSONBody(document)
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    @app.api_route("/apis/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    # exec is a WebSocket; its SPDY fallback (a POST) goes through `resources` below.
+    @app.websocket("/api/v1/namespaces/{namespace}/pods/{name}/exec")
+    async def pod_exec(websocket: WebSocket, namespace: str, name: str) -> None:
+        await node_proxy.serve_pod_exec(websocket, namespace, name)
+
+    # HEAD and OPTIONS only make sense for pods/{name}/proxy; other resources answer them with 405.
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+    @app.api_route("/apis/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
     async def resources(request: Request, user: AuthenticatedUser) -> Response:
         info = parse_request_info(request.url.path)
         if info is None:

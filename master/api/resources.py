@@ -21,7 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from master.api import status
+from master.api import node_proxy, status
 from master.api.decode import field_validation_mode, parse_body
 from master.api.fields import FieldSelectorError, parse_field_selector
 from master.api.registry import DeleteOptions, Registry
@@ -125,6 +125,8 @@ async def _serve_collection(request: Request, rt: ResourceType, info: RequestInf
 
 async def _serve_subresource(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry) -> Response:
     method, sub = request.method, info.subresource
+    if rt.plural == "pods" and sub in node_proxy.POD_STREAM_SUBRESOURCES:
+        return await node_proxy.serve_pod_stream(request, info, registry)  # answered by the pod's kubelet
     query = request.query_params
     if sub == "status" and rt.plural in STATUS_SUBRESOURCE_KINDS:
         if method == "GET":

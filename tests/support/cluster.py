@@ -116,3 +116,57 @@ class Kubectl:
 
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "-o", "json").stdout)
+
+
+class Kubelet:
+    """A real kubelet process registered with `master`, running pods on the local Docker engine."""
+
+    def __init__(self, master: Master, node_name: str, *, owner: str, network: str, root_dir: Path,
+                 time_scale: float = 0.1, extra_args: list[str] | None = None):
+        self.master = master
+        self.node_name = node_name
+        self.owner = owner
+        self.network = network
+        self.root_dir = root_dir
+        self.time_scale = time_scale
+        self.port = free_port()
+        self.extra_args = extra_args or []
+        self.process: subprocess.Popen | None = None
+        self.log_path = root_dir / f"kubelet-{node_name}.log"
+
+    def start(self) -> Kubelet:
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kubelet.main", "--kubeconfig", str(self.master.node_kubeconfig),
+             "--node-name", self.node_name, "--port", str(self.port), "--network", self.network,
+             "--pod-infra-image", "tinykube/pause:local", "--root-dir", str(self.root_dir),
+             "--time-scale", str(self.time_scale), "--owner-label", self.owner, "--log-level", "info",
+             *self.extra_args],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_for(self._ready, timeout=STARTUP_TIMEOUT_SECONDS, message=f"kubelet {self.node_name} ({self.log_path})")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process and self.process.poll() is not None:
+            raise AssertionError(f"kubelet exited with {self.process.returncode}: {self.log_path.read_text()[-3000:]}")
+        with self.master.client() as client:
+            node = client.get(f"/api/v1/nodes/{self.node_name}")
+            if node.status_code != 200:
+                return False
+            ready = {c["type"]: c["status"] for c in node.json()["status"].get("conditions", [])}.get("Ready")
+            lease = client.get(f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{self.node_name}")
+            return ready == "True" and lease.status_code == 200
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill() if kill else self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""

@@ -1,0 +1,91 @@
+"""tinykube-kubelet: the node agent.
+
+    tinykube-kubelet --kubeconfig DIR/node.kubeconfig --node-name node-1 --cpu 2 --memory 2Gi
+
+Registers the Node, renews its Lease, runs the pods bound to it through Docker,
+and serves logs, exec and proxy to the master on --port (HTTPS, node token).
+Several kubelets can share one Docker engine: each owns only the containers
+labelled with its node name.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import click
+import uvicorn
+
+from apiclient import ApiClient, load_kubeconfig
+from apiclient.events import EventRecorder
+from kubelet.config import DEFAULT_NETWORK, DEFAULT_PAUSE_IMAGE, KubeletConfig, parse_labels, parse_taints
+from kubelet.node_status import NodeStatusReporter
+from kubelet.pod_sync import PodSyncer
+from kubelet.runtime.docker_runtime import DockerRuntime
+from kubelet.serving_cert import ensure_serving_cert
+from kubelet.server import create_kubelet_app
+from kubelet.sync_loop import SyncLoop
+
+log = logging.getLogger("tinykube.kubelet")
+
+
+@click.command()
+@click.option("--kubeconfig", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--node-name", required=True)
+@click.option("--port", type=int, default=10250, show_default=True, help="Where the kubelet serves logs/exec/proxy.")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="The node's InternalIP: where the master reaches this kubelet.")
+@click.option("--bind", default=None, help="Address to listen on [default: --address].")
+@click.option("--cpu", default="", help="CPU capacity to advertise [default: the host's].")
+@click.option("--memory", default="", help="Memory capacity to advertise, e.g. 2Gi [default: the host's].")
+@click.option("--max-pods", type=int, default=110, show_default=True)
+@click.option("--labels", default="", help="Node labels, k=v,k2=v2.")
+@click.option("--taints", default="", help="Taints to register with, k=v:NoSchedule,...")
+@click.option("--network", default=DEFAULT_NETWORK, show_default=True, help="Docker network pods get their IPs on.")
+@click.option("--pod-infra-image", default=DEFAULT_PAUSE_IMAGE, show_default=True,
+              help="The pause image holding each pod's network namespace.")
+@click.option("--root-dir", type=click.Path(path_type=Path), default=Path("/var/lib/tinykube"), show_default=True)
+@click.option("--time-scale", type=float, default=1.0, show_default=True, help="Multiply every timer.")
+@click.option("--owner-label", default="", help="Value of io.tinykube.owner on every container (for tests).")
+@click.option("--log-level", default="info", show_default=True)
+def main(kubeconfig: Path, node_name: str, port: int, address: str, bind: str | None, cpu: str, memory: str,
+         max_pods: int, labels: str, taints: str, network: str, pod_infra_image: str, root_dir: Path,
+         time_scale: float, owner_label: str, log_level: str) -> None:
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = KubeletConfig(
+            node_name=node_name, kubeconfig=kubeconfig, port=port, address=address, bind=bind or address, cpu=cpu,
+            memory=memory, max_pods=max_pods, labels=parse_labels(labels), taints=parse_taints(taints),
+            network=network, pod_infra_image=pod_infra_image, root_dir=root_dir / node_name, time_scale=time_scale,
+            owner=owner_label,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    connection = load_kubeconfig(kubeconfig)
+    client = ApiClient(connection, user_agent=f"tinykube-kubelet/{node_name}")
+    runtime = DockerRuntime()
+    events = EventRecorder(client, component="kubelet", host=node_name)
+    syncer = PodSyncer(runtime, config, events)
+
+    stop = threading.Event()
+    node_status = NodeStatusReporter(client, runtime, config)
+    node = node_status.register()
+    node_status.start(stop)
+    sync_loop = SyncLoop(client, runtime, syncer, config, node["status"]["allocatable"])
+    sync_loop.start(stop)
+
+    cert, key = ensure_serving_cert(config.root_dir, [node_name, address, "localhost"])
+    app = create_kubelet_app(runtime=runtime, node_name=node_name, token=connection.token or "",
+                             find_pod=lambda namespace, name: sync_loop.pods.get(f"{namespace}/{name}"))
+    log.info("kubelet %s registered; serving on https://%s:%d", node_name, config.bind, port)
+    try:
+        uvicorn.run(app, host=config.bind, port=port, ssl_certfile=str(cert), ssl_keyfile=str(key),
+                    log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=2)
+    finally:
+        stop.set()
+        events.close()
+
+
+if __name__ == "__main__":
+    main()

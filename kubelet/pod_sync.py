@@ -1,0 +1,347 @@
+"""sync_pod and terminate_pod: make the runtime match one pod's spec, or tear it down.
+
+sync_pod is level-triggered and idempotent: it looks at what the runtime has
+for the pod and does only what is missing, so calling it again (after a crash,
+a restart of the kubelet, or every few seconds) is always safe.
+
+    sandbox missing or dead ─► (stop leftovers) ─► run the pause container
+    volumes                 ─► emptyDir storage exists
+    each container          ─► running: nothing to do
+                               never ran: pull (per imagePullPolicy) ─► create ─► start
+                               exited: restartPolicy says restart? ─► in backoff: CrashLoopBackOff
+                                                                      else start a new instance
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from apiclient.events import EventRecorder, now_rfc3339
+from kubelet.backoff import Backoff
+from kubelet.config import KubeletConfig
+from kubelet.pod_status import Waiting, container_status, pod_status
+from kubelet.runtime.protocol import (
+    ContainerRuntime, ContainerSpec, ContainerStatus, CreateFailed, ImageNotPresent, ImagePullFailed, Mount,
+    PodRef, PortMapping, RuntimeFailure, Sandbox, SandboxSpec,
+)
+from objects.quantity import cpu_millicores, to_bytes
+
+log = logging.getLogger(__name__)
+
+
+def pod_ref(pod: dict[str, Any], config: KubeletConfig) -> PodRef:
+    meta = pod["metadata"]
+    return PodRef(meta["namespace"], meta["name"], meta["uid"], config.node_name, config.owner)
+
+
+class PodSyncer:
+    def __init__(self, runtime: ContainerRuntime, config: KubeletConfig, events: EventRecorder):
+        self.runtime = runtime
+        self.config = config
+        self.events = events
+        self.backoff = Backoff(time_scale=config.time_scale)
+        self._waiting: dict[tuple[str, str], Waiting] = {}
+        self._lock = threading.Lock()
+
+    # ----- sync
+
+    def sync_pod(self, pod: dict[str, Any]) -> dict[str, Any]:
+        """Bring the pod's containers to what its spec says; returns the status to report."""
+        ref = pod_ref(pod, self.config)
+        spec = pod.get("spec") or {}
+        instances = self._instances(ref)
+        sandbox = self._sandbox(ref)
+        terminal = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+        if terminal:
+            return self.status(pod, sandbox, instances)
+        memory_volumes = self._ensure_volumes(pod, ref)
+        if memory_volumes is None:  # a volume could not be made; FailedMount was recorded
+            return self.status(pod, sandbox, instances)
+        if sandbox is None:
+            self._stop_all(ref, instances, grace=0)  # a new network namespace means new containers
+            sandbox = self._run_sandbox(pod, ref, memory_volumes)
+            instances = self._instances(ref)
+        if sandbox is not None:
+            for container in spec.get("containers") or []:
+                self._sync_container(pod, ref, sandbox, container, instances.get(container["name"], []))
+            instances = self._instances(ref)
+        return self.status(pod, sandbox, instances)
+
+    def status(self, pod: dict[str, Any], sandbox: Sandbox | None,
+               instances: dict[str, list[ContainerStatus]]) -> dict[str, Any]:
+        uid = pod["metadata"]["uid"]
+        containers = []
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            with self._lock:
+                waiting = self._waiting.get((uid, container["name"]))
+            containers.append(container_status(container, instances.get(container["name"], []), waiting,
+                                               self.runtime.image_id(container.get("image", ""))))
+        return pod_status(pod, sandbox=sandbox, containers=containers, host_ip=self.config.address,
+                          now=now_rfc3339())
+
+    def _sync_container(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
+                        instances: list[ContainerStatus]) -> None:
+        name = container["name"]
+        current = instances[0] if instances else None
+        if current is not None and current.state == "running":
+            self._set_waiting(ref.uid, name, None)
+            return
+        if current is not None and current.state == "created":
+            self.runtime.remove_container(current.id)  # a half-made instance from an interrupted sync
+            current = instances[1] if len(instances) > 1 else None
+        restart_count = 0
+        if current is not None:
+            if not _should_restart(pod, current):
+                self._set_waiting(ref.uid, name, None)
+                return
+            restart_count = current.restart_count + 1
+            key = (ref.uid, name)
+            if self.backoff.remaining(key) > 0:
+                message = f"back-off {self.backoff.remaining(key):.0f}s restarting failed container={name} " \
+                          f"pod={ref.name}_{ref.namespace}({ref.uid})"
+                if self._set_waiting(ref.uid, name, Waiting("CrashLoopBackOff", message)):
+                    self.events.event(pod, type_="Warning", reason="BackOff",
+                                      message=f"Back-off restarting failed container {name} in pod "
+                                              f"{ref.name}_{ref.namespace}({ref.uid})",
+                                      field_path=f"spec.containers{{{name}}}")
+                return
+            self.backoff.failed(key)  # the next exit waits longer, unless it ran for 10 minutes
+        self._start_container(pod, ref, sandbox, container, restart_count)
+
+    def _start_container(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
+                         restart_count: int) -> None:
+        name, field_path = container["name"], f"spec.containers{{{container['name']}}}"
+        if not self._ensure_image(pod, ref, container):
+            return
+        try:
+            container_id = self.runtime.create_container(self._container_spec(pod, ref, sandbox, container,
+                                                                              restart_count))
+        except CreateFailed as error:
+            self._set_waiting(ref.uid, name, Waiting("CreateContainerError", str(error)))
+            self.events.event(pod, type_="Warning", reason="Failed", message=f"Error: {error}", field_path=field_path)
+            return
+        self.events.event(pod, type_="Normal", reason="Created", message=f"Created container: {name}",
+                          field_path=field_path)
+        try:
+            self.runtime.start_container(container_id)
+        except RuntimeFailure as error:
+            self._set_waiting(ref.uid, name, Waiting("RunContainerError", str(error)))
+            self.events.event(pod, type_="Warning", reason="Failed", message=f"Error: {error}", field_path=field_path)
+            return
+        self._set_waiting(ref.uid, name, None)
+        self.events.event(pod, type_="Normal", reason="Started", message=f"Started container {name}",
+                          field_path=field_path)
+
+    def _ensure_image(self, pod: dict[str, Any], ref: PodRef, container: dict[str, Any]) -> bool:
+        image, name = container["image"], container["name"]
+        policy = container.get("imagePullPolicy") or "IfNotPresent"
+        field_path = f"spec.containers{{{name}}}"
+        present = self.runtime.image_present(image)
+        if policy == "Never" and not present:
+            message = f'Container image "{image}" is not present with pull policy of Never'
+            if self._set_waiting(ref.uid, name, Waiting("ErrImageNeverPull", message)):
+                self.events.event(pod, type_="Warning", reason="ErrImageNeverPull", message=message,
+                                  field_path=field_path)
+            return False
+        if present and policy != "Always":
+            self.events.event(pod, type_="Normal", reason="Pulled",
+                              message=f'Container image "{image}" already present on machine', field_path=field_path)
+            return True
+        key = (ref.uid, f"image:{image}")
+        if self.backoff.remaining(key) > 0:
+            self._set_waiting(ref.uid, name, Waiting("ImagePullBackOff", f'Back-off pulling image "{image}"'))
+            return False
+        self.events.event(pod, type_="Normal", reason="Pulling", message=f'Pulling image "{image}"',
+                          field_path=field_path)
+        started = time.monotonic()
+        try:
+            self.runtime.pull_image(image)
+        except (ImagePullFailed, ImageNotPresent) as error:
+            self.backoff.failed(key)
+            message = f'Failed to pull image "{image}": {error}'
+            self._set_waiting(ref.uid, name, Waiting("ErrImagePull", message))
+            self.events.event(pod, type_="Warning", reason="Failed", message=message, field_path=field_path)
+            self.events.event(pod, type_="Warning", reason="Failed", message="Error: ErrImagePull",
+                              field_path=field_path)
+            return False
+        self.events.event(pod, type_="Normal", reason="Pulled",
+                          message=f'Successfully pulled image "{image}" in {time.monotonic() - started:.3f}s',
+                          field_path=field_path)
+        return True
+
+    # ----- terminate
+
+    def terminate_pod(self, pod: dict[str, Any], *, grace_seconds: float) -> None:
+        """Stop every container (SIGTERM, then SIGKILL after the grace period), then remove all traces."""
+        ref = pod_ref(pod, self.config)
+        instances = self._instances(ref)
+        running = [i for versions in instances.values() for i in versions if i.state == "running"]
+        for instance in running:
+            self.events.event(pod, type_="Normal", reason="Killing", message=f"Stopping container {instance.name}",
+                              field_path=f"spec.containers{{{instance.name}}}")
+        threads = [threading.Thread(target=self.runtime.stop_container, args=(i.id, grace_seconds)) for i in running]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.remove_pod(ref)
+
+    def remove_pod(self, ref: PodRef) -> None:
+        """Remove containers, sandboxes and volumes of a pod; safe to repeat."""
+        for versions in self._instances(ref).values():
+            for instance in versions:
+                self.runtime.remove_container(instance.id)
+        for sandbox in self.runtime.list_sandboxes(self.config.node_name):
+            if sandbox.pod.uid == ref.uid:
+                self.runtime.stop_sandbox(sandbox.id)
+                self.runtime.remove_sandbox(sandbox.id)
+        self.runtime.remove_pod_volumes(ref)
+        self.backoff.forget_pod(ref.uid)
+        with self._lock:
+            for key in [k for k in self._waiting if k[0] == ref.uid]:
+                del self._waiting[key]
+
+    def stop_sandbox_of_finished_pod(self, pod: dict[str, Any]) -> None:
+        sandbox = self._sandbox(pod_ref(pod, self.config))
+        if sandbox is not None:
+            self.runtime.stop_sandbox(sandbox.id)
+
+    # ----- building blocks
+
+    def _instances(self, ref: PodRef) -> dict[str, list[ContainerStatus]]:
+        by_name: dict[str, list[ContainerStatus]] = {}
+        for status in self.runtime.list_containers(self.config.node_name, pod_uid=ref.uid):
+            by_name.setdefault(status.name, []).append(status)
+        for versions in by_name.values():
+            versions.sort(key=lambda s: s.restart_count, reverse=True)
+        return by_name
+
+    def _sandbox(self, ref: PodRef) -> Sandbox | None:
+        for sandbox in self.runtime.list_sandboxes(self.config.node_name):
+            if sandbox.pod.uid == ref.uid and sandbox.running:
+                return sandbox
+        return None
+
+    def _run_sandbox(self, pod: dict[str, Any], ref: PodRef, memory_volumes: tuple[str, ...]) -> Sandbox | None:
+        """The pause container; it also keeps the pod's tmpfs (Memory emptyDir) volumes mounted for the
+        pod's whole life, since the engine drops a tmpfs volume's files when no container uses it."""
+        for stale in self.runtime.list_sandboxes(self.config.node_name):
+            if stale.pod.uid == ref.uid:
+                self.runtime.remove_sandbox(stale.id)
+        ports = tuple(
+            PortMapping(p["containerPort"], p["hostPort"], p.get("protocol", "TCP"), p.get("hostIP", ""))
+            for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or [] if p.get("hostPort")
+        )
+        spec = SandboxSpec(ref, self.config.pod_infra_image, self.config.network,
+                           (pod.get("spec") or {}).get("hostname") or ref.name[:63], ports, volumes=memory_volumes)
+        try:
+            if not self.runtime.image_present(spec.image):
+                self.runtime.pull_image(spec.image)
+            return self.runtime.run_sandbox(spec)
+        except RuntimeFailure as error:
+            log.warning("pod %s/%s: sandbox failed: %s", ref.namespace, ref.name, error)
+            self.events.event(pod, type_="Warning", reason="FailedCreatePodSandBox",
+                              message=f"Failed to create pod sandbox: {error}")
+            return None
+
+    def _ensure_volumes(self, pod: dict[str, Any], ref: PodRef) -> tuple[str, ...] | None:
+        """Make every emptyDir's storage; returns the sources of the Memory ones, or None on failure."""
+        memory = []
+        try:
+            for volume in (pod.get("spec") or {}).get("volumes") or []:
+                if "emptyDir" in volume:
+                    medium = (volume["emptyDir"] or {}).get("medium", "")
+                    source = self.runtime.volume_source(ref, volume["name"], medium=medium)
+                    if medium == "Memory":
+                        memory.append(source)
+        except RuntimeFailure as error:
+            self.events.event(pod, type_="Warning", reason="FailedMount", message=str(error))
+            return None
+        return tuple(memory)
+
+    def _container_spec(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
+                        restart_count: int) -> ContainerSpec:
+        resources = container.get("resources") or {}
+        limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
+        command, args = container.get("command"), container.get("args")
+        return ContainerSpec(
+            pod=ref, sandbox_id=sandbox.id, name=container["name"], image=container["image"],
+            command=tuple(command) if command else None, args=tuple(args) if args else None,
+            env=tuple(self._env(pod, sandbox, container)), working_dir=container.get("workingDir", ""),
+            mounts=tuple(self._mounts(pod, ref, container)),
+            memory_limit_bytes=to_bytes(limits["memory"]) if "memory" in limits else 0,
+            cpu_limit_millis=cpu_millicores(limits["cpu"]) if "cpu" in limits else 0,
+            cpu_request_millis=cpu_millicores(requests["cpu"]) if "cpu" in requests else 0,
+            restart_count=restart_count, stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
+        )
+
+    def _env(self, pod: dict[str, Any], sandbox: Sandbox, container: dict[str, Any]) -> list[tuple[str, str]]:
+        fields = {"metadata.name": pod["metadata"]["name"], "metadata.namespace": pod["metadata"]["namespace"],
+                  "metadata.uid": pod["metadata"]["uid"], "spec.nodeName": self.config.node_name,
+                  "spec.serviceAccountName": (pod.get("spec") or {}).get("serviceAccountName", ""),
+                  "status.podIP": sandbox.ip, "status.hostIP": self.config.address}
+        env: list[tuple[str, str]] = []
+        for var in container.get("env") or []:
+            source = (var.get("valueFrom") or {}).get("fieldRef")
+            if source:
+                env.append((var["name"], fields.get(source.get("fieldPath", ""), "")))
+            else:
+                env.append((var["name"], _expand(var.get("value", ""), dict(env))))
+        return env
+
+    def _mounts(self, pod: dict[str, Any], ref: PodRef, container: dict[str, Any]) -> list[Mount]:
+        volumes = {v["name"]: v for v in (pod.get("spec") or {}).get("volumes") or []}
+        mounts = []
+        for mount in container.get("volumeMounts") or []:
+            volume = volumes.get(mount["name"], {})
+            if "emptyDir" in volume:
+                source = self.runtime.volume_source(ref, mount["name"],
+                                                    medium=(volume["emptyDir"] or {}).get("medium", ""))
+            elif "hostPath" in volume:
+                source = volume["hostPath"]["path"]
+            else:
+                continue  # other volume kinds are not supported by tinykube's kubelet (validation says so)
+            mounts.append(Mount(source, mount["mountPath"], bool(mount.get("readOnly")), mount.get("subPath", "")))
+        return mounts
+
+    def _stop_all(self, ref: PodRef, instances: dict[str, list[ContainerStatus]], *, grace: float) -> None:
+        for versions in instances.values():
+            for instance in versions:
+                if instance.state == "running":
+                    self.runtime.stop_container(instance.id, grace)
+
+    def _set_waiting(self, uid: str, name: str, waiting: Waiting | None) -> bool:
+        """Remember why a container waits; True when the reason is new (so events are not repeated)."""
+        with self._lock:
+            previous = self._waiting.get((uid, name))
+            if waiting is None:
+                self._waiting.pop((uid, name), None)
+            else:
+                self._waiting[(uid, name)] = waiting
+        return waiting is not None and (previous is None or previous.reason != waiting.reason)
+
+
+def _should_restart(pod: dict[str, Any], exited: ContainerStatus) -> bool:
+    policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
+    return policy == "Always" or (policy == "OnFailure" and exited.exit_code != 0)
+
+
+def _expand(value: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion from earlier variables; $$ escapes."""
+    out, i = [], 0
+    while i < len(value):
+        if value.startswith("$$", i):
+            out.append("$")
+            i += 2
+        elif value.startswith("$(", i) and ")" in value[i:]:
+            end = value.index(")", i)
+            name = value[i + 2:end]
+            out.append(env.get(name, value[i:end + 1]))
+            i = end + 1
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)

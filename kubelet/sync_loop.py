@@ -1,0 +1,180 @@
+"""The kubelet's main loop: pods bound to this node in, one worker per pod, status out.
+
+    informer(spec.nodeName=<node>) ─► dispatch ─► PodWorker (one per pod uid) ─► runtime
+    relist the runtime every second ─► poke the workers whose containers changed (a crash, an OOM kill)
+    housekeeping                    ─► remove containers of pods the API no longer has
+
+On start, workers of pods already running adopt their containers as they are
+(sync_pod only does what is missing), so restarting the kubelet restarts nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from apiclient import ApiClient, ApiClientError, ApiStatusError
+from apiclient.events import now_rfc3339
+from apiclient.informer import Informer
+from kubelet.admission import admit
+from kubelet.config import KubeletConfig
+from kubelet.pod_status import rejected_status
+from kubelet.pod_sync import PodSyncer
+from kubelet.pod_worker import PodWorker
+from kubelet.runtime.protocol import ContainerRuntime, PodRef
+from objects.kinds import POD
+
+log = logging.getLogger(__name__)
+
+RELIST_SECONDS = 1.0
+HOUSEKEEPING_SECONDS = 10.0
+
+
+class SyncLoop:
+    def __init__(self, client: ApiClient, runtime: ContainerRuntime, syncer: PodSyncer, config: KubeletConfig,
+                 allocatable: dict[str, str]):
+        self.client = client
+        self.runtime = runtime
+        self.syncer = syncer
+        self.config = config
+        self.allocatable = allocatable
+        self._workers: dict[str, PodWorker] = {}
+        self._rejected: set[str] = set()
+        self._reported: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._runtime_state: dict[str, tuple] = {}
+        self.pods = Informer(client, POD, field_selector=f"spec.nodeName={config.node_name}",
+                             on_add=self.dispatch, on_update=lambda _old, new: self.dispatch(new),
+                             on_delete=self._deleted)
+
+    def run(self, stop: threading.Event) -> None:
+        self.pods.start(stop)
+        self.pods.synced.wait()
+        since_housekeeping = HOUSEKEEPING_SECONDS
+        while not stop.wait(RELIST_SECONDS):
+            try:
+                self._relist()
+                since_housekeeping += RELIST_SECONDS
+                if since_housekeeping >= HOUSEKEEPING_SECONDS:
+                    self.remove_orphans()
+                    since_housekeeping = 0.0
+            except Exception:  # the loop outlives a failed relist (e.g. Docker restarting)
+                log.exception("runtime relist failed")
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            worker.stop()
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(target=self.run, args=(stop,), name="sync-loop", daemon=True)
+        thread.start()
+        return thread
+
+    # ----- pods in
+
+    def dispatch(self, pod: dict[str, Any]) -> None:
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            worker = self._workers.get(uid)
+            if worker is not None:
+                worker.update(pod)
+                return
+            if uid in self._rejected or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") \
+                    and not pod["metadata"].get("deletionTimestamp"):
+                return
+            if not pod["metadata"].get("deletionTimestamp") and not self._adopting(uid):
+                refusal = admit(pod, [w.pod for w in self._workers.values()], self.allocatable)
+                if refusal is not None:
+                    self._rejected.add(uid)
+                    reason, message = refusal
+                    threading.Thread(target=self._reject, args=(pod, reason, message), daemon=True).start()
+                    return
+            self._workers[uid] = PodWorker(pod, self.syncer, report_status=self.report_status,
+                                           confirm_deletion=self.confirm_deletion, on_terminated=self._terminated,
+                                           time_scale=self.config.time_scale)
+
+    def _deleted(self, pod: dict[str, Any]) -> None:
+        with self._lock:
+            worker = self._workers.get(pod["metadata"]["uid"])
+        if worker is not None:
+            worker.gone()
+
+    def _terminated(self, uid: str) -> None:
+        with self._lock:
+            self._workers.pop(uid, None)
+            self._reported.pop(uid, None)
+
+    def _adopting(self, uid: str) -> bool:
+        """True when the runtime already runs this pod (a restarted kubelet): no admission again."""
+        return any(s.pod.uid == uid for s in self.runtime.list_sandboxes(self.config.node_name))
+
+    # ----- status out
+
+    def report_status(self, pod: dict[str, Any], status: dict[str, Any]) -> None:
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            if self._reported.get(uid) == status:
+                return
+        meta = pod["metadata"]
+        try:
+            self.client.patch(POD, meta["name"], {"metadata": {"uid": uid}, "status": status}, meta["namespace"],
+                              patch_type="application/merge-patch+json", subresource="status")
+        except ApiClientError as error:
+            log.info("status of %s/%s not written: %s", meta["namespace"], meta["name"], error)
+            return  # retried at the next sync, since the recorded status did not change
+        with self._lock:
+            self._reported[uid] = status
+        if status["phase"] in ("Succeeded", "Failed"):
+            self.syncer.stop_sandbox_of_finished_pod(pod)
+
+    def confirm_deletion(self, pod: dict[str, Any]) -> None:
+        """Containers are gone: let the API object go (kubectl delete returns now)."""
+        meta = pod["metadata"]
+        try:
+            self.client.request("DELETE", f"{POD.collection_path(meta['namespace'])}/{meta['name']}",
+                                body={"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0,
+                                      "preconditions": {"uid": meta["uid"]}})
+        except ApiStatusError as error:
+            if error.code not in (404, 409):
+                raise
+
+    def _reject(self, pod: dict[str, Any], reason: str, message: str) -> None:
+        self.syncer.events.event(pod, type_="Warning", reason=reason, message=message)
+        self.report_status(pod, rejected_status(pod, reason=reason, message=message, host_ip=self.config.address,
+                                                now=now_rfc3339()))
+
+    # ----- runtime watching
+
+    def _relist(self) -> None:
+        """PLEG: notice containers that changed state without us (exits, OOM kills, outside removal)."""
+        state: dict[str, list] = {}
+        for status in self.runtime.list_containers(self.config.node_name):
+            state.setdefault(status.pod.uid, []).append((status.id, status.state, status.exit_code))
+        for sandbox in self.runtime.list_sandboxes(self.config.node_name):
+            state.setdefault(sandbox.pod.uid, []).append((sandbox.id, sandbox.running))
+        fresh = {uid: tuple(sorted(items, key=str)) for uid, items in state.items()}
+        with self._lock:
+            changed = [uid for uid in set(fresh) | set(self._runtime_state)
+                       if fresh.get(uid) != self._runtime_state.get(uid)]
+            self._runtime_state = fresh
+            workers = [self._workers[uid] for uid in changed if uid in self._workers]
+        for worker in workers:
+            worker.poke()
+
+    def remove_orphans(self) -> None:
+        """Containers of pods the API does not know (deleted while we were away) are removed."""
+        known = {pod["metadata"]["uid"] for pod in self.pods.items()}
+        with self._lock:
+            known |= set(self._workers)
+        orphans: dict[str, PodRef] = {}
+        for status in self.runtime.list_containers(self.config.node_name):
+            if status.pod.uid not in known:
+                orphans[status.pod.uid] = status.pod
+        for sandbox in self.runtime.list_sandboxes(self.config.node_name):
+            if sandbox.pod.uid not in known:
+                orphans[sandbox.pod.uid] = sandbox.pod
+        for ref in orphans.values():
+            log.info("removing containers of pod %s/%s (%s): the API no longer has it", ref.namespace, ref.name,
+                     ref.uid)
+            self.syncer.remove_pod(ref)

@@ -1,0 +1,334 @@
+"""The pod subresources the API server answers by asking the pod's kubelet: log, exec and proxy.
+
+    kubectl ──HTTPS──> master ──HTTPS + node token──> kubelet on pod.spec.nodeName ──> runtime / pod IP
+              pods/web/log                              /containerLogs/ns/web/app
+              pods/web/exec (WebSocket)                 /exec/ns/web/app          (WebSocket)
+              pods/web[:port]/proxy/path                /proxy/ns/web/port/path   ──> podIP:port/path
+
+The master finds the kubelet at the Node's InternalIP and
+`status.daemonEndpoints.kubeletEndpoint.Port`, and authenticates with the node
+token it minted (every kubelet accepts it). It does not verify the kubelet's
+self-signed certificate, like kube-apiserver without
+--kubelet-certificate-authority: the connection is private, the kubelet is not
+authenticated. Authorization happens before this module is reached: these
+subresources are for admins only (nodes may not read logs or exec, see
+master.auth).
+
+Exec speaks only WebSocket (v5.channel.k8s.io, and v4 for the Python client).
+kubectl older than 1.30, or one whose WebSocket attempt was refused, falls back
+to SPDY with a POST; that POST gets the same validation errors, then a 400
+saying SPDY is not supported (uvicorn cannot hijack the connection SPDY needs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+from fastapi import Request, WebSocket
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketState
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from master.api import status
+from master.api.registry import Registry
+from master.api.request_info import RequestInfo
+from master.auth import authorize
+from objects.kinds import NODE, POD
+
+POD_STREAM_SUBRESOURCES = ("log", "exec", "attach", "proxy")
+EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")  # in order of preference
+SPDY_UNSUPPORTED = "tinykube supports exec over WebSocket (v5.channel.k8s.io) only; use kubectl >= 1.30"
+LOG_QUERY_PARAMETERS = ("follow", "previous", "timestamps", "tailLines", "sinceSeconds", "sinceTime", "limitBytes")
+KUBELET_CONNECT_TIMEOUT_SECONDS = 5.0
+DEFAULT_PROXY_PORT = 80
+# The same rule as the kubelet's relay (kubelet.server): hop-by-hop headers end at each hop,
+# and the caller's credentials are for this API server only.
+HOP_BY_HOP_HEADERS = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+    "trailer", "trailers", "transfer-encoding", "upgrade",
+})
+NOT_FORWARDED_REQUEST_HEADERS = HOP_BY_HOP_HEADERS | {"authorization", "cookie", "host", "content-length"}
+NOT_RELAYED_RESPONSE_HEADERS = HOP_BY_HOP_HEADERS | {"date", "server"}  # our own server adds these
+
+
+@dataclass(frozen=True)
+class KubeletEndpoint:
+    host: str
+    port: int
+    token: str
+
+    def url(self, path: str, *, scheme: str = "https") -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+# ----- the HTTP subresources: log, proxy, and exec's SPDY fallback
+
+
+async def serve_pod_stream(request: Request, info: RequestInfo, registry: Registry) -> Response:
+    """pods/{name}/log, pods/{name}/proxy[/path] and POST pods/{name}/exec; already authorized."""
+    token = request.app.state.kubelet_token
+    if info.subresource == "log" and request.method == "GET":
+        return await _serve_log(request, info, registry, token)
+    if info.subresource == "proxy":
+        return await _serve_proxy(request, info, registry, token)
+    if info.subresource in ("exec", "attach"):
+        pod = await run_in_threadpool(registry.get, POD, info.namespace, info.name)
+        choose_container(pod, request.query_params.get("container"))
+        raise status.bad_request(SPDY_UNSUPPORTED)
+    raise status.method_not_supported(POD.kind, request.method)
+
+
+async def _serve_log(request: Request, info: RequestInfo, registry: Registry, token: str | None) -> Response:
+    pod = await run_in_threadpool(registry.get, POD, info.namespace, info.name)
+    container = choose_container(pod, request.query_params.get("container"))
+    if not (pod.get("spec") or {}).get("nodeName"):
+        return Response(b"", media_type="text/plain")  # not scheduled yet, so no log yet (as upstream)
+    kubelet = await run_in_threadpool(locate_kubelet, registry, pod, token)
+    query = {k: request.query_params[k] for k in LOG_QUERY_PARAMETERS if k in request.query_params}
+    url = kubelet.url(f"/containerLogs/{_segment(info.namespace)}/{_segment(info.name)}/{_segment(container)}")
+    if query:
+        url += "?" + urlencode(query)
+    return await relay("GET", url, headers=kubelet.headers, content=b"")
+
+
+async def _serve_proxy(request: Request, info: RequestInfo, registry: Registry, token: str | None) -> Response:
+    scheme, name, port = parse_proxy_name(info.name or "")
+    rest = _raw_path_after_proxy(request)
+    if rest is None and request.method == "GET":
+        # As upstream: relative links in the pod's page only resolve under ".../proxy/".
+        location = request.url.path + "/" + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(location, status_code=301)
+    pod = await run_in_threadpool(registry.get, POD, info.namespace, name)
+    port_number = resolve_port(pod, port)
+    kubelet = await run_in_threadpool(locate_kubelet, registry, pod, token)
+    target = f"{scheme}:{port_number}" if scheme else str(port_number)
+    url = kubelet.url(f"/proxy/{_segment(info.namespace)}/{_segment(name)}/{target}/{rest or ''}")
+    if request.url.query:
+        url += f"?{request.url.query}"
+    headers = {**forwarded_headers(request.headers), **kubelet.headers}
+    return await relay(request.method, url, headers=headers, content=await request.body())
+
+
+async def relay(method: str, url: str, *, headers: dict[str, str], content: bytes) -> Response:
+    """Ask the kubelet and stream its answer back; the upstream closes when the client disconnects."""
+    client = httpx.AsyncClient(verify=False, timeout=httpx.Timeout(None, connect=KUBELET_CONNECT_TIMEOUT_SECONDS))
+    try:
+        upstream = await client.send(client.build_request(method, url, headers=headers, content=content),
+                                     stream=True)
+    except httpx.HTTPError as error:
+        await client.aclose()
+        raise status.unavailable(f"error dialing the kubelet: {error}") from None
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        finally:
+            await upstream.aclose()
+            await client.aclose()
+
+    response_headers = {k: v for k, v in upstream.headers.multi_items()
+                        if k.lower() not in NOT_RELAYED_RESPONSE_HEADERS | _connection_tokens(upstream.headers)}
+    return StreamingResponse(body(), status_code=upstream.status_code, headers=response_headers)
+
+
+# ----- exec over WebSocket
+
+
+async def serve_pod_exec(websocket: WebSocket, namespace: str, name: str) -> None:
+    """Check everything, open the kubelet's exec, and only then accept: a refusal is an HTTP Status.
+
+    A 101 with the wrong subprotocol, or a command already started, would make
+    kubectl fall back to SPDY after the fact (KUBERNETES_API.md section 7).
+    """
+    try:
+        subprotocol, kubelet = await _admit_exec(websocket, namespace, name)
+    except status.ApiError as error:
+        await websocket.send_denial_response(JSONResponse(error.to_status(), status_code=error.code))
+        return
+    async with kubelet:
+        await websocket.accept(subprotocol=subprotocol)
+        await _relay_frames(websocket, kubelet)
+
+
+async def _admit_exec(websocket: WebSocket, namespace: str, name: str) -> tuple[str, ClientConnection]:
+    state = websocket.app.state
+    user = state.authenticator.authenticate(websocket.headers.get("authorization"))
+    if user is None:
+        raise status.unauthorized()
+    denial = authorize(user, verb="create", group="", resource="pods", subresource="exec", namespace=namespace,
+                       name=name, field_selector=None)
+    if denial is not None:
+        raise status.forbidden(denial, POD, name)
+    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
+    subprotocol = next((p for p in EXEC_PROTOCOLS if p in offered), None)
+    if subprotocol is None:
+        raise status.bad_request(SPDY_UNSUPPORTED)
+    pod = await run_in_threadpool(state.registry.get, POD, namespace, name)
+    query = websocket.query_params
+    container = choose_container(pod, query.get("container"))
+    if not (pod.get("spec") or {}).get("nodeName"):
+        raise status.bad_request(f"pod {name} does not have a host assigned")
+    kubelet = await run_in_threadpool(locate_kubelet, state.registry, pod, state.kubelet_token)
+    passed_on = [(k, v) for k, v in query.multi_items() if k != "container"]
+    url = kubelet.url(f"/exec/{_segment(namespace)}/{_segment(name)}/{_segment(container)}?{urlencode(passed_on)}",
+                      scheme="wss")
+    return subprotocol, await _open_kubelet_exec(url, kubelet, subprotocol)
+
+
+async def _open_kubelet_exec(url: str, kubelet: KubeletEndpoint, subprotocol: str) -> ClientConnection:
+    # The kubelet's certificate is self-signed and deliberately not verified (see the module docstring).
+    unverified = ssl.create_default_context()
+    unverified.check_hostname = False
+    unverified.verify_mode = ssl.CERT_NONE
+    try:
+        return await connect(url, subprotocols=[subprotocol], additional_headers=kubelet.headers, ssl=unverified,
+                             max_size=None, open_timeout=KUBELET_CONNECT_TIMEOUT_SECONDS)
+    except InvalidStatus as refusal:
+        raise _kubelet_refusal(refusal.response.status_code, refusal.response.body or b"") from None
+    except (InvalidHandshake, OSError, TimeoutError) as error:
+        raise status.unavailable(f"error dialing the kubelet: {error}") from None
+
+
+def _kubelet_refusal(code: int, body: bytes) -> status.ApiError:
+    """The kubelet's Status, as the master's own error (kubectl then prints its message)."""
+    try:
+        answer = json.loads(body)
+        return status.ApiError(code, answer.get("reason", "BadRequest"), answer["message"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return status.ApiError(code, "InternalError", f"the kubelet refused exec: {body[:200]!r}")
+
+
+async def _relay_frames(websocket: WebSocket, kubelet: ClientConnection) -> None:
+    """Copy frames both ways, unchanged, until one side closes; then close the other."""
+
+    async def client_to_kubelet() -> None:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            frame = message.get("bytes") if message.get("bytes") is not None else message.get("text")
+            if frame is not None:
+                await kubelet.send(frame)
+
+    async def kubelet_to_client() -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for frame in kubelet:
+                if isinstance(frame, bytes):
+                    await websocket.send_bytes(frame)
+                else:
+                    await websocket.send_text(frame)
+
+    tasks = {asyncio.create_task(client_to_kubelet()), asyncio.create_task(kubelet_to_client())}
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await kubelet.close()
+        if websocket.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError, OSError):
+                await websocket.close(code=kubelet.close_code or 1000)
+
+
+# ----- pods, containers, ports and nodes
+
+
+def choose_container(pod: dict[str, Any], requested: str | None) -> str:
+    """The container a log or exec request means, with the apiserver's errors when that is unclear."""
+    spec = pod.get("spec") or {}
+    name = pod["metadata"]["name"]
+    containers = [c["name"] for c in spec.get("containers") or []]
+    init_containers = [c["name"] for c in spec.get("initContainers") or []]
+    if requested:
+        if requested not in containers and requested not in init_containers:
+            raise status.bad_request(f"container {requested} is not valid for pod {name}")
+        return requested
+    if len(containers) == 1:
+        return containers[0]
+    if not containers:
+        raise status.bad_request(f"a container name must be specified for pod {name}")
+    message = f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]"
+    if init_containers:
+        message += f" or one of the init containers: [{' '.join(init_containers)}]"
+    raise status.bad_request(message)
+
+
+def parse_proxy_name(text: str) -> tuple[str, str, str]:
+    """`name`, `name:port` or `scheme:name:port` -> (scheme, name, port); "" where not given."""
+    parts = text.split(":")
+    if len(parts) == 1:
+        return "", parts[0], ""
+    if len(parts) == 2:
+        return "", parts[0], parts[1]
+    if len(parts) == 3 and parts[0] in ("http", "https"):
+        return parts[0], parts[1], parts[2]
+    raise status.bad_request(f'invalid pod proxy name "{text}": expected name, name:port or scheme:name:port')
+
+
+def resolve_port(pod: dict[str, Any], port: str) -> int:
+    """A port number, a named containerPort, or (when empty) the first declared containerPort."""
+    declared = [p for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or []]
+    if not port:
+        return int(declared[0]["containerPort"]) if declared else DEFAULT_PROXY_PORT
+    if port.isdigit():
+        return int(port)
+    for entry in declared:
+        if entry.get("name") == port:
+            return int(entry["containerPort"])
+    raise status.bad_request(f'no container port named "{port}" in pod {pod["metadata"]["name"]}')
+
+
+def locate_kubelet(registry: Registry, pod: dict[str, Any], token: str | None) -> KubeletEndpoint:
+    node_name = (pod.get("spec") or {}).get("nodeName")
+    if not node_name:
+        raise status.bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
+    if not token:
+        raise status.unavailable("this API server was started without credentials for kubelets")
+    node = registry.get(NODE, None, node_name)
+    node_status = node.get("status") or {}
+    address = next((a.get("address") for a in node_status.get("addresses") or [] if a.get("type") == "InternalIP"),
+                   None)
+    port = ((node_status.get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
+    if not address or not port:
+        raise status.unavailable(f"node {node_name} does not advertise a kubelet endpoint "
+                                 "(status.addresses InternalIP and status.daemonEndpoints.kubeletEndpoint.Port)")
+    return KubeletEndpoint(address, int(port), token)
+
+
+def forwarded_headers(headers: Any) -> dict[str, str]:
+    dropped = NOT_FORWARDED_REQUEST_HEADERS | _connection_tokens(headers)
+    kept = {k: v for k, v in headers.items() if k.lower() not in dropped}
+    kept.setdefault("accept-encoding", "identity")  # else httpx asks for gzip the caller never wanted
+    return kept
+
+
+def _connection_tokens(headers: Any) -> set[str]:
+    return {token.strip().lower() for token in headers.get("connection", "").split(",") if token.strip()}
+
+
+def _raw_path_after_proxy(request: Request) -> str | None:
+    """What follows `/api/v1/namespaces/NS/pods/NAME/proxy`, still percent-encoded; None if nothing does."""
+    raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1").split("?", 1)[0]
+    parts = raw.split("/", 8)  # "", api, v1, namespaces, NS, pods, NAME, proxy, rest
+    return parts[8] if len(parts) > 8 else None
+
+
+def _segment(text: str | None) -> str:
+    return quote(text or "", safe="")

@@ -1,0 +1,310 @@
+"""Pods on a real kubelet and the real Docker engine: networking, volumes, restarts, deletion, adoption."""
+
+import time
+import uuid
+
+import docker
+import httpx
+import pytest
+
+from kubelet.runtime.protocol import LABEL_CONTAINER_NAME, LABEL_POD_UID
+from tests.support.cluster import Kubelet, Master, wait_for
+from tests.support.docker_cleanup import remove_owned
+from tests.support.images import ensure_test_images
+
+IMAGE = "tinykube/busybox:test"
+TIME_SCALE = 0.1
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A master and one kubelet ("kN-<id>") on a test network; everything they started is removed afterwards."""
+    ensure_test_images()
+    run = uuid.uuid4().hex[:6]
+    owner, network, node = f"test-{run}", f"tk-test-{run}", f"k-{run}"
+    root = tmp_path_factory.mktemp("kubelet")
+    master = Master(root / "master", extra_args=["--time-scale", str(TIME_SCALE)]).start()
+    kubelet = Kubelet(master, node, owner=owner, network=network, root_dir=root / "nodes", time_scale=TIME_SCALE,
+                      extra_args=["--cpu", "2", "--memory", "2Gi"])
+    try:
+        kubelet.start()
+        yield master, kubelet
+    finally:
+        kubelet.stop()
+        master.stop()
+        remove_owned(owner, node_prefix=node, network=network)
+
+
+@pytest.fixture
+def api(cluster):
+    master, _ = cluster
+    with master.client() as client:
+        yield client
+
+
+@pytest.fixture
+def kubelet(cluster):
+    return cluster[1]
+
+
+@pytest.fixture
+def engine():
+    client = docker.from_env()
+    yield client
+    client.close()
+
+
+def create(api, kubelet, name, containers, **spec):
+    pod = {"metadata": {"name": name},
+           "spec": {"nodeName": kubelet.node_name, "containers": containers, "terminationGracePeriodSeconds": 5,
+                    **spec}}
+    answer = api.post("/api/v1/namespaces/default/pods", json=pod)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def get(api, name):
+    return api.get(f"/api/v1/namespaces/default/pods/{name}").json()
+
+
+def container_status(api, name, container="app"):
+    statuses = (get(api, name).get("status") or {}).get("containerStatuses") or []
+    return next((s for s in statuses if s["name"] == container), None)
+
+
+def phase(api, name):
+    return (get(api, name).get("status") or {}).get("phase")
+
+
+def delete_now(api, name):
+    api.delete(f"/api/v1/namespaces/default/pods/{name}")
+    wait_for(lambda: api.get(f"/api/v1/namespaces/default/pods/{name}").status_code == 404, timeout=30,
+             message=f"pod {name} to be deleted")
+
+
+def app(command, **extra):
+    return {"name": "app", "image": IMAGE, "command": ["sh", "-c", command], **extra}
+
+
+def docker_containers(engine, pod_uid):
+    return engine.containers.list(all=True, filters={"label": f"{LABEL_POD_UID}={pod_uid}"})
+
+
+def test_two_containers_share_localhost_and_an_empty_dir_and_the_pod_ip_answers(api, kubelet, engine):
+    server = {"name": "server", "image": IMAGE, "ports": [{"containerPort": 8080}],
+              "command": ["sh", "-c", "mkdir -p /www && echo hello-from-server > /www/index.html && "
+                                      "echo written-by-server > /shared/note && exec httpd -f -p 8080 -h /www"],
+              "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]}
+    client = {"name": "client", "image": IMAGE,
+              "command": ["sh", "-c", "until wget -qO /shared/fetched http://127.0.0.1:8080/; do sleep 0.2; done; "
+                                      "exec sleep 3600"],
+              "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]}
+    created = create(api, kubelet, "duo", [server, client], volumes=[{"name": "shared", "emptyDir": {}}])
+    try:
+        wait_for(lambda: phase(api, "duo") == "Running", timeout=30, message="duo Running")
+        client_container = next(c for c in docker_containers(engine, created["metadata"]["uid"])
+                                if c.labels[LABEL_CONTAINER_NAME] == "client")
+        fetched = wait_for(lambda: client_container.exec_run("cat /shared/fetched").output.strip(),
+                           message="the client to fetch over localhost")
+        assert fetched == b"hello-from-server"  # reached the other container on localhost
+        assert client_container.exec_run("cat /shared/note").output.strip() == b"written-by-server"
+        pod_ip = get(api, "duo")["status"]["podIP"]
+        assert wait_for(lambda: httpx.get(f"http://{pod_ip}:8080/", timeout=2).text.strip(),
+                        message="the pod IP from the host") == "hello-from-server"
+        status = get(api, "duo")["status"]
+        assert {c["type"]: c["status"] for c in status["conditions"]}["Ready"] == "True"
+        for container in status["containerStatuses"]:
+            assert container["containerID"].startswith("docker://") and container["ready"] is True
+            assert container["state"]["running"]["startedAt"]
+    finally:
+        delete_now(api, "duo")
+    assert docker_containers(engine, created["metadata"]["uid"]) == []
+
+
+def test_restart_policy_always_restarts_with_crash_loop_backoff(api, kubelet):
+    create(api, kubelet, "crasher", [app("exit 1")])
+    try:
+        status = wait_for(lambda: (lambda s: s if s and s["restartCount"] >= 2 else None)(
+            container_status(api, "crasher")), timeout=40, message="two restarts")
+        assert status["lastState"]["terminated"]["exitCode"] == 1
+        assert status["lastState"]["terminated"]["reason"] == "Error"
+        waiting = wait_for(lambda: (container_status(api, "crasher") or {}).get("state", {}).get("waiting"),
+                           timeout=20, message="a waiting state")
+        assert waiting["reason"] == "CrashLoopBackOff"
+        assert phase(api, "crasher") == "Running"
+    finally:
+        delete_now(api, "crasher")
+
+
+def test_backoff_doubles_between_restarts(api, kubelet):
+    created = create(api, kubelet, "doubler", [app("exit 1")])
+    starts = []
+    try:
+        def restarts_seen():
+            status = container_status(api, "doubler")
+            if status and "running" not in status["state"] and status["restartCount"] >= 3:
+                return status
+            return None
+
+        wait_for(restarts_seen, timeout=60, message="three restarts")
+        engine = docker.from_env()
+        containers = docker_containers(engine, created["metadata"]["uid"])
+        for container in containers:
+            if container.labels.get(LABEL_CONTAINER_NAME) == "app":
+                starts.append(container.attrs["State"]["StartedAt"])
+        engine.close()
+    finally:
+        delete_now(api, "doubler")
+    from datetime import datetime
+
+    times = sorted(datetime.fromisoformat(s[:26].rstrip("Z")) for s in starts)
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    assert len(gaps) >= 3, gaps
+    # As the kubelet does: the first restart at once, then waits of 10s, 20s, 40s ... (scaled by 0.1).
+    assert gaps[1] >= 10 * TIME_SCALE * 0.9 and gaps[2] >= 20 * TIME_SCALE * 0.9, gaps
+
+
+@pytest.mark.parametrize("policy, command, expected_phase, exit_code", [
+    ("Never", "exit 0", "Succeeded", 0),
+    ("Never", "exit 2", "Failed", 2),
+    ("OnFailure", "exit 0", "Succeeded", 0),
+])
+def test_restart_policies_never_and_on_failure_end_the_pod(api, kubelet, policy, command, expected_phase, exit_code):
+    name = f"once-{policy.lower()}-{exit_code}"
+    create(api, kubelet, name, [app(command)], restartPolicy=policy)
+    try:
+        assert wait_for(lambda: phase(api, name) if phase(api, name) in ("Succeeded", "Failed") else None,
+                        timeout=30) == expected_phase
+        status = container_status(api, name)
+        assert status["state"]["terminated"]["exitCode"] == exit_code
+        assert status["restartCount"] == 0
+    finally:
+        delete_now(api, name)
+
+
+def test_a_memory_limit_kill_is_reported_as_oom_killed(api, kubelet):
+    hog = app("dd if=/dev/zero of=/dev/null bs=64M count=1", resources={"limits": {"memory": "16Mi"}})
+    create(api, kubelet, "hog", [hog], restartPolicy="Never")
+    try:
+        terminated = wait_for(lambda: (container_status(api, "hog") or {}).get("state", {}).get("terminated"),
+                              timeout=60, message="the OOM kill")
+        assert terminated["reason"] == "OOMKilled"
+        assert phase(api, "hog") == "Failed"
+    finally:
+        delete_now(api, "hog")
+
+
+def test_an_image_that_cannot_be_pulled_waits_in_err_image_pull_then_backoff(api, kubelet):
+    create(api, kubelet, "nopull", [{"name": "app", "image": "localhost:1/does-not-exist:1"}])
+    try:
+        reasons = set()
+
+        def both_seen():
+            waiting = (container_status(api, "nopull") or {}).get("state", {}).get("waiting") or {}
+            reasons.add(waiting.get("reason"))
+            return {"ErrImagePull", "ImagePullBackOff"} <= reasons
+
+        wait_for(both_seen, timeout=40, interval=0.05, message=f"ErrImagePull and ImagePullBackOff (saw {reasons})")
+        assert phase(api, "nopull") == "Pending"
+    finally:
+        delete_now(api, "nopull")
+
+
+def test_pull_policy_never_with_a_missing_image_is_err_image_never_pull(api, kubelet):
+    create(api, kubelet, "never", [{"name": "app", "image": "tinykube/absent:1", "imagePullPolicy": "Never"}])
+    try:
+        waiting = wait_for(lambda: (container_status(api, "never") or {}).get("state", {}).get("waiting"), timeout=30)
+        assert waiting["reason"] == "ErrImageNeverPull"
+    finally:
+        delete_now(api, "never")
+
+
+def test_graceful_deletion_sends_sigterm_and_waits_for_the_container(api, kubelet, engine):
+    trapper = app("trap 'echo got-term; exit 0' TERM; while true; do sleep 0.1; done")
+    stubborn = {"name": "stubborn", "image": IMAGE, "command": ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]}
+    created = create(api, kubelet, "graceful", [trapper, stubborn], terminationGracePeriodSeconds=20)
+    wait_for(lambda: phase(api, "graceful") == "Running", timeout=30)
+    started = time.monotonic()
+    marked = api.delete("/api/v1/namespaces/default/pods/graceful").json()
+    assert marked["metadata"]["deletionTimestamp"]
+    wait_for(lambda: api.get("/api/v1/namespaces/default/pods/graceful").status_code == 404, timeout=30,
+             message="the kubelet to confirm deletion")
+    elapsed = time.monotonic() - started
+    assert elapsed >= 20 * TIME_SCALE * 0.9  # the stubborn one was given its (scaled) grace before SIGKILL
+    assert docker_containers(engine, created["metadata"]["uid"]) == []
+
+
+def test_a_container_killed_outside_tinykube_comes_back(api, kubelet, engine):
+    created = create(api, kubelet, "phoenix", [app("exec sleep 3600")])
+    try:
+        wait_for(lambda: phase(api, "phoenix") == "Running", timeout=30)
+        [first] = [c for c in docker_containers(engine, created["metadata"]["uid"])
+                   if c.labels[LABEL_CONTAINER_NAME] == "app"]
+        first.kill()
+        status = wait_for(lambda: (lambda s: s if s and s["restartCount"] == 1 and "running" in s["state"] else None)(
+            container_status(api, "phoenix")), timeout=30, message="the restart")
+        assert status["containerID"] != f"docker://{first.id}"
+        assert status["lastState"]["terminated"]["exitCode"] == 137
+    finally:
+        delete_now(api, "phoenix")
+
+
+def test_a_pod_that_does_not_fit_the_node_fails_admission_with_out_of_cpu(api, kubelet):
+    create(api, kubelet, "greedy", [app("exec sleep 3600", resources={"requests": {"cpu": "64"}})])
+    try:
+        status = wait_for(lambda: (lambda s: s if s.get("phase") == "Failed" else None)(get(api, "greedy").get("status") or {}),
+                          timeout=20)
+        assert status["reason"] == "OutOfcpu"
+        assert "Node didn't have enough resource: cpu" in status["message"]
+    finally:
+        delete_now(api, "greedy")
+
+
+def test_a_restarted_kubelet_adopts_running_pods_and_removes_orphans(api, kubelet, engine):
+    kept = create(api, kubelet, "kept", [app("exec sleep 3600")])
+    dropped = create(api, kubelet, "dropped", [app("exec sleep 3600")])
+    wait_for(lambda: phase(api, "kept") == "Running" and phase(api, "dropped") == "Running", timeout=30)
+    before = sorted(c.id for c in docker_containers(engine, kept["metadata"]["uid"]))
+    kubelet.stop()
+    # While the kubelet is away, the pod is force-deleted: its containers are now orphans.
+    api.delete("/api/v1/namespaces/default/pods/dropped", params={"gracePeriodSeconds": "0"})
+    kubelet.start()
+    try:
+        wait_for(lambda: docker_containers(engine, dropped["metadata"]["uid"]) == [], timeout=30,
+                 message="orphans removed")
+        after = sorted(c.id for c in docker_containers(engine, kept["metadata"]["uid"]))
+        assert after == before  # adopted, not restarted
+        assert container_status(api, "kept")["restartCount"] == 0
+    finally:
+        delete_now(api, "kept")
+
+
+def test_the_node_registers_capacity_node_info_and_renews_its_lease(api, kubelet):
+    node = api.get(f"/api/v1/nodes/{kubelet.node_name}").json()
+    assert node["status"]["capacity"] == {"cpu": "2", "memory": "2Gi", "pods": "110"}
+    info = node["status"]["nodeInfo"]
+    assert set(info) >= {"architecture", "bootID", "containerRuntimeVersion", "kernelVersion", "kubeProxyVersion",
+                         "kubeletVersion", "machineID", "operatingSystem", "osImage", "systemUUID"}
+    assert info["containerRuntimeVersion"].startswith("docker://")
+    assert node["status"]["daemonEndpoints"]["kubeletEndpoint"]["Port"] == kubelet.port
+    lease_path = f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{kubelet.node_name}"
+    first = api.get(lease_path).json()["spec"]["renewTime"]
+    assert wait_for(lambda: api.get(lease_path).json()["spec"]["renewTime"] != first, timeout=10,
+                    message="a lease renewal")
+
+
+def test_a_memory_empty_dir_is_a_tmpfs_shared_by_the_pods_containers(api, kubelet, engine):
+    writer = {"name": "writer", "image": IMAGE, "command": ["sh", "-c", "echo kept > /cache/f; exec sleep 3600"],
+              "volumeMounts": [{"name": "cache", "mountPath": "/cache"}]}
+    reader = {"name": "reader", "image": IMAGE, "command": ["sh", "-c", "exec sleep 3600"],
+              "volumeMounts": [{"name": "cache", "mountPath": "/cache", "readOnly": True}]}
+    created = create(api, kubelet, "ram", [writer, reader], volumes=[{"name": "cache", "emptyDir": {"medium": "Memory"}}])
+    try:
+        wait_for(lambda: phase(api, "ram") == "Running", timeout=30)
+        [reading] = [c for c in docker_containers(engine, created["metadata"]["uid"])
+                     if c.labels[LABEL_CONTAINER_NAME] == "reader"]
+        assert wait_for(lambda: reading.exec_run("cat /cache/f").output.strip()) == b"kept"
+        assert b"tmpfs" in reading.exec_run("sh -c 'grep \" /cache \" /proc/mounts'").output
+        assert reading.exec_run("touch /cache/g").exit_code != 0  # mounted read-only here
+    finally:
+        delete_now(api, "ram")

@@ -1,0 +1,117 @@
+"""The kubelet's HTTPS server on the fake runtime, in-process, and a stand-in for a pod's web server.
+
+Both serve on real 127.0.0.1 ports, so the code under test goes through real
+TLS, real HTTP and real WebSockets; only the container runtime is fake.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from kubelet.runtime.fake import FakeImage, FakeRuntime
+from kubelet.runtime.protocol import ContainerSpec, PodRef, SandboxSpec
+from kubelet.server import create_kubelet_app
+from kubelet.serving_cert import ensure_serving_cert
+from tests.support.cluster import free_port, wait_for
+
+IMAGE = "busybox:1.36"
+
+
+class KubeletServer:
+    """create_kubelet_app on uvicorn in a thread, with its self-signed certificate."""
+
+    def __init__(self, runtime: FakeRuntime, *, node_name: str, token: str, cert_dir: Path,
+                 find_pod: Callable[[str, str], dict[str, Any] | None]):
+        self.runtime = runtime
+        self.port = free_port()
+        cert, key = ensure_serving_cert(cert_dir, ["127.0.0.1"])
+        app = create_kubelet_app(runtime=runtime, node_name=node_name, token=token, find_pod=find_pod)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ssl_certfile=str(cert), ssl_keyfile=str(key),
+                                log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name=f"kubelet-{self.port}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self) -> KubeletServer:
+        self._thread.start()
+        wait_for(lambda: self._server.started, message=f"kubelet server on {self.port}")
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def start_pod(runtime: FakeRuntime, pod: dict[str, Any], *, node_name: str,
+              command: tuple[str, ...] = ("sleep", "3600")) -> dict[str, str]:
+    """Run every container of `pod` in the fake runtime, as a kubelet would; {container name: id}."""
+    meta = pod["metadata"]
+    ref = PodRef(meta.get("namespace", "default"), meta["name"], meta["uid"], node_name)
+    sandbox = runtime.run_sandbox(SandboxSpec(ref, "pause:3.10", "tinykube", meta["name"]))
+    return {c["name"]: restart_container(runtime, ref, sandbox.id, c["name"], command=command)
+            for c in pod["spec"]["containers"]}
+
+
+def restart_container(runtime: FakeRuntime, ref: PodRef, sandbox_id: str, name: str, *, restart_count: int = 0,
+                      command: tuple[str, ...] = ("sleep", "3600")) -> str:
+    container_id = runtime.create_container(ContainerSpec(ref, sandbox_id, name, IMAGE, command=command,
+                                                          restart_count=restart_count))
+    runtime.start_container(container_id)
+    return container_id
+
+
+def fake_runtime() -> FakeRuntime:
+    return FakeRuntime(images=[FakeImage("pause:3.10"), FakeImage(IMAGE)])
+
+
+class StandInPod:
+    """A tiny HTTP server on 127.0.0.1 standing in for a pod's web server.
+
+    It answers every method with JSON describing the request it received, so a
+    test can check what a proxy forwarded (path, query, body, headers).
+    """
+
+    def __init__(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"pod-{self.port}", daemon=True)
+
+    def start(self) -> StandInPod:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class _EchoHandler(BaseHTTPRequestHandler):
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        page = {"page": "hello from the pod", "method": self.command, "path": self.path, "body": body,
+                "headers": {k.lower(): v for k, v in self.headers.items()}}
+        data = json.dumps(page).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Stand-In", "yes")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _answer
+
+    def log_message(self, *_args: Any) -> None:
+        pass
