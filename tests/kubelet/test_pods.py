@@ -308,3 +308,43 @@ def test_a_memory_empty_dir_is_a_tmpfs_shared_by_the_pods_containers(api, kubele
         assert reading.exec_run("touch /cache/g").exit_code != 0  # mounted read-only here
     finally:
         delete_now(api, "ram")
+
+
+def test_a_host_port_is_published_on_the_host(api, kubelet):
+    from tests.support.cluster import free_port
+
+    port = free_port()
+    web = {"name": "app", "image": IMAGE, "ports": [{"containerPort": 8080, "hostPort": port}],
+           "command": ["sh", "-c", "mkdir -p /www && echo via-host-port > /www/index.html && "
+                                   "exec httpd -f -p 8080 -h /www"]}
+    create(api, kubelet, "published", [web])
+    try:
+        wait_for(lambda: phase(api, "published") == "Running", timeout=30)
+        page = wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/", timeout=2).text.strip(),
+                        message="the host port")
+        assert page == "via-host-port"
+    finally:
+        delete_now(api, "published")
+
+
+def test_pods_keep_running_while_the_master_is_away_and_the_kubelet_catches_up(cluster, engine):
+    # Runs last in this module: it stops and restarts the module's master.
+    master, kubelet = cluster
+    with master.client() as client:
+        created = create(client, kubelet, "steady", [app("exec sleep 3600")])
+        wait_for(lambda: phase(client, "steady") == "Running", timeout=30)
+    [container] = [c for c in docker_containers(engine, created["metadata"]["uid"])
+                   if c.labels[LABEL_CONTAINER_NAME] == "app"]
+    master.stop()
+    wait_for(lambda: "heartbeat of node" in kubelet.log(), timeout=30, message="the kubelet to notice")
+    container.reload()
+    assert container.status == "running"
+    master.start()  # same data directory and port
+    with master.client() as client:
+        late = create(client, kubelet, "after-return", [app("exec sleep 3600")])
+        wait_for(lambda: phase(client, "after-return") == "Running", timeout=60, message="a pod created after")
+        steady = container_status(client, "steady")
+        assert steady["restartCount"] == 0 and steady["containerID"] == f"docker://{container.id}"
+        assert late["metadata"]["uid"] != created["metadata"]["uid"]
+        for name in ("steady", "after-return"):
+            delete_now(client, name)
