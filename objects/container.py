@@ -298,32 +298,12 @@ class WindowsSecurityContextOptions(K8sModel):
     run_as_user_name: str | None = None
 
 
-class EphemeralContainer(K8sModel):
-    """A debugging container added to a running pod by `kubectl debug`; no ports, probes or resources."""
+class EphemeralContainer(Container):
+    """A debugging container added to a running pod by `kubectl debug`.
 
-    args: list[str] | None = None
-    command: list[str] | None = None
-    env: list[EnvVar] | None = None
-    env_from: list[EnvFromSource] | None = None
-    image: str | None = None
-    image_pull_policy: str | None = None
-    lifecycle: Lifecycle | None = None
-    liveness_probe: Probe | None = None
-    name: str | None = None
-    ports: list[ContainerPort] | None = None
-    readiness_probe: Probe | None = None
-    resize_policy: list[ContainerResizePolicy] | None = None
-    resources: ResourceRequirements | None = None
-    restart_policy: str | None = None
-    restart_policy_rules: list[ContainerRestartRule] | None = None
-    security_context: SecurityContext | None = None
-    startup_probe: Probe | None = None
-    stdin: bool | None = None
-    stdin_once: bool | None = None
+    It has a container's fields (Kubernetes' EphemeralContainerCommon) plus the
+    container whose process namespace it targets; validation forbids its ports,
+    probes and resources.
+    """
+
     target_container_name: str | None = None
-    termination_message_path: str | None = None
-    termination_message_policy: str | None = None
-    tty: bool | None = None
-    volume_devices: list[VolumeDevice] | None = None
-    volume_mounts: list[VolumeMount] | None = None
-    working_dir: str | None = None
