@@ -117,9 +117,17 @@ class NodeStatusReporter:
         return node
 
     def report_status(self) -> None:
-        """Write the Node status: heartbeat times refreshed, conditions as they are now."""
+        """Write the Node status: heartbeat times refreshed, conditions as they are now.
+
+        A condition keeps its lastTransitionTime while its status stays the same.
+        """
         capacity = (self._last_reported or {}).get("capacity") or self.node_object()["status"]["capacity"]
         status = self.status(capacity)
+        previous = {c["type"]: c for c in (self._last_reported or {}).get("conditions") or []}
+        for condition in status["conditions"]:
+            before = previous.get(condition["type"])
+            if before and before.get("status") == condition["status"] and before.get("lastTransitionTime"):
+                condition["lastTransitionTime"] = before["lastTransitionTime"]
         node = self.client.patch(NODE, self.config.node_name, {"status": status},
                                  patch_type="application/merge-patch+json", subresource="status")
         self._last_reported = node["status"]

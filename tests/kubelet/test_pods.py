@@ -327,6 +327,18 @@ def test_a_host_port_is_published_on_the_host(api, kubelet):
         delete_now(api, "published")
 
 
+def test_node_status_reports_refresh_heartbeats_but_keep_transition_times(api, kubelet):
+    def ready():
+        node = api.get(f"/api/v1/nodes/{kubelet.node_name}").json()
+        return next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+
+    first = ready()
+    later = wait_for(lambda: (lambda c: c if c["lastHeartbeatTime"] != first["lastHeartbeatTime"] else None)(ready()),
+                     timeout=20, message="a node status report (every 60s, scaled)")
+    assert later["status"] == "True"
+    assert later["lastTransitionTime"] == first["lastTransitionTime"]
+
+
 def test_pods_keep_running_while_the_master_is_away_and_the_kubelet_catches_up(cluster, engine):
     # Runs last in this module: it stops and restarts the module's master.
     master, kubelet = cluster
