@@ -25,6 +25,8 @@ from apiclient import ApiClient, load_kubeconfig
 from master.api.app import create_app
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
+from master.controllers.daemonset import DaemonSetController
+from master.controllers.node_lifecycle import NodeLifecycleController
 from master.pki import ensure_data_dir
 from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
@@ -32,6 +34,12 @@ from master.store import AlreadyExists, ObjectKey, SqlStore
 log = logging.getLogger("tinykube.master")
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+# The controllers the master runs, by the names kube-controller-manager gives them.
+CONTROLLERS = {
+    "nodelifecycle": NodeLifecycleController,
+    "daemonset": DaemonSetController,
+}
 
 
 @click.command()
@@ -45,13 +53,17 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 @click.option("--compaction-keep", type=int, default=10_000, show_default=True,
               help="How many recent revisions watches can resume from.")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
+@click.option("--controllers", default="*", show_default=True,
+              help="Controllers to run in the master: * for all, a comma list, -name to leave one out "
+                   f"(as kube-controller-manager). Known: {', '.join(CONTROLLERS)}.")
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler here (run tinykube-scheduler instead).")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Multiply every timer (e.g. 0.1 for demos and tests).")
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, compaction_interval: float, no_scheduler: bool, time_scale: float, log_level: str,
+         compaction_keep: int, compaction_interval: float, controllers: str, no_scheduler: bool, time_scale: float,
+         log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
@@ -68,11 +80,26 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
             strategy=scheduler_strategy, seed=scheduler_seed, time_scale=time_scale,
         ).start(stop)
     ]
+    for name in enabled_controllers(controllers):
+        components.append(lambda stop, controller=CONTROLLERS[name], name=name: controller(
+            ApiClient(load_kubeconfig(credentials.admin_kubeconfig), user_agent=f"tinykube-controller/{name}"),
+            time_scale=time_scale,
+        ).start(stop))
     app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, interval=compaction_interval)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
                 timeout_graceful_shutdown=2)
+
+
+def enabled_controllers(spec: str) -> list[str]:
+    """`*`, `a,b` or `*,-a`: which controllers run, as kube-controller-manager's --controllers reads it."""
+    names = [part.strip() for part in spec.split(",") if part.strip()]
+    unknown = [n.lstrip("-") for n in names if n.lstrip("-") not in CONTROLLERS and n != "*"]
+    if unknown:
+        raise click.BadParameter(f"unknown controller(s): {', '.join(unknown)}", param_hint="--controllers")
+    chosen = list(CONTROLLERS) if "*" in names else [n for n in names if not n.startswith("-")]
+    return [n for n in chosen if f"-{n}" not in names]
 
 
 def create_system_namespaces(store: SqlStore) -> None:

@@ -40,10 +40,16 @@ def wait_for(condition, *, timeout: float = 10.0, interval: float = 0.05, messag
 
 
 class Master:
+    """A master process. It runs its scheduler, but no controllers unless `extra_args` names them
+    (`--controllers=*`): most tests use hollow nodes that renew no Lease, which the node lifecycle
+    controller would rightly mark unreachable."""
+
     def __init__(self, data_dir: Path, *, port: int | None = None, extra_args: list[str] | None = None):
         self.data_dir = data_dir
         self.port = port or free_port()
-        self.extra_args = extra_args or []
+        self.extra_args = list(extra_args or [])
+        if not any(arg.startswith("--controllers") for arg in self.extra_args):
+            self.extra_args.append("--controllers=")
         self.process: subprocess.Popen | None = None
         self.log_path = data_dir.parent / f"master-{self.port}.log"
 

@@ -1,0 +1,553 @@
+"""DaemonSetController: one pod of a DaemonSet's template on every node that should run it.
+
+As kube-controller-manager's daemon set controller, keyed by namespace/name:
+
+    reconcile(ds):
+      hash = controller-revision-hash of spec.template
+      1. manage    for every node, placement(ds, node):
+                     should run, no pod                  ─► create one, pinned by matchFields
+                                                             metadata.name In [node] (the scheduler binds it)
+                     should not even keep running one    ─► delete its pods (nodeSelector/affinity no longer match,
+                                                             or a NoExecute taint it does not tolerate)
+                     Failed or Succeeded pod             ─► delete it (a new one follows), with backoff
+                     more than one pod                   ─► delete all but the oldest
+                   pods on nodes that no longer exist    ─► delete them, gracePeriodSeconds=0
+      2. roll      RollingUpdate, nothing else to do: delete pods of an older hash, while at most
+                   maxUnavailable nodes lack an available pod (step 1 then creates the new pod)
+                   OnDelete: nothing; a pod deleted by hand comes back with the new template
+      3. status    desiredNumberScheduled, currentNumberScheduled, numberReady, numberAvailable, ...
+
+A node should run the daemon when the template's nodeSelector and required node
+affinity match it and its pod tolerates every NoSchedule and NoExecute taint;
+an untolerated NoSchedule taint keeps new pods off but lets a running one stay.
+Every daemon pod tolerates not-ready and unreachable (NoExecute, forever) and
+the pressure and unschedulable NoSchedule taints, as Kubernetes adds them.
+
+Pods on a deleted node are deleted with gracePeriodSeconds=0, the pod garbage
+collector's job in Kubernetes (tinykube has none): no kubelet is left to
+confirm a graceful delete.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from apiclient import ApiClient, ApiClientError, ApiStatusError
+from apiclient.events import EventRecorder
+from apiclient.informer import Informer, object_key
+from master.controllers.controller import Controller
+from master.scheduler.framework import NodeInfo, PodInfo
+from master.scheduler.plugins import node_affinity
+from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, pod_tolerations, tolerates
+from objects.kinds import DAEMONSET, NODE, POD
+
+log = logging.getLogger(__name__)
+
+CONTROLLER_REVISION_HASH = "controller-revision-hash"
+# What Kubernetes adds to every daemon pod (pkg/controller/daemon/util: AddOrUpdateDaemonPodTolerations).
+DAEMON_TOLERATIONS = (
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": NO_EXECUTE},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": NO_EXECUTE},
+    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": NO_SCHEDULE},
+    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": NO_SCHEDULE},
+    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": NO_SCHEDULE},
+    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": NO_SCHEDULE},
+)
+HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": NO_SCHEDULE}
+
+EXPECTATIONS_TTL_SECONDS = 300.0  # client-go's ExpectationsTimeout: a lost watch event cannot stall a DaemonSet forever
+FAILED_POD_BACKOFF_SECONDS = (1.0, 900.0)  # first and longest wait before replacing a failed pod again
+STATUS_UPDATE_RETRIES = 3
+
+# generateName's alphabet, which Kubernetes also uses to spell the template hash: no vowels, no look-alikes.
+SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+@dataclass(frozen=True)
+class Placement:
+    should_run: bool  # a new daemon pod belongs on this node
+    should_continue_running: bool  # a daemon pod already there may stay
+
+
+class DaemonSetController(Controller):
+    name = "daemonset"
+
+    def __init__(self, client: ApiClient, *, time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic):
+        super().__init__(client, time_scale=time_scale)
+        self.clock = clock
+        self.recorder = EventRecorder(client, component="daemonset-controller")
+        self.expectations = Expectations(ttl=EXPECTATIONS_TTL_SECONDS * time_scale, clock=clock)
+        self._backoff_lock = threading.Lock()
+        self._failed_backoff: dict[tuple[str, str], tuple[float, float]] = {}  # (ds uid, node) -> (not before, delay)
+        self.daemonsets = Informer(client, DAEMONSET, on_add=self._enqueue,
+                                   on_update=lambda old, new: self._enqueue(new), on_delete=self._on_daemonset_delete)
+        self.pods = Informer(client, POD, on_add=self._on_pod_add, on_update=self._on_pod_update,
+                             on_delete=self._on_pod_delete)
+        self.nodes = Informer(client, NODE, on_add=self._enqueue_all, on_update=self._on_node_update,
+                              on_delete=self._enqueue_all)
+        self.informers = [self.daemonsets, self.pods, self.nodes]
+
+    def run(self, stop: threading.Event) -> None:
+        try:
+            super().run(stop)
+        finally:
+            self.recorder.close()
+
+    def reconcile(self, key: str) -> None:
+        ds = self.daemonsets.get(key)
+        if ds is None:
+            self.expectations.forget(key)
+            return
+        if ds["metadata"].get("deletionTimestamp"):
+            return  # its pods go with it (garbage collection), nothing to keep up
+        template_hash = revision_hash(ds["spec"]["template"])
+        nodes = sorted(self.nodes.items(), key=lambda n: n["metadata"]["name"])
+        pods_by_node = self._daemon_pods_by_node(ds)
+        caught_up = self.expectations.satisfied(key)
+        if caught_up:  # the informer has seen our last writes: its view is safe to act on
+            to_create, to_delete = self._manage(ds, nodes, pods_by_node)
+            if not to_create and not to_delete and _strategy(ds) == "RollingUpdate":
+                to_delete = self._roll(ds, nodes, pods_by_node, template_hash)
+            self._sync_nodes(ds, to_create, to_delete, template_hash, {n["metadata"]["name"] for n in nodes})
+        self._update_status(ds, nodes, pods_by_node, template_hash, observed=caught_up)
+
+    # ----- 1. manage
+
+    def _manage(self, ds: dict[str, Any], nodes: list[dict[str, Any]],
+                pods_by_node: dict[str, list[dict[str, Any]]]) -> tuple[list[str], list[dict[str, Any]]]:
+        """The nodes that need a daemon pod, and the daemon pods that must go."""
+        to_create: list[str] = []
+        to_delete: list[dict[str, Any]] = []
+        template = daemon_pod_info(ds)
+        for node in nodes:
+            name = node["metadata"]["name"]
+            where = placement(template, ds, node)
+            pods = pods_by_node.get(name, [])
+            if where.should_run and not pods:
+                to_create.append(name)
+            elif where.should_continue_running:
+                to_delete += self._pods_to_prune(ds, name, pods)
+            else:
+                to_delete += [pod for pod in pods if not pod["metadata"].get("deletionTimestamp")]
+        existing = {n["metadata"]["name"] for n in nodes}
+        for node_name, pods in pods_by_node.items():
+            if node_name not in existing:
+                to_delete += pods  # even a Terminating one: nobody is left to finish it
+        return to_create, to_delete
+
+    def _pods_to_prune(self, ds: dict[str, Any], node_name: str, pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Finished pods (their replacement comes next time), and all but the oldest of several running ones."""
+        finished, running = [], []
+        for pod in pods:
+            if pod["metadata"].get("deletionTimestamp"):
+                continue
+            phase = (pod.get("status") or {}).get("phase")
+            if phase == "Failed" and self._in_failed_backoff(ds, node_name):
+                continue
+            if phase in ("Failed", "Succeeded"):
+                meta = pod["metadata"]
+                self.recorder.event(ds, type_="Warning" if phase == "Failed" else "Normal",
+                                    reason="FailedDaemonPod" if phase == "Failed" else "SucceededDaemonPod",
+                                    message=f"Found {phase.lower()} daemon pod {meta['namespace']}/{meta['name']} "
+                                            f"on node {node_name}, will try to delete it")
+                finished.append(pod)
+            else:
+                running.append(pod)
+        return finished + sorted(running, key=_oldest_first)[1:]
+
+    def _in_failed_backoff(self, ds: dict[str, Any], node_name: str) -> bool:
+        """A node that keeps failing the daemon's pod gets it back after 1s, 2s, 4s ... up to 15 minutes."""
+        first, longest = (s * self.time_scale for s in FAILED_POD_BACKOFF_SECONDS)
+        key, now = (ds["metadata"]["uid"], node_name), self.clock()
+        with self._backoff_lock:
+            not_before, delay = self._failed_backoff.get(key, (0.0, 0.0))
+            if now < not_before:
+                self.queue.add_after(object_key(ds), not_before - now)
+                return True
+            delay = min(delay * 2, longest) if delay else first
+            self._failed_backoff[key] = (now + delay, delay)
+        return False
+
+    # ----- 2. roll
+
+    def _roll(self, ds: dict[str, Any], nodes: list[dict[str, Any]], pods_by_node: dict[str, list[dict[str, Any]]],
+              template_hash: str) -> list[dict[str, Any]]:
+        template = daemon_pod_info(ds)
+        wanted = {n["metadata"]["name"]: pods_by_node.get(n["metadata"]["name"], [])
+                  for n in nodes if placement(template, ds, n).should_run}
+        rolling = (ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}
+        max_unavailable = scaled_count(rolling.get("maxUnavailable", 1), len(wanted)) or 1
+        return pods_to_replace(wanted, template_hash, max_unavailable=max_unavailable,
+                               min_ready_seconds=ds["spec"].get("minReadySeconds") or 0, now=_utcnow())
+
+    # ----- writes
+
+    def _sync_nodes(self, ds: dict[str, Any], to_create: list[str], to_delete: list[dict[str, Any]],
+                    template_hash: str, existing_nodes: set[str]) -> None:
+        """Create and delete, having first told the expectations what the informer should soon show."""
+        if not to_create and not to_delete:
+            return
+        key, errors = object_key(ds), []
+        namespace = ds["metadata"]["namespace"]
+        # a pod already Terminating (only on a vanished node) shows no new deletionTimestamp: expect nothing of it
+        fresh_deletes = [pod for pod in to_delete if not pod["metadata"].get("deletionTimestamp")]
+        self.expectations.expect(key, creates=len(to_create), deletes=len(fresh_deletes))
+        for node_name in to_create:
+            try:
+                pod = self.client.create(POD, daemon_pod(ds, node_name, template_hash), namespace)
+            except ApiClientError as error:
+                self.expectations.observe_creation(key)  # it will never arrive
+                self.recorder.event(ds, type_="Warning", reason="FailedCreate", message=f"Error creating: {error}")
+                errors.append(error)
+                continue
+            self.recorder.event(ds, type_="Normal", reason="SuccessfulCreate",
+                                message=f"Created pod: {pod['metadata']['name']}")
+        for pod in to_delete:
+            name, node_name = pod["metadata"]["name"], (pod.get("spec") or {}).get("nodeName")
+            orphaned = bool(node_name) and node_name not in existing_nodes
+            try:
+                self.client.delete(POD, name, namespace, grace_period_seconds=0 if orphaned else None)
+            except ApiClientError as error:
+                if not pod["metadata"].get("deletionTimestamp"):
+                    self.expectations.observe_deletion(key)
+                if isinstance(error, ApiStatusError) and error.code == 404:
+                    continue
+                self.recorder.event(ds, type_="Warning", reason="FailedDelete", message=f"Error deleting: {error}")
+                errors.append(error)
+                continue
+            self.recorder.event(ds, type_="Normal", reason="SuccessfulDelete", message=f"Deleted pod: {name}")
+        if errors:
+            raise errors[0]
+
+    # ----- 3. status
+
+    def _update_status(self, ds: dict[str, Any], nodes: list[dict[str, Any]],
+                       pods_by_node: dict[str, list[dict[str, Any]]], template_hash: str, *, observed: bool) -> None:
+        counts = daemon_set_counts(ds, nodes, pods_by_node, template_hash, now=_utcnow())
+        min_ready = ds["spec"].get("minReadySeconds") or 0
+        if min_ready and counts["numberReady"] != counts["numberAvailable"]:
+            self.queue.add_after(object_key(ds), min_ready)  # a ready pod becomes available with time alone
+        generation = ds["metadata"].get("generation", 0)
+        for attempt in range(STATUS_UPDATE_RETRIES):
+            status = dict(ds.get("status") or {})
+            wanted = {**status, **counts}
+            if observed:
+                wanted["observedGeneration"] = generation
+            if wanted == status:
+                return
+            try:
+                self.client.update(DAEMONSET, {**ds, "status": wanted}, subresource="status")
+                return
+            except ApiStatusError as error:
+                if error.code == 404:
+                    return
+                if error.code != 409 or attempt == STATUS_UPDATE_RETRIES - 1:
+                    raise
+                ds = self.client.get(DAEMONSET, ds["metadata"]["name"], ds["metadata"]["namespace"])
+
+    # ----- the informers
+
+    def _daemon_pods_by_node(self, ds: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """The pods this DaemonSet controls (by controllerRef uid), by the node each is for."""
+        uid, namespace = ds["metadata"]["uid"], ds["metadata"]["namespace"]
+        by_node: dict[str, list[dict[str, Any]]] = {}
+        for pod in self.pods.items():
+            ref = _controller_ref(pod)
+            if ref is None or ref.get("uid") != uid or pod["metadata"].get("namespace") != namespace:
+                continue
+            node_name = target_node_name(pod)
+            if node_name:
+                by_node.setdefault(node_name, []).append(pod)
+        return by_node
+
+    def _enqueue(self, ds: dict[str, Any]) -> None:
+        self.queue.add(object_key(ds))
+
+    def _enqueue_all(self, _node: dict[str, Any] | None = None) -> None:
+        for ds in self.daemonsets.items():
+            self._enqueue(ds)
+
+    def _on_node_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        # a heartbeat changes nothing for a DaemonSet; labels and taints decide placement
+        if old["metadata"].get("labels") != new["metadata"].get("labels") or old.get("spec") != new.get("spec"):
+            self._enqueue_all()
+
+    def _on_daemonset_delete(self, ds: dict[str, Any]) -> None:
+        self.expectations.forget(object_key(ds))
+
+    def _on_pod_add(self, pod: dict[str, Any]) -> None:
+        if key := _owner_key(pod):
+            if pod["metadata"].get("deletionTimestamp"):
+                self.expectations.observe_deletion(key)
+            else:
+                self.expectations.observe_creation(key)
+            self.queue.add(key)
+
+    def _on_pod_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        if key := _owner_key(new):
+            if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
+                self.expectations.observe_deletion(key)  # a graceful delete is seen when it starts
+            self.queue.add(key)
+
+    def _on_pod_delete(self, pod: dict[str, Any]) -> None:
+        if key := _owner_key(pod):
+            if not pod["metadata"].get("deletionTimestamp"):  # a graceful one was counted when it began
+                self.expectations.observe_deletion(key)
+            self.queue.add(key)
+
+
+class Expectations:
+    """Pod creates and deletes a DaemonSet sent but its informer has not shown yet (client-go's ControllerExpectations).
+
+    While any are outstanding the DaemonSet is not managed: its informer view is
+    behind, and acting on it would, say, create a second pod for a node whose
+    first one has not arrived yet. Outstanding writes expire after a TTL, so a
+    lost event cannot stall a DaemonSet forever.
+    """
+
+    def __init__(self, *, ttl: float, clock: Callable[[], float]):
+        self.ttl, self.clock = ttl, clock
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[float]] = {}  # key -> [creates, deletes, set at]
+
+    def expect(self, key: str, *, creates: int, deletes: int) -> None:
+        with self._lock:
+            self._pending[key] = [creates, deletes, self.clock()]
+
+    def observe_creation(self, key: str) -> None:
+        self._observe(key, 0)
+
+    def observe_deletion(self, key: str) -> None:
+        self._observe(key, 1)
+
+    def satisfied(self, key: str) -> bool:
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is None:
+                return True
+            creates, deletes, since = pending
+            return (creates <= 0 and deletes <= 0) or self.clock() - since > self.ttl
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._pending.pop(key, None)
+
+    def _observe(self, key: str, index: int) -> None:
+        with self._lock:
+            if key in self._pending:
+                self._pending[key][index] -= 1
+
+
+# ----- pure functions: what the controller decides, apart from how it acts
+
+
+def daemon_pod_info(ds: dict[str, Any]) -> PodInfo:
+    """The scheduler's view of the pod the DaemonSet would create, before it is pinned to a node."""
+    spec = with_daemon_tolerations(copy.deepcopy(ds["spec"]["template"].get("spec") or {}))
+    meta = ds["metadata"]
+    return PodInfo.from_pod({"metadata": {"name": meta["name"], "namespace": meta.get("namespace", "")},
+                             "spec": spec})
+
+
+def placement(template: PodInfo, ds: dict[str, Any], node: dict[str, Any]) -> Placement:
+    """Whether the daemon belongs on `node` (Kubernetes' NodeShouldRunDaemonPod)."""
+    info = NodeInfo.from_node(node)
+    wanted_node = (ds["spec"]["template"].get("spec") or {}).get("nodeName")
+    if wanted_node and wanted_node != info.name:
+        return Placement(False, False)
+    if not node_affinity.matches(template, info):
+        return Placement(False, False)
+    tolerations = pod_tolerations(template)
+    untolerated = [t for t in info.taints if t.effect in (NO_SCHEDULE, NO_EXECUTE) and not tolerates(tolerations, t)]
+    if not untolerated:
+        return Placement(True, True)
+    return Placement(False, not any(t.effect == NO_EXECUTE for t in untolerated))
+
+
+def with_daemon_tolerations(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add (or replace the same-keyed) tolerations every daemon pod carries."""
+    tolerations = list(spec.get("tolerations") or [])
+    extra = [*DAEMON_TOLERATIONS, *([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])]
+    for wanted in extra:
+        same = next((i for i, t in enumerate(tolerations) if _same_toleration(t, wanted)), None)
+        if same is None:
+            tolerations.append(dict(wanted))
+        else:
+            tolerations[same] = dict(wanted)
+    spec["tolerations"] = tolerations
+    return spec
+
+
+def daemon_pod(ds: dict[str, Any], node_name: str, template_hash: str) -> dict[str, Any]:
+    """The pod for one node: the template, the daemon tolerations, the hash label, and node affinity for that node."""
+    template = copy.deepcopy(ds["spec"]["template"])
+    template_meta = template.get("metadata") or {}
+    spec = with_daemon_tolerations(template.get("spec") or {})
+    spec["affinity"] = _pinned_to(spec.get("affinity"), node_name)
+    meta = ds["metadata"]
+    metadata: dict[str, Any] = {
+        "generateName": f"{meta['name']}-", "namespace": meta["namespace"],
+        "labels": {**(template_meta.get("labels") or {}), CONTROLLER_REVISION_HASH: template_hash},
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": meta["name"], "uid": meta["uid"],
+                             "controller": True, "blockOwnerDeletion": True}],
+    }
+    if template_meta.get("annotations"):
+        metadata["annotations"] = dict(template_meta["annotations"])
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def revision_hash(template: dict[str, Any]) -> str:
+    """The template's hash as Kubernetes spells it: FNV-32a, its decimal digits mapped onto SAFE_ALPHABET."""
+    value = 0x811C9DC5
+    for byte in json.dumps(template, sort_keys=True, separators=(",", ":")).encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return "".join(SAFE_ALPHABET[ord(digit) % len(SAFE_ALPHABET)] for digit in str(value))
+
+
+def target_node_name(pod: dict[str, Any]) -> str:
+    """The node a daemon pod is bound to, or (still unscheduled) the one its matchFields pin it to."""
+    spec = pod.get("spec") or {}
+    if spec.get("nodeName"):
+        return spec["nodeName"]
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution") or {}
+    for term in required.get("nodeSelectorTerms") or []:
+        for field in term.get("matchFields") or []:
+            values = field.get("values") or []
+            if field.get("key") == "metadata.name" and field.get("operator") == "In" and len(values) == 1:
+                return values[0]
+    return ""
+
+
+def pods_to_replace(pods_by_node: dict[str, list[dict[str, Any]]], template_hash: str, *, max_unavailable: int,
+                    min_ready_seconds: int, now: datetime) -> list[dict[str, Any]]:
+    """Old pods to delete now so that at most `max_unavailable` nodes lack an available daemon pod.
+
+    `pods_by_node` holds every node that should run the daemon (with no pods if it has none).
+    An old pod that is not available anyway may always go; an available one only while there is room.
+    """
+    unavailable, doomed, candidates = 0, [], []
+    for node_name in sorted(pods_by_node):
+        live = [p for p in pods_by_node[node_name] if not p["metadata"].get("deletionTimestamp")]
+        new = [p for p in live if _labels(p).get(CONTROLLER_REVISION_HASH) == template_hash]
+        old = [p for p in live if _labels(p).get(CONTROLLER_REVISION_HASH) != template_hash]
+        if len(new) > 1 or len(old) > 1 or len(new) == len(old):
+            unavailable += 1  # being created, being replaced, or untidy: manage sorts it out first
+        elif new:
+            unavailable += 0 if is_available(new[0], min_ready_seconds, now) else 1
+        elif not is_available(old[0], min_ready_seconds, now):
+            doomed.append(old[0])
+        else:
+            candidates.append(old[0])
+    room = max(0, min(max_unavailable - unavailable, len(candidates)))
+    return doomed + candidates[:room]
+
+
+def daemon_set_counts(ds: dict[str, Any], nodes: list[dict[str, Any]], pods_by_node: dict[str, list[dict[str, Any]]],
+                      template_hash: str, *, now: datetime) -> dict[str, int]:
+    template = daemon_pod_info(ds)
+    min_ready = ds["spec"].get("minReadySeconds") or 0
+    desired = current = misscheduled = ready = available = updated = 0
+    for node in nodes:
+        pods = sorted(pods_by_node.get(node["metadata"]["name"], []), key=_oldest_first)
+        if not placement(template, ds, node).should_run:
+            misscheduled += 1 if pods else 0
+            continue
+        desired += 1
+        if not pods:
+            continue
+        current += 1
+        oldest = pods[0]
+        if _is_ready(oldest):
+            ready += 1
+            available += 1 if is_available(oldest, min_ready, now) else 0
+        updated += 1 if _labels(oldest).get(CONTROLLER_REVISION_HASH) == template_hash else 0
+    return {"desiredNumberScheduled": desired, "currentNumberScheduled": current, "numberMisscheduled": misscheduled,
+            "numberReady": ready, "numberAvailable": available, "numberUnavailable": desired - available,
+            "updatedNumberScheduled": updated}
+
+
+def is_available(pod: dict[str, Any], min_ready_seconds: int, now: datetime) -> bool:
+    """Ready, and for at least minReadySeconds."""
+    ready = next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
+    if ready is None or ready.get("status") != "True":
+        return False
+    if min_ready_seconds <= 0:
+        return True
+    since = _parse_time(ready.get("lastTransitionTime"))
+    return since is not None and (now - since).total_seconds() >= min_ready_seconds
+
+
+def scaled_count(value: int | str | None, total: int) -> int:
+    """An IntOrString such as maxUnavailable: a count, or a percentage of `total` rounded up."""
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.endswith("%"):
+        return math.ceil(int(value[:-1]) * total / 100)
+    return int(value)
+
+
+def _pinned_to(affinity: dict[str, Any] | None, node_name: str) -> dict[str, Any]:
+    """Replace the required node affinity with one term naming the node (Kubernetes'
+    ReplaceDaemonSetPodNodeNameNodeAffinity): placement() already checked the rest."""
+    affinity = dict(affinity or {})
+    node_aff = dict(affinity.get("nodeAffinity") or {})
+    node_aff["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}]}
+    affinity["nodeAffinity"] = node_aff
+    return affinity
+
+
+def _same_toleration(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all((a.get(f) or "") == (b.get(f) or "") for f in ("key", "operator", "value", "effect"))
+
+
+def _strategy(ds: dict[str, Any]) -> str:
+    return (ds["spec"].get("updateStrategy") or {}).get("type") or "RollingUpdate"
+
+
+def _is_ready(pod: dict[str, Any]) -> bool:
+    return is_available(pod, 0, _utcnow())
+
+
+def _labels(pod: dict[str, Any]) -> dict[str, str]:
+    return pod["metadata"].get("labels") or {}
+
+
+def _oldest_first(pod: dict[str, Any]) -> tuple[bool, str, str]:
+    """Scheduled pods first, then by creation time, then by name (Kubernetes' podByCreationTimestampAndPhase)."""
+    return (not (pod.get("spec") or {}).get("nodeName"), pod["metadata"].get("creationTimestamp") or "",
+            pod["metadata"]["name"])
+
+
+def _controller_ref(pod: dict[str, Any]) -> dict[str, Any] | None:
+    return next((r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
+
+
+def _owner_key(pod: dict[str, Any]) -> str | None:
+    ref = _controller_ref(pod)
+    if ref is None or ref.get("kind") != "DaemonSet":
+        return None
+    return f"{pod['metadata'].get('namespace', '')}/{ref['name']}"
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)

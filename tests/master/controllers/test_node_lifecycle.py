@@ -1,0 +1,317 @@
+"""The node lifecycle controller against a live master, with hollow nodes whose heartbeats the test controls.
+
+No kubelet runs: the test registers Node objects, renews their Leases in
+kube-node-lease as a kubelet would (or stops, to play a node that vanished),
+and posts their Ready condition itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from apiclient import ApiClient, ApiStatusError, load_kubeconfig
+from apiclient.events import now_rfc3339
+from apiclient.informer import Informer
+from master.controllers.node_lifecycle import (
+    DEFAULT_TOLERATION_SECONDS, NodeLifecycleController, effective_tolerations, toleration_wait,
+)
+from master.scheduler.framework import Taint
+from objects.kinds import EVENT, LEASE, NODE, POD
+from tests.support.cluster import Master, wait_for
+
+TIME_SCALE = 0.05
+GRACE_SECONDS = 40 * TIME_SCALE
+UNREACHABLE = "node.kubernetes.io/unreachable"
+NOT_READY = "node.kubernetes.io/not-ready"
+
+
+class HollowNodes:
+    """Nodes with no kubelet behind them: registered, kept alive (Lease renewals) and reported on by the test."""
+
+    def __init__(self, client: ApiClient, *, renew_every: float):
+        self.client = client
+        self.renew_every = renew_every
+        self.names: list[str] = []
+        self.alive: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew_forever, name="hollow-leases", daemon=True)
+        self._thread.start()
+
+    def register(self, name: str) -> None:
+        self.client.create(NODE, {
+            "apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+            "status": {"capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+                       "allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+                       "conditions": kubelet_conditions("True")},
+        })
+        self.names.append(name)
+        self.renew(name)
+        self.alive.add(name)
+
+    def silence(self, name: str) -> None:
+        self.alive.discard(name)
+
+    def resume(self, name: str) -> None:
+        """The kubelet is back: it renews its Lease and posts its conditions again."""
+        self.renew(name)
+        self.alive.add(name)
+        self.post_ready(name, "True")
+
+    def post_ready(self, name: str, status: str) -> None:
+        self.client.patch(NODE, name, {"status": {"conditions": kubelet_conditions(status)}},
+                          patch_type="application/merge-patch+json", subresource="status")
+
+    def renew(self, name: str) -> None:
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        try:
+            lease = self.client.get(LEASE, name, "kube-node-lease")
+        except ApiStatusError as error:
+            if error.code != 404:
+                raise
+            self.client.create(LEASE, {
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": name, "namespace": "kube-node-lease"},
+                "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": now, "acquireTime": now},
+            }, "kube-node-lease")
+            return
+        lease["spec"]["renewTime"] = now
+        self.client.update(LEASE, lease)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for name in self.names:
+            for rt, namespace in ((NODE, None), (LEASE, "kube-node-lease")):
+                try:
+                    self.client.delete(rt, name, namespace)
+                except ApiStatusError:
+                    pass
+
+    def _renew_forever(self) -> None:
+        while not self._stop.wait(self.renew_every):
+            for name in list(self.alive):
+                try:
+                    self.renew(name)
+                except ApiStatusError:
+                    pass
+
+
+def kubelet_conditions(ready: str) -> list[dict[str, str]]:
+    now = now_rfc3339()
+    pressure = [("MemoryPressure", "KubeletHasSufficientMemory"), ("DiskPressure", "KubeletHasNoDiskPressure"),
+                ("PIDPressure", "KubeletHasSufficientPID")]
+    ready_reason = "KubeletReady" if ready == "True" else "KubeletNotReady"
+    return [
+        *({"type": t, "status": "False", "reason": r, "lastHeartbeatTime": now, "lastTransitionTime": now}
+          for t, r in pressure),
+        {"type": "Ready", "status": ready, "reason": ready_reason, "lastHeartbeatTime": now, "lastTransitionTime": now},
+    ]
+
+
+# ----- fixtures
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory):
+    server = Master(tmp_path_factory.mktemp("node-lifecycle") / "data",
+                    extra_args=["--time-scale", str(TIME_SCALE)]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(master):
+    client = ApiClient(load_kubeconfig(master.kubeconfig))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def hollow(client):
+    nodes = HollowNodes(client, renew_every=10 * TIME_SCALE)
+    yield nodes
+    nodes.close()
+
+
+@pytest.fixture
+def controller(client):
+    stop = threading.Event()
+    controller = NodeLifecycleController(client, time_scale=TIME_SCALE)
+    thread = controller.start(stop)
+    yield controller
+    stop.set()
+    thread.join(timeout=5)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+def node(client: ApiClient, name: str) -> dict[str, Any]:
+    return client.get(NODE, name)
+
+
+def wait_for_node(client: ApiClient, name: str, claim, *, timeout: float = 10.0, message: str) -> dict[str, Any]:
+    """Poll the node until `claim(node)` holds, and return it as it was then."""
+    def check():
+        current = node(client, name)
+        return current if claim(current) else None
+    return wait_for(check, timeout=timeout, message=message)
+
+
+def conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
+
+
+def taints(obj: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(t["key"], t["effect"]) for t in (obj.get("spec") or {}).get("taints") or []}
+
+
+def create_pod(client: ApiClient, namespace: str, name: str, node_name: str,
+               tolerations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return client.create(POD, {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+        "spec": {"nodeName": node_name, "containers": [{"name": "app", "image": "tinykube/bootcamp:v1"}],
+                 "tolerations": tolerations or []},
+    }, namespace)
+
+
+def pod_exists(client: ApiClient, namespace: str, name: str) -> bool:
+    try:
+        client.get(POD, name, namespace)
+    except ApiStatusError as error:
+        if error.code == 404:
+            return False
+        raise
+    return True
+
+
+def events_for(client: ApiClient, namespace: str, name: str, reason: str) -> list[dict[str, Any]]:
+    return [e for e in client.list(EVENT, namespace)["items"]
+            if e["involvedObject"]["name"] == name and e["reason"] == reason]
+
+
+# ----- the decisions, as pure functions
+
+
+def test_a_pod_without_its_own_toleration_waits_the_default_300_seconds():
+    assert toleration_wait([Taint(UNREACHABLE, "", "NoExecute")], effective_tolerations({"spec": {}})) == 300
+
+
+def test_a_toleration_without_seconds_tolerates_forever_and_the_shortest_seconds_win():
+    forever = {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"}
+    brief = {"key": NOT_READY, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 20}
+    both = [Taint(UNREACHABLE, "", "NoExecute"), Taint(NOT_READY, "", "NoExecute")]
+    assert toleration_wait(both[:1], effective_tolerations({"spec": {"tolerations": [forever]}})) is None
+    assert toleration_wait(both, effective_tolerations({"spec": {"tolerations": [forever, brief]}})) == 20
+    assert DEFAULT_TOLERATION_SECONDS == 300
+
+
+def test_a_no_execute_taint_the_pod_does_not_tolerate_evicts_it_at_once():
+    assert toleration_wait([Taint("dedicated", "db", "NoExecute")], effective_tolerations({"spec": {}})) == 0
+
+
+# ----- against a live master
+
+
+def test_a_node_whose_lease_stops_goes_unknown_with_unreachable_taints_and_a_node_not_ready_event(
+        client, hollow, controller):
+    silent, live = unique("silent"), unique("live")
+    hollow.register(silent)
+    hollow.register(live)
+    hollow.silence(silent)
+
+    gone = wait_for_node(client, silent, lambda n: conditions(n)["Ready"]["status"] == "Unknown",
+                         timeout=GRACE_SECONDS + 10, message=f"{silent} Ready=Unknown")
+    for type_ in ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure"):
+        condition = conditions(gone)[type_]
+        assert (condition["status"], condition["reason"], condition["message"]) == (
+            "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+    tainted = wait_for_node(client, silent, lambda n: (UNREACHABLE, "NoExecute") in taints(n),
+                            message="the unreachable taints")
+    assert taints(tainted) == {(UNREACHABLE, "NoExecute"), (UNREACHABLE, "NoSchedule")}
+    no_execute = next(t for t in tainted["spec"]["taints"] if t["effect"] == "NoExecute")
+    assert no_execute.get("timeAdded")
+    wait_for(lambda: events_for(client, "default", silent, "NodeNotReady"), message="a NodeNotReady event")
+
+    # the node that kept renewing its Lease was left alone all along
+    still = node(client, live)
+    assert conditions(still)["Ready"]["status"] == "True" and not taints(still)
+
+
+def test_pods_that_do_not_tolerate_unreachable_are_evicted_after_300_scaled_seconds_and_tolerating_pods_stay(
+        client, hollow, controller, namespace):
+    lost, live = unique("lost"), unique("live")
+    hollow.register(lost)
+    hollow.register(live)
+    forever = [{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"},
+               {"key": NOT_READY, "operator": "Exists", "effect": "NoExecute"}]
+    brief = [{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60}]
+    create_pod(client, namespace, "plain", lost)
+    create_pod(client, namespace, "brief", lost, brief)
+    create_pod(client, namespace, "daemon", lost, forever)
+    create_pod(client, namespace, "elsewhere", live)
+    client.patch(POD, "daemon", {"status": {"phase": "Running", "conditions": [
+        {"type": "Ready", "status": "True", "lastTransitionTime": now_rfc3339()}]}}, namespace, subresource="status")
+    deleted: dict[str, dict[str, Any]] = {}
+    stop = threading.Event()
+    watcher = Informer(client, POD, namespace=namespace,
+                       on_delete=lambda pod: deleted.setdefault(pod["metadata"]["name"], pod))
+    watcher.start(stop)
+    watcher.synced.wait(10)
+
+    try:
+        hollow.silence(lost)
+        wait_for(lambda: (UNREACHABLE, "NoExecute") in taints(node(client, lost)), timeout=GRACE_SECONDS + 10,
+                 message="the unreachable NoExecute taint")
+        tainted_at = time.monotonic()
+
+        wait_for(lambda: "brief" in deleted, timeout=10, message="the pod tolerating 60s to go")
+        assert time.monotonic() - tainted_at >= 0.8 * 60 * TIME_SCALE
+        assert pod_exists(client, namespace, "plain")  # 300 (scaled) seconds are not over yet
+
+        wait_for(lambda: "plain" in deleted, timeout=300 * TIME_SCALE + 10, message="the pod without tolerations to go")
+        assert time.monotonic() - tainted_at >= 0.8 * 300 * TIME_SCALE
+        evicted = deleted["plain"]
+        assert evicted["status"]["reason"] == "NodeLost"
+        disruption = conditions(evicted)["DisruptionTarget"]
+        assert (disruption["status"], disruption["reason"]) == ("True", "DeletionByTaintManager")
+        assert not pod_exists(client, namespace, "plain")  # deleted outright: no kubelet would confirm
+        for name in ("plain", "brief"):
+            wait_for(lambda: events_for(client, namespace, name, "TaintManagerEviction"),
+                     message=f"a TaintManagerEviction event for {name}")
+
+        daemon = client.get(POD, "daemon", namespace)
+        assert not daemon["metadata"].get("deletionTimestamp")
+        assert conditions(daemon)["Ready"]["status"] == "False"  # its node vouches for it no more
+        assert pod_exists(client, namespace, "elsewhere")
+    finally:
+        stop.set()
+
+
+def test_the_taints_are_removed_when_the_lease_resumes_and_the_node_reports_ready(client, hollow, controller):
+    name = unique("flaky")
+    hollow.register(name)
+    hollow.silence(name)
+    wait_for(lambda: (UNREACHABLE, "NoExecute") in taints(node(client, name)), timeout=GRACE_SECONDS + 10,
+             message="the unreachable taints")
+
+    hollow.resume(name)
+    back = wait_for_node(client, name, lambda n: not taints(n), message="the taints to go")
+    assert conditions(back)["Ready"]["status"] == "True"
+
+
+def test_a_node_reporting_ready_false_gets_the_not_ready_taints(client, hollow, controller):
+    name = unique("sick")
+    hollow.register(name)
+    hollow.post_ready(name, "False")
+
+    sick = wait_for_node(client, name, lambda n: bool(taints(n)), message="the not-ready taints")
+    assert taints(sick) == {(NOT_READY, "NoExecute"), (NOT_READY, "NoSchedule")}
+    assert conditions(sick)["Ready"]["status"] == "False"  # its Lease is fresh: the kubelet's word stands
