@@ -1,7 +1,10 @@
 """Kubernetes' restart backoff: 10s, doubling to 300s, forgotten after 10 minutes of good behaviour.
 
 Keyed by (pod uid, container name) for crash loops and by (pod uid, image) for
-pulls. Every duration is multiplied by the kubelet's time scale.
+pulls. As in the kubelet, a window is measured from the moment of the failure
+(a container's finishedAt), not from when the kubelet got round to looking.
+Every duration is multiplied by the kubelet's time scale. Times are wall-clock
+seconds, because the runtime reports exits in wall-clock time.
 """
 
 from __future__ import annotations
@@ -18,34 +21,37 @@ RESET_AFTER_SECONDS = 600.0
 @dataclass
 class _State:
     delay: float
-    until: float
-    last_failure: float
+    since: float  # when the last failure happened
 
 
 class Backoff:
-    def __init__(self, *, time_scale: float = 1.0, clock=time.monotonic):
+    def __init__(self, *, time_scale: float = 1.0, clock=time.time):
         self.scale = time_scale
         self.clock = clock
         self._states: dict[tuple[str, str], _State] = {}
         self._lock = threading.Lock()
 
-    def failed(self, key: tuple[str, str]) -> float:
-        """Record a failure now; returns how long to wait before the next try."""
-        now = self.clock()
+    def failed(self, key: tuple[str, str], *, at: float | None = None) -> float:
+        """Record a failure (now, or at `at`); returns the wait it starts: 10s, 20s, 40s ... scaled."""
+        moment = self.clock() if at is None else at
         with self._lock:
             state = self._states.get(key)
-            if state is None or now - state.last_failure > RESET_AFTER_SECONDS * self.scale:
+            if state is None or moment - state.since > RESET_AFTER_SECONDS * self.scale:
                 delay = INITIAL_SECONDS * self.scale
             else:
                 delay = min(state.delay * 2, MAX_SECONDS * self.scale)
-            self._states[key] = _State(delay, now + delay, now)
+            self._states[key] = _State(delay, moment)
             return delay
 
-    def remaining(self, key: tuple[str, str]) -> float:
-        """Seconds left in the current backoff window; 0 when a new try is allowed."""
+    def remaining(self, key: tuple[str, str], *, since: float | None = None) -> float:
+        """Seconds left before a new try; `since` is when the latest failure happened (default: the
+        recorded one). 0 when no backoff is running."""
         with self._lock:
             state = self._states.get(key)
-            return max(0.0, state.until - self.clock()) if state else 0.0
+            if state is None:
+                return 0.0
+            start = state.since if since is None else since
+            return max(0.0, state.delay - (self.clock() - start))
 
     def forget_pod(self, pod_uid: str) -> None:
         with self._lock:

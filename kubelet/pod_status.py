@@ -27,8 +27,11 @@ class Waiting:
 
 
 def container_status(spec: dict[str, Any], instances: list[ContainerStatus], waiting: Waiting | None,
-                     image_id: str) -> dict[str, Any]:
-    """One entry of status.containerStatuses; `instances` newest first."""
+                     image_id: str, *, ready: bool = True, started: bool = True) -> dict[str, Any]:
+    """One entry of status.containerStatuses; `instances` newest first.
+
+    `ready` and `started` are the probes' verdicts on the running instance (True without probes).
+    """
     current = instances[0] if instances else None
     previous = instances[1] if len(instances) > 1 else None
     status: dict[str, Any] = {"name": spec["name"], "image": spec.get("image", ""),
@@ -40,7 +43,7 @@ def container_status(spec: dict[str, Any], instances: list[ContainerStatus], wai
     last_terminated = None
     if current is not None and current.state == "running" and waiting is None:
         status["state"] = {"running": {"startedAt": current.started_at}}
-        status["ready"] = status["started"] = True
+        status["ready"], status["started"] = ready and started, started
         last_terminated = previous
     elif current is not None and current.state == "exited" and waiting is None:
         status["state"] = {"terminated": _terminated(current)}

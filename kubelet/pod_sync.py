@@ -17,12 +17,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 from apiclient.events import EventRecorder, now_rfc3339
 from kubelet.backoff import Backoff
 from kubelet.config import KubeletConfig
 from kubelet.pod_status import Waiting, container_status, pod_status
+from kubelet.prober import ProbeManager
 from kubelet.runtime.protocol import (
     ContainerRuntime, ContainerSpec, ContainerStatus, CreateFailed, ImageNotPresent, ImagePullFailed, Mount,
     PodRef, PortMapping, RuntimeFailure, Sandbox, SandboxSpec,
@@ -43,6 +45,10 @@ class PodSyncer:
         self.config = config
         self.events = events
         self.backoff = Backoff(time_scale=config.time_scale)
+        self._pod_ips: dict[str, str] = {}
+        self.probes = ProbeManager(runtime, events, time_scale=config.time_scale,
+                                   pod_ip=lambda pod: self._pod_ips.get(pod["metadata"]["uid"], ""),
+                                   on_change=lambda uid: None)
         self._waiting: dict[tuple[str, str], Waiting] = {}
         self._lock = threading.Lock()
 
@@ -65,9 +71,11 @@ class PodSyncer:
             sandbox = self._run_sandbox(pod, ref, memory_volumes)
             instances = self._instances(ref)
         if sandbox is not None:
+            self._pod_ips[ref.uid] = sandbox.ip
             for container in spec.get("containers") or []:
                 self._sync_container(pod, ref, sandbox, container, instances.get(container["name"], []))
             instances = self._instances(ref)
+            self.probes.sync(pod, [versions[0] for versions in instances.values() if versions[0].state == "running"])
         return self.status(pod, sandbox, instances)
 
     def status(self, pod: dict[str, Any], sandbox: Sandbox | None,
@@ -77,8 +85,12 @@ class PodSyncer:
         for container in (pod.get("spec") or {}).get("containers") or []:
             with self._lock:
                 waiting = self._waiting.get((uid, container["name"]))
-            containers.append(container_status(container, instances.get(container["name"], []), waiting,
-                                               self.runtime.image_id(container.get("image", ""))))
+            versions = instances.get(container["name"], [])
+            current_id = versions[0].id if versions else ""
+            containers.append(container_status(container, versions, waiting,
+                                               self.runtime.image_id(container.get("image", "")),
+                                               ready=self.probes.ready(current_id),
+                                               started=self.probes.started(current_id)))
         return pod_status(pod, sandbox=sandbox, containers=containers, host_ip=self.config.address,
                           now=now_rfc3339())
 
@@ -99,8 +111,10 @@ class PodSyncer:
                 return
             restart_count = current.restart_count + 1
             key = (ref.uid, name)
-            if self.backoff.remaining(key) > 0:
-                message = f"back-off {self.backoff.remaining(key):.0f}s restarting failed container={name} " \
+            exited_at = _epoch(current.finished_at)
+            wait = self.backoff.remaining(key, since=exited_at)
+            if wait > 0:
+                message = f"back-off {wait:.0f}s restarting failed container={name} " \
                           f"pod={ref.name}_{ref.namespace}({ref.uid})"
                 if self._set_waiting(ref.uid, name, Waiting("CrashLoopBackOff", message)):
                     self.events.event(pod, type_="Warning", reason="BackOff",
@@ -108,7 +122,7 @@ class PodSyncer:
                                               f"{ref.name}_{ref.namespace}({ref.uid})",
                                       field_path=f"spec.containers{{{name}}}")
                 return
-            self.backoff.failed(key)  # the next exit waits longer, unless it ran for 10 minutes
+            self.backoff.failed(key, at=exited_at)  # the next exit waits longer, unless it ran for 10 minutes
         self._start_container(pod, ref, sandbox, container, restart_count)
 
     def _start_container(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
@@ -177,6 +191,7 @@ class PodSyncer:
     def terminate_pod(self, pod: dict[str, Any], *, grace_seconds: float) -> None:
         """Stop every container (SIGTERM, then SIGKILL after the grace period), then remove all traces."""
         ref = pod_ref(pod, self.config)
+        self.probes.forget_pod(ref.uid)  # a terminating pod is not probed (nor killed by a liveness probe)
         instances = self._instances(ref)
         running = [i for versions in instances.values() for i in versions if i.state == "running"]
         for instance in running:
@@ -200,6 +215,8 @@ class PodSyncer:
                 self.runtime.remove_sandbox(sandbox.id)
         self.runtime.remove_pod_volumes(ref)
         self.backoff.forget_pod(ref.uid)
+        self.probes.forget_pod(ref.uid)
+        self._pod_ips.pop(ref.uid, None)
         with self._lock:
             for key in [k for k in self._waiting if k[0] == ref.uid]:
                 del self._waiting[key]
@@ -322,6 +339,16 @@ class PodSyncer:
             else:
                 self._waiting[(uid, name)] = waiting
         return waiting is not None and (previous is None or previous.reason != waiting.reason)
+
+
+def _epoch(rfc3339: str) -> float | None:
+    """A runtime timestamp as wall-clock seconds; None when unknown."""
+    if not rfc3339:
+        return None
+    try:
+        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _should_restart(pod: dict[str, Any], exited: ContainerStatus) -> bool:

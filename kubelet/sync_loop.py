@@ -44,6 +44,7 @@ class SyncLoop:
         self._reported: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._runtime_state: dict[str, tuple] = {}
+        syncer.probes.on_change = self.poke  # a probe result flipped: report the pod again now
         self.pods = Informer(client, POD, field_selector=f"spec.nodeName={config.node_name}",
                              on_add=self.dispatch, on_update=lambda _old, new: self.dispatch(new),
                              on_delete=self._deleted)
@@ -93,6 +94,12 @@ class SyncLoop:
             self._workers[uid] = PodWorker(pod, self.syncer, report_status=self.report_status,
                                            confirm_deletion=self.confirm_deletion, on_terminated=self._terminated,
                                            time_scale=self.config.time_scale)
+
+    def poke(self, uid: str) -> None:
+        with self._lock:
+            worker = self._workers.get(uid)
+        if worker is not None:
+            worker.poke()
 
     def _deleted(self, pod: dict[str, Any]) -> None:
         with self._lock:

@@ -5,14 +5,11 @@ Deployments need the controllers (a later piece), so the app's pods are applied 
 
 import shutil
 import subprocess
-import uuid
 
 import httpx
 import pytest
 
-from tests.support.cluster import Kubectl, Kubelet, Master, free_port, wait_for
-from tests.support.docker_cleanup import remove_owned
-from tests.support.images import ensure_test_images
+from tests.support.cluster import Kubectl, free_port, live_cluster, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
@@ -36,27 +33,14 @@ spec:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    ensure_test_images()
-    run = uuid.uuid4().hex[:6]
-    owner, network = f"tutorial-{run}", f"tk-tutorial-{run}"
     root = tmp_path_factory.mktemp("tutorial")
-    master = Master(root / "master", extra_args=["--time-scale", str(TIME_SCALE)]).start()
-    kubelets = [Kubelet(master, f"tut{run}-{i}", owner=owner, network=network, root_dir=root / "nodes",
-                        time_scale=TIME_SCALE, extra_args=["--cpu", "2", "--memory", "2Gi"]) for i in (1, 2, 3)]
-    try:
-        for kubelet in kubelets:
-            kubelet.start()
+    with live_cluster(root, nodes=3, time_scale=TIME_SCALE) as (master, kubelets):
         kubectl = Kubectl(master.kubeconfig, root / "kube-cache")
         for i in range(3):
             kubectl("apply", "-f", "-", input=bootcamp_pod(f"kubernetes-bootcamp-{i}"))
         wait_for(lambda: all(p["status"].get("phase") == "Running"
                              for p in kubectl.json("get", "pods")["items"]), timeout=60, message="pods Running")
         yield master, kubelets, kubectl
-    finally:
-        for kubelet in kubelets:
-            kubelet.stop()
-        master.stop()
-        remove_owned(owner, node_prefix=f"tut{run}", network=network)
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,13 @@
 """Pods on a real kubelet and the real Docker engine: networking, volumes, restarts, deletion, adoption."""
 
 import time
-import uuid
 
 import docker
 import httpx
 import pytest
 
 from kubelet.runtime.protocol import LABEL_CONTAINER_NAME, LABEL_POD_UID
-from tests.support.cluster import Kubelet, Master, wait_for
-from tests.support.docker_cleanup import remove_owned
-from tests.support.images import ensure_test_images
+from tests.support.cluster import live_cluster, wait_for
 
 IMAGE = "tinykube/busybox:test"
 TIME_SCALE = 0.1
@@ -18,21 +15,9 @@ TIME_SCALE = 0.1
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A master and one kubelet ("kN-<id>") on a test network; everything they started is removed afterwards."""
-    ensure_test_images()
-    run = uuid.uuid4().hex[:6]
-    owner, network, node = f"test-{run}", f"tk-test-{run}", f"k-{run}"
-    root = tmp_path_factory.mktemp("kubelet")
-    master = Master(root / "master", extra_args=["--time-scale", str(TIME_SCALE)]).start()
-    kubelet = Kubelet(master, node, owner=owner, network=network, root_dir=root / "nodes", time_scale=TIME_SCALE,
-                      extra_args=["--cpu", "2", "--memory", "2Gi"])
-    try:
-        kubelet.start()
-        yield master, kubelet
-    finally:
-        kubelet.stop()
-        master.stop()
-        remove_owned(owner, node_prefix=node, network=network)
+    """A master and one kubelet on a test network; everything they started is removed afterwards."""
+    with live_cluster(tmp_path_factory.mktemp("kubelet"), nodes=1, time_scale=TIME_SCALE) as (master, kubelets):
+        yield master, kubelets[0]
 
 
 @pytest.fixture

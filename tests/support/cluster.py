@@ -9,6 +9,9 @@ import ssl
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +179,30 @@ class Kubelet:
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+
+@contextmanager
+def live_cluster(root: Path, *, nodes: int = 1, time_scale: float = 0.1, master_args: list[str] | None = None,
+                 kubelet_args: list[str] | None = None) -> Iterator[tuple[Master, list[Kubelet]]]:
+    """A master and `nodes` real kubelets on a network of their own; every container, volume and the
+    network they made are removed afterwards, pass or fail."""
+    from tests.support.docker_cleanup import remove_owned
+    from tests.support.images import ensure_test_images
+
+    ensure_test_images()
+    run = uuid.uuid4().hex[:6]
+    owner, network, prefix = f"test-{run}", f"tk-test-{run}", f"k{run}"
+    master = Master(root / "master", extra_args=["--time-scale", str(time_scale), *(master_args or [])])
+    kubelets = [Kubelet(master, f"{prefix}-{i}", owner=owner, network=network, root_dir=root / "nodes",
+                        time_scale=time_scale, extra_args=["--cpu", "2", "--memory", "2Gi", *(kubelet_args or [])])
+                for i in range(1, nodes + 1)]
+    try:
+        master.start()
+        for kubelet in kubelets:
+            kubelet.start()
+        yield master, kubelets
+    finally:
+        for kubelet in kubelets:
+            kubelet.stop()
+        master.stop()
+        remove_owned(owner, node_prefix=prefix, network=network)
