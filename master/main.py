@@ -26,7 +26,10 @@ from master.api.app import create_app
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
 from master.controllers.daemonset import DaemonSetController
+from master.controllers.deployment import DeploymentController
+from master.controllers.garbage_collector import GarbageCollector
 from master.controllers.node_lifecycle import NodeLifecycleController
+from master.controllers.replicaset import ReplicaSetController
 from master.pki import ensure_data_dir
 from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
@@ -37,8 +40,11 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 # The controllers the master runs, by the names kube-controller-manager gives them.
 CONTROLLERS = {
-    "nodelifecycle": NodeLifecycleController,
+    "replicaset": ReplicaSetController,
+    "deployment": DeploymentController,
     "daemonset": DaemonSetController,
+    "garbagecollector": GarbageCollector,
+    "nodelifecycle": NodeLifecycleController,
 }
 
 

@@ -11,6 +11,10 @@ confirms with a zero-grace delete.
 
     Pending/Running ──delete──► Terminating (deletionTimestamp) ──kubelet delete grace=0──► gone
     unbound or finished ──delete──► gone
+
+Any object with finalizers is only marked, and goes when the last is removed.
+propagationPolicy Orphan or Foreground adds the garbage collector's finalizer
+(`orphan`, `foregroundDeletion`), so the owner waits for its dependents.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ DEFAULT_GRACE_SECONDS = 30
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # generateName suffixes use the apiserver's alphabet: no vowels, no look-alikes.
 NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+# The garbage collector's finalizers (metav1.FinalizerOrphanDependents, FinalizerDeleteDependents).
+ORPHAN_FINALIZER = "orphan"
+FOREGROUND_FINALIZER = "foregroundDeletion"
 
 PATCH_TYPES = {
     "application/strategic-merge-patch+json": "strategic",
@@ -178,6 +185,7 @@ class Registry:
 
         def mark_or_remove(current: dict[str, Any]) -> dict[str, Any] | None:
             _check_preconditions(rt, name, current, options)
+            _set_garbage_collection_finalizers(current, options.propagation_policy)
             graceful = self._deletion_mark(rt, current, options)
             if graceful is None:
                 return None
@@ -455,6 +463,35 @@ def _apply_patch(patch_type: str, base: dict[str, Any], patch_body: Any) -> dict
         return patches.apply_strategic_merge_patch(base, patch_body)
     except patches.PatchError as error:
         raise status.ApiError(422, "Invalid", str(error)) from None
+
+
+def _set_garbage_collection_finalizers(obj: dict[str, Any], policy: str | None) -> None:
+    """Turn propagationPolicy into the finalizer the garbage collector acts on, as the apiserver's store does.
+
+    Orphan adds `orphan` (the collector strips the dependents' references first),
+    Foreground adds `foregroundDeletion` (the collector deletes blocking dependents
+    first), Background removes both (the object goes now, dependents after). With
+    no policy the object keeps whichever one it already has; the default for every
+    kind tinykube serves is Background. A finalizer holds the object, marked with
+    a deletionTimestamp, until the collector removes it.
+    """
+    meta = obj["metadata"]
+    existing = meta.get("finalizers") or []
+    if policy is None:
+        orphan = ORPHAN_FINALIZER in existing
+        foreground = not orphan and FOREGROUND_FINALIZER in existing
+    else:
+        orphan, foreground = policy == "Orphan", policy == "Foreground"
+    wanted = [f for f in existing if f not in (ORPHAN_FINALIZER, FOREGROUND_FINALIZER)]
+    if orphan:
+        wanted.append(ORPHAN_FINALIZER)
+    if foreground:
+        wanted.append(FOREGROUND_FINALIZER)
+    if set(wanted) != set(existing):
+        if wanted:
+            meta["finalizers"] = wanted
+        else:
+            meta.pop("finalizers", None)
 
 
 def _check_preconditions(rt: ResourceType, name: str, current: dict[str, Any], options: DeleteOptions) -> None:

@@ -1,0 +1,449 @@
+"""The Deployment controller: roll a Deployment's pods from one template to the next through ReplicaSets.
+
+A Deployment owns one ReplicaSet per template it has run, named
+`<deployment>-<pod-template-hash>`. The one whose template is the Deployment's
+is "new"; the rest are "old". Each reconcile takes one step and returns; the
+ReplicaSets' status changes bring it back for the next:
+
+    reconcile(d) ─► claim ReplicaSets ─► being deleted? ─► status only
+                                      ─► paused, or only resized? ─► scale proportionally
+                                      ─► RollingUpdate: grow new (surge fence) ─► shrink old (availability fence)
+                                      ─► Recreate: old to 0 ─► wait for old pods to go ─► new to replicas
+                  ─► done? drop revisions beyond revisionHistoryLimit ─► status and conditions
+
+A rollback is only a template change back to an old one (`kubectl rollout
+undo` patches the template): the old ReplicaSet is found by its template and
+becomes new again, with the next revision number. The arithmetic lives in
+`deployment_rollout`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+
+from apiclient import ApiClient, ApiStatusError
+from apiclient.events import EventRecorder
+from apiclient.informer import Informer, object_key
+from master.controllers import deployment_rollout as rollout
+from master.controllers.controller import Controller
+from master.controllers.deployment_rollout import PROGRESSING, REVISION, replicas
+from master.controllers.pod_template import (
+    TEMPLATE_HASH_LABEL, Obj, claim, controller_of, controller_ref, is_controlled_by, template_hash,
+    templates_equal_ignoring_hash, utc_now,
+)
+from objects.kinds import DEPLOYMENT, POD, REPLICASET
+from objects.selectors import LabelSelectorExpr, selector_from_label_selector
+
+log = logging.getLogger(__name__)
+
+
+class DeploymentController(Controller):
+    name = "deployment-controller"
+
+    def __init__(self, client: ApiClient, *, time_scale: float = 1.0):
+        super().__init__(client, time_scale=time_scale)
+        self.events = EventRecorder(client, component="deployment-controller")
+        self.deployments = Informer(client, DEPLOYMENT, on_add=self._enqueue,
+                                    on_update=lambda _old, new: self._enqueue(new), on_delete=self._enqueue)
+        self.replica_sets = Informer(client, REPLICASET, on_add=self._replica_set_added,
+                                     on_update=self._replica_set_updated, on_delete=self._replica_set_deleted)
+        self.pods = Informer(client, POD, on_delete=self._pod_deleted)
+        self.informers = [self.deployments, self.replica_sets, self.pods]
+
+    def run(self, stop: threading.Event) -> None:
+        super().run(stop)
+        self.events.close()
+
+    # ----- event handlers: which Deployment does a change concern?
+
+    def _enqueue(self, d: Obj) -> None:
+        self.queue.add(object_key(d))
+
+    def _replica_set_added(self, rs: Obj) -> None:
+        if controller_of(rs) is not None:
+            self._enqueue_owner(rs)
+        else:
+            self._enqueue_matching(rs)
+
+    def _replica_set_updated(self, old: Obj, new: Obj) -> None:
+        if controller_of(old) is not None and controller_of(old) != controller_of(new):
+            self._enqueue_owner(old)
+        if controller_of(new) is not None:
+            self._enqueue_owner(new)
+        elif controller_of(old) is not None or old["metadata"].get("labels") != new["metadata"].get("labels"):
+            self._enqueue_matching(new)
+
+    def _replica_set_deleted(self, rs: Obj) -> None:
+        self._enqueue_owner(rs)
+
+    def _pod_deleted(self, pod: Obj) -> None:
+        """Recreate waits for the old pods to be gone; their deletion is what it waits for."""
+        ref = controller_of(pod)
+        if ref is None or ref.get("kind") != REPLICASET.kind:
+            return
+        rs = self.replica_sets.get(f"{pod['metadata']['namespace']}/{ref['name']}")
+        if rs is not None:
+            d = self._owner(rs)
+            if d is not None and not rollout.is_rolling_update(d):
+                self._enqueue(d)
+
+    def _owner(self, rs: Obj) -> Obj | None:
+        ref = controller_of(rs)
+        if ref is None or ref.get("kind") != DEPLOYMENT.kind:
+            return None
+        d = self.deployments.get(f"{rs['metadata']['namespace']}/{ref['name']}")
+        return d if d is not None and d["metadata"]["uid"] == ref.get("uid") else None
+
+    def _enqueue_owner(self, rs: Obj) -> None:
+        if (d := self._owner(rs)) is not None:
+            self._enqueue(d)
+
+    def _enqueue_matching(self, rs: Obj) -> None:
+        for d in self.deployments.items():
+            if d["metadata"]["namespace"] == rs["metadata"]["namespace"] and \
+                    _selector(d).matches(rs["metadata"].get("labels")):
+                self._enqueue(d)
+
+    # ----- reconcile
+
+    def reconcile(self, key: str) -> None:
+        cached = self.deployments.get(key)
+        if cached is None:
+            return
+        d = copy.deepcopy(cached)
+        if _selector(d).empty:
+            self.events.event(d, type_="Warning", reason="SelectingAll",
+                              message="This deployment is selecting all pods. A non-empty selector is required.")
+            return
+        replica_sets = self._claim_replica_sets(d)
+        if d["metadata"].get("deletionTimestamp"):
+            d, new_rs, old = self._new_and_old(d, replica_sets, create=False)
+            self._sync_status(d, old + _present(new_rs), new_rs)
+            return
+        d = self._check_paused_conditions(d)
+        if d["spec"].get("paused") or self._is_scaling_event(d, replica_sets):
+            self._sync(d, replica_sets)
+        elif rollout.is_rolling_update(d):
+            self._rollout_rolling(d, replica_sets)
+        else:
+            self._rollout_recreate(d, replica_sets)
+
+    def _claim_replica_sets(self, d: Obj) -> list[Obj]:
+        namespace = d["metadata"]["namespace"]
+        candidates = [rs for rs in self.replica_sets.items() if rs["metadata"]["namespace"] == namespace]
+        return claim(self.client, REPLICASET, d, DEPLOYMENT, _selector(d), candidates)
+
+    # ----- the strategies
+
+    def _rollout_rolling(self, d: Obj, replica_sets: list[Obj]) -> None:
+        d, new_rs, old = self._new_and_old(d, replica_sets, create=True)
+        scaled, new_rs = self._reconcile_new_replica_set(d, old + [new_rs], new_rs)
+        if not scaled:
+            scaled, old = self._reconcile_old_replica_sets(d, old, new_rs)
+        if not scaled and rollout.deployment_complete(d, d.get("status") or {}):
+            self._cleanup(d, old)
+        self._sync_rollout_status(d, old + [new_rs], new_rs)
+
+    def _reconcile_new_replica_set(self, d: Obj, all_replica_sets: list[Obj], new_rs: Obj) -> tuple[bool, Obj]:
+        if replicas(new_rs) == replicas(d):
+            return False, new_rs
+        if replicas(new_rs) > replicas(d):
+            return self._scale(d, new_rs, replicas(d))
+        return self._scale(d, new_rs, rollout.new_rs_new_replicas(d, all_replica_sets, new_rs))
+
+    def _reconcile_old_replica_sets(self, d: Obj, old: list[Obj], new_rs: Obj) -> tuple[bool, list[Obj]]:
+        sizes = rollout.old_replica_set_sizes(d, old, new_rs)
+        scaled_any, result = False, []
+        for rs in old:
+            if rs["metadata"]["name"] in sizes:
+                scaled, rs = self._scale(d, rs, sizes[rs["metadata"]["name"]])
+                scaled_any = scaled_any or scaled
+            result.append(rs)
+        return scaled_any, result
+
+    def _rollout_recreate(self, d: Obj, replica_sets: list[Obj]) -> None:
+        d, new_rs, old = self._new_and_old(d, replica_sets, create=False)
+        scaled_any, shrunk = False, []
+        for rs in old:
+            scaled, rs = self._scale(d, rs, 0) if replicas(rs) > 0 else (False, rs)
+            scaled_any = scaled_any or scaled
+            shrunk.append(rs)
+        if scaled_any or self._old_pods_running(new_rs, shrunk):
+            self._sync_rollout_status(d, shrunk + _present(new_rs), new_rs)
+            return
+        if new_rs is None:
+            d, new_rs, shrunk = self._new_and_old(d, replica_sets, create=True)
+        _, new_rs = self._scale(d, new_rs, replicas(d))
+        if rollout.deployment_complete(d, d.get("status") or {}):
+            self._cleanup(d, shrunk)
+        self._sync_rollout_status(d, shrunk + [new_rs], new_rs)
+
+    def _old_pods_running(self, new_rs: Obj | None, old: list[Obj]) -> bool:
+        """Recreate must not start the new pods while an old one may still run (terminating counts as running)."""
+        if sum(rollout.status_count(rs, "replicas") for rs in old) > 0:
+            return True
+        old_uids = {rs["metadata"]["uid"] for rs in old} - ({new_rs["metadata"]["uid"]} if new_rs else set())
+        for pod in self.pods.items():
+            ref = controller_of(pod)
+            if ref is None or ref.get("uid") not in old_uids:
+                continue
+            if (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                return True
+        return False
+
+    # ----- resizing: paused Deployments and scale events
+
+    def _is_scaling_event(self, d: Obj, replica_sets: list[Obj]) -> bool:
+        """An active ReplicaSet was sized for another spec.replicas: the user resized, nothing else changed."""
+        for rs in rollout.active(replica_sets):
+            desired = (rs["metadata"].get("annotations") or {}).get(rollout.DESIRED_REPLICAS)
+            if desired is not None and desired != str(replicas(d)):
+                return True
+        return False
+
+    def _sync(self, d: Obj, replica_sets: list[Obj]) -> None:
+        d, new_rs, old = self._new_and_old(d, replica_sets, create=False)
+        new_rs, old = self._scale_to_spec(d, new_rs, old)
+        if d["spec"].get("paused"):
+            self._cleanup(d, old)
+        self._sync_status(d, old + _present(new_rs), new_rs)
+
+    def _scale_to_spec(self, d: Obj, new_rs: Obj | None, old: list[Obj]) -> tuple[Obj | None, list[Obj]]:
+        """Deployment `scale`: the only active ReplicaSet takes the new size; mid-rollout, all share it."""
+        by_name = {rs["metadata"]["name"]: rs for rs in old + _present(new_rs)}
+        if (only := rollout.find_active_or_latest(new_rs, old)) is not None:
+            _, by_name[only["metadata"]["name"]] = self._scale(d, only, replicas(d))
+        elif rollout.is_saturated(d, new_rs):
+            for rs in rollout.active(old):
+                _, by_name[rs["metadata"]["name"]] = self._scale(d, rs, 0)
+        elif rollout.is_rolling_update(d):
+            targets = rollout.active(old + _present(new_rs))
+            sizes, _ = rollout.proportional_sizes(d, targets)
+            for rs in targets:
+                _, by_name[rs["metadata"]["name"]] = self._scale(d, rs, sizes[rs["metadata"]["name"]])
+        new_rs = by_name[new_rs["metadata"]["name"]] if new_rs is not None else None
+        return new_rs, [by_name[rs["metadata"]["name"]] for rs in old]
+
+    # ----- the new ReplicaSet and the revision
+
+    def _new_and_old(self, d: Obj, replica_sets: list[Obj], *, create: bool) -> tuple[Obj, Obj | None, list[Obj]]:
+        """getAllReplicaSetsAndSyncRevision: (deployment, new ReplicaSet or None, old ReplicaSets)."""
+        new_rs = rollout.find_new_replica_set(d, replica_sets)
+        old = [rs for rs in replica_sets if new_rs is None or rs["metadata"]["uid"] != new_rs["metadata"]["uid"]]
+        next_revision = rollout.max_revision(old) + 1
+        if new_rs is not None:
+            d, new_rs = self._sync_new_replica_set(d, new_rs, next_revision)
+        elif create:
+            d, new_rs = self._create_new_replica_set(d, old, next_revision)
+        return d, new_rs, old
+
+    def _sync_new_replica_set(self, d: Obj, rs: Obj, next_revision: int) -> tuple[Obj, Obj]:
+        """Bring an existing new ReplicaSet's revision and minReadySeconds up to date, and the Deployment's revision."""
+        wanted = copy.deepcopy(rs)
+        annotations_changed = rollout.set_new_rs_annotations(d, wanted, next_revision, exists=True)
+        min_ready = d["spec"].get("minReadySeconds") or 0
+        if annotations_changed or (rs["spec"].get("minReadySeconds") or 0) != min_ready:
+            _set_min_ready_seconds(wanted, min_ready)
+            return d, self.client.update(REPLICASET, wanted)
+        status = copy.deepcopy(d.get("status") or {})
+        if rollout.has_progress_deadline(d) and rollout.condition(status, PROGRESSING) is None:
+            rollout.set_condition(status, rollout.new_condition(
+                PROGRESSING, "True", rollout.FOUND_NEW_RS, f"Found new replica set {_q(rs['metadata']['name'])}",
+                utc_now()))
+            d = self._write_status(d, status)
+        return self._set_revision(d, rs["metadata"].get("annotations", {}).get(REVISION, "")), rs
+
+    def _create_new_replica_set(self, d: Obj, old: list[Obj], next_revision: int) -> tuple[Obj, Obj]:
+        rs = self._new_replica_set(d)
+        rs["spec"]["replicas"] = rollout.new_rs_new_replicas(d, old + [rs], rs)
+        rollout.set_new_rs_annotations(d, rs, next_revision, exists=False)
+        name, namespace = rs["metadata"]["name"], d["metadata"]["namespace"]
+        existed = False
+        try:
+            created = self.client.create(REPLICASET, rs, namespace)
+        except ApiStatusError as error:
+            if error.code == 409 and error.reason == "AlreadyExists":
+                created = self.client.get(REPLICASET, name, namespace)
+                if not (is_controlled_by(created, d) and templates_equal_ignoring_hash(
+                        created["spec"].get("template"), d["spec"].get("template"))):
+                    self._count_collision(d)  # a stranger holds the name: next time, hash with a new salt
+                    raise
+                existed = True
+            elif error.code == 403:
+                raise  # the namespace is being deleted
+            else:
+                self._report_create_failure(d, name, error)
+                raise
+        if not existed and replicas(created) > 0:
+            self.events.event(d, type_="Normal", reason="ScalingReplicaSet",
+                              message=f"Scaled up replica set {name} from 0 to {replicas(created)}")
+        if not existed and rollout.has_progress_deadline(d):
+            status = copy.deepcopy(d.get("status") or {})
+            rollout.set_condition(status, rollout.new_condition(
+                PROGRESSING, "True", rollout.NEW_RS_CREATED, f"Created new replica set {_q(name)}", utc_now()))
+            d = self._write_status(d, status)
+        return self._set_revision(d, str(next_revision)), created
+
+    def _new_replica_set(self, d: Obj) -> Obj:
+        """The ReplicaSet for the Deployment's current template: its hash in the name, labels and selector."""
+        template = copy.deepcopy(d["spec"]["template"])
+        pod_hash = template_hash(template, (d.get("status") or {}).get("collisionCount"))
+        template.setdefault("metadata", {}).setdefault("labels", {})[TEMPLATE_HASH_LABEL] = pod_hash
+        selector = copy.deepcopy(d["spec"]["selector"])
+        selector.setdefault("matchLabels", {})[TEMPLATE_HASH_LABEL] = pod_hash
+        rs = {
+            "apiVersion": REPLICASET.api_version, "kind": REPLICASET.kind,
+            "metadata": {"name": f"{d['metadata']['name']}-{pod_hash}", "namespace": d["metadata"]["namespace"],
+                         "labels": dict(template["metadata"]["labels"]),
+                         "ownerReferences": [controller_ref(d, DEPLOYMENT)]},
+            "spec": {"replicas": 0, "selector": selector, "template": template},
+        }
+        _set_min_ready_seconds(rs, d["spec"].get("minReadySeconds") or 0)
+        return rs
+
+    def _count_collision(self, d: Obj) -> None:
+        status = copy.deepcopy(d.get("status") or {})
+        status["collisionCount"] = (status.get("collisionCount") or 0) + 1
+        self._write_status(d, status)
+
+    def _report_create_failure(self, d: Obj, name: str, error: ApiStatusError) -> None:
+        message = f"Failed to create new replica set {_q(name)}: {error.message}"
+        if rollout.has_progress_deadline(d):
+            status = copy.deepcopy(d.get("status") or {})
+            rollout.set_condition(status, rollout.new_condition(
+                PROGRESSING, "False", rollout.FAILED_RS_CREATE, message, utc_now()))
+            self._write_status(d, status)
+        self.events.event(d, type_="Warning", reason=rollout.FAILED_RS_CREATE, message=message)
+
+    def _set_revision(self, d: Obj, revision: str) -> Obj:
+        """The Deployment carries the revision of its new ReplicaSet (what `kubectl rollout history` numbers)."""
+        if not revision or (d["metadata"].get("annotations") or {}).get(REVISION) == revision:
+            return d
+        meta = d["metadata"]
+        return self.client.patch(DEPLOYMENT, meta["name"], {"metadata": {"annotations": {REVISION: revision}}},
+                                 meta["namespace"], patch_type="application/merge-patch+json")
+
+    # ----- scaling one ReplicaSet
+
+    def _scale(self, d: Obj, rs: Obj, size: int) -> tuple[bool, Obj]:
+        """Resize `rs` (compare-and-swap against the cached copy) and say so in a ScalingReplicaSet event."""
+        wanted = copy.deepcopy(rs)
+        annotations_changed = rollout.set_replicas_annotations(wanted, replicas(d), replicas(d) + rollout.max_surge(d))
+        if replicas(rs) == size and not annotations_changed:
+            return False, rs
+        wanted["spec"]["replicas"] = size
+        updated = self.client.update(REPLICASET, wanted)
+        if replicas(rs) != size:
+            direction = "up" if size > replicas(rs) else "down"
+            self.events.event(d, type_="Normal", reason="ScalingReplicaSet",
+                              message=f"Scaled {direction} replica set {rs['metadata']['name']} "
+                                      f"from {replicas(rs)} to {size}")
+        return True, updated
+
+    def _cleanup(self, d: Obj, old: list[Obj]) -> None:
+        """Keep at most revisionHistoryLimit old ReplicaSets, deleting the oldest empty ones."""
+        for rs in rollout.replica_sets_to_clean(d, old):
+            try:
+                self.client.delete(REPLICASET, rs["metadata"]["name"], rs["metadata"]["namespace"])
+            except ApiStatusError as error:
+                if error.code != 404:
+                    raise
+
+    # ----- status
+
+    def _check_paused_conditions(self, d: Obj) -> Obj:
+        """Progressing is Unknown while paused (DeploymentPaused), and says DeploymentResumed once resumed."""
+        status = copy.deepcopy(d.get("status") or {})
+        current = rollout.condition(status, PROGRESSING)
+        if not rollout.has_progress_deadline(d) or (current or {}).get("reason") == rollout.TIMED_OUT:
+            return d
+        paused_reported = (current or {}).get("reason") == rollout.PAUSED
+        if d["spec"].get("paused") and not paused_reported:
+            new = rollout.new_condition(PROGRESSING, "Unknown", rollout.PAUSED, "Deployment is paused", utc_now())
+        elif not d["spec"].get("paused") and paused_reported:
+            new = rollout.new_condition(PROGRESSING, "Unknown", rollout.RESUMED, "Deployment is resumed", utc_now())
+        else:
+            return d
+        rollout.set_condition(status, new)
+        return self._write_status(d, status)
+
+    def _sync_status(self, d: Obj, all_replica_sets: list[Obj], new_rs: Obj | None) -> None:
+        status = rollout.calculate_status(d, all_replica_sets, new_rs, utc_now())
+        if status != (d.get("status") or {}):
+            self._write_status(d, status)
+
+    def _sync_rollout_status(self, d: Obj, all_replica_sets: list[Obj], new_rs: Obj | None) -> None:
+        """The status, and Progressing: created, progressing, complete, or out of time (ProgressDeadlineExceeded)."""
+        now = utc_now()
+        status = rollout.calculate_status(d, all_replica_sets, new_rs, now)
+        if not rollout.has_progress_deadline(d):
+            rollout.remove_condition(status, PROGRESSING)
+        current = rollout.condition(d.get("status") or {}, PROGRESSING)
+        finished = (status.get("replicas", 0) == status.get("updatedReplicas", 0) and current is not None
+                    and current.get("reason") == rollout.NEW_RS_AVAILABLE)
+        if rollout.has_progress_deadline(d) and not finished:
+            self._set_progressing(d, status, current, new_rs, now)
+        failure = rollout.replica_failure(all_replica_sets, new_rs)
+        if failure is not None:
+            rollout.set_condition(status, failure)
+        else:
+            rollout.remove_condition(status, rollout.REPLICA_FAILURE)
+        if status == (d.get("status") or {}):
+            self._requeue_before_deadline(d, status)
+            return
+        self._write_status(d, status)
+
+    @staticmethod
+    def _set_progressing(d: Obj, status: Obj, current: Obj | None, new_rs: Obj | None, now) -> None:
+        subject = (f"ReplicaSet {_q(new_rs['metadata']['name'])}" if new_rs
+                   else f"Deployment {_q(d['metadata']['name'])}")
+        if rollout.deployment_complete(d, status):
+            rollout.set_condition(status, rollout.new_condition(
+                PROGRESSING, "True", rollout.NEW_RS_AVAILABLE, f"{subject} has successfully progressed.", now))
+        elif rollout.deployment_progressing(d, status):
+            # Progress refreshes lastUpdateTime even when the reason stays: the deadline counts from the last progress.
+            new = rollout.new_condition(PROGRESSING, "True", rollout.RS_UPDATED, f"{subject} is progressing.", now)
+            if current is not None and current.get("status") == "True":
+                new["lastTransitionTime"] = current.get("lastTransitionTime")
+            rollout.remove_condition(status, PROGRESSING)
+            rollout.set_condition(status, new)
+        elif rollout.deployment_timed_out(d, status, now):
+            rollout.set_condition(status, rollout.new_condition(
+                PROGRESSING, "False", rollout.TIMED_OUT, f"{subject} has timed out progressing.", now))
+
+    def _requeue_before_deadline(self, d: Obj, status: Obj) -> None:
+        """No event marks a deadline passing: look again just after it would."""
+        if rollout.deployment_complete(d, status):
+            return
+        deadline = rollout.progress_deadline(d, status)
+        if deadline is not None:
+            self.queue.add_after(object_key(d), max((deadline - utc_now()).total_seconds(), 0.0) + 1.0)
+
+    def _write_status(self, d: Obj, status: Obj) -> Obj:
+        return self.client.update(DEPLOYMENT, {**d, "status": status}, subresource="status")
+
+
+def _set_min_ready_seconds(rs: Obj, seconds: int) -> None:
+    if seconds:
+        rs["spec"]["minReadySeconds"] = seconds
+    else:
+        rs["spec"].pop("minReadySeconds", None)  # omitted when zero, as Kubernetes writes it
+
+
+def _present(rs: Obj | None) -> list[Obj]:
+    return [rs] if rs is not None else []
+
+
+def _selector(d: Obj) -> LabelSelectorExpr:
+    try:
+        return selector_from_label_selector((d.get("spec") or {}).get("selector"))
+    except ValueError:
+        return selector_from_label_selector(None)
+
+
+def _q(text: str) -> str:
+    """Go's %q, as Kubernetes quotes names in condition messages."""
+    return json.dumps(text)
