@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -117,18 +118,53 @@ class ApiClient:
                                    timeout=httpx.Timeout(30.0, read=timeout_seconds + 30)) as response:
                 if response.status_code >= 400:
                     raise _status_error(response.status_code, response.read())
-                for line in response.iter_lines():
-                    if stop is not None and stop.is_set():
-                        return
-                    if not line:
-                        continue
-                    event = json.loads(line)
-                    if event["type"] == "ERROR":
-                        obj = event["object"]
-                        raise _status_error(obj.get("code", 500), json.dumps(obj).encode())
-                    yield event["type"], event["object"]
+                ended = _close_when_stopped(response, stop)
+                try:
+                    for line in response.iter_lines():
+                        if not line:
+                            continue
+                        event = json.loads(line)
+                        if event["type"] == "ERROR":
+                            obj = event["object"]
+                            raise _status_error(obj.get("code", 500), json.dumps(obj).encode())
+                        yield event["type"], event["object"]
+                finally:
+                    ended.set()
         except httpx.HTTPError as error:
+            if stop is not None and stop.is_set():
+                return  # we closed the stream ourselves
             raise Unreachable(f"watch {rt.plural}: {error}") from error
+
+
+def _close_when_stopped(response: httpx.Response, stop: threading.Event | None) -> threading.Event:
+    """Close `response` as soon as `stop` is set, so a watch blocked on a quiet stream ends at once
+    (instead of at its next event, possibly after its client was closed under it). Returns an event
+    the caller sets when the stream ended by itself, which retires the waiter."""
+    ended = threading.Event()
+    if stop is None:
+        return ended
+
+    def wait() -> None:
+        while not ended.is_set():
+            if stop.wait(0.5):
+                if not ended.is_set():
+                    _shut_down(response)
+                return
+
+    threading.Thread(target=wait, name="watch-stopper", daemon=True).start()
+    return ended
+
+
+def _shut_down(response: httpx.Response) -> None:
+    """End a read blocked on this response's socket: closing the response from another thread does
+    not, but shutting the socket down makes the read return end-of-stream."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the other side
 
 
 def _item_path(rt: ResourceType, namespace: str | None, name: str, subresource: str) -> str:
