@@ -42,7 +42,7 @@ def container_status(spec: dict[str, Any], instances: list[ContainerStatus], wai
         status["containerID"] = f"docker://{current.id}"
     last_terminated = None
     if current is not None and current.state == "running" and waiting is None:
-        status["state"] = {"running": {"startedAt": current.started_at}}
+        status["state"] = {"running": {"startedAt": api_time(current.started_at)}}
         status["ready"], status["started"] = ready and started, started
         last_terminated = previous
     elif current is not None and current.state == "exited" and waiting is None:
@@ -116,10 +116,15 @@ def rejected_status(pod: dict[str, Any], *, reason: str, message: str, host_ip: 
             "conditions": [c for c in old.get("conditions") or [] if c.get("type") == "PodScheduled"]}
 
 
+def api_time(engine_time: str) -> str | None:
+    """The API's Time has second precision: `2024-05-01T12:00:00.123456789Z` -> `2024-05-01T12:00:00Z`."""
+    return engine_time[:19] + "Z" if engine_time else None
+
+
 def _terminated(instance: ContainerStatus) -> dict[str, Any]:
     return {"exitCode": instance.exit_code, "reason": instance.reason or ("Completed" if instance.exit_code == 0
                                                                           else "Error"),
-            "startedAt": instance.started_at or None, "finishedAt": instance.finished_at or None,
+            "startedAt": api_time(instance.started_at), "finishedAt": api_time(instance.finished_at),
             "containerID": f"docker://{instance.id}"}
 
 

@@ -209,10 +209,9 @@ class PodSyncer:
         for versions in self._instances(ref).values():
             for instance in versions:
                 self.runtime.remove_container(instance.id)
-        for sandbox in self.runtime.list_sandboxes(self.config.node_name):
-            if sandbox.pod.uid == ref.uid:
-                self.runtime.stop_sandbox(sandbox.id)
-                self.runtime.remove_sandbox(sandbox.id)
+        for sandbox in self.runtime.list_sandboxes(self.config.node_name, pod_uid=ref.uid):
+            self.runtime.stop_sandbox(sandbox.id)
+            self.runtime.remove_sandbox(sandbox.id)
         self.runtime.remove_pod_volumes(ref)
         self.backoff.forget_pod(ref.uid)
         self.probes.forget_pod(ref.uid)
@@ -237,17 +236,16 @@ class PodSyncer:
         return by_name
 
     def _sandbox(self, ref: PodRef) -> Sandbox | None:
-        for sandbox in self.runtime.list_sandboxes(self.config.node_name):
-            if sandbox.pod.uid == ref.uid and sandbox.running:
+        for sandbox in self.runtime.list_sandboxes(self.config.node_name, pod_uid=ref.uid):
+            if sandbox.running:
                 return sandbox
         return None
 
     def _run_sandbox(self, pod: dict[str, Any], ref: PodRef, memory_volumes: tuple[str, ...]) -> Sandbox | None:
         """The pause container; it also keeps the pod's tmpfs (Memory emptyDir) volumes mounted for the
         pod's whole life, since the engine drops a tmpfs volume's files when no container uses it."""
-        for stale in self.runtime.list_sandboxes(self.config.node_name):
-            if stale.pod.uid == ref.uid:
-                self.runtime.remove_sandbox(stale.id)
+        for stale in self.runtime.list_sandboxes(self.config.node_name, pod_uid=ref.uid):
+            self.runtime.remove_sandbox(stale.id)
         ports = tuple(
             PortMapping(p["containerPort"], p["hostPort"], p.get("protocol", "TCP"), p.get("hostIP", ""))
             for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or [] if p.get("hostPort")
@@ -345,10 +343,12 @@ def _epoch(rfc3339: str) -> float | None:
     """A runtime timestamp as wall-clock seconds; None when unknown."""
     if not rfc3339:
         return None
+    whole, _, fraction = rfc3339.rstrip("Z").partition(".")
     try:
-        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+        seconds = datetime.fromisoformat(whole + "+00:00").timestamp()
     except ValueError:
         return None
+    return seconds + (float(f"0.{fraction}") if fraction.isdigit() else 0.0)
 
 
 def _should_restart(pod: dict[str, Any], exited: ContainerStatus) -> bool:

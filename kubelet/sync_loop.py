@@ -77,6 +77,10 @@ class SyncLoop:
     def dispatch(self, pod: dict[str, Any]) -> None:
         uid = pod["metadata"]["uid"]
         with self._lock:
+            known = uid in self._workers or uid in self._rejected
+        # Asked of the runtime outside the lock: status reports of every pod wait on that lock.
+        adopting = not known and self._adopting(uid)
+        with self._lock:
             worker = self._workers.get(uid)
             if worker is not None:
                 worker.update(pod)
@@ -84,7 +88,7 @@ class SyncLoop:
             if uid in self._rejected or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") \
                     and not pod["metadata"].get("deletionTimestamp"):
                 return
-            if not pod["metadata"].get("deletionTimestamp") and not self._adopting(uid):
+            if not pod["metadata"].get("deletionTimestamp") and not adopting:
                 refusal = admit(pod, [w.pod for w in self._workers.values()], self.allocatable)
                 if refusal is not None:
                     self._rejected.add(uid)
@@ -114,7 +118,7 @@ class SyncLoop:
 
     def _adopting(self, uid: str) -> bool:
         """True when the runtime already runs this pod (a restarted kubelet): no admission again."""
-        return any(s.pod.uid == uid for s in self.runtime.list_sandboxes(self.config.node_name))
+        return bool(self.runtime.list_sandboxes(self.config.node_name, pod_uid=uid))
 
     # ----- status out
 

@@ -19,6 +19,8 @@ RuntimeFailure tree, and none escapes.
 
 from __future__ import annotations
 
+import threading
+
 import math
 import time
 from collections.abc import Iterator
@@ -82,6 +84,7 @@ class DockerRuntime:
             self._client = client if client is not None else docker.from_env()
         self._api = self._client.api
         self._pull_timeout_seconds = pull_timeout_seconds
+        self._network_lock = threading.Lock()
 
     def version(self) -> str:
         with engine_errors():
@@ -151,21 +154,29 @@ class DockerRuntime:
         return self._sandbox(created["Id"])
 
     def _ensure_network(self, network: str) -> None:
-        with engine_errors(failure=CreateFailed):
-            try:
-                self._api.inspect_network(network)
+        """Create the pods' network once. The engine does not refuse a second network of the same
+        name, so when kubelets race (or sandboxes of one kubelet do) every one of them keeps the
+        oldest network of that name and removes the rest: all converge on the same one."""
+        with self._network_lock, engine_errors(failure=CreateFailed):
+            if self._api.networks(names=[network]):
+                self._remove_duplicate_networks(network)
                 return
-            except docker.errors.NotFound:
-                pass
-            try:
-                self._api.create_network(network, driver="bridge", labels={LABEL_NETWORK: "1"},
-                                         check_duplicate=True)
-            except docker.errors.APIError as error:
-                if error.status_code != 409:  # 409: another kubelet created it first
-                    raise
+            self._api.create_network(network, driver="bridge", labels={LABEL_NETWORK: "1"}, check_duplicate=True)
+            self._remove_duplicate_networks(network)
 
-    def list_sandboxes(self, node_name: str) -> list[Sandbox]:
-        filters = specs.label_filters(node_name, container_name=SANDBOX_CONTAINER_NAME)
+    def _remove_duplicate_networks(self, network: str) -> None:
+        same_name = [n for n in self._api.networks(names=[network]) if n["Name"] == network]
+        if len(same_name) < 2:
+            return
+        same_name.sort(key=lambda n: (n.get("Created", ""), n["Id"]))
+        for duplicate in same_name[1:]:
+            try:
+                self._api.remove_network(duplicate["Id"])
+            except docker.errors.NotFound:
+                pass  # another kubelet removed it first
+
+    def list_sandboxes(self, node_name: str, *, pod_uid: str | None = None) -> list[Sandbox]:
+        filters = specs.label_filters(node_name, pod_uid=pod_uid, container_name=SANDBOX_CONTAINER_NAME)
         return [sandbox for sandbox_id in self._ids(filters)
                 if (sandbox := self._sandbox_if_present(sandbox_id)) is not None]
 

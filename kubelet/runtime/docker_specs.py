@@ -153,11 +153,12 @@ def command_and_args(spec: ContainerSpec) -> tuple[list[str] | None, list[str] |
 
 # ----- statuses
 
-def rfc3339_seconds(docker_time: str) -> str:
-    """Docker's `2024-05-01T12:00:00.123456789Z` as `2024-05-01T12:00:00Z`; "" for its zero time."""
+def engine_time(docker_time: str) -> str:
+    """Docker's `2024-05-01T12:00:00.123456789Z` as it is (the kubelet times backoff from it and
+    rounds to seconds only for the API); "" for Docker's zero time."""
     if not docker_time or docker_time.startswith(DOCKER_ZERO_TIME_PREFIX):
         return ""
-    return docker_time[:19] + "Z"
+    return docker_time
 
 
 def state_of(docker_status: str) -> str:
@@ -189,8 +190,8 @@ def container_status(inspect: dict[str, Any], image_id: str) -> ContainerStatus:
         state=state,
         exit_code=docker_state.get("ExitCode", 0) if state == "exited" else 0,
         reason=exit_reason(docker_state) if state == "exited" else "",
-        started_at=rfc3339_seconds(docker_state.get("StartedAt", "")),
-        finished_at=rfc3339_seconds(docker_state.get("FinishedAt", "")) if state == "exited" else "",
+        started_at=engine_time(docker_state.get("StartedAt", "")),
+        finished_at=engine_time(docker_state.get("FinishedAt", "")) if state == "exited" else "",
         restart_count=int(labels.get(LABEL_RESTART_COUNT, "0")),
     )
 

@@ -73,10 +73,6 @@ def _image_of(image: FakeImage | str) -> FakeImage:
     return image if isinstance(image, FakeImage) else FakeImage(image)
 
 
-def _rfc3339(moment: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
-
-
 def _rfc3339_nano(moment: float) -> str:
     nanos = int(round(moment * 1e9)) % 1_000_000_000
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{nanos:09d}Z"
@@ -186,9 +182,10 @@ class FakeRuntime:
             self._start(container)
             return self._sandbox(container)
 
-    def list_sandboxes(self, node_name: str) -> list[Sandbox]:
+    def list_sandboxes(self, node_name: str, *, pod_uid: str | None = None) -> list[Sandbox]:
         with self._lock:
-            return [self._sandbox(c) for c in self._newest_first(node_name) if c.name == SANDBOX_CONTAINER_NAME]
+            return [self._sandbox(c) for c in self._newest_first(node_name)
+                    if c.name == SANDBOX_CONTAINER_NAME and pod_uid in (None, c.pod.uid)]
 
     def stop_sandbox(self, sandbox_id: str) -> None:
         self.stop_container(sandbox_id, 0)
@@ -303,7 +300,7 @@ class FakeRuntime:
 
     def _start(self, container: _Container) -> None:
         container.state = "running"
-        container.started_at = _rfc3339(time.time())
+        container.started_at = _rfc3339_nano(time.time())
         container.shell = Shell(env=container.env, cwd=container.working_dir, files=self._files(container),
                                  read_stdin=self._container_stdin(container),
                                  write=lambda stream, data: self._log(container, data))
@@ -333,7 +330,7 @@ class FakeRuntime:
         container.state = "exited"
         container.exit_code = code
         container.reason = reason or ("Completed" if code == 0 else "Error")
-        container.finished_at = _rfc3339(time.time())
+        container.finished_at = _rfc3339_nano(time.time())
         container.stopped.set()
         self._changed.notify_all()
 

@@ -126,7 +126,7 @@ class ContainerStatus:
     state: str  # created | running | exited
     exit_code: int = 0
     reason: str = ""  # for exited: Completed, Error, OOMKilled
-    started_at: str = ""  # RFC 3339, "" if never started
+    started_at: str = ""  # RFC 3339 as precise as the engine reports it, "" if never started
     finished_at: str = ""
     restart_count: int = 0
 
@@ -179,7 +179,9 @@ class ContainerRuntime(Protocol):
         """Create and start the pause container on `spec.network`; its address is the pod IP."""
         ...
 
-    def list_sandboxes(self, node_name: str) -> list[Sandbox]: ...
+    def list_sandboxes(self, node_name: str, *, pod_uid: str | None = None) -> list[Sandbox]:
+        """This node's sandboxes (of one pod when `pod_uid` is given), newest first."""
+        ...
 
     def stop_sandbox(self, sandbox_id: str) -> None: ...
 

@@ -24,14 +24,15 @@ from kubelet.runtime.protocol import (
     Mount,
     PortMapping,
     RuntimeFailure,
+    SandboxSpec,
 )
 from tests.support.cluster import wait_for
-from tests.support.images import BUSYBOX_IMAGE, ENTRYPOINT_IMAGE
+from tests.support.images import BUSYBOX_IMAGE, ENTRYPOINT_IMAGE, PAUSE_IMAGE
 
 docker_only = pytest.mark.parametrize("runtime", ["docker"], indirect=True)
 fake_only = pytest.mark.parametrize("runtime", ["fake"], indirect=True)
 
-RFC3339_SECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")  # as precise as the engine reports
 RFC3339_NANO_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (.*)$")
 UNREACHABLE_IMAGE = "localhost:1/nope:1"  # a registry that refuses connections: fails fast, never pulls
 WAIT_FOREVER = ["sleep", "3600"]
@@ -58,6 +59,15 @@ def test_a_stopped_sandbox_has_no_ip(harness):
 
     [listed] = harness.runtime.list_sandboxes(sandbox.pod.node_name)
     assert (listed.running, listed.ip) == (False, "")
+
+
+def test_list_sandboxes_can_narrow_to_one_pod(harness):
+    mine, other = harness.pod("mine"), harness.pod("other")
+    sandbox = harness.sandbox(mine)
+    harness.sandbox(other)
+
+    assert [s.id for s in harness.runtime.list_sandboxes(mine.node_name, pod_uid=mine.uid)] == [sandbox.id]
+    assert len(harness.runtime.list_sandboxes(mine.node_name)) == 2
 
 
 def test_containers_join_their_sandbox_network_namespace(harness):
@@ -207,7 +217,7 @@ def test_the_exit_code_gives_the_reason(harness, code, reason):
     status = harness.run_to_exit(pod, sandbox, command=["sh", "-c", f"exit {code}"], restart_count=2)
 
     assert (status.state, status.exit_code, status.reason) == ("exited", code, reason)
-    assert RFC3339_SECONDS.match(status.started_at) and RFC3339_SECONDS.match(status.finished_at)
+    assert RFC3339.match(status.started_at) and RFC3339.match(status.finished_at)
     assert status.restart_count == 2
     assert status.image == BUSYBOX_IMAGE and status.image_id == harness.runtime.image_id(BUSYBOX_IMAGE)
 
@@ -451,3 +461,30 @@ def test_a_container_needs_its_sandbox(harness):
 
     with pytest.raises(CreateFailed):
         harness.create(pod, sandbox, command=WAIT_FOREVER)
+
+
+@docker_only
+def test_sandboxes_started_at_once_create_one_network(harness, docker_client):
+    # Guards against a race: concurrent sandboxes each created the missing network, the engine
+    # allowed duplicates of one name, and sandboxes then failed with "network ... is ambiguous".
+    import concurrent.futures
+    import uuid
+
+    network = f"tk-race-{uuid.uuid4().hex[:8]}"
+    pods = [harness.pod(f"p{i}") for i in range(6)]
+
+    def start(pod):
+        return harness.runtime.run_sandbox(SandboxSpec(pod=pod, image=PAUSE_IMAGE, network=network,
+                                                       hostname=pod.name))
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            sandboxes = list(pool.map(start, pods))
+        assert all(s.running and s.ip for s in sandboxes)
+        assert len(docker_client.networks.list(names=[network])) == 1
+    finally:
+        for pod in pods:
+            for sandbox in harness.runtime.list_sandboxes(pod.node_name, pod_uid=pod.uid):
+                harness.runtime.remove_sandbox(sandbox.id)
+        for leftover in docker_client.networks.list(names=[network]):
+            leftover.remove()
