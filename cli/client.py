@@ -9,9 +9,11 @@ boundary where httpx errors are translated (see the tree in cli/errors.py).
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,20 +62,28 @@ class ApiClient:
     def delete(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._send("DELETE", path, json=body)
 
+    @contextlib.contextmanager
+    def stream(self, path: str, *, params: dict[str, str] | None = None) -> Iterator[Iterator[bytes]]:
+        """GET a body that may never end (a followed log): yields its bytes as they arrive, unchanged.
+
+        Only connecting is bounded by the timeout; a followed log may be silent for hours.
+        """
+        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        with self._translated_errors():
+            started = time.monotonic()
+            with self._http.stream("GET", path, params=params, timeout=timeout,
+                                   headers={"Accept": "*/*"}) as response:
+                self._log_request(response, started)
+                if not response.is_success:
+                    response.read()
+                    raise _server_error(response)
+                yield response.iter_raw()
+
     def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         started = time.monotonic()
-        try:
+        with self._translated_errors():
             response = self._http.request(method, path, **kwargs)
-        except httpx.ConnectError as error:
-            raise Unreachable(_connect_failure(self._server, error)) from error
-        except httpx.TimeoutException as error:
-            raise Unreachable(f"Unable to connect to the server: {type(error).__name__}") from error
-        except httpx.HTTPError as error:
-            raise Unreachable(f"Unable to connect to the server: {error}") from error
-        if self._verbosity >= DEBUG_VERBOSITY:
-            elapsed_ms = int((time.monotonic() - started) * 1000)
-            print(f"{method} {response.request.url} {response.status_code} {response.reason_phrase} "
-                  f"in {elapsed_ms} milliseconds", file=sys.stderr)
+        self._log_request(response, started)
         try:
             body = response.json() if response.content else {}
         except ValueError:
@@ -84,6 +94,31 @@ class ApiClient:
             raise ServerError(response.status_code, "", f"the server answered {method} {path} with non-JSON")
         return body
 
+    @contextlib.contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except httpx.ConnectError as error:
+            raise Unreachable(_connect_failure(self._server, error)) from error
+        except httpx.TimeoutException as error:
+            raise Unreachable(f"Unable to connect to the server: {type(error).__name__}") from error
+        except httpx.HTTPError as error:
+            raise Unreachable(f"Unable to connect to the server: {error}") from error
+
+    def _log_request(self, response: httpx.Response, started: float) -> None:
+        if self._verbosity >= DEBUG_VERBOSITY:
+            elapsed_ms = int((time.monotonic() - started) * 1000)
+            print(f"{response.request.method} {response.request.url} {response.status_code} "
+                  f"{response.reason_phrase} in {elapsed_ms} milliseconds", file=sys.stderr)
+
+
+def _server_error(response: httpx.Response) -> ServerError:
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        body = None
+    return ServerError.from_status(response.status_code, body, response.text)
+
 
 def _tls_verification(access: ClusterAccess) -> ssl.SSLContext | bool:
     if access.insecure:
@@ -91,6 +126,16 @@ def _tls_verification(access: ClusterAccess) -> ssl.SSLContext | bool:
     if access.ca_pem:
         return ssl.create_default_context(cadata=access.ca_pem)
     return True
+
+
+def tls_context(access: ClusterAccess) -> ssl.SSLContext:
+    """The same verification as ApiClient's, as an SSLContext for clients other than httpx (WebSocket)."""
+    if access.insecure:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cadata=access.ca_pem) if access.ca_pem else ssl.create_default_context()
 
 
 def _connect_failure(server: str, error: httpx.ConnectError) -> str:

@@ -15,7 +15,10 @@ from cli.commands.apply import apply
 from cli.commands.create import create
 from cli.commands.delete import delete
 from cli.commands.describe import describe
+from cli.commands.exec import exec_
 from cli.commands.get import get
+from cli.commands.logs import logs
+from cli.commands.proxy import proxy
 from cli.errors import TkctlError, message_for
 from cli.session import Session, session_options
 
@@ -28,15 +31,17 @@ def tkctl() -> None:
     """tkctl controls a tinykube cluster, the way kubectl controls Kubernetes."""
 
 
-for command in (apply, create, get, describe, delete):
+for command in (apply, create, get, describe, delete, logs, exec_, proxy):
     tkctl.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
     session = Session()
     try:
-        tkctl.main(args=_kubectl_spellings(sys.argv[1:] if argv is None else argv), prog_name="tkctl",
-                   obj=session, standalone_mode=False)
+        exit_code = tkctl.main(args=_kubectl_spellings(sys.argv[1:] if argv is None else argv), prog_name="tkctl",
+                               obj=session, standalone_mode=False)
+        if isinstance(exit_code, int) and exit_code:  # ctx.exit(N): exec passes on the remote command's code
+            sys.exit(exit_code)
     except TkctlError as error:
         if session.shows_tracebacks:
             traceback.print_exc()

@@ -2,7 +2,8 @@
 
 The requests follow kubectl's (see KUBERNETES_API.md §5): the object, then its
 events by field selector on the involved object's name, namespace and uid;
-for a node also the pods bound to it, for a deployment its replica sets.
+for a node also the pods bound to it, for a deployment its replica sets, and
+for a pod tinykube's scheduling explanation (pods/NAME/explanation).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def describe(session: Session, args: tuple[str, ...], selector: str | None) -> N
 def render_page(client: ApiClient, rt: ResourceType, obj: dict[str, Any]) -> str:
     events = _events(client, rt, obj)
     if rt == POD:
-        return describe_pod(obj, events)
+        return describe_pod(obj, events, _explanation(client, obj))
     if rt == NODE:
         return describe_node(obj, _pods_on(client, obj["metadata"]["name"]), events)
     if rt == DEPLOYMENT:
@@ -72,6 +73,17 @@ def _events(client: ApiClient, rt: ResourceType, obj: dict[str, Any]) -> list[di
     selector.append(f"involvedObject.uid={meta.get('uid', '')}")
     path = EVENT.collection_path(namespace or None)
     return client.get(path, params={"fieldSelector": ",".join(selector)}).get("items") or []
+
+
+def _explanation(client: ApiClient, pod: dict[str, Any]) -> dict[str, Any] | None:
+    """The scheduler's last verdict on the pod; None before its first attempt (or on a server without one)."""
+    meta = pod["metadata"]
+    try:
+        return client.get(f"{object_path(POD, meta.get('namespace'), meta['name'])}/explanation")
+    except ServerError as error:
+        if error.not_found:
+            return None
+        raise
 
 
 def _pods_on(client: ApiClient, node_name: str) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""describe pod: where it runs, its containers and their state, conditions, volumes and events."""
+"""describe pod: where it runs, its containers and their state, conditions, volumes, scheduling and events."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from typing import Any
 
 from cli.describers.page import (NONE, Page, add_events, annotation_entries, human_duration, label_entries,
                                  seconds_since, timestamp)
+from cli.describers.scheduling import add_scheduling
 
 
-def describe_pod(pod: dict[str, Any], events: list[dict[str, Any]]) -> str:
+def describe_pod(pod: dict[str, Any], events: list[dict[str, Any]],
+                 explanation: dict[str, Any] | None = None) -> str:
+    """kubectl's page; with the scheduler's explanation, tinykube's Scheduling section before the events."""
     meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
     page = Page()
     page.field("Name", meta.get("name"))
@@ -55,6 +58,8 @@ def describe_pod(pod: dict[str, Any], events: list[dict[str, Any]]) -> str:
     page.field("QoS Class", status.get("qosClass") or "")
     page.multiline("Node-Selectors", label_entries(spec.get("nodeSelector")))
     page.multiline("Tolerations", [_toleration(t) for t in spec.get("tolerations") or []])
+    if explanation:
+        add_scheduling(page, explanation)
     add_events(page, events)
     return page.render()
 

@@ -14,7 +14,8 @@ class Tkctl:
     def __call__(self, *args: str, input: str | None = None, kubeconfig: Path | None = None,
                  timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "cli.main", *args, "--kubeconfig", str(kubeconfig or self.kubeconfig)],
+            # --kubeconfig goes first: after `exec POD --` it would be part of the remote command
+            [sys.executable, "-m", "cli.main", "--kubeconfig", str(kubeconfig or self.kubeconfig), *args],
             input=input, capture_output=True, text=True, timeout=timeout,
         )
 

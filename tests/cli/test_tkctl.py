@@ -402,3 +402,10 @@ def test_an_invalid_object_is_reported_as_kubectl_does(tkctl, namespace, tmp_pat
     result = tkctl("apply", "-f", manifest, "-n", namespace)
     assert (result.returncode, result.stderr) == \
         (1, 'The Pod "invalid" is invalid: spec.containers[0].image: Required value\n')
+
+
+def test_describe_of_a_pod_the_scheduler_never_saw_has_no_scheduling_section(tkctl, namespace, tmp_path):
+    # the session master runs no scheduler, so the explanation is a 404, which describe leaves out silently
+    tkctl.ok("apply", "-f", write(tmp_path, "pod.yaml", pod("lonely")), "-n", namespace)
+    page = tkctl.ok("describe", "pod", "lonely", "-n", namespace)
+    assert "Scheduling:" not in page and page.startswith("Name:")
