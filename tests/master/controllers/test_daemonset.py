@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from apiclient import ApiClient, ApiStatusError, load_kubeconfig
+from apiclient import ApiClient, ApiStatusError
 from apiclient.events import now_rfc3339
 from master.controllers.daemonset import (
     CONTROLLER_REVISION_HASH, DaemonSetController, Placement, daemon_pod_info, placement,
@@ -105,11 +105,6 @@ def master(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def client(master):
-    client = ApiClient(load_kubeconfig(master.kubeconfig))
-    yield client
-    client.close()
 
 
 @pytest.fixture

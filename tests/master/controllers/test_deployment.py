@@ -10,7 +10,6 @@ import threading
 
 import pytest
 
-from apiclient import ApiClient, load_kubeconfig
 from master.controllers.deployment import DeploymentController
 from master.controllers.deployment_rollout import proportional_sizes, resolve_fenceposts
 from master.controllers.garbage_collector import GarbageCollector
@@ -80,11 +79,6 @@ def deployment(replicas=3, image=GOOD, **spec):
                      "template": template("web", image), **spec}}
 
 
-@pytest.fixture
-def client(master):
-    api_client = ApiClient(load_kubeconfig(master.kubeconfig))
-    yield api_client
-    api_client.close()
 
 
 @pytest.fixture

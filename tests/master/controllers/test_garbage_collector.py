@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from apiclient import ApiClient, load_kubeconfig
 from master.controllers.garbage_collector import GarbageCollector
 from objects.kinds import POD, REPLICASET
 from tests.master.controllers.test_replicaset import replica_set, start_controllers, template
 from tests.support.cluster import wait_for
 
 
-@pytest.fixture
-def client(master):
-    api_client = ApiClient(load_kubeconfig(master.kubeconfig))
-    yield api_client
-    api_client.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from apiclient import ApiClient, ApiStatusError, load_kubeconfig
+from apiclient import ApiClient, ApiStatusError
 from apiclient.events import now_rfc3339
 from apiclient.informer import Informer
 from master.controllers.node_lifecycle import (
@@ -125,11 +125,6 @@ def master(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def client(master):
-    client = ApiClient(load_kubeconfig(master.kubeconfig))
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ from tests.support.cluster import wait_for
 # ----- helpers shared with the other controller tests
 
 
-@pytest.fixture
-def client(master):
-    api_client = ApiClient(load_kubeconfig(master.kubeconfig))
-    yield api_client
-    api_client.close()
 
 
 def start_controllers(master, *controller_types):
