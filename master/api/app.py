@@ -100,6 +100,9 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
     async def resources(request: Request, user: AuthenticatedUser) -> Response:
         info = parse_request_info(request.url.path)
         if info is None:
+            group = request.url.path.strip("/").split("/")
+            if len(group) == 2 and group[0] == "apis" and (document := discovery.legacy_group(group[1])):
+                return JSONBody(document)  # /apis/{group}: the group and its versions
             raise status.not_found_path()
         if not info.resource:
             return _group_version_discovery(info.group, info.version)
@@ -111,10 +114,6 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
 def _group_version_discovery(group: str, version: str) -> Response:
     document = discovery.legacy_resources(group, version)
     if document is None:
-        if group and not version:
-            group_document = discovery.legacy_group(group)
-            if group_document:
-                return JSONBody(group_document)
         raise status.not_found_path()
     return JSONBody(document)
 

@@ -294,3 +294,13 @@ def test_deleting_a_namespace_answers_it_terminating_and_removes_its_contents(ap
     assert api.get("/api/v1/namespaces/doomed").status_code == 404
     assert api.get(pods_path("doomed", "web")).status_code == 404
     assert api.delete("/api/v1/namespaces/default").status_code == 403
+
+
+def test_legacy_discovery_serves_groups_their_versions_and_resources(api):
+    assert api.get("/apis/apps").json() == {
+        "kind": "APIGroup", "apiVersion": "v1", "name": "apps",
+        "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+        "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}}
+    resources = {r["name"] for r in api.get("/apis/apps/v1").json()["resources"]}
+    assert {"deployments", "deployments/scale", "replicasets", "daemonsets"} <= resources
+    assert api.get("/apis/nosuchgroup").status_code == 404
