@@ -75,3 +75,5 @@ class EventRecorder:
             except ApiClientError as error:
                 log.warning("could not record event %s for %s: %s", event["reason"],
                             event["involvedObject"]["name"], error)
+            except Exception:  # the writer must outlive one bad event, or events pile up for ever
+                log.exception("recording event %s failed", event.get("reason"))

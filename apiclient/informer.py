@@ -92,13 +92,13 @@ class Informer:
             previous, self._objects = self._objects, fresh
         for key, obj in previous.items():
             if key not in fresh:
-                self.on_delete(obj)
+                self._deliver(self.on_delete, obj)
         for key, obj in fresh.items():
             old = previous.get(key)
             if old is None:
-                self.on_add(obj)
+                self._deliver(self.on_add, obj)
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
-                self.on_update(old, obj)
+                self._deliver(self.on_update, old, obj)
         self.synced.set()
         return listed["metadata"]["resourceVersion"]
 
@@ -117,9 +117,17 @@ class Informer:
                 else:
                     self._objects[key] = obj
             if event_type == "DELETED":
-                self.on_delete(obj)
+                self._deliver(self.on_delete, obj)
             elif old is None:
-                self.on_add(obj)
+                self._deliver(self.on_add, obj)
             else:
-                self.on_update(old, obj)
+                self._deliver(self.on_update, old, obj)
         return resource_version
+
+    def _deliver(self, handler: Callable[..., None], *objects: dict[str, Any]) -> None:
+        """Call one handler; a handler that raises is logged and the others still get their events
+        (the local copy already moved, so a relist would not deliver it again)."""
+        try:
+            handler(*objects)
+        except Exception:
+            log.exception("%s informer: a handler failed on %s", self.rt.plural, object_key(objects[-1]))

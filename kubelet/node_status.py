@@ -167,6 +167,8 @@ class NodeStatusReporter:
                     since_report = 0.0
             except ApiClientError as error:  # the master may be away; pods keep running meanwhile
                 log.warning("heartbeat of node %s failed: %s", self.config.node_name, error)
+            except Exception:  # e.g. Docker restarting; the Lease must keep being renewed afterwards
+                log.exception("heartbeat of node %s failed", self.config.node_name)
             stop.wait(renew_every)
             since_report += renew_every
 

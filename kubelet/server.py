@@ -255,9 +255,11 @@ async def stream_logs(pods: PodContainers, target: ContainerTarget, first: Conta
     """
     instance, tail, remaining = first, options.tail_lines, options.limit_bytes
     while True:
-        chunks = pods.runtime.logs(instance.id, follow=options.follow, tail=tail, timestamps=options.timestamps,
-                                   since_seconds=options.since_seconds)
         try:
+            # Off the event loop: the engine call blocks, and may raise ContainerNotFound at once.
+            chunks = await run_in_threadpool(
+                lambda: pods.runtime.logs(instance.id, follow=options.follow, tail=tail,
+                                          timestamps=options.timestamps, since_seconds=options.since_seconds))
             async for chunk in _iterate_in_thread(chunks):
                 if remaining is not None:
                     chunk, remaining = chunk[:remaining], remaining - min(len(chunk), remaining)

@@ -37,6 +37,7 @@ from objects.kinds import ALL_KINDS, NAMESPACE, POD, ResourceType
 from objects.registry import model_for
 
 DEFAULT_GRACE_SECONDS = 30
+DELETE_ATTEMPTS = 16
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # generateName suffixes use the apiserver's alphabet: no vowels, no look-alikes.
 NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -134,6 +135,7 @@ class Registry:
         def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
             if expected is not None and str(expected) != current["metadata"]["resourceVersion"]:
                 raise Conflict()
+            _check_uid(rt, name, body, current)
             admitted = self._admit_update(rt, body, current, field_validation=field_validation,
                                           subresource=subresource)
             warnings[:] = admitted.warnings
@@ -156,6 +158,7 @@ class Registry:
             wanted = _resource_version(patched)
             if wanted is not None and str(wanted) != current["metadata"]["resourceVersion"]:
                 raise Conflict()
+            _check_uid(rt, name, patched, current)
             admitted = self._admit_update(rt, patched, current, field_validation=field_validation,
                                           subresource=subresource)
             warnings[:] = admitted.warnings
@@ -192,17 +195,22 @@ class Registry:
             marked["obj"] = graceful
             return graceful
 
-        try:
-            updated = self.store.guaranteed_update(key, mark_or_remove)
-            if "obj" in marked:
-                return updated
-            deleted = self.store.delete(key, expected_revision=int(updated["metadata"]["resourceVersion"]))
+        # A write between our look and the delete is not the caller's conflict (only a failed
+        # precondition is): look again, as the apiserver's delete does.
+        for _ in range(DELETE_ATTEMPTS):
+            marked.clear()
+            try:
+                updated = self.store.guaranteed_update(key, mark_or_remove)
+                if "obj" in marked:
+                    return updated
+                deleted = self.store.delete(key, expected_revision=int(updated["metadata"]["resourceVersion"]))
+            except NotFound:
+                raise status.not_found(rt, name) from None
+            except Conflict:
+                continue
             self._forget_dependents(rt, key)
             return deleted if rt == POD else _deleted_status(rt, deleted)
-        except NotFound:
-            raise status.not_found(rt, name) from None
-        except Conflict:
-            raise status.conflict(rt, name) from None
+        raise status.conflict(rt, name)
 
     # ----- subresources
 
@@ -492,6 +500,14 @@ def _set_garbage_collection_finalizers(obj: dict[str, Any], policy: str | None) 
             meta["finalizers"] = wanted
         else:
             meta.pop("finalizers", None)
+
+
+def _check_uid(rt: ResourceType, name: str, sent: dict[str, Any], current: dict[str, Any]) -> None:
+    """A uid in a write is a precondition: it must be the live object's (not a namesake's)."""
+    uid = (sent.get("metadata") or {}).get("uid")
+    if uid and uid != current["metadata"].get("uid"):
+        raise status.conflict(rt, name, f"Precondition failed: UID in precondition: {uid}, "
+                                        f"UID in object meta: {current['metadata'].get('uid')}")
 
 
 def _check_preconditions(rt: ResourceType, name: str, current: dict[str, Any], options: DeleteOptions) -> None:

@@ -26,6 +26,7 @@ from master.api.decode import field_validation_mode, parse_body
 from master.api.fields import FieldSelectorError, parse_field_selector
 from master.api.registry import DeleteOptions, Registry
 from master.api.request_info import RequestInfo
+from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
 from master.auth import User, authorize
@@ -33,7 +34,6 @@ from objects.kinds import ResourceType, by_plural
 from objects.selectors import parse_label_selector
 
 VERBS_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch"}
-STATUS_SUBRESOURCE_KINDS = ("pods", "nodes", "namespaces", "deployments", "replicasets", "daemonsets")
 
 
 class JSONBody(JSONResponse):
@@ -128,7 +128,7 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
     if rt.plural == "pods" and sub in node_proxy.POD_STREAM_SUBRESOURCES:
         return await node_proxy.serve_pod_stream(request, info, registry)  # answered by the pod's kubelet
     query = request.query_params
-    if sub == "status" and rt.plural in STATUS_SUBRESOURCE_KINDS:
+    if sub == "status" and rt in KINDS_WITH_STATUS:
         if method == "GET":
             return _object_response(request, rt, await run_in_threadpool(registry.get, rt, info.namespace, info.name))
         mode = field_validation_mode(query.get("fieldValidation"))

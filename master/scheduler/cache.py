@@ -43,7 +43,7 @@ class SchedulerCache:
             self._nodes.pop(name, None)
 
     def nodes(self) -> list[NodeInfo]:
-        """A snapshot list; NodeInfo objects are shared, so the loop reads them under `cycle()`."""
+        """A snapshot list of the NodeInfo objects (shared: read them only while holding `lock`)."""
         with self._lock:
             return list(self._nodes.values())
 
@@ -84,9 +84,13 @@ class SchedulerCache:
         self._place(pod)
         self._assumed.add(pod.key)
 
-    def is_assumed(self, key: str) -> bool:
+    def forget_assumed(self, key: str) -> None:
+        """A binding failed: undo our assumption, but never a placement the API already confirmed
+        (a bind that timed out may have succeeded, and the informer may have seen it first)."""
         with self._lock:
-            return key in self._assumed
+            if key in self._assumed:
+                self._unplace(key)
+                self._assumed.discard(key)
 
     def _place(self, info: PodInfo) -> None:
         self._placed[info.key] = info

@@ -110,7 +110,7 @@ class Scheduler:
             self.client.create(POD, binding, meta["namespace"], subresource_of=meta["name"], subresource="binding")
         except ApiClientError as error:
             log.info("binding %s to %s failed: %s", key, result.node, error)
-            self.cache.forget_pod(key)
+            self.cache.forget_assumed(key)
             if isinstance(error, ApiStatusError) and error.code == 404:
                 self.queue.remove(key)
             else:

@@ -196,14 +196,15 @@ class SqlStore:
 
     def compact(self, keep: int) -> int:
         """Drop log rows older than the newest `keep` revisions; returns the compacted revision."""
-        with self._write_lock, self._translate_errors(), self.engine.begin() as conn:
+        with self._write_lock, self._translate_errors():
             target = self._revision - max(keep, 1)
             if target <= self._compacted:
                 return self._compacted
-            conn.execute(delete(schema.revisions).where(schema.revisions.c.revision <= target))
-            conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
-            conn.execute(insert(schema.settings).values(key="compacted", value=str(target)))
-            self._compacted = target
+            with self.engine.begin() as conn:
+                conn.execute(delete(schema.revisions).where(schema.revisions.c.revision <= target))
+                conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
+                conn.execute(insert(schema.settings).values(key="compacted", value=str(target)))
+            self._compacted = target  # only once the commit succeeded
         return target
 
     def close(self) -> None:

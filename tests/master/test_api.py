@@ -304,3 +304,16 @@ def test_legacy_discovery_serves_groups_their_versions_and_resources(api):
     resources = {r["name"] for r in api.get("/apis/apps/v1").json()["resources"]}
     assert {"deployments", "deployments/scale", "replicasets", "daemonsets"} <= resources
     assert api.get("/apis/nosuchgroup").status_code == 404
+
+
+def test_a_status_write_for_a_recreated_namesake_is_refused_by_its_uid(api, namespace):
+    # Guards against a stale kubelet worker writing an old pod's status onto a new pod of the same name.
+    old = api.post(pods_path(namespace), json=pod()).json()
+    api.delete(pods_path(namespace, "web"))
+    api.post(pods_path(namespace), json=pod())
+    stale = api.patch(pods_path(namespace, "web") + "/status",
+                      content=json.dumps({"metadata": {"uid": old["metadata"]["uid"]}, "status": {"phase": "Failed"}}),
+                      headers={"Content-Type": "application/merge-patch+json"})
+    assert stale.status_code == 409
+    assert "Precondition failed: UID in precondition" in stale.json()["message"]
+    assert api.get(pods_path(namespace, "web")).json()["status"]["phase"] == "Pending"

@@ -217,5 +217,20 @@ def test_the_assumed_pod_counts_on_its_node_before_the_binding_is_written():
     with cache.lock:
         cache.assume_locked(pod, "n")
     assert cache.nodes()[0].free.milli_cpu == 600
-    cache.forget_pod("d/p")
+    cache.forget_assumed("d/p")
     assert cache.nodes()[0].free.milli_cpu == 1000
+
+
+def test_a_failed_bind_never_undoes_a_placement_the_api_confirmed():
+    from master.scheduler.cache import SchedulerCache
+
+    node = {"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": "1", "memory": "1Gi", "pods": "10"}}}
+    bound = {"metadata": {"name": "p", "namespace": "d", "uid": "u"},
+             "spec": {"nodeName": "n", "containers": [{"name": "c", "resources": {"requests": {"cpu": "400m"}}}]}}
+    cache = SchedulerCache()
+    cache.upsert_node(node)
+    with cache.lock:
+        cache.assume_locked(PodInfo.from_pod(bound), "n")
+    cache.observe_pod(bound)  # the informer saw the binding succeed
+    cache.forget_assumed("d/p")  # ... and then the bind call reported a timeout
+    assert cache.nodes()[0].free.milli_cpu == 600
