@@ -6,6 +6,7 @@ Commands raise TkctlError (see cli/errors.py) and never print tracebacks;
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 
@@ -36,6 +37,10 @@ for command in (apply, create, get, describe, delete, logs, exec_, proxy):
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Libraries must not print on their own: without a handler, Python's last-resort handler
+    # writes their warnings (e.g. websockets' traceback when the server refuses an exec) to
+    # stderr ahead of kubectl's one-line error. --debug / -v still shows tracebacks below.
+    logging.getLogger().addHandler(logging.NullHandler())
     session = Session()
     try:
         exit_code = tkctl.main(args=_kubectl_spellings(sys.argv[1:] if argv is None else argv), prog_name="tkctl",
