@@ -54,7 +54,7 @@ _LABEL_VALUE_MSG = (
 _LABEL_VALUE_MAX = 63
 
 
-def _regex_error(msg: str, fmt: str, *examples: str) -> str:
+def regex_error(msg: str, fmt: str, *examples: str) -> str:
     # The doubled space in "'MyName',  or" is Kubernetes' own; clients compare these strings.
     if not examples:
         return f"{msg} (regex used for validation is '{fmt}')"
@@ -62,16 +62,17 @@ def _regex_error(msg: str, fmt: str, *examples: str) -> str:
     return f"{msg} (e.g. {listed}regex used for validation is '{fmt}')"
 
 
-def _max_len_error(length: int) -> str:
+def max_len_error(length: int) -> str:
     return f"must be no more than {length} characters"
 
 
-def _is_dns1123_subdomain(value: str) -> list[str]:
+def is_dns1123_subdomain(value: str) -> list[str]:
+    """Why `value` is not a lowercase RFC 1123 subdomain, in the apiserver's words; empty when it is."""
     errors = []
     if len(value) > _DNS1123_SUBDOMAIN_MAX:
-        errors.append(_max_len_error(_DNS1123_SUBDOMAIN_MAX))
+        errors.append(max_len_error(_DNS1123_SUBDOMAIN_MAX))
     if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        errors.append(_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+        errors.append(regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
     return errors
 
 
@@ -82,7 +83,7 @@ def validate_label_key(key: str) -> list[str]:
     if len(parts) > 2:
         return [
             "a qualified name "
-            + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]
     name = parts[-1]
@@ -91,15 +92,15 @@ def validate_label_key(key: str) -> list[str]:
         if not prefix:
             errors.append("prefix part must be non-empty")
         else:
-            errors.extend("prefix part " + msg for msg in _is_dns1123_subdomain(prefix))
+            errors.extend("prefix part " + msg for msg in is_dns1123_subdomain(prefix))
     if not name:
         errors.append("name part must be non-empty")
     elif len(name) > _QUALIFIED_NAME_MAX:
-        errors.append("name part " + _max_len_error(_QUALIFIED_NAME_MAX))
+        errors.append("name part " + max_len_error(_QUALIFIED_NAME_MAX))
     if not _QUALIFIED_NAME_RE.fullmatch(name):
         errors.append(
             "name part "
-            + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
         )
     return errors
 
@@ -108,9 +109,9 @@ def validate_label_value(value: str) -> list[str]:
     """Why `value` is not a valid label value; empty when it is ("" is valid)."""
     errors = []
     if len(value) > _LABEL_VALUE_MAX:
-        errors.append(_max_len_error(_LABEL_VALUE_MAX))
+        errors.append(max_len_error(_LABEL_VALUE_MAX))
     if not _LABEL_VALUE_RE.fullmatch(value):
-        errors.append(_regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
+        errors.append(regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errors
 
 

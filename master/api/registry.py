@@ -133,13 +133,8 @@ class Registry:
         warnings: list[str] = []
 
         def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
-            if expected is not None and str(expected) != current["metadata"]["resourceVersion"]:
-                raise Conflict()
-            _check_uid(rt, name, body, current)
-            admitted = self._admit_update(rt, body, current, field_validation=field_validation,
-                                          subresource=subresource)
-            warnings[:] = admitted.warnings
-            return admitted.obj
+            return self._admit_write(rt, name, body, current, expected, warnings,
+                                     field_validation=field_validation, subresource=subresource)
 
         return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
 
@@ -155,14 +150,8 @@ class Registry:
         def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
             base = copy.deepcopy(current)
             patched = _apply_patch(patch_type, base, patch_body)
-            wanted = _resource_version(patched)
-            if wanted is not None and str(wanted) != current["metadata"]["resourceVersion"]:
-                raise Conflict()
-            _check_uid(rt, name, patched, current)
-            admitted = self._admit_update(rt, patched, current, field_validation=field_validation,
-                                          subresource=subresource)
-            warnings[:] = admitted.warnings
-            return admitted.obj
+            return self._admit_write(rt, name, patched, current, _resource_version(patched), warnings,
+                                     field_validation=field_validation, subresource=subresource)
 
         return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
 
@@ -294,6 +283,19 @@ class Registry:
             return self.store.guaranteed_update(key, lambda _old: explanation)
 
     # ----- internals
+
+    def _admit_write(
+        self, rt: ResourceType, name: str, sent: dict[str, Any], current: dict[str, Any], expected: int | None,
+        warnings: list[str], *, field_validation: str, subresource: str,
+    ) -> dict[str, Any]:
+        """The shared tail of update and patch: the sent resourceVersion and uid are preconditions,
+        then admission; `warnings` receives the admission's warnings."""
+        if expected is not None and str(expected) != current["metadata"]["resourceVersion"]:
+            raise Conflict()
+        _check_uid(rt, name, sent, current)
+        admitted = self._admit_update(rt, sent, current, field_validation=field_validation, subresource=subresource)
+        warnings[:] = admitted.warnings
+        return admitted.obj
 
     def _admit_update(
         self, rt: ResourceType, body: dict[str, Any], current: dict[str, Any], *, field_validation: str,

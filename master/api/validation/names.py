@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
-from objects.selectors import validate_label_key, validate_label_value
+from objects.selectors import (
+    is_dns1123_subdomain, max_len_error, regex_error, validate_label_key, validate_label_value,
+)
 
 is_qualified_name = validate_label_key
 is_label_value = validate_label_value
 
 DNS1123_LABEL_MAX = 63
-DNS1123_SUBDOMAIN_MAX = 253
 PORT_NAME_MAX = 15
 
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -24,8 +25,6 @@ _DNS1123_LABEL = re.compile(_DNS1123_LABEL_FMT)
 _DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_FMT)
 _DNS1123_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
                       "and must start and end with an alphanumeric character")
-_DNS1123_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                          "'-' or '.', and must start and end with an alphanumeric character")
 
 _PORT_NAME_CHARSET = re.compile("[-a-z0-9]+")
 _PERCENT_FMT = "[0-9]+%"
@@ -33,18 +32,6 @@ _PERCENT = re.compile(_PERCENT_FMT)
 _PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
 
 _RELAXED_ENV_VAR_MSG = "a valid environment variable name must consist only of printable ASCII characters other than '='"
-
-
-def regex_error(message: str, fmt: str, *examples: str) -> str:
-    # The doubled space in "'my-name',  or" is Kubernetes' own; clients compare these strings.
-    if not examples:
-        return f"{message} (regex used for validation is '{fmt}')"
-    listed = " or ".join(f"'{example}', " for example in examples)
-    return f"{message} (e.g. {listed}regex used for validation is '{fmt}')"
-
-
-def max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
 
 
 def inclusive_range_error(low: int, high: int) -> str:
@@ -60,15 +47,6 @@ def is_dns1123_label(value: str) -> list[str]:
             errors.append("must not contain dots")  # a valid subdomain whose only fault is its dots
         else:
             errors.append(regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errors
-
-
-def is_dns1123_subdomain(value: str) -> list[str]:
-    errors = []
-    if len(value) > DNS1123_SUBDOMAIN_MAX:
-        errors.append(max_len_error(DNS1123_SUBDOMAIN_MAX))
-    if not _DNS1123_SUBDOMAIN.fullmatch(value):
-        errors.append(regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
     return errors
 
 
