@@ -10,7 +10,10 @@ labelled with its node name.
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import logging
+import socket
 import threading
 from pathlib import Path
 
@@ -30,12 +33,16 @@ from kubelet.sync_loop import SyncLoop
 log = logging.getLogger("tinykube.kubelet")
 
 
-@click.command()
+# Every flag can also come from the environment, e.g. TINYKUBE_KUBELET_SERVER for --server:
+# docker-compose.yml sets what its three kubelets share once.
+@click.command(context_settings={"auto_envvar_prefix": "TINYKUBE_KUBELET"})
 @click.option("--kubeconfig", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--server", default=None,
+              help="The master's URL, instead of the kubeconfig's (e.g. https://master:6443 inside compose).")
 @click.option("--node-name", required=True)
 @click.option("--port", type=int, default=10250, show_default=True, help="Where the kubelet serves logs/exec/proxy.")
 @click.option("--address", default="127.0.0.1", show_default=True,
-              help="The node's InternalIP: where the master reaches this kubelet.")
+              help="The node's InternalIP: where the master reaches this kubelet (a hostname is resolved once).")
 @click.option("--bind", default=None, help="Address to listen on [default: --address].")
 @click.option("--cpu", default="", help="CPU capacity to advertise [default: the host's].")
 @click.option("--memory", default="", help="Memory capacity to advertise, e.g. 2Gi [default: the host's].")
@@ -47,12 +54,14 @@ log = logging.getLogger("tinykube.kubelet")
               help="The pause image holding each pod's network namespace.")
 @click.option("--root-dir", type=click.Path(path_type=Path), default=Path("/var/lib/tinykube"), show_default=True)
 @click.option("--time-scale", type=float, default=1.0, show_default=True, help="Multiply every timer.")
-@click.option("--owner-label", default="", help="Value of io.tinykube.owner on every container (for tests).")
+@click.option("--owner-label", default="",
+              help="Value of io.tinykube.owner on every container and volume; the kubelet sees only those.")
 @click.option("--log-level", default="info", show_default=True)
-def main(kubeconfig: Path, node_name: str, port: int, address: str, bind: str | None, cpu: str, memory: str,
-         max_pods: int, labels: str, taints: str, network: str, pod_infra_image: str, root_dir: Path,
+def main(kubeconfig: Path, server: str | None, node_name: str, port: int, address: str, bind: str | None, cpu: str,
+         memory: str, max_pods: int, labels: str, taints: str, network: str, pod_infra_image: str, root_dir: Path,
          time_scale: float, owner_label: str, log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    address = internal_ip(address)
     try:
         config = KubeletConfig(
             node_name=node_name, kubeconfig=kubeconfig, port=port, address=address, bind=bind or address, cpu=cpu,
@@ -63,8 +72,10 @@ def main(kubeconfig: Path, node_name: str, port: int, address: str, bind: str | 
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     connection = load_kubeconfig(kubeconfig)
+    if server:
+        connection = dataclasses.replace(connection, server=server.rstrip("/"))
     client = ApiClient(connection, user_agent=f"tinykube-kubelet/{node_name}")
-    runtime = DockerRuntime()
+    runtime = DockerRuntime(owner=config.owner)
     events = EventRecorder(client, component="kubelet", host=node_name)
     syncer = PodSyncer(runtime, config, events)
 
@@ -85,6 +96,18 @@ def main(kubeconfig: Path, node_name: str, port: int, address: str, bind: str | 
     finally:
         stop.set()
         events.close()
+
+
+def internal_ip(address: str) -> str:
+    """The node's InternalIP must be an address; in compose the kubelet knows only its service name."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        pass
+    try:
+        return socket.gethostbyname(address)
+    except OSError as error:
+        raise click.BadParameter(f"cannot resolve {address!r}: {error}", param_hint="--address") from None
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from kubelet.runtime import docker_specs as specs
 from kubelet.runtime.docker_exec import DockerExecSession
 from kubelet.runtime.protocol import (
     LABEL_CONTAINER_NAME,
+    LABEL_OWNER,
     LABEL_RESTART_COUNT,
     SANDBOX_CONTAINER_NAME,
     ContainerNotFound,
@@ -79,10 +80,13 @@ def _message(error: Exception) -> str:
 
 class DockerRuntime:
     def __init__(self, client: docker.DockerClient | None = None, *,
-                 pull_timeout_seconds: float = DEFAULT_PULL_TIMEOUT_SECONDS) -> None:
+                 pull_timeout_seconds: float = DEFAULT_PULL_TIMEOUT_SECONDS, owner: str = "") -> None:
         with engine_errors():
             self._client = client if client is not None else docker.from_env()
         self._api = self._client.api
+        # With an owner, this runtime sees only the containers stamped with it, so two clusters on
+        # one engine (a demo and a test run, say) never take each other's node-1 pods for orphans.
+        self._owner_filter = [f"{LABEL_OWNER}={owner}"] if owner else []
         self._pull_timeout_seconds = pull_timeout_seconds
         self._network_lock = threading.Lock()
 
@@ -282,7 +286,7 @@ class DockerRuntime:
     def _ids(self, label_filters: list[str], *, exclude_sandboxes: bool = False) -> list[str]:
         """Ids of the labelled containers, newest first (the engine sorts by creation time)."""
         with engine_errors():
-            summaries = self._api.containers(all=True, filters={"label": label_filters})
+            summaries = self._api.containers(all=True, filters={"label": label_filters + self._owner_filter})
         return [summary["Id"] for summary in summaries
                 if not (exclude_sandboxes
                         and (summary.get("Labels") or {}).get(LABEL_CONTAINER_NAME) == SANDBOX_CONTAINER_NAME)]

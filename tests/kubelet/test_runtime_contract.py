@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from kubelet.runtime.docker_runtime import DockerRuntime
 from kubelet.runtime.fake import FakeImage, FakeRuntime
 from kubelet.runtime.protocol import (
     ContainerNotFound,
@@ -68,6 +69,22 @@ def test_list_sandboxes_can_narrow_to_one_pod(harness):
 
     assert [s.id for s in harness.runtime.list_sandboxes(mine.node_name, pod_uid=mine.uid)] == [sandbox.id]
     assert len(harness.runtime.list_sandboxes(mine.node_name)) == 2
+
+
+@docker_only
+def test_a_runtime_with_an_owner_sees_only_that_owners_pods(harness):
+    """Two clusters on one engine may both have a node-1: each kubelet must see only its own pods."""
+    pod = harness.pod()
+    sandbox = harness.sandbox(pod)
+    harness.run(pod, sandbox, command=WAIT_FOREVER)
+
+    same_owner = DockerRuntime(harness.docker_client, owner=harness.owner)
+    other_owner = DockerRuntime(harness.docker_client, owner=f"other-{harness.owner}")
+
+    assert [s.id for s in same_owner.list_sandboxes(pod.node_name)] == [sandbox.id]
+    assert len(same_owner.list_containers(pod.node_name)) == 1
+    assert other_owner.list_sandboxes(pod.node_name) == []
+    assert other_owner.list_containers(pod.node_name) == []
 
 
 def test_containers_join_their_sandbox_network_namespace(harness):
