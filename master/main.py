@@ -30,7 +30,7 @@ from master.controllers.deployment import DeploymentController
 from master.controllers.garbage_collector import GarbageCollector
 from master.controllers.node_lifecycle import NodeLifecycleController
 from master.controllers.replicaset import ReplicaSetController
-from master.pki import ensure_data_dir
+from master.pki import ensure_data_dir, export_kubeconfig
 from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
 
@@ -65,16 +65,21 @@ CONTROLLERS = {
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler here (run tinykube-scheduler instead).")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Multiply every timer (e.g. 0.1 for demos and tests).")
+@click.option("--export-kubeconfig", "export_kubeconfig_to", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the admin kubeconfig here (e.g. a directory shared with the host).")
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
          compaction_keep: int, compaction_interval: float, controllers: str, no_scheduler: bool, time_scale: float,
-         log_level: str,
+         export_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     server_url = server_url or f"https://{_url_host(host)}:{port}"
     credentials = ensure_data_dir(data_dir.expanduser(), server_url=server_url, tls_sans=list(tls_san))
+    if export_kubeconfig_to:
+        export_kubeconfig(credentials, export_kubeconfig_to)
     store = SqlStore(db or f"sqlite:///{data_dir.expanduser() / 'tinykube.db'}")
     create_system_namespaces(store)
 

@@ -326,6 +326,17 @@ def _ensure_tokens(path: Path) -> tuple[str, str]:
     return admin_token, node_token
 
 
+def export_kubeconfig(credentials: ClusterCredentials, target: Path) -> None:
+    """Copy the admin kubeconfig out of the data directory (e.g. to a directory the host mounts).
+
+    The copy belongs to whoever owns the target directory: a master in a container
+    runs as root, yet the user who made the directory on the host must read it."""
+    _write_atomically(target, credentials.admin_kubeconfig.read_bytes(), mode=PRIVATE_MODE)
+    owner = target.parent.stat()
+    if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
+        os.chown(target, owner.st_uid, owner.st_gid)
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     if path.exists() and path.read_text() == text:
         return

@@ -1,6 +1,7 @@
 import base64
 import ipaddress
 import json
+import os
 import socket
 import ssl
 import stat
@@ -13,7 +14,7 @@ import yaml
 from cryptography import x509
 from cryptography.x509.verification import PolicyBuilder, Store
 
-from master.pki import ClusterCredentials, PkiError, ensure_data_dir
+from master.pki import ClusterCredentials, PkiError, ensure_data_dir, export_kubeconfig
 
 SERVER_URL = "https://127.0.0.1:6443"
 
@@ -243,3 +244,29 @@ def test_a_client_trusting_only_the_ca_completes_a_handshake(
 def test_a_name_outside_the_sans_fails_the_handshake(data_dir: Path, tls_server: int) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         handshake(data_dir, tls_server, "not-a-san.example")
+
+
+# ----- exporting the admin kubeconfig (compose writes it to a directory shared with the host)
+
+def test_the_exported_kubeconfig_is_the_admin_one_and_private(tmp_path):
+    credentials = start(tmp_path / "data")
+    target = tmp_path / "export" / "kubeconfig"
+    target.parent.mkdir()
+
+    export_kubeconfig(credentials, target)
+
+    assert target.read_bytes() == credentials.admin_kubeconfig.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
+def test_the_exported_kubeconfig_belongs_to_whoever_owns_its_directory(tmp_path):
+    """A master in a container runs as root; the host user who made the directory must read the file."""
+    credentials = start(tmp_path / "data")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chown(shared, 4321, 4321)
+
+    export_kubeconfig(credentials, shared / "kubeconfig")
+
+    assert ((shared / "kubeconfig").stat().st_uid, (shared / "kubeconfig").stat().st_gid) == (4321, 4321)
