@@ -20,6 +20,7 @@ from cli.commands.exec import exec_
 from cli.commands.get import get
 from cli.commands.logs import logs
 from cli.commands.proxy import proxy
+from cli.commands.scale import scale
 from cli.errors import TkctlError, message_for
 from cli.session import Session, session_options
 
@@ -32,7 +33,7 @@ def tkctl() -> None:
     """tkctl controls a tinykube cluster, the way kubectl controls Kubernetes."""
 
 
-for command in (apply, create, get, describe, delete, logs, exec_, proxy):
+for command in (apply, create, get, describe, delete, logs, exec_, proxy, scale):
     tkctl.add_command(command)
 
 
