@@ -12,7 +12,10 @@ import traceback
 
 import click
 
+from cli.commands.api_resources import api_resources
 from cli.commands.apply import apply
+from cli.commands.cluster_info import cluster_info
+from cli.commands.config import config
 from cli.commands.create import create
 from cli.commands.delete import delete
 from cli.commands.describe import describe
@@ -21,6 +24,8 @@ from cli.commands.get import get
 from cli.commands.logs import logs
 from cli.commands.proxy import proxy
 from cli.commands.scale import scale
+from cli.commands.version import version
+from cli.completion import completion
 from cli.errors import TkctlError, message_for
 from cli.session import Session, session_options
 
@@ -33,7 +38,8 @@ def tkctl() -> None:
     """tkctl controls a tinykube cluster, the way kubectl controls Kubernetes."""
 
 
-for command in (apply, create, get, describe, delete, logs, exec_, proxy, scale):
+for command in (apply, create, get, describe, delete, logs, exec_, proxy, scale,
+                api_resources, cluster_info, completion, config, version):
     tkctl.add_command(command)
 
 

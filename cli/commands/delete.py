@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import click
 
 from cli.client import ApiClient
+from cli.completion import complete_kind_then_names
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.manifests import read_manifests, settle_namespace
 from cli.resources import kind_label, object_path, parse_targets
@@ -44,7 +45,7 @@ class Doomed:
 
 
 @click.command("delete")
-@click.argument("args", nargs=-1)
+@click.argument("args", nargs=-1, shell_complete=complete_kind_then_names)
 @click.option("-f", "--filename", "filenames", multiple=True, help="Delete the objects in these manifests.")
 @click.option("-l", "--selector", help="Delete the objects of KIND with these labels.")
 @click.option("--all", "delete_all", is_flag=True, help="Delete every object of KIND in the namespace.")

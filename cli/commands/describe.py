@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from cli.client import ApiClient
+from cli.completion import complete_kind_then_names
 from cli.describers import describe_deployment, describe_generic, describe_node, describe_pod
 from cli.errors import ServerError, TkctlError, raise_collected
 from cli.resources import object_path, parse_targets
@@ -23,7 +24,7 @@ PAGE_SEPARATOR = "\n\n"
 
 
 @click.command("describe")
-@click.argument("args", nargs=-1, required=True)
+@click.argument("args", nargs=-1, required=True, shell_complete=complete_kind_then_names)
 @click.option("-l", "--selector", help="Describe the objects of KIND with these labels.")
 @session_options
 @pass_session

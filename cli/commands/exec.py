@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from cli.completion import complete_pod_names
 from cli.errors import CommandError
 from cli.pods import COMPLETED_PHASES, default_container, fetch_pod, pod_name
 from cli.remote_command import ExecRequest, RemoteCommand, open_exec
@@ -39,7 +40,7 @@ class CommandAfterDash(click.Command):
 
 
 @click.command("exec", cls=CommandAfterDash)
-@click.argument("args", nargs=-1)
+@click.argument("args", nargs=-1, shell_complete=complete_pod_names)
 @click.option("-c", "--container", help="The container to run in (default: the pod's first).")
 @click.option("-i", "--stdin", "stdin", is_flag=True, help="Pass stdin to the command.")
 @click.option("-t", "--tty", "tty", is_flag=True, help="Give the command a terminal (with -i, from a terminal).")

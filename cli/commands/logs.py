@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 import click
 
 from cli.client import ApiClient
+from cli.completion import complete_pod_names
 from cli.durations import parse_duration, round_to_seconds
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.pods import default_container, every_container, fetch_pod, has_container, pod_name
@@ -43,7 +44,7 @@ class LogStream:
 
 
 @click.command("logs")
-@click.argument("args", nargs=-1)
+@click.argument("args", nargs=-1, shell_complete=complete_pod_names)
 @click.option("-c", "--container", help="Print the logs of this container.")
 @click.option("-f", "--follow", is_flag=True, help="Stream the logs until the container ends.")
 @click.option("-p", "--previous", is_flag=True, help="The logs of the previous, terminated instance.")

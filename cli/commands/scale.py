@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from cli.completion import complete_kind_then_names
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.resources import kind_label, object_path, parse_targets
 from cli.session import Session, pass_session, session_options
@@ -17,7 +18,7 @@ SCALABLE = ("deployments", "replicasets")
 
 
 @click.command("scale")
-@click.argument("args", nargs=-1, required=True)
+@click.argument("args", nargs=-1, required=True, shell_complete=complete_kind_then_names)
 @click.option("--replicas", type=int, required=True, help="The new desired number of replicas.")
 @click.option("--current-replicas", type=int, default=-1,
               help="Only scale if the current replica count is this (-1: no condition).")
