@@ -39,3 +39,17 @@ def round_to_seconds(seconds: float) -> int:
     """Go's Duration.Round(time.Second): halves round away from zero."""
     whole = int(abs(seconds) + 0.5)
     return -whole if seconds < 0 else whole
+
+
+def format_duration(seconds: float) -> str:
+    """Go's Duration.String for a duration of a second or more: `2m3.5s`, `1h0m0.25s`."""
+    nanos = round(abs(seconds) * 1e9)
+    hours, nanos = divmod(nanos, 3600 * 10**9)
+    minutes, nanos = divmod(nanos, 60 * 10**9)
+    whole, fraction = divmod(nanos, 10**9)
+    text = f"{whole}.{fraction:09d}".rstrip("0").rstrip(".") + "s"
+    if hours or minutes:
+        text = f"{minutes}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return ("-" if seconds < 0 else "") + text

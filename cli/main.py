@@ -24,6 +24,7 @@ from cli.commands.get import get
 from cli.commands.logs import logs
 from cli.commands.proxy import proxy
 from cli.commands.scale import scale
+from cli.commands.top import top
 from cli.commands.version import version
 from cli.completion import completion
 from cli.errors import TkctlError, message_for
@@ -39,7 +40,7 @@ def tkctl() -> None:
 
 
 for command in (apply, create, get, describe, delete, logs, exec_, proxy, scale,
-                api_resources, cluster_info, completion, config, version):
+                api_resources, cluster_info, completion, config, top, version):
     tkctl.add_command(command)
 
 

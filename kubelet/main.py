@@ -3,7 +3,8 @@
     tinykube-kubelet --kubeconfig DIR/node.kubeconfig --node-name node-1 --cpu 2 --memory 2Gi
 
 Registers the Node, renews its Lease, runs the pods bound to it through Docker,
-and serves logs, exec and proxy to the master on --port (HTTPS, node token).
+and serves logs, exec, proxy and usage stats to the master on --port (HTTPS,
+node token).
 Several kubelets can share one Docker engine: each owns only the containers
 labelled with its node name.
 """

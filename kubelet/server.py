@@ -1,6 +1,8 @@
-"""The kubelet's HTTPS server: the streams the master relays for `kubectl logs`, `exec` and pod proxy.
+"""The kubelet's HTTPS server: the streams the master relays for `kubectl logs`, `exec` and pod proxy,
+and the usage summary behind `kubectl top`.
 
     GET  /healthz                                          no token needed
+    GET  /stats/summary                                    usage of the node and its pods (see kubelet.summary)
     GET  /containerLogs/{namespace}/{pod}/{container}      text/plain; streamed with follow=true
     WS   /exec/{namespace}/{pod}/{container}?command=..    v5.channel.k8s.io (see kubelet.exec_stream)
     ANY  /proxy/{namespace}/{pod}/{[scheme:]port}/{path}   relayed to the pod's IP and port
@@ -10,7 +12,7 @@ master presents the token it minted for nodes, and the kubelet compares it with
 the one in its own kubeconfig. Errors are metav1.Status JSON, as the master's
 are, so the master can relay them to kubectl unchanged.
 
-Talks to: the container runtime (logs, exec) and pod IPs (proxy). Knows pods
+Talks to: the container runtime (logs, exec, stats) and pod IPs (proxy). Knows pods
 only through `find_pod`, the pod JSON its sync loop holds.
 """
 
@@ -32,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kubelet import exec_stream
+from kubelet.summary import summarize
 from kubelet.runtime.protocol import ContainerNotFound, ContainerRuntime, ContainerStatus, RuntimeFailure
 
 FindPod = Callable[[str, str], dict[str, Any] | None]
@@ -98,6 +101,14 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:
         return "ok"
+
+    @app.get("/stats/summary")
+    async def stats_summary(_auth: Authenticated) -> Response:
+        try:
+            summary = await run_in_threadpool(summarize, runtime, node_name)
+        except RuntimeFailure as error:
+            raise KubeletError(503, "ServiceUnavailable", f"the container runtime failed: {error}") from None
+        return JSONResponse(summary.to_json())
 
     @app.get("/containerLogs/{namespace}/{pod}/{container}")
     async def container_logs(namespace: str, pod: str, container: str, request: Request,

@@ -72,6 +72,12 @@ ALL_KINDS: tuple[ResourceType, ...] = (POD, NODE, NAMESPACE, EVENT, LEASE, DEPLO
 
 GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in ALL_KINDS))
 
+# metrics.k8s.io, as metrics-server serves it: read-only, answered from the kubelets' live usage,
+# never stored. Kept out of ALL_KINDS, which are the stored kinds; discovery lists both.
+NODE_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False, verbs=("get", "list"))
+POD_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=("get", "list"))
+METRICS_KINDS: tuple[ResourceType, ...] = (NODE_METRICS, POD_METRICS)
+
 
 def by_plural(group: str, plural: str) -> ResourceType | None:
     return next((k for k in ALL_KINDS if k.group == group and k.plural == plural), None)

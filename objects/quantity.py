@@ -98,6 +98,19 @@ def canonical_quantity(quantity: Quantity) -> str:
     return _decimal_canonical(amount)
 
 
+def nano_quantity(nanos: int) -> str:
+    """A count of billionths as Kubernetes prints it (NewScaledQuantity(n, -9)): "1234567n", "12m", "2"."""
+    return "0" if nanos == 0 else _decimal_canonical(_Amount(nanos, _NANO, QuantityFormat.DECIMAL_SI))
+
+
+def byte_quantity(count: int) -> str:
+    """A byte count as Kubernetes prints it (NewQuantity(n, BinarySI)): "12345", "12Ki", "3Mi"."""
+    if count == 0:
+        return "0"
+    amount = _Amount(count, 0, QuantityFormat.BINARY_SI)
+    return _binary_canonical(amount) or _decimal_canonical(amount)
+
+
 def _parse(quantity: Quantity) -> _Amount:
     text = _as_text(quantity)
     if text == "":

@@ -33,6 +33,7 @@ import docker.utils
 import requests.exceptions
 
 from kubelet.runtime import docker_specs as specs
+from kubelet.runtime import docker_stats
 from kubelet.runtime.docker_exec import DockerExecSession
 from kubelet.runtime.protocol import (
     LABEL_CONTAINER_NAME,
@@ -41,6 +42,7 @@ from kubelet.runtime.protocol import (
     SANDBOX_CONTAINER_NAME,
     ContainerNotFound,
     ContainerSpec,
+    ContainerStats,
     ContainerStatus,
     CreateFailed,
     ExecSession,
@@ -297,6 +299,14 @@ class DockerRuntime:
         image = self._inspect_image(inspect["Image"])
         image_id = specs.image_reference_id(image) if image is not None else inspect["Image"]
         return specs.container_status(inspect, image_id)
+
+    def container_stats(self, container_id: str) -> ContainerStats | None:
+        """The engine's one-shot sample pair (see docker_stats); blocks about a second while it takes them."""
+        with engine_errors():
+            if not self._api.inspect_container(container_id)["State"]["Running"]:
+                return None  # the engine would wait for samples a stopped container never gives
+            raw = self._api.stats(container_id, stream=False)
+        return docker_stats.container_stats(raw)
 
     # ----- volumes
 

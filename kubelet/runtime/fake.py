@@ -21,7 +21,9 @@ What it simulates, and how:
   emptyDir keeps its files until `remove_pod_volumes`, whether or not the sandbox
   holds it (`SandboxSpec.volumes`), and "Memory" is no different from disk.
 - What cannot be computed is triggered by the test: `exit(id, code, oom=True)`
-  for an OOM kill, `append_log(id, data)` for output.
+  for an OOM kill, `append_log(id, data)` for output, `set_usage(id, ...)` for
+  the CPU and memory a running container reports (idle, FAKE_WORKING_SET_BYTES,
+  until told; CPU is capped at the container's limit, as the kernel caps it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from kubelet.runtime.protocol import (
     SANDBOX_CONTAINER_NAME,
     ContainerNotFound,
     ContainerSpec,
+    ContainerStats,
     ContainerStatus,
     CreateFailed,
     ExecSession,
@@ -54,6 +57,7 @@ from kubelet.runtime.protocol import (
 FAKE_VERSION = "fake://0.1.0"
 KILLED_EXIT_CODE = 137  # 128 + SIGKILL
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+FAKE_WORKING_SET_BYTES = 1 << 20  # what a small idle process holds, so memory is never reported as none
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ class _Container:
     restart_count: int = 0
     stdin: bool = False
     tty: bool = False
+    cpu_limit_millis: int = 0
+    cpu_nano_cores: int = 0
+    memory_working_set_bytes: int = FAKE_WORKING_SET_BYTES
+    started: float = 0.0  # time.time() of the start, for the cumulative CPU counter
     ip: str = ""
     host_ports: tuple[int, ...] = ()
     state: str = "created"
@@ -136,6 +144,16 @@ class FakeRuntime:
     def append_log(self, container_id: str, data: bytes) -> None:
         with self._lock:
             self._log(self._get(container_id), data)
+
+    def set_usage(self, container_id: str, *, cpu_nano_cores: int | None = None,
+                  memory_working_set_bytes: int | None = None) -> None:
+        """What the container's process uses from now on, as its next stats sample will say."""
+        with self._lock:
+            container = self._get(container_id)
+            if cpu_nano_cores is not None:
+                container.cpu_nano_cores = cpu_nano_cores
+            if memory_working_set_bytes is not None:
+                container.memory_working_set_bytes = memory_working_set_bytes
 
     def network_namespace(self, container_id: str) -> str:
         """The id of the sandbox whose network namespace the container joined."""
@@ -206,6 +224,7 @@ class FakeRuntime:
             container.mounts = spec.mounts
             container.restart_count = spec.restart_count
             container.stdin, container.tty = spec.stdin, spec.tty
+            container.cpu_limit_millis = spec.cpu_limit_millis
             return container.id
 
     def start_container(self, container_id: str) -> None:
@@ -242,6 +261,22 @@ class FakeRuntime:
     def container_status(self, container_id: str) -> ContainerStatus:
         with self._lock:
             return self._status(self._get(container_id))
+
+    def container_stats(self, container_id: str) -> ContainerStats | None:
+        with self._lock:
+            container = self._get(container_id)
+            if container.state != "running":
+                return None
+            cpu = container.cpu_nano_cores
+            if container.cpu_limit_millis:
+                cpu = min(cpu, container.cpu_limit_millis * 1_000_000)
+            now = time.time()
+            return ContainerStats(
+                timestamp=_rfc3339_nano(now), cpu_usage_nano_cores=cpu,
+                cpu_usage_core_nano_seconds=int(cpu * max(0.0, now - container.started)),
+                memory_usage_bytes=container.memory_working_set_bytes,
+                memory_working_set_bytes=container.memory_working_set_bytes,
+            )
 
     def volume_source(self, pod: PodRef, volume_name: str, *, medium: str = "") -> str:
         name = specs.volume_name(pod, volume_name)
@@ -300,7 +335,8 @@ class FakeRuntime:
 
     def _start(self, container: _Container) -> None:
         container.state = "running"
-        container.started_at = _rfc3339_nano(time.time())
+        container.started = time.time()
+        container.started_at = _rfc3339_nano(container.started)
         container.shell = Shell(env=container.env, cwd=container.working_dir, files=self._files(container),
                                  read_stdin=self._container_stdin(container),
                                  write=lambda stream, data: self._log(container, data))

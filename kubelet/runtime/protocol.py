@@ -131,6 +131,17 @@ class ContainerStatus:
     restart_count: int = 0
 
 
+@dataclass(frozen=True)
+class ContainerStats:
+    """One sample of a running container's resource usage, as the kubelet's Summary API reports it."""
+
+    timestamp: str  # RFC 3339 with nanoseconds: when the engine took the sample
+    cpu_usage_nano_cores: int  # average over the engine's sampling interval (Docker: about one second)
+    cpu_usage_core_nano_seconds: int  # cumulative CPU time since the container started
+    memory_usage_bytes: int
+    memory_working_set_bytes: int  # usage minus inactive file cache: what the OOM killer looks at
+
+
 @dataclass
 class ExecResult:
     exit_code: int
@@ -210,6 +221,14 @@ class ContainerRuntime(Protocol):
 
     def container_status(self, container_id: str) -> ContainerStatus:
         """Raises ContainerNotFound."""
+        ...
+
+    def container_stats(self, container_id: str) -> ContainerStats | None:
+        """A fresh usage sample of a running container; None when it is not running.
+
+        May block for the engine's sampling interval (a second on Docker): call it off
+        the event loop, and for several containers at once. Raises ContainerNotFound.
+        """
         ...
 
     # ----- volumes

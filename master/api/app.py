@@ -16,7 +16,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from master.api import discovery, node_proxy, status
+from master.api import discovery, metrics, node_proxy, status
 from master.api.registry import Registry
 from master.api.request_info import parse_request_info
 from master.api.resources import JSONBody, serve_resource
@@ -106,6 +106,8 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
             raise status.not_found_path()
         if not info.resource:
             return _group_version_discovery(info.group, info.version)
+        if info.group == metrics.GROUP:  # not stored: asked of the kubelets
+            return await metrics.serve_metrics(request, info, user, request.app.state.registry)
         return await serve_resource(request, info, user, request.app.state.registry)
 
     return app

@@ -6,6 +6,10 @@ out only when the client named that version in Accept; everyone else gets the
 legacy documents. OpenAPI v3 carries one PATCH operation per kind: enough for
 kubectl's client-side validation to hand the decision to the server
 (fieldValidation=Strict), which is where unknown fields are caught.
+
+Discovery lists the stored kinds and the metrics.k8s.io kinds (`SERVED_KINDS`):
+`kubectl top` looks for that group before it asks for metrics. OpenAPI covers
+the stored kinds only, the ones kubectl may send.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import hashlib
 import json
 from typing import Any
 
-from objects.kinds import ALL_KINDS, GROUP_VERSIONS, ResourceType
+from objects.kinds import ALL_KINDS, GROUP_VERSIONS, METRICS_KINDS, ResourceType
+
+SERVED_KINDS: tuple[ResourceType, ...] = ALL_KINDS + METRICS_KINDS
+SERVED_GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in SERVED_KINDS))
 
 KUBERNETES_COMPATIBILITY = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-tinykube.0.1.0"}
 
@@ -49,7 +56,7 @@ def aggregated(media_type: str, *, core: bool) -> dict[str, Any]:
     """The APIGroupDiscoveryList for /api (core) or /apis (named groups)."""
     version = media_type.split("v=")[1].split(";")[0]
     groups: dict[str, list[ResourceType]] = {}
-    for rt in ALL_KINDS:
+    for rt in SERVED_KINDS:
         if (rt.group == "") == core:
             groups.setdefault(rt.group, []).append(rt)
     items = []
@@ -98,7 +105,7 @@ def legacy_core_versions(server_address: str) -> dict[str, Any]:
 
 def legacy_groups() -> dict[str, Any]:
     groups = []
-    for group_version in GROUP_VERSIONS:
+    for group_version in SERVED_GROUP_VERSIONS:
         if "/" not in group_version:
             continue
         group, version = group_version.split("/")
@@ -115,7 +122,7 @@ def legacy_group(group: str) -> dict[str, Any] | None:
 
 
 def legacy_resources(group: str, version: str) -> dict[str, Any] | None:
-    kinds = [rt for rt in ALL_KINDS if rt.group == group and rt.version == version]
+    kinds = [rt for rt in SERVED_KINDS if rt.group == group and rt.version == version]
     if not kinds:
         return None
     resources: list[dict[str, Any]] = []

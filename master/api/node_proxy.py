@@ -301,14 +301,21 @@ def locate_kubelet(registry: Registry, pod: dict[str, Any], token: str | None) -
         raise status.bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
     if not token:
         raise status.unavailable("this API server was started without credentials for kubelets")
-    node = registry.get(NODE, None, node_name)
+    endpoint = node_kubelet_endpoint(registry.get(NODE, None, node_name), token)
+    if endpoint is None:
+        raise status.unavailable(f"node {node_name} does not advertise a kubelet endpoint "
+                                 "(status.addresses InternalIP and status.daemonEndpoints.kubeletEndpoint.Port)")
+    return endpoint
+
+
+def node_kubelet_endpoint(node: dict[str, Any], token: str) -> KubeletEndpoint | None:
+    """Where the node's kubelet listens, from its status; None when the node does not say."""
     node_status = node.get("status") or {}
     address = next((a.get("address") for a in node_status.get("addresses") or [] if a.get("type") == "InternalIP"),
                    None)
     port = ((node_status.get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
     if not address or not port:
-        raise status.unavailable(f"node {node_name} does not advertise a kubelet endpoint "
-                                 "(status.addresses InternalIP and status.daemonEndpoints.kubeletEndpoint.Port)")
+        return None
     return KubeletEndpoint(address, int(port), token)
 
 

@@ -145,6 +145,11 @@ class Harness:
         if isinstance(self.runtime, FakeRuntime):
             self.runtime.exit(container_id, 137, oom=True)
 
+    def simulate_cpu(self, container_id: str, nano_cores: int) -> None:
+        """Docker's kernel accounts a busy process's CPU by itself; the fake is told to."""
+        if isinstance(self.runtime, FakeRuntime):
+            self.runtime.set_usage(container_id, cpu_nano_cores=nano_cores)
+
     def network_namespace(self, container_id: str) -> str:
         """The id of the container whose network namespace `container_id` uses."""
         if isinstance(self.runtime, FakeRuntime):

@@ -34,10 +34,13 @@ docker_only = pytest.mark.parametrize("runtime", ["docker"], indirect=True)
 fake_only = pytest.mark.parametrize("runtime", ["fake"], indirect=True)
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")  # as precise as the engine reports
+RFC3339_NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 RFC3339_NANO_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (.*)$")
 UNREACHABLE_IMAGE = "localhost:1/nope:1"  # a registry that refuses connections: fails fast, never pulls
 WAIT_FOREVER = ["sleep", "3600"]
 # Traps TERM as PID 1, says when the trap is set, and waits in a way a signal interrupts.
+BUSY_LOOP = ["sh", "-c", "while :; do :; done"]
+NANO_CORES_PER_CORE = 1_000_000_000
 TRAPS_TERM = ["sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 1 & wait; done"]
 
 
@@ -441,6 +444,45 @@ def test_creating_from_a_missing_image_says_the_image_is_not_present(harness):
         harness.create(pod, sandbox, image=UNREACHABLE_IMAGE)
 
 
+# ----- usage (what kubectl top shows)
+
+def test_a_busy_container_reports_cpu_up_to_its_limit_and_some_memory(harness):
+    pod = harness.pod()
+    sandbox = harness.sandbox(pod)
+    container_id = harness.run(pod, sandbox, command=BUSY_LOOP, cpu_limit_millis=200)
+    harness.simulate_cpu(container_id, 5 * NANO_CORES_PER_CORE)  # more than the limit lets it have
+
+    stats = wait_for(lambda: (s := harness.runtime.container_stats(container_id)) and s.cpu_usage_nano_cores and s,
+                     timeout=30, message="a CPU sample of the busy loop")
+
+    # 200m, plus the jitter of a one-second sample of a 100 ms CFS period.
+    assert 0 < stats.cpu_usage_nano_cores <= 300_000_000
+    assert 0 < stats.memory_working_set_bytes <= stats.memory_usage_bytes
+    assert RFC3339_NANO.match(stats.timestamp)
+
+
+def test_an_idle_container_reports_almost_no_cpu(harness):
+    pod = harness.pod()
+    sandbox = harness.sandbox(pod)
+    container_id = harness.run(pod, sandbox, command=WAIT_FOREVER)
+
+    stats = harness.runtime.container_stats(container_id)
+
+    assert stats is not None
+    assert stats.cpu_usage_nano_cores < 50_000_000
+    assert stats.memory_working_set_bytes > 0
+
+
+def test_a_container_that_is_not_running_has_no_stats(harness):
+    pod = harness.pod()
+    sandbox = harness.sandbox(pod)
+    created = harness.create(pod, sandbox, "created", command=WAIT_FOREVER)
+    exited = harness.run_to_exit(pod, sandbox, "exited", command=["true"])
+
+    assert harness.runtime.container_stats(created) is None
+    assert harness.runtime.container_stats(exited.id) is None
+
+
 # ----- removal and unknown ids
 
 def test_removal_is_idempotent(harness):
@@ -466,6 +508,7 @@ def test_unknown_ids_are_container_not_found(harness):
                  lambda: harness.runtime.start_container(unknown),
                  lambda: harness.runtime.stop_container(unknown, grace_seconds=0),
                  lambda: harness.runtime.logs(unknown),
+                 lambda: harness.runtime.container_stats(unknown),
                  lambda: harness.runtime.exec(unknown, ["true"], stdin=False, tty=False)):
         with pytest.raises(ContainerNotFound):
             call()

@@ -115,3 +115,35 @@ class _EchoHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *_args: Any) -> None:
         pass
+
+
+def register_node(api: Any, name: str, *, port: int, labels: dict[str, str] | None = None,
+                  allocatable: dict[str, str] | None = None) -> None:
+    """Create a Ready Node whose kubelet listens on 127.0.0.1:`port`, as a kubelet registers itself."""
+    created = api.post("/api/v1/nodes", json={"metadata": {"name": name, "labels": labels or {}}})
+    assert created.status_code == 201, created.text
+    resources = allocatable or {"cpu": "2", "memory": "2Gi", "pods": "110"}
+    reported = api.patch(
+        f"/api/v1/nodes/{name}/status", headers={"Content-Type": "application/merge-patch+json"},
+        json={"status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                         "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+                         "conditions": [{"type": "Ready", "status": "True"}],
+                         "capacity": resources, "allocatable": resources}},
+    )
+    assert reported.status_code == 200, reported.text
+
+
+def run_bound_pod(api: Any, runtime: FakeRuntime, namespace: str, node_name: str, name: str,
+                  containers: list[str], *, labels: dict[str, str] | None = None) -> dict[str, str]:
+    """A pod bound to `node_name`, its containers started in `runtime`, reported Running; {container: id}."""
+    created = api.post(f"/api/v1/namespaces/{namespace}/pods", json={
+        "metadata": {"name": name, "labels": labels or {}},
+        "spec": {"nodeName": node_name, "containers": [{"name": c, "image": IMAGE} for c in containers]},
+    })
+    assert created.status_code == 201, created.text
+    ids = start_pod(runtime, created.json(), node_name=node_name)
+    reported = api.patch(f"/api/v1/namespaces/{namespace}/pods/{name}/status",
+                         headers={"Content-Type": "application/merge-patch+json"},
+                         json={"status": {"phase": "Running"}})
+    assert reported.status_code == 200, reported.text
+    return ids
