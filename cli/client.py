@@ -55,8 +55,12 @@ class ApiClient:
     def post(self, path: str, body: dict[str, Any], *, params: dict[str, str] | None = None) -> dict[str, Any]:
         return self._send("POST", path, params=params, json=body)
 
-    def patch(self, path: str, body: dict[str, Any], *, content_type: str,
+    def put(self, path: str, body: dict[str, Any], *, params: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._send("PUT", path, params=params, json=body)
+
+    def patch(self, path: str, body: dict[str, Any] | list[Any], *, content_type: str,
               params: dict[str, str] | None = None) -> dict[str, Any]:
+        """`body` is a list only for a JSON patch (application/json-patch+json)."""
         return self._send("PATCH", path, params=params, json=body, headers={"Content-Type": content_type})
 
     def delete(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

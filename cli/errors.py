@@ -7,8 +7,10 @@
     │                   -> `Error from server (NotFound): pods "x" not found`
     │                   -> 401: `error: You must be logged in to the server (...)`
     │                   -> 422: `The Pod "x" is invalid: spec...: ...`
-    └── Failures        several of the above, collected while a command carried on
-                        with the other objects (one line each, after the output)
+    ├── Failures        several of the above, collected while a command carried on
+    │                   with the other objects (one line each, after the output)
+    └── Refusals        several client-side refusals kubectl aggregates (label's
+                        "'a' already has a value"): one bare line each, no `error: `
 
 Commands raise these (or collect several and keep going, as kubectl does for
 multi-object files); `cli.main` prints them with `message_for` and exits 1.
@@ -76,6 +78,22 @@ class Failures(TkctlError):
         self.errors = errors
 
 
+class Refusals(TkctlError):
+    """kubectl prints an aggregate of several errors one per line, without the `error: ` prefix; one alone keeps it."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def refuse(messages: list[str]) -> None:
+    """Raise the refusals, if any, as kubectl prints them."""
+    if len(messages) == 1:
+        raise CommandError(messages[0])
+    if messages:
+        raise Refusals(messages)
+
+
 def raise_collected(errors: list[TkctlError]) -> None:
     if len(errors) == 1:
         raise errors[0]
@@ -90,12 +108,12 @@ def message_for(error: TkctlError) -> str:
     if isinstance(error, ServerError):
         if error.code == 401:
             return _UNAUTHORIZED
-        if error.reason == "Invalid" and error.details:
+        if error.reason == "Invalid":  # kubectl words Invalid itself, with or without details
             return _invalid_message(error)
         if error.reason:
             return f"Error from server ({error.reason}): {error.message}"
         return f"Error from server: {error.message}"
-    if isinstance(error, Unreachable):
+    if isinstance(error, (Unreachable, Refusals)):
         return str(error)
     return f"error: {error}"
 

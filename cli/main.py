@@ -16,14 +16,22 @@ from cli.commands.api_resources import api_resources
 from cli.commands.apply import apply
 from cli.commands.cluster_info import cluster_info
 from cli.commands.config import config
+from cli.commands.cordon import cordon, uncordon
 from cli.commands.create import create
 from cli.commands.delete import delete
 from cli.commands.describe import describe
+from cli.commands.drain import drain
+from cli.commands.edit import edit
 from cli.commands.exec import exec_
 from cli.commands.get import get
+from cli.commands.label import annotate, label
 from cli.commands.logs import logs
+from cli.commands.patch import patch
 from cli.commands.proxy import proxy
+from cli.commands.replace import replace
+from cli.commands.rollout import rollout
 from cli.commands.scale import scale
+from cli.commands.taint import taint
 from cli.commands.top import top
 from cli.commands.version import version
 from cli.completion import completion
@@ -40,7 +48,9 @@ def tkctl() -> None:
 
 
 for command in (apply, create, get, describe, delete, logs, exec_, proxy, scale,
-                api_resources, cluster_info, completion, config, top, version):
+                label, annotate, patch, replace, edit, rollout,
+                cordon, uncordon, taint, drain, top,
+                api_resources, cluster_info, completion, config, version):
     tkctl.add_command(command)
 
 

@@ -1,0 +1,51 @@
+"""`tkctl cordon NODE` and `tkctl uncordon NODE`: mark a node (un)schedulable through `spec.unschedulable`.
+
+The scheduler leaves a cordoned node out of its filter stage; the pods already
+there keep running (`drain` is what moves them). A node already in the wanted
+state is not written to: `node/node-1 already cordoned`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from cli.client import ApiClient
+from cli.errors import CommandError, TkctlError, raise_collected
+from cli.selection import LiveObject, fetch_selected
+from cli.session import Session, pass_session, session_options
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def set_schedulable(client: ApiClient, node: LiveObject, *, cordoned: bool) -> str:
+    """Cordon or uncordon one node; returns kubectl's word for what happened."""
+    verb = "cordoned" if cordoned else "uncordoned"
+    if bool((node.obj.get("spec") or {}).get("unschedulable")) == cordoned:
+        return f"already {verb}"
+    client.patch(node.path, {"spec": {"unschedulable": True if cordoned else None}}, content_type=MERGE_PATCH)
+    return verb
+
+
+def _node_command(name: str, *, cordoned: bool) -> click.Command:
+    @click.command(name)
+    @click.argument("nodes", nargs=-1)
+    @click.option("-l", "--selector", help="Act on the nodes with these labels.")
+    @session_options
+    @pass_session
+    def command(session: Session, nodes: tuple[str, ...], selector: str | None) -> None:
+        if not nodes and not selector:
+            raise CommandError(f"USAGE: {name} NODE [flags]\nSee 'tkctl {name} -h' for help and examples")
+        errors: list[TkctlError] = []
+        for node in fetch_selected(session, ("nodes", *nodes), errors, selector=selector):
+            try:
+                click.echo(f"{node.reference} {set_schedulable(session.client(), node, cordoned=cordoned)}")
+            except TkctlError as error:
+                errors.append(error)
+        raise_collected(errors)
+
+    command.help = f"Mark nodes as {'un' if cordoned else ''}schedulable."
+    return command
+
+
+cordon = _node_command("cordon", cordoned=True)
+uncordon = _node_command("uncordon", cordoned=False)
