@@ -1,7 +1,8 @@
 """A small Kubernetes API client shared by the scheduler, the kubelet, the controllers and tkctl.
 
 Talks to: a tinykube (or any Kubernetes) API server over HTTPS, with a
-kubeconfig's CA and bearer token. Owns nothing on the server. Errors form one
+kubeconfig's CA and bearer token (or, inside the master, over its unix socket
+with the same token). Owns nothing on the server. Errors form one
 tree, translated once from HTTP:
 
     ApiClientError

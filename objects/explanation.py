@@ -2,9 +2,32 @@
 
 Served read-only at `GET /api/v1/namespaces/{ns}/pods/{name}/explanation` (the
 scheduler writes it with PUT after every attempt; the last attempt wins). It is
-the raw material for teaching: every evaluated node's verdict, with the filter
-that rejected it and that node's numbers, and every plugin's score for the
-nodes that fitted.
+the raw material for teaching: each evaluated node's verdict, with the filter
+that rejected it and that node's numbers, and each plugin's score for the nodes
+that fitted.
+
+How much it lists depends on how many nodes the attempt evaluated:
+
+- **At most 100 nodes** (`nodesEvaluated <= 100`): everything. `rejected` has
+  every rejected node and `feasible` every feasible one, best first; the
+  `*Omitted` fields and `rejectionSummary` are absent.
+- **More than 100**: listing every node made each explanation tens of KB and
+  its construction the scheduler's largest cost, so it is capped:
+
+      feasible           the 20 best feasible nodes, with their scores, best first
+      feasibleOmitted    how many feasible nodes are not listed
+      rejected           up to 5 example nodes per (plugin, reason), with their detail
+      rejectedOmitted    how many rejected nodes are not listed
+      rejectionSummary   every (plugin, reason) with the count of nodes it rejected, most first
+
+  A node is counted once, under the first reason its filter gave (`reason`);
+  `detail` names any other shortfall. So the summary's counts add up to the
+  number of rejected nodes, and `len(feasible) + feasibleOmitted +
+  len(rejected) + rejectedOmitted == nodesEvaluated`. The FailedScheduling
+  `message` still counts every reason of every node, as kube-scheduler does.
+
+The scheduler builds the wire dict directly (see master/scheduler/explanation.py);
+these models document the shape and validate it in tests.
 """
 
 from __future__ import annotations
@@ -33,6 +56,12 @@ class PluginWeight(K8sModel):
     weight: int
 
 
+class RejectionCount(K8sModel):
+    plugin: str
+    reason: str
+    count: int  # nodes whose first reason this was
+
+
 class SchedulingExplanation(K8sModel):
     api_version: str = "v1"
     kind: str = "SchedulingExplanation"
@@ -47,3 +76,7 @@ class SchedulingExplanation(K8sModel):
     scorers: list[PluginWeight] = Field(default_factory=list)
     rejected: list[NodeRejection] = Field(default_factory=list)
     feasible: list[NodeScore] = Field(default_factory=list)  # best first
+    # Only when more than 100 nodes were evaluated (see the module docstring).
+    feasible_omitted: int | None = None
+    rejected_omitted: int | None = None
+    rejection_summary: list[RejectionCount] | None = None

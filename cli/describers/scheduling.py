@@ -7,9 +7,10 @@
     Events:       <none>
 
 Every rejected node is listed up to MAX_REJECTED, then the MAX_FEASIBLE best
-feasible ones. The lines continue the field, as Labels' do, so the columns of
-the rest of the page stay exactly where kubectl puts them. kubectl has no such section; tinykube adds it for teaching
-(see objects/explanation.py).
+feasible ones. The counts include the nodes a large cluster's explanation leaves
+out (feasibleOmitted, rejectedOmitted). The lines continue the field, as Labels'
+do, so the columns of the rest of the page stay exactly where kubectl puts them.
+kubectl has no such section; tinykube adds it for teaching (see objects/explanation.py).
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ NODE_PADDING = 2
 def add_scheduling(page: Page, explanation: dict[str, Any]) -> None:
     """The verdict, then one line per node under it, as Labels lists its labels."""
     rejected = explanation.get("rejected") or []
-    rows = [[rejection.get("node", ""), _rejected(rejection)] for rejection in rejected[:MAX_REJECTED]]
+    shown = rejected[:MAX_REJECTED]
+    rows = [[rejection.get("node", ""), _rejected(rejection)] for rejection in shown]
     rows += [[score.get("node", ""), _scored(score)] for score in (explanation.get("feasible") or [])[:MAX_FEASIBLE]]
     lines = align(rows, padding=NODE_PADDING).splitlines()  # the node names align among themselves
-    if len(rejected) > MAX_REJECTED:
-        lines.insert(MAX_REJECTED, f"... and {len(rejected) - MAX_REJECTED} more")
+    # A large cluster's explanation lists only examples; the rest are counted in rejectedOmitted.
+    more = len(rejected) - len(shown) + (explanation.get("rejectedOmitted") or 0)
+    if more > 0:
+        lines.insert(len(shown), f"... and {more} more")
     page.multiline("Scheduling", [verdict(explanation), *lines])
 
 
@@ -39,8 +43,8 @@ def verdict(explanation: dict[str, Any]) -> str:
     """`Scheduled on node-2 (3 nodes: 2 feasible, 1 rejected)` or `Unschedulable (...)`."""
     total = explanation.get("nodesTotal") or 0
     evaluated = explanation.get("nodesEvaluated")
-    feasible = len(explanation.get("feasible") or [])
-    rejected = len(explanation.get("rejected") or [])
+    feasible = len(explanation.get("feasible") or []) + (explanation.get("feasibleOmitted") or 0)
+    rejected = len(explanation.get("rejected") or []) + (explanation.get("rejectedOmitted") or 0)
     nodes = f"{total} node" + ("" if total == 1 else "s")
     if evaluated is not None and evaluated < total:
         nodes += f", {evaluated} evaluated"

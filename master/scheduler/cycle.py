@@ -8,6 +8,7 @@ node has been looked at, so a FailedScheduling explanation is always complete.
 
 from __future__ import annotations
 
+import heapq
 import random
 from dataclasses import dataclass, field
 
@@ -26,13 +27,36 @@ class NodeScore:
 
 
 @dataclass
+class FeasibleScores:
+    """Every feasible node's scores, kept as columns (one list per score plugin, aligned with
+    `nodes`): a cycle scores hundreds of nodes but shows only a few, so only `best` builds
+    per-node objects, for the nodes it is asked for."""
+
+    nodes: list[str] = field(default_factory=list)
+    columns: dict[str, list[int]] = field(default_factory=dict)  # plugin -> normalized score of each node
+    totals: list[int] = field(default_factory=list)  # weighted sum of each node
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def best(self, limit: int | None = None) -> list[NodeScore]:
+        """The `limit` best nodes (all when None): highest total first, ties by node name."""
+        nodes, totals = self.nodes, self.totals
+        # (-total, name, index) tuples compare in C, where a key function would be called per node.
+        ranked = zip([-total for total in totals], nodes, range(len(nodes)))
+        order = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
+        return [NodeScore(node, {plugin: column[i] for plugin, column in self.columns.items()}, -negated)
+                for negated, node, i in order]
+
+
+@dataclass
 class CycleResult:
     pod: PodInfo
     node: str | None
     nodes_total: int
     nodes_evaluated: int
     rejected: list[tuple[str, Rejection]] = field(default_factory=list)
-    feasible: list[NodeScore] = field(default_factory=list)
+    feasible: FeasibleScores = field(default_factory=FeasibleScores)
 
 
 def feasible_nodes_to_find(total: int, percentage: int = 0) -> int:
@@ -58,59 +82,51 @@ class Cycle:
             return result
         result.feasible = self._score(pod, feasible)
         result.node = self._select(result.feasible)
-        result.feasible.sort(key=lambda s: (-s.total, s.node))
         return result
 
     # ----- phases
 
     def _filter(self, pod: PodInfo, nodes: list[NodeInfo], result: CycleResult) -> list[NodeInfo]:
+        """Each node in turn, from where the last cycle stopped, until enough fit: its first
+        rejection (filters run in profile order) or a place among the feasible."""
         wanted = feasible_nodes_to_find(len(nodes), self.percentage)
         feasible: list[NodeInfo] = []
         count = len(nodes)
         start = self._next_start % count if count else 0
+        filters = [plugin.filter for plugin in self.profile.filters]
         evaluated = 0
-        for offset in range(count):
-            node = nodes[(start + offset) % count]
+        for offset in range(start, start + count):
+            node = nodes[offset if offset < count else offset - count]
             evaluated += 1
-            rejection = self._first_rejection(pod, node)
-            if rejection is None:
+            for check in filters:
+                rejection = check(pod, node)
+                if rejection is not None:
+                    result.rejected.append((node.name, rejection))
+                    break
+            else:
                 feasible.append(node)
                 if len(feasible) >= wanted:
                     break
-            else:
-                result.rejected.append((node.name, rejection))
         self._next_start = start + evaluated
         result.nodes_evaluated = evaluated
         return feasible
 
-    def _first_rejection(self, pod: PodInfo, node: NodeInfo) -> Rejection | None:
-        for plugin in self.profile.filters:
-            rejection = plugin.filter(pod, node)
-            if rejection is not None:
-                return rejection
-        return None
-
-    def _score(self, pod: PodInfo, feasible: list[NodeInfo]) -> list[NodeScore]:
-        per_node: dict[str, dict[str, int]] = {node.name: {} for node in feasible}
-        totals = dict.fromkeys(per_node, 0)
+    def _score(self, pod: PodInfo, feasible: list[NodeInfo]) -> FeasibleScores:
+        """One column of scores per plugin, normalized, and the weighted totals: plain lists of ints,
+        because this runs for hundreds of nodes per pod and per-node dicts were its main cost."""
+        scores = FeasibleScores(nodes=[node.name for node in feasible], totals=[0] * len(feasible))
         for plugin, weight in self.profile.scorers:
-            raw = {node.name: plugin.score(pod, node) for node in feasible}
+            score = plugin.score
+            column = [score(pod, node) for node in feasible]
             normalize = getattr(plugin, "normalize", None)
             if normalize is not None:
-                normalize(raw)
-            for name, value in raw.items():
-                per_node[name][plugin.name] = value
-                totals[name] += value * weight
-        return [NodeScore(name, per_node[name], totals[name]) for name in per_node]
+                normalize(column)
+            scores.columns[plugin.name] = column
+            scores.totals = [total + value * weight for total, value in zip(scores.totals, column)]
+        return scores
 
-    def _select(self, scores: list[NodeScore]) -> str:
-        """The highest total; ties broken uniformly at random by the seeded source (reservoir sampling)."""
-        best, best_total, ties = scores[0].node, scores[0].total, 1
-        for candidate in scores[1:]:
-            if candidate.total > best_total:
-                best, best_total, ties = candidate.node, candidate.total, 1
-            elif candidate.total == best_total:
-                ties += 1
-                if self.rng.randrange(ties) == 0:
-                    best = candidate.node
-        return best
+    def _select(self, scores: FeasibleScores) -> str:
+        """The highest total; ties broken uniformly at random by the seeded source."""
+        best = max(scores.totals)
+        tied = [i for i, total in enumerate(scores.totals) if total == best]
+        return scores.nodes[tied[0] if len(tied) == 1 else self.rng.choice(tied)]

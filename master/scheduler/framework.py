@@ -185,8 +185,9 @@ class ScorePlugin(Protocol):
     """Ranks a node that passed every filter, from 0 (worst) to MAX_NODE_SCORE (best). Pure.
 
     `normalize` (optional) rescales the raw scores of all feasible nodes of one
-    cycle in place, as kube-scheduler's NormalizeScore does; plugins that do not
-    need it simply omit the method.
+    cycle in place, as kube-scheduler's NormalizeScore does: it gets a list of
+    ints in the cycle's node order (no node names: rescaling needs none, and a
+    cycle builds no per-node dicts). Plugins that do not need it omit the method.
     """
 
     name: str

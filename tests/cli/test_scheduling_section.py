@@ -60,3 +60,13 @@ def test_the_section_goes_before_the_events_and_leaves_the_rest_of_the_page_alon
     at = next(i for i, line in enumerate(with_it) if line.startswith("Scheduling:"))
     assert with_it[at + 1].split()[:3] == ["node-a", "score", "380"]
     assert with_it[:at] + with_it[at + 2:] == without
+
+
+def test_a_capped_explanation_counts_the_nodes_it_leaves_out():
+    data = {**explanation(rejected=5, feasible=3), "nodesTotal": 5000, "nodesEvaluated": 500,
+            "feasibleOmitted": 480, "rejectedOmitted": 12}
+    lines = section(data).splitlines()
+    assert lines[0] == "Scheduling:  Scheduled on node-b (5000 nodes, 500 evaluated: 483 feasible, 17 rejected)"
+    assert [line.split()[0] for line in lines[1:]] == [f"full-{i:02}" for i in range(5)] + ["...", "node-a", "node-b",
+                                                                                         "node-c"]
+    assert lines[6] == "             ... and 12 more"

@@ -209,7 +209,7 @@ class NodeAffinity:
             return 0
         return preferred_score(pod, node)
 
-    def normalize(self, scores: dict[str, int]) -> None:
+    def normalize(self, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=False)
 
 

@@ -37,5 +37,12 @@ class BalancedAllocation:
         if wanted.milli_cpu == 0 and wanted.memory == 0:
             return 0
         on_node, allocatable = node.requested, node.allocatable
+        cpu, memory = allocatable.milli_cpu, allocatable.memory
+        if cpu and memory:  # the usual node, spelled out because it runs for every feasible node
+            cpu_fraction = (on_node.milli_cpu + wanted.milli_cpu) / cpu
+            memory_fraction = (on_node.memory + wanted.memory) / memory
+            cpu_fraction = cpu_fraction if cpu_fraction < 1.0 else 1.0
+            memory_fraction = memory_fraction if memory_fraction < 1.0 else 1.0
+            return int((1 - abs((cpu_fraction - memory_fraction) / 2)) * MAX_NODE_SCORE)
         return balanced_score((on_node.milli_cpu + wanted.milli_cpu, on_node.memory + wanted.memory),
-                              (allocatable.milli_cpu, allocatable.memory))
+                              (cpu, memory))

@@ -86,15 +86,18 @@ def most_requested_score(requested: int, capacity: int) -> int:
 
 def _weighted(pod: PodInfo, node: NodeInfo, per_resource: Callable[[int, int], int]) -> int:
     """cpu and memory scored 1:1; a resource the node has none of is left out, as in kube-scheduler."""
-    total = weights = 0
     allocatable, on_node, wanted = node.allocatable, node.non_zero_requested, pod.non_zero_requests
-    for requested, capacity in ((on_node.milli_cpu + wanted.milli_cpu, allocatable.milli_cpu),
-                                (on_node.memory + wanted.memory, allocatable.memory)):
-        if capacity == 0:
-            continue
-        total += per_resource(requested, capacity)
-        weights += 1
-    return total // weights if weights else 0
+    cpu, memory = allocatable.milli_cpu, allocatable.memory
+    # Spelled out rather than looped over (resource, capacity) pairs: this runs for every
+    # feasible node of every cycle.
+    if cpu and memory:
+        return (per_resource(on_node.milli_cpu + wanted.milli_cpu, cpu)
+                + per_resource(on_node.memory + wanted.memory, memory)) // 2
+    if cpu:
+        return per_resource(on_node.milli_cpu + wanted.milli_cpu, cpu)
+    if memory:
+        return per_resource(on_node.memory + wanted.memory, memory)
+    return 0
 
 
 def least_allocated_score(pod: PodInfo, node: NodeInfo) -> int:

@@ -5,19 +5,20 @@ from __future__ import annotations
 from master.scheduler.framework import MAX_NODE_SCORE
 
 
-def default_normalize_score(scores: dict[str, int], *, reverse: bool) -> None:
+def default_normalize_score(scores: list[int], *, reverse: bool) -> None:
     """Scale scores in place so the highest becomes MAX_NODE_SCORE (integer division, like Go's).
 
-    With `reverse`, the scale is flipped so the node with the highest raw score gets 0: used when
-    the raw score counts something bad, such as untolerated PreferNoSchedule taints. When every
-    raw score is 0 the nodes are equal: all MAX_NODE_SCORE if reversed, all left at 0 otherwise.
+    `scores` holds one raw score per feasible node, in the cycle's node order. With `reverse`,
+    the scale is flipped so the node with the highest raw score gets 0: used when the raw score
+    counts something bad, such as untolerated PreferNoSchedule taints. When every raw score is 0
+    the nodes are equal: all MAX_NODE_SCORE if reversed, all left at 0 otherwise.
     """
-    highest = max(scores.values(), default=0)
+    highest = max(scores, default=0)
     if highest == 0:
         if reverse:
-            for name in scores:
-                scores[name] = MAX_NODE_SCORE
+            scores[:] = [MAX_NODE_SCORE] * len(scores)
         return
-    for name, raw in scores.items():
-        scaled = MAX_NODE_SCORE * raw // highest
-        scores[name] = MAX_NODE_SCORE - scaled if reverse else scaled
+    if reverse:
+        scores[:] = [MAX_NODE_SCORE - MAX_NODE_SCORE * raw // highest for raw in scores]
+    else:
+        scores[:] = [MAX_NODE_SCORE * raw // highest for raw in scores]

@@ -103,5 +103,5 @@ class TaintToleration:
         """Raw score: the number of untolerated PreferNoSchedule taints (normalize reverses it)."""
         return count_untolerated_prefer_no_schedule(pod, node)
 
-    def normalize(self, scores: dict[str, int]) -> None:
+    def normalize(self, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=True)

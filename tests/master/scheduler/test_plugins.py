@@ -10,7 +10,7 @@ from master.scheduler.plugins import fit_error_message
 from master.scheduler.plugins.node_affinity import ERR_REASON_POD, NodeAffinity, Requirement, Term, matches
 from master.scheduler.plugins.node_ports import ERR_REASON as ERR_REASON_PORTS
 from master.scheduler.plugins.node_ports import NodePorts, conflicting_port, port_conflicts
-from master.scheduler.plugins.node_resources_balanced_allocation import BalancedAllocation
+from master.scheduler.plugins.node_resources_balanced_allocation import BalancedAllocation, balanced_score
 from master.scheduler.plugins.node_resources_fit import (
     ERR_REASON_INSUFFICIENT_CPU,
     ERR_REASON_INSUFFICIENT_MEMORY,
@@ -204,6 +204,19 @@ def test_balanced_allocation_scores_match_kube_scheduler(name, pod, nodes, expec
     assert [BalancedAllocation().score(pod_info, n) for n in _allocation_nodes(nodes)] == expected
 
 
+@pytest.mark.parametrize("node_cpu", ["500m", "2", "32"])
+@pytest.mark.parametrize("node_memory", ["512Mi", "3Gi", "128Gi"])
+@pytest.mark.parametrize("cpu, memory", [("100m", "128Mi"), ("700m", "1Gi"), ("3", "64Mi"), ("0", "200Mi")])
+def test_balanced_allocation_spelled_out_path_agrees_with_balanced_score(node_cpu, node_memory, cpu, memory):
+    node = make_node(cpu=node_cpu, memory=node_memory, placed=[make_pod("held", requests=[{"cpu": "300m",
+                                                                                           "memory": "300Mi"}])])
+    pod = make_pod(requests=[{"cpu": cpu, "memory": memory}])
+    wanted, held, allocatable = pod.requests, node.requested, node.allocatable
+    expected = balanced_score((held.milli_cpu + wanted.milli_cpu, held.memory + wanted.memory),
+                              (allocatable.milli_cpu, allocatable.memory))
+    assert BalancedAllocation().score(pod, node) == expected
+
+
 def test_balanced_allocation_does_not_score_best_effort_pods():
     # kubernetes#129138: scoring them piled best-effort pods onto one node.
     nodes = _allocation_nodes([("10000m", "20000", [CPU_ONLY]), ("10000m", "20000", [CPU_AND_MEMORY_ONE])])
@@ -263,10 +276,10 @@ def test_fewer_untolerated_prefer_no_schedule_taints_score_higher():
     nodes = [make_node("clean"), make_node("one", taints=prefer[:1]), make_node("two", taints=prefer),
              make_node("hard", taints=[{"key": "h", "value": "x", "effect": "NoSchedule"}])]
     plugin, pod = TaintToleration(), make_pod()
-    scores = {n.name: plugin.score(pod, n) for n in nodes}
-    assert scores == {"clean": 0, "one": 1, "two": 2, "hard": 0}  # raw: counts only PreferNoSchedule
+    scores = [plugin.score(pod, n) for n in nodes]
+    assert scores == [0, 1, 2, 0]  # raw: counts only PreferNoSchedule (clean, one, two, hard)
     plugin.normalize(scores)
-    assert scores == {"clean": 100, "one": 50, "two": 0, "hard": 100}
+    assert scores == [100, 50, 0, 100]
 
 
 def test_tolerated_prefer_no_schedule_taints_do_not_count():
@@ -368,10 +381,10 @@ def test_node_affinity_score_sums_matching_preferred_weights_then_normalizes():
     nodes = [make_node("both", labels={"zone": "a", "gpu": "yes"}), make_node("zone", labels={"zone": "a"}),
              make_node("none")]
     plugin = NodeAffinity()
-    scores = {n.name: plugin.score(pod, n) for n in nodes}
-    assert scores == {"both": 7, "zone": 2, "none": 0}
+    scores = [plugin.score(pod, n) for n in nodes]
+    assert scores == [7, 2, 0]  # both, zone, none
     plugin.normalize(scores)
-    assert scores == {"both": 100, "zone": 28, "none": 0}
+    assert scores == [100, 28, 0]
 
 
 def test_node_affinity_parses_the_pod_once():
@@ -426,9 +439,9 @@ def test_node_ports_filter_accepts_a_free_port():
 ])
 def test_default_normalize_score(raw, normal, reversed_):
     for reverse, expected in ((False, normal), (True, reversed_)):
-        scores = {f"n{i}": s for i, s in enumerate(raw)}
+        scores = list(raw)
         default_normalize_score(scores, reverse=reverse)
-        assert list(scores.values()) == expected
+        assert scores == expected
 
 
 # ─── FailedScheduling message ─────────────────────────────────────────────────────────────────

@@ -20,11 +20,11 @@ def first_rejection(profile, pod, node):
 def weighted_totals(profile, pod, nodes):
     totals = dict.fromkeys((n.name for n in nodes), 0)
     for plugin, weight in profile.scorers:
-        raw = {n.name: plugin.score(pod, n) for n in nodes}
+        raw = [plugin.score(pod, n) for n in nodes]
         if hasattr(plugin, "normalize"):
             plugin.normalize(raw)
-        for name, value in raw.items():
-            totals[name] += weight * value
+        for node, value in zip(nodes, raw):
+            totals[node.name] += weight * value
     return totals
 
 
