@@ -58,9 +58,10 @@ class HollowKubelets:
         self.client.delete(NODE, name)
 
     def taint(self, name: str, taint: dict[str, str]) -> None:
-        node = self.client.get(NODE, name)
-        node["spec"]["taints"] = [*(node["spec"].get("taints") or []), taint]
-        self.client.update(NODE, node)
+        taints = self.client.get(NODE, name)["spec"].get("taints") or []
+        # A merge patch, as kubectl taint sends: the node's status may change meanwhile.
+        self.client.patch(NODE, name, {"spec": {"taints": [*taints, taint]}},
+                          patch_type="application/merge-patch+json")
 
     def make_ready(self, pod: dict[str, Any]) -> None:
         self.client.patch(POD, pod["metadata"]["name"], {"status": {"phase": "Running", "conditions": [
@@ -135,6 +136,12 @@ def daemon_set(name: str, *, image: str = "tinykube/bootcamp:v1", strategy: str 
                  "template": {"metadata": {"labels": {"app": name}},
                               "spec": {"containers": [{"name": "agent", "image": image}]}}},
     }
+
+
+def set_image(client: ApiClient, namespace: str, name: str, image: str) -> None:
+    """What `kubectl set image` sends: a patch, so a status the controller writes meanwhile is no conflict."""
+    client.patch(DAEMONSET, name, {"spec": {"template": {"spec": {"containers": [{"name": "agent", "image": image}]}}}},
+                 namespace)
 
 
 def live_pods(client: ApiClient, namespace: str) -> list[dict[str, Any]]:
@@ -253,9 +260,7 @@ def test_a_template_change_rolls_the_pods_one_node_at_a_time(client, hollow, con
     old_hash = next(iter(old.values()))["metadata"]["labels"][CONTROLLER_REVISION_HASH]
     hollow.auto_ready = False  # from now on the test says when a new pod is Ready
 
-    ds = client.get(DAEMONSET, "agent", namespace)
-    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "tinykube/bootcamp:v2"
-    client.update(DAEMONSET, ds)
+    set_image(client, namespace, "agent", "tinykube/bootcamp:v2")
 
     replaced: set[str] = set()
     for step in range(1, 4):
@@ -285,9 +290,7 @@ def test_on_delete_replaces_only_the_pods_deleted_by_hand(client, hollow, contro
     client.create(DAEMONSET, ds, namespace)
     old = wait_for_one_pod_on(client, namespace, nodes)
 
-    ds = client.get(DAEMONSET, "agent", namespace)
-    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "tinykube/bootcamp:v2"
-    client.update(DAEMONSET, ds)
+    set_image(client, namespace, "agent", "tinykube/bootcamp:v2")
     # once generation 2 is observed, the reconcile that saw it has already done all it would do
     wait_for(lambda: ds_status(client, namespace, "agent").get("observedGeneration") == 2, message="generation 2")
     assert {p["metadata"]["uid"] for p in wait_for_one_pod_on(client, namespace, nodes).values()} == {
