@@ -56,15 +56,20 @@ def find_kubeconfig(flag: str | None, *, environ: dict[str, str] | None = None, 
                        "or start a master (it writes ~/.tinykube/admin.kubeconfig)")
 
 
-def load(path: Path, *, context: str | None = None) -> ClusterAccess:
-    """Read `path` and resolve `context` (or current-context) into a ClusterAccess."""
+def read_kubeconfig(path: Path) -> dict[str, Any]:
+    """The file as a mapping, or kubectl's error for one that is unreadable or not a kubeconfig."""
     try:
         config = yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as error:
-        raise CommandError(f"error loading config file \"{path}\": {error}") from None
+        raise CommandError(f'error loading config file "{path}": {error}') from None
     if not isinstance(config, dict):
         raise CommandError(f'error loading config file "{path}": not a kubeconfig')
+    return config
 
+
+def load(path: Path, *, context: str | None = None) -> ClusterAccess:
+    """Read `path` and resolve `context` (or current-context) into a ClusterAccess."""
+    config = read_kubeconfig(path)
     context_name = context or config.get("current-context")
     if not context_name:
         raise CommandError("current-context is not set in the kubeconfig; pass --context")

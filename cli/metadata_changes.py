@@ -12,6 +12,7 @@ anything after the first `=`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cli.errors import CommandError
@@ -38,15 +39,17 @@ def is_change(arg: str) -> bool:
     return "=" in arg or arg.endswith("-")
 
 
-def split_resources_and_changes(args: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
-    """kubectl's getResourcesAndLabels: everything before the first change names objects."""
+def split_resources_and_changes(args: tuple[str, ...], *, is_change: Callable[[str], bool] = is_change,
+                                noun: str = "label") -> tuple[tuple[str, ...], list[str]]:
+    """kubectl's getResourcesAndLabels (and taint's twin of it): everything before the first change
+    names objects; `is_change` tells a change from a name."""
     resources: list[str] = []
     changes: list[str] = []
     for arg in args:
         if is_change(arg):
             changes.append(arg)
         elif changes:
-            raise CommandError(f"all resources must be specified before label changes: {arg}")
+            raise CommandError(f"all resources must be specified before {noun} changes: {arg}")
         else:
             resources.append(arg)
     return tuple(resources), changes

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from cli.encoding import go_yaml
 from cli.errors import CommandError
-from cli.kubeconfig import find_kubeconfig
+from cli.kubeconfig import find_kubeconfig, read_kubeconfig
 from cli.session import Session, pass_session, session_options
 from cli.tabwriter import align
 
@@ -105,13 +103,7 @@ def use_context(session: Session, name: str) -> None:
 
 
 def read(session: Session) -> dict[str, Any]:
-    path: Path = find_kubeconfig(session.kubeconfig)
-    try:
-        kubeconfig = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise CommandError(f'error loading config file "{path}": {error}') from None
-    if not isinstance(kubeconfig, dict):
-        raise CommandError(f'error loading config file "{path}": not a kubeconfig')
+    kubeconfig = read_kubeconfig(find_kubeconfig(session.kubeconfig))
     kubeconfig.setdefault("preferences", {})
     return kubeconfig
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from cli.errors import CommandError, TkctlError, raise_collected
+from cli.metadata_changes import split_resources_and_changes
 from cli.selection import fetch_selected
 from cli.session import Session, pass_session, session_options
 from cli.taint_specs import Taint, existing_conflicts, is_taint_spec, parse_taint_specs, reorganize
@@ -28,7 +29,7 @@ MERGE_PATCH = "application/merge-patch+json"
 @pass_session
 def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: str | None, select_all: bool) -> None:
     """Update the taints on nodes."""
-    resources, specs = _split(args)
+    resources, specs = split_resources_and_changes(args, is_change=is_taint_spec, noun="taint")
     try:
         to_add, to_remove = parse_taint_specs(specs)
     except CommandError as error:  # kubectl reports a bad spec as a usage error
@@ -60,17 +61,3 @@ def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: st
             continue
         click.echo(f"{node.reference} {outcome}")
     raise_collected(errors)
-
-
-def _split(args: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
-    """Resources first, then taint changes, as kubectl requires."""
-    resources: list[str] = []
-    specs: list[str] = []
-    for arg in args:
-        if is_taint_spec(arg):
-            specs.append(arg)
-        elif specs:
-            raise CommandError(f"all resources must be specified before taint changes: {arg}")
-        else:
-            resources.append(arg)
-    return tuple(resources), specs
