@@ -6,52 +6,60 @@ Commands raise TkctlError (see cli/errors.py) and never print tracebacks;
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
 
 import click
 
-from cli.commands.api_resources import api_resources
-from cli.commands.apply import apply
-from cli.commands.cluster_info import cluster_info
-from cli.commands.config import config
-from cli.commands.cordon import cordon, uncordon
-from cli.commands.create import create
-from cli.commands.delete import delete
-from cli.commands.describe import describe
-from cli.commands.drain import drain
-from cli.commands.edit import edit
-from cli.commands.exec import exec_
-from cli.commands.get import get
-from cli.commands.label import annotate, label
-from cli.commands.logs import logs
-from cli.commands.patch import patch
-from cli.commands.proxy import proxy
-from cli.commands.replace import replace
-from cli.commands.rollout import rollout
-from cli.commands.scale import scale
-from cli.commands.taint import taint
-from cli.commands.top import top
-from cli.commands.version import version
-from cli.completion import completion
 from cli.errors import TkctlError, message_for
 from cli.session import Session, session_options
+from cli.usage_errors import UnknownCommand, kubectl_usage_message
 
 FAILURE = 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Every command and where it lives: a command's module (and what it imports: the template
+# engines, websockets, ...) loads only when that command runs, so tkctl starts quickly.
+COMMANDS = {
+    "apply": "cli.commands.apply:apply", "create": "cli.commands.create:create", "get": "cli.commands.get:get",
+    "describe": "cli.commands.describe:describe", "delete": "cli.commands.delete:delete",
+    "logs": "cli.commands.logs:logs", "exec": "cli.commands.exec:exec_", "proxy": "cli.commands.proxy:proxy",
+    "scale": "cli.commands.scale:scale", "label": "cli.commands.label:label",
+    "annotate": "cli.commands.label:annotate", "patch": "cli.commands.patch:patch",
+    "replace": "cli.commands.replace:replace", "edit": "cli.commands.edit:edit",
+    "rollout": "cli.commands.rollout:rollout", "cordon": "cli.commands.cordon:cordon",
+    "uncordon": "cli.commands.cordon:uncordon", "taint": "cli.commands.taint:taint",
+    "drain": "cli.commands.drain:drain", "top": "cli.commands.top:top",
+    "api-resources": "cli.commands.api_resources:api_resources",
+    "cluster-info": "cli.commands.cluster_info:cluster_info", "completion": "cli.completion:completion",
+    "config": "cli.commands.config:config", "version": "cli.commands.version:version",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each command on first use (click's documented lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] not in COMMANDS and not args[0].startswith("-") and not ctx.resilient_parsing:
+            raise UnknownCommand(args[0], sorted(COMMANDS), ctx)
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @session_options
 def tkctl() -> None:
     """tkctl controls a tinykube cluster, the way kubectl controls Kubernetes."""
-
-
-for command in (apply, create, get, describe, delete, logs, exec_, proxy, scale,
-                label, annotate, patch, replace, edit, rollout,
-                cordon, uncordon, taint, drain, top,
-                api_resources, cluster_info, completion, config, version):
-    tkctl.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,6 +77,13 @@ def main(argv: list[str] | None = None) -> None:
         if session.shows_tracebacks:
             traceback.print_exc()
         click.echo(message_for(error), err=True)
+        sys.exit(FAILURE)
+    except click.UsageError as error:
+        message = kubectl_usage_message(error)
+        if message is None:
+            error.show()
+            sys.exit(error.exit_code)
+        click.echo(message, err=True, nl=False)
         sys.exit(FAILURE)
     except click.ClickException as error:
         error.show()

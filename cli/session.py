@@ -9,12 +9,14 @@ built only when a command first needs the server.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from cli.client import ApiClient
 from cli.kubeconfig import ClusterAccess, find_kubeconfig, load
+
+if TYPE_CHECKING:  # httpx is imported only by the commands that talk to the server
+    from cli.client import ApiClient
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Session:
 
     def client(self) -> ApiClient:
         if self._client is None:
+            from cli.client import ApiClient
             self._client = ApiClient(self.access, verbosity=self.verbosity)
         return self._client
 
