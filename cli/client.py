@@ -66,6 +66,17 @@ class ApiClient:
     def delete(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._send("DELETE", path, json=body)
 
+    def exists(self, path: str, *, uid: str | None = None) -> bool:
+        """Whether the object is still there; with `uid`, a namesake created since does not count.
+        (What `delete --wait`, `replace --force` and `drain` poll for.)"""
+        try:
+            live = self.get(path)
+        except ServerError as error:
+            if error.not_found:
+                return False
+            raise
+        return uid is None or (live.get("metadata") or {}).get("uid") == uid
+
     @contextlib.contextmanager
     def stream(self, path: str, *, params: dict[str, str] | None = None) -> Iterator[Iterator[bytes]]:
         """GET a body that may never end (a followed log): yields its bytes as they arrive, unchanged.

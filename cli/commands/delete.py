@@ -137,7 +137,7 @@ def _wait_until_gone(client: ApiClient, deleted: list[Doomed], *, timeout: float
     deadline = time.monotonic() + timeout
     pending = list(deleted)
     while pending:
-        pending = [target for target in pending if _still_there(client, target)]
+        pending = [target for target in pending if client.exists(target.path, uid=target.uid)]
         if not pending:
             break
         if time.monotonic() >= deadline:
@@ -145,13 +145,3 @@ def _wait_until_gone(client: ApiClient, deleted: list[Doomed], *, timeout: float
                     for t in pending]
         time.sleep(POLL_INTERVAL_SECONDS)
     return []
-
-
-def _still_there(client: ApiClient, target: Doomed) -> bool:
-    try:
-        live = client.get(target.path)
-    except ServerError as error:
-        if error.not_found:
-            return False
-        raise
-    return target.uid is None or (live.get("metadata") or {}).get("uid") == target.uid

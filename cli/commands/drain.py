@@ -173,13 +173,7 @@ class _Drainer:
             time.sleep(POLL_INTERVAL_SECONDS)
 
     def _gone(self, pod: dict[str, Any]) -> bool:
-        try:
-            live = self.client.get(_path(pod))
-        except ServerError as error:
-            if error.not_found:
-                return True
-            raise
-        return live["metadata"].get("uid") != pod["metadata"].get("uid")
+        return not self.client.exists(_path(pod), uid=pod["metadata"]["uid"])
 
 
 def _eviction_supported(client: ApiClient) -> bool:

@@ -87,15 +87,7 @@ def _delete_and_wait(client: ApiClient, manifest: Manifest, namespace: str | Non
 
 def _wait_until_gone(client: ApiClient, path: str, uid: str | None, *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            live = client.get(path)
-        except ServerError as error:
-            if error.not_found:
-                return
-            raise
-        if uid and live["metadata"].get("uid") != uid:
-            return
+    while client.exists(path, uid=uid):
         if time.monotonic() >= deadline:
             raise CommandError("timed out waiting for the condition")
         time.sleep(POLL_INTERVAL_SECONDS)

@@ -10,8 +10,7 @@ import uuid
 
 import pytest
 
-from tests.support.cluster import free_port
-from tests.support.kubelet_app import KubeletServer, fake_runtime, register_node, run_bound_pod
+from tests.support.kubelet_app import answering_and_silent_nodes, run_bound_pod
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
@@ -23,17 +22,9 @@ def nodes(master, tmp_path_factory):
     """(label selector, live node, the node that does not answer, the live node's fake runtime)."""
     run = uuid.uuid4().hex[:6]
     live, dead = f"top-{run}-a", f"top-{run}-b"
-    runtime = fake_runtime()
-    kubelet = KubeletServer(runtime, node_name=live, token=master.token("node"),
-                            cert_dir=tmp_path_factory.mktemp("kubelet-pki"), find_pod=lambda ns, name: None).start()
-    with master.client() as api:
-        register_node(api, live, port=kubelet.port, labels={"top-test": run})
-        register_node(api, dead, port=free_port(), labels={"top-test": run})
-    yield f"top-test={run}", live, dead, runtime
-    kubelet.stop()
-    with master.client() as api:
-        for name in (live, dead):
-            api.delete(f"/api/v1/nodes/{name}")
+    with answering_and_silent_nodes(master, tmp_path_factory.mktemp("kubelet-pki"), live=live, dead=dead,
+                                    live_labels={"top-test": run}, dead_labels={"top-test": run}) as runtime:
+        yield f"top-test={run}", live, dead, runtime
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from tests.support.cluster import free_port
-from tests.support.kubelet_app import KubeletServer, fake_runtime, register_node, run_bound_pod
+from tests.support.kubelet_app import answering_and_silent_nodes, run_bound_pod
 
 MI = 1 << 20
 GROUP_VERSION = "/apis/metrics.k8s.io/v1beta1"
@@ -20,17 +19,10 @@ def nodes(master, tmp_path_factory):
     """(label selector, live node, dead node, the live node's fake runtime)."""
     run = uuid.uuid4().hex[:6]
     live, dead = f"metrics-{run}-live", f"metrics-{run}-dead"
-    runtime = fake_runtime()
-    kubelet = KubeletServer(runtime, node_name=live, token=master.token("node"),
-                            cert_dir=tmp_path_factory.mktemp("kubelet-pki"), find_pod=lambda ns, name: None).start()
-    with master.client() as api:
-        register_node(api, live, port=kubelet.port, labels={"metrics-test": run, "zone": "a"})
-        register_node(api, dead, port=free_port(), labels={"metrics-test": run, "zone": "b"})
-    yield f"metrics-test={run}", live, dead, runtime
-    kubelet.stop()
-    with master.client() as api:
-        for name in (live, dead):
-            api.delete(f"/api/v1/nodes/{name}")
+    with answering_and_silent_nodes(master, tmp_path_factory.mktemp("kubelet-pki"), live=live, dead=dead,
+                                    live_labels={"metrics-test": run, "zone": "a"},
+                                    dead_labels={"metrics-test": run, "zone": "b"}) as runtime:
+        yield f"metrics-test={run}", live, dead, runtime
 
 
 @pytest.fixture

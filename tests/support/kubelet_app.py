@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,26 @@ def register_node(api: Any, name: str, *, port: int, labels: dict[str, str] | No
                          "capacity": resources, "allocatable": resources}},
     )
     assert reported.status_code == 200, reported.text
+
+
+@contextmanager
+def answering_and_silent_nodes(master: Any, cert_dir: Path, *, live: str, dead: str, live_labels: dict[str, str],
+                               dead_labels: dict[str, str]) -> Iterator[FakeRuntime]:
+    """Two Ready nodes: `live` with a kubelet server on a fake runtime (yielded), `dead` whose
+    kubelet port has nobody listening, as a node that died a moment ago."""
+    runtime = fake_runtime()
+    kubelet = KubeletServer(runtime, node_name=live, token=master.token("node"), cert_dir=cert_dir,
+                            find_pod=lambda ns, name: None).start()
+    with master.client() as api:
+        register_node(api, live, port=kubelet.port, labels=live_labels)
+        register_node(api, dead, port=free_port(), labels=dead_labels)
+    try:
+        yield runtime
+    finally:
+        kubelet.stop()
+        with master.client() as api:
+            for name in (live, dead):
+                api.delete(f"/api/v1/nodes/{name}")
 
 
 def run_bound_pod(api: Any, runtime: FakeRuntime, namespace: str, node_name: str, name: str,
