@@ -154,6 +154,11 @@ class _Parser:
             self.unexpected(token, context)
         name = self.unquote(token.value)
         self.expect(Kind.RIGHT_DELIM, context)
+        self.named_body(name, context)
+
+    def named_body(self, name: str, context: str) -> None:
+        """The body of `define` or `block` up to its `{{end}}`, added as template `name`; it sees
+        only `$` (its own dot), as in Go, whatever variables surround it."""
         outer = self.variables, self.range_depth
         self.variables, self.range_depth = ["$"], 0
         root, end = self.item_list()
@@ -260,13 +265,7 @@ class _Parser:
         token = self.next_non_space()
         name = self.template_name(token, context)
         pipe = self.pipeline(context, Kind.RIGHT_DELIM)
-        outer = self.variables, self.range_depth
-        self.variables, self.range_depth = ["$"], 0
-        root, end = self.item_list()
-        if not isinstance(end, EndNode):
-            self.error(f"unexpected {end} in {context}")
-        self.add(name, root)
-        self.variables, self.range_depth = outer
+        self.named_body(name, context)
         return TemplateNode(token.pos, token.line, name, pipe)
 
     def template_name(self, token: Token, context: str) -> str:
