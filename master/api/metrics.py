@@ -111,8 +111,8 @@ async def _objects(registry: Registry, rt: ResourceType, namespace: str | None,
                    name: str | None) -> list[dict[str, Any]]:
     """The named object (its NotFound if missing), or the collection sorted as metrics-server sorts it."""
     if name is not None:
-        return [await run_in_threadpool(registry.get, rt, namespace, name)]
-    items, _ = await run_in_threadpool(registry.list, rt, namespace)
+        return [registry.get(rt, namespace, name)]
+    items, _ = registry.list(rt, namespace)
     return sorted(items, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
 
 

@@ -87,14 +87,14 @@ async def serve_pod_stream(request: Request, info: RequestInfo, registry: Regist
     if info.subresource == "proxy":
         return await _serve_proxy(request, info, registry, token)
     if info.subresource in ("exec", "attach"):
-        pod = await run_in_threadpool(registry.get, POD, info.namespace, info.name)
+        pod = registry.get(POD, info.namespace, info.name)
         choose_container(pod, request.query_params.get("container"))
         raise status.bad_request(SPDY_UNSUPPORTED)
     raise status.method_not_supported(POD.kind, request.method)
 
 
 async def _serve_log(request: Request, info: RequestInfo, registry: Registry, token: str | None) -> Response:
-    pod = await run_in_threadpool(registry.get, POD, info.namespace, info.name)
+    pod = registry.get(POD, info.namespace, info.name)
     container = choose_container(pod, request.query_params.get("container"))
     if not (pod.get("spec") or {}).get("nodeName"):
         return Response(b"", media_type="text/plain")  # not scheduled yet, so no log yet (as upstream)
@@ -113,7 +113,7 @@ async def _serve_proxy(request: Request, info: RequestInfo, registry: Registry, 
         # As upstream: relative links in the pod's page only resolve under ".../proxy/".
         location = request.url.path + "/" + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(location, status_code=301)
-    pod = await run_in_threadpool(registry.get, POD, info.namespace, name)
+    pod = registry.get(POD, info.namespace, name)
     port_number = resolve_port(pod, port)
     kubelet = await run_in_threadpool(locate_kubelet, registry, pod, token)
     target = f"{scheme}:{port_number}" if scheme else str(port_number)

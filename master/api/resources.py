@@ -9,6 +9,14 @@
     DELETE .../pods/web    delete
     DELETE .../pods        deletecollection
     .../pods/web/status|binding, .../deployments/web/scale: the same verbs on a subresource
+
+Single-object verbs run on the event loop, not in a worker thread: reads are
+answered from the store's memory, and a write is a fraction of a millisecond
+of Python plus a SQLite commit that does not wait for the disk (WAL,
+synchronous=NORMAL); handing it to a thread cost more than the write itself
+(measured in docs/benchmarks.md). The store serializes writes either way.
+Only what touches many objects (deletecollection, a namespace's delete) still
+runs in a thread, so one of those never stalls every other request.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
 from master.auth import User, authorize
-from objects.kinds import ResourceType, by_plural
+from objects.kinds import NAMESPACE, ResourceType, by_plural
 from objects.selectors import parse_label_selector
 
 VERBS_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch"}
@@ -60,30 +68,27 @@ async def serve_resource(request: Request, info: RequestInfo, user: User, regist
         return await _serve_collection(request, rt, info, registry, verb)
     if verb == "create":
         body = await _body(request)
-        admitted = await run_in_threadpool(
-            registry.create, rt, info.namespace, body,
-            field_validation=field_validation_mode(query.get("fieldValidation")),
-        )
+        admitted = registry.create(rt, info.namespace, body,
+                                   field_validation=field_validation_mode(query.get("fieldValidation")))
         return _object_response(request, rt, admitted.obj, code=201, warnings=admitted.warnings)
     if verb == "get":
-        obj = await run_in_threadpool(registry.get, rt, info.namespace, info.name)
+        obj = registry.get(rt, info.namespace, info.name)
         return _object_response(request, rt, obj)
     if verb == "update":
-        admitted = await run_in_threadpool(
-            registry.update, rt, info.namespace, info.name, await _body(request),
-            field_validation=field_validation_mode(query.get("fieldValidation")),
-        )
+        admitted = registry.update(rt, info.namespace, info.name, await _body(request),
+                                   field_validation=field_validation_mode(query.get("fieldValidation")))
         return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
     if verb == "patch":
-        admitted = await run_in_threadpool(
-            registry.patch, rt, info.namespace, info.name, await _body(request),
-            content_type=request.headers.get("content-type", ""),
-            field_validation=field_validation_mode(query.get("fieldValidation")),
-        )
+        admitted = registry.patch(rt, info.namespace, info.name, await _body(request),
+                                  content_type=request.headers.get("content-type", ""),
+                                  field_validation=field_validation_mode(query.get("fieldValidation")))
         return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
     if verb == "delete":
         options = await _delete_options(request)
-        obj = await run_in_threadpool(registry.delete, rt, info.namespace, info.name, options)
+        if rt == NAMESPACE:  # takes the namespace's whole content with it: off the event loop
+            obj = await run_in_threadpool(registry.delete, rt, info.namespace, info.name, options)
+        else:
+            obj = registry.delete(rt, info.namespace, info.name, options)
         if obj.get("kind") == "Status":
             return JSONBody(obj)
         return _object_response(request, rt, obj)
@@ -102,7 +107,7 @@ async def _serve_collection(request: Request, rt: ResourceType, info: RequestInf
             timeout_seconds=float(timeout) if timeout else None, matches=matches, render=render,
         )
         return StreamingResponse(stream, media_type="application/json")
-    items, revision = await run_in_threadpool(registry.list, rt, info.namespace)
+    items, revision = registry.list(rt, info.namespace)
     items = [item for item in items if matches(item)]
     if verb == "deletecollection":
         options = await _delete_options(request)
@@ -130,35 +135,33 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
     query = request.query_params
     if sub == "status" and rt in KINDS_WITH_STATUS:
         if method == "GET":
-            return _object_response(request, rt, await run_in_threadpool(registry.get, rt, info.namespace, info.name))
+            return _object_response(request, rt, registry.get(rt, info.namespace, info.name))
         mode = field_validation_mode(query.get("fieldValidation"))
         if method == "PUT":
-            admitted = await run_in_threadpool(registry.update, rt, info.namespace, info.name, await _body(request),
-                                               field_validation=mode, subresource="status")
+            admitted = registry.update(rt, info.namespace, info.name, await _body(request),
+                                       field_validation=mode, subresource="status")
             return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
         if method == "PATCH":
-            admitted = await run_in_threadpool(
-                registry.patch, rt, info.namespace, info.name, await _body(request),
-                content_type=request.headers.get("content-type", ""), field_validation=mode, subresource="status",
-            )
+            admitted = registry.patch(rt, info.namespace, info.name, await _body(request),
+                                      content_type=request.headers.get("content-type", ""), field_validation=mode,
+                                      subresource="status")
             return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
     if sub == "binding" and rt.plural == "pods" and method == "POST":
-        result = await run_in_threadpool(registry.bind, info.namespace, info.name, await _body(request))
+        result = registry.bind(info.namespace, info.name, await _body(request))
         return JSONBody(result, status_code=201)
     if sub == "scale" and rt.plural in ("deployments", "replicasets"):
         if method == "GET":
-            return JSONBody(await run_in_threadpool(registry.get_scale, rt, info.namespace, info.name))
+            return JSONBody(registry.get_scale(rt, info.namespace, info.name))
         if method in ("PUT", "PATCH"):
             content_type = request.headers.get("content-type", "") if method == "PATCH" else None
-            scale = await run_in_threadpool(registry.update_scale, rt, info.namespace, info.name,
-                                            await _body(request), content_type=content_type)
+            scale = registry.update_scale(rt, info.namespace, info.name, await _body(request),
+                                          content_type=content_type)
             return JSONBody(scale)
     if sub == "explanation" and rt.plural == "pods":
         if method == "GET":
-            return JSONBody(await run_in_threadpool(registry.get_explanation, info.namespace, info.name))
+            return JSONBody(registry.get_explanation(info.namespace, info.name))
         if method == "PUT":
-            return JSONBody(await run_in_threadpool(registry.put_explanation, info.namespace, info.name,
-                                                    await _body(request)))
+            return JSONBody(registry.put_explanation(info.namespace, info.name, await _body(request)))
     raise status.not_found_path()
 
 
@@ -246,7 +249,7 @@ def _warning_value(text: str) -> str:
 
 def _watch_renderer(request: Request, rt: ResourceType):
     if not _wants_table(request):
-        return lambda _type, obj: obj
+        return None  # the object itself, as the store encoded it
     include_object = request.query_params.get("includeObject") or "Metadata"
 
     def render(_type: str, obj: dict[str, Any]) -> dict[str, Any]:

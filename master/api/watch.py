@@ -34,8 +34,9 @@ async def watch_stream(
     resource_version: str | None,
     timeout_seconds: float | None,
     matches: Callable[[dict[str, Any]], bool],
-    render: Callable[[str, dict[str, Any]], dict[str, Any]],
+    render: Callable[[str, dict[str, Any]], dict[str, Any]] | None,
 ) -> AsyncIterator[bytes]:
+    """`render` turns an object into what the client asked for (a Table); None sends the object itself."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[WatchEvent | None] = asyncio.Queue()
 
@@ -49,7 +50,7 @@ async def watch_stream(
             items, last_sent = await run_in_threadpool(store.list, resource)
             for obj in items:
                 if matches(obj):
-                    yield _line("ADDED", render("ADDED", obj))
+                    yield _line("ADDED", render("ADDED", obj) if render else obj)
         else:
             last_sent = int(resource_version)
             try:
@@ -59,7 +60,7 @@ async def watch_stream(
                 return
             for event in replay:
                 if matches(event.object):
-                    yield _line(event.type, render(event.type, event.object))
+                    yield _event_line(event, render)
                 last_sent = event.revision
 
         while (remaining := deadline - time.monotonic()) > 0:
@@ -74,7 +75,7 @@ async def watch_stream(
                 continue
             last_sent = event.revision
             if matches(event.object):
-                yield _line(event.type, render(event.type, event.object))
+                yield _event_line(event, render)
     finally:
         subscription.close()
 
@@ -84,6 +85,12 @@ def _enqueue(queue: asyncio.Queue[WatchEvent | None], event: WatchEvent) -> None
         queue.put_nowait(None)  # the reader ends the stream when it reaches this marker
         return
     queue.put_nowait(event)
+
+
+def _event_line(event: WatchEvent, render: Callable[[str, dict[str, Any]], dict[str, Any]] | None) -> bytes:
+    if render is None and event.encoded:
+        return b'{"type":"%s","object":%s}\n' % (event.type.encode(), event.encoded.encode())
+    return _line(event.type, render(event.type, event.object) if render else event.object)
 
 
 def _line(event_type: str, obj: dict[str, Any]) -> bytes:

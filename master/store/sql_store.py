@@ -41,6 +41,9 @@ class WatchEvent:
     revision: int
     key: ObjectKey
     object: dict[str, Any]
+    # The object as the store wrote it (compact JSON): watchers send it as is,
+    # so one write is encoded once however many watch streams carry it.
+    encoded: str = ""
 
 
 class SqlStore:
@@ -62,6 +65,9 @@ class SqlStore:
         self.engine = engine or _make_engine(url)
         self.hub = WatchHub()
         self._write_lock = threading.Lock()
+        # Writes are serialized anyway, so they share one connection, held open: checking one out
+        # of the pool per write was a tenth of a write's cost. Reset after any database error.
+        self._writer: Connection | None = None
         self._state_lock = threading.Lock()  # guards _current and _revision together
         self._current: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         with self._translate_errors():
@@ -119,7 +125,8 @@ class SqlStore:
         if revision < self._compacted:  # compaction ran while we read
             raise Expired(revision, self._compacted)
         return [
-            WatchEvent(row.event, row.revision, ObjectKey(resource, row.namespace, row.name), json.loads(row.value))
+            WatchEvent(row.event, row.revision, ObjectKey(resource, row.namespace, row.name), json.loads(row.value),
+                       row.value)
             for row in rows
         ]
 
@@ -139,7 +146,7 @@ class SqlStore:
             except IntegrityError:
                 raise AlreadyExists(key) from None
             conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": ADDED})
-            commit.append(WatchEvent(ADDED, revision, key, json.loads(value)))
+            commit.append(WatchEvent(ADDED, revision, key, json.loads(value), value))
         return commit[0].object
 
     def update(self, key: ObjectKey, obj: dict[str, Any], *, expected_revision: int) -> dict[str, Any]:
@@ -156,7 +163,7 @@ class SqlStore:
             if moved != 1:  # the memory copy and the table disagree: trust the table, refuse the write
                 raise Conflict(key)
             conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": MODIFIED})
-            commit.append(WatchEvent(MODIFIED, revision, key, json.loads(value)))
+            commit.append(WatchEvent(MODIFIED, revision, key, json.loads(value), value))
         return commit[0].object
 
     def delete(self, key: ObjectKey, *, expected_revision: int | None = None) -> dict[str, Any]:
@@ -170,7 +177,7 @@ class SqlStore:
             conn.execute(_DELETE_OBJECT, _key_params(key))
             value = _encode(_with_revision(current, revision))
             conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": DELETED})
-            commit.append(WatchEvent(DELETED, revision, key, json.loads(value)))
+            commit.append(WatchEvent(DELETED, revision, key, json.loads(value), value))
         return commit[0].object
 
     def guaranteed_update(
@@ -200,7 +207,7 @@ class SqlStore:
             target = self._revision - max(keep, 1)
             if target <= self._compacted:
                 return self._compacted
-            with self.engine.begin() as conn:
+            with self._writer_transaction() as conn:
                 conn.execute(delete(schema.revisions).where(schema.revisions.c.revision <= target))
                 conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
                 conn.execute(insert(schema.settings).values(key="compacted", value=str(target)))
@@ -208,6 +215,10 @@ class SqlStore:
         return target
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
 
     # ----- internals
@@ -223,7 +234,7 @@ class SqlStore:
         with self._write_lock, self._translate_errors():
             revision = self._revision + 1
             committed: list[WatchEvent] = []
-            with self.engine.begin() as conn:
+            with self._writer_transaction() as conn:
                 yield conn, revision, committed
             with self._state_lock:
                 for change in committed:
@@ -235,6 +246,19 @@ class SqlStore:
                 self._revision = revision
             for change in committed:
                 self.hub.publish(change)
+
+    @contextmanager
+    def _writer_transaction(self) -> Iterator[Connection]:
+        """One transaction on the writer connection; the caller holds the write lock."""
+        if self._writer is None:
+            self._writer = self.engine.connect()
+        try:
+            with self._writer.begin():
+                yield self._writer
+        except SQLAlchemyError:
+            self._writer.close()  # whatever state it is in, the next write starts on a fresh one
+            self._writer = None
+            raise
 
     def _current_of(self, key: ObjectKey) -> dict[str, Any] | None:
         with self._state_lock:
