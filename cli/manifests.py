@@ -1,5 +1,10 @@
 """Read the objects named by `-f`: files, directories and stdin, YAML or JSON, one or many per file.
 
+A directory contributes its .json, .yaml and .yml files in name order; with
+`-R` its subdirectories too, walked as Go's filepath.Walk walks them (entries
+in name order, a subdirectory's files where its name falls), so the objects
+come in kubectl's order. A file named on the line is read whatever its name.
+
 Each document becomes a Manifest that remembers its source, because kubectl's
 messages name it (`error when creating "pod.yaml": ...`). A `kind: List` (or
 `PodList` and the like) is unpacked into its items, as kubectl does.
@@ -21,7 +26,7 @@ from cli.errors import CommandError
 from objects.kinds import ResourceType, by_kind
 
 STDIN = "-"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST_SUFFIXES = (".json", ".yaml", ".yml")  # in kubectl's order, for its message
 
 
 @dataclass
@@ -49,25 +54,47 @@ _ManifestLoader.yaml_implicit_resolvers = {
 }
 
 
-def read_manifests(filenames: tuple[str, ...], *, stdin: IO[str] | None = None) -> list[Manifest]:
-    """Every object named by the -f arguments, in order; raises CommandError on the first unreadable one."""
+def read_manifests(filenames: tuple[str, ...], *, recursive: bool = False,
+                   stdin: IO[str] | None = None) -> list[Manifest]:
+    """Every object named by the -f arguments, in order; raises CommandError on the first unreadable one.
+
+    `recursive` (-R) also reads the manifests in the subdirectories of a directory named.
+    """
     manifests: list[Manifest] = []
+    read_any = False
     for filename in filenames:
-        for source, text in _sources(filename, stdin or sys.stdin):
+        sources = _sources(filename, stdin or sys.stdin, recursive=recursive)
+        if not sources and not read_any:
+            # kubectl complains only while nothing at all has been found yet
+            raise CommandError(f"error reading [{filename}]: recognized file extensions are "
+                               f"[{' '.join(MANIFEST_SUFFIXES)}]")
+        read_any = read_any or bool(sources)
+        for source, text in sources:
             manifests.extend(_parse(source, text))
     return manifests
 
 
-def _sources(filename: str, stdin: IO[str]) -> list[tuple[str, str]]:
+def _sources(filename: str, stdin: IO[str], *, recursive: bool) -> list[tuple[str, str]]:
     if filename == STDIN:
         return [("STDIN", stdin.read())]
     path = Path(filename)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
-        return [(str(p), p.read_text()) for p in files]
+        return [(str(p), p.read_text()) for p in _manifest_files(path, recursive=recursive)]
     if not path.exists():
         raise CommandError(f'the path "{filename}" does not exist')
     return [(filename, path.read_text())]
+
+
+def _manifest_files(directory: Path, *, recursive: bool) -> list[Path]:
+    """The manifest files in `directory` (and with `recursive` below it), in filepath.Walk's order."""
+    found: list[Path] = []
+    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
+        if entry.is_dir() and not entry.is_symlink():  # Walk does not follow a link to a directory
+            if recursive:
+                found.extend(_manifest_files(entry, recursive=True))
+        elif entry.suffix in MANIFEST_SUFFIXES and entry.is_file():
+            found.append(entry)
+    return found
 
 
 def _parse(source: str, text: str) -> list[Manifest]:
@@ -92,10 +119,11 @@ def _unpack_list(document: Any) -> list[Any]:
 
 def _resource_of(source: str, body: Any) -> ResourceType:
     if not isinstance(body, dict):
-        raise CommandError(f'error validating "{source}": error validating data: the document is not an object')
-    missing = [f"{field} not set" for field in ("apiVersion", "kind") if not body.get(field)]
-    if missing:
-        listed = missing[0] if len(missing) == 1 else "[" + ", ".join(missing) + "]"
+        problems = ["invalid object to validate"]
+    else:
+        problems = [f"{field} not set" for field in ("apiVersion", "kind") if not body.get(field)]
+    if problems:
+        listed = problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]"
         raise CommandError(f'error validating "{source}": error validating data: {listed}; '
                            "if you choose to ignore these errors, turn validation off with --validate=false")
     resource = by_kind(body["apiVersion"], body["kind"])

@@ -50,7 +50,7 @@ class ResourceType:
 
 POD = ResourceType(
     "", "v1", "Pod", "pods", True, ("po",),
-    subresources=("status", "binding", "log", "exec", "proxy", "explanation"), categories=("all",),
+    subresources=("status", "binding", "eviction", "log", "exec", "proxy", "explanation"), categories=("all",),
 )
 NODE = ResourceType("", "v1", "Node", "nodes", False, ("no",), subresources=("status", "proxy"))
 NAMESPACE = ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), subresources=("status",))

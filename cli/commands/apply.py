@@ -33,11 +33,13 @@ WRITE_PARAMS = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
 @click.command("apply")
 @click.option("-f", "--filename", "filenames", multiple=True, required=True,
               help="A manifest file, a directory of them, or - for stdin. Repeatable.")
+@click.option("-R", "--recursive", is_flag=True,
+              help="With -f DIR: also read the manifests in its subdirectories.")
 @session_options
 @pass_session
-def apply(session: Session, filenames: tuple[str, ...]) -> None:
+def apply(session: Session, filenames: tuple[str, ...], recursive: bool) -> None:
     """Create or update objects from manifests."""
-    manifests = read_manifests(filenames)
+    manifests = read_manifests(filenames, recursive=recursive)
     client = session.client()
     errors: list[TkctlError] = []
     for manifest in manifests:

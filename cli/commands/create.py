@@ -24,19 +24,21 @@ WRITE_PARAMS = {"fieldManager": "kubectl-create", "fieldValidation": "Strict"}
 @click.group("create", invoke_without_command=True)
 @click.option("-f", "--filename", "filenames", multiple=True,
               help="A manifest file, a directory of them, or - for stdin. Repeatable.")
+@click.option("-R", "--recursive", is_flag=True,
+              help="With -f DIR: also read the manifests in its subdirectories.")
 @session_options
 @click.pass_context
-def create(ctx: click.Context, filenames: tuple[str, ...]) -> None:
+def create(ctx: click.Context, filenames: tuple[str, ...], recursive: bool) -> None:
     """Create objects from manifests, or one object from flags (create deployment|namespace)."""
     if ctx.invoked_subcommand is not None:
         return
     if not filenames:
         raise CommandError("must specify one of -f and -k")
-    create_from_files(ctx.find_object(Session), filenames)
+    create_from_files(ctx.find_object(Session), filenames, recursive=recursive)
 
 
-def create_from_files(session: Session, filenames: tuple[str, ...]) -> None:
-    manifests = read_manifests(filenames)
+def create_from_files(session: Session, filenames: tuple[str, ...], *, recursive: bool) -> None:
+    manifests = read_manifests(filenames, recursive=recursive)
     client = session.client()
     errors: list[TkctlError] = []
     for manifest in manifests:

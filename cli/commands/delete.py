@@ -3,7 +3,8 @@
     pick objects (KIND NAME... | KIND/NAME... | -f FILE | KIND -l SELECTOR | KIND --all)
     DELETE each, body {"propagationPolicy": "Background"[, "gracePeriodSeconds": N]}
         -> print `pod "web" deleted`
-    --wait (default): poll GET until 404, or until the name holds a new object (another uid)
+    --wait (default): poll GET until 404, or until the name holds a new object (another uid);
+                      at a terminal, a status line says which objects are still there (cli/progress.py)
 
 A pod on a node is only marked for deletion (Terminating) until its kubelet
 confirms, so waiting can take as long as the pod's grace period.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import click
 
+from cli import progress
 from cli.client import ApiClient
 from cli.completion import complete_kind_then_names
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
@@ -47,6 +49,8 @@ class Doomed:
 @click.command("delete")
 @click.argument("args", nargs=-1, shell_complete=complete_kind_then_names)
 @click.option("-f", "--filename", "filenames", multiple=True, help="Delete the objects in these manifests.")
+@click.option("-R", "--recursive", is_flag=True,
+              help="With -f DIR: also read the manifests in its subdirectories.")
 @click.option("-l", "--selector", help="Delete the objects of KIND with these labels.")
 @click.option("--all", "delete_all", is_flag=True, help="Delete every object of KIND in the namespace.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="With -l or --all: in every namespace.")
@@ -60,9 +64,9 @@ class Doomed:
 @click.option("-o", "--output", type=click.Choice(["name"]), help="Print `pod/web` instead of a sentence.")
 @session_options
 @pass_session
-def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], selector: str | None,
-           delete_all: bool, all_namespaces: bool, grace_period: int, force: bool, wait: bool, timeout: float,
-           ignore_not_found: bool, output: str | None) -> None:
+def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], recursive: bool,
+           selector: str | None, delete_all: bool, all_namespaces: bool, grace_period: int, force: bool, wait: bool,
+           timeout: float, ignore_not_found: bool, output: str | None) -> None:
     """Delete objects by name, file or label."""
     client = session.client()
     if grace_period == 0 and not force:
@@ -73,7 +77,8 @@ def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], 
     if immediate:
         click.echo(IMMEDIATE_DELETION_WARNING, err=True)
 
-    doomed = _pick(session, args, filenames, selector, delete_all=delete_all, all_namespaces=all_namespaces)
+    doomed = _pick(session, args, filenames, selector, recursive=recursive, delete_all=delete_all,
+                   all_namespaces=all_namespaces)
     if doomed is None:
         click.echo("No resources found")
         return
@@ -103,12 +108,12 @@ def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], 
 
 
 def _pick(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], selector: str | None, *,
-          delete_all: bool, all_namespaces: bool) -> list[Doomed] | None:
+          recursive: bool, delete_all: bool, all_namespaces: bool) -> list[Doomed] | None:
     """The objects to delete, or None when a selector or --all matched nothing."""
     if filenames:
         if args:
             raise CommandError("resources cannot be named on the command line together with -f")
-        manifests = read_manifests(filenames)
+        manifests = read_manifests(filenames, recursive=recursive)
         enforced = session.namespace_flag is not None
         return [Doomed(m.resource, settle_namespace(m, session.namespace, enforced=enforced), m.name)
                 for m in manifests]
@@ -136,12 +141,20 @@ def _pick(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], s
 def _wait_until_gone(client: ApiClient, deleted: list[Doomed], *, timeout: float) -> list[TkctlError]:
     deadline = time.monotonic() + timeout
     pending = list(deleted)
-    while pending:
-        pending = [target for target in pending if client.exists(target.path, uid=target.uid)]
-        if not pending:
-            break
-        if time.monotonic() >= deadline:
-            return [CommandError(f"timed out waiting for the condition on {t.resource.group_resource}/{t.name}")
-                    for t in pending]
-        time.sleep(POLL_INTERVAL_SECONDS)
+    if not pending:
+        return []
+    with progress.waiting(_waiting_for(pending)) as shown:
+        while pending:
+            pending = [target for target in pending if client.exists(target.path, uid=target.uid)]
+            if not pending:
+                break
+            if time.monotonic() >= deadline:
+                return [CommandError(f"timed out waiting for the condition on {t.resource.group_resource}/{t.name}")
+                        for t in pending]
+            shown.update(_waiting_for(pending))
+            time.sleep(POLL_INTERVAL_SECONDS)
     return []
+
+
+def _waiting_for(pending: list[Doomed]) -> str:
+    return f"waiting for {progress.names([f'{kind_label(t.resource)}/{t.name}' for t in pending])} to be deleted"

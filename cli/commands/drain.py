@@ -9,6 +9,10 @@
                                              ... "pod/web deleted"
     wait until every one is gone (or replaced by a namesake with another uid)
                                              "node/node-1 drained"
+
+An Eviction carries the delete's options ({} or {"gracePeriodSeconds": N}); the
+server deletes the pod with them once its disruption budgets allow (429 until
+then). At a terminal, a status line names the pods still awaited (cli/progress.py).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 import click
 
+from cli import progress
 from cli.client import ApiClient
 from cli.commands.cordon import set_schedulable
 from cli.drain_filters import DrainOptions, grouped, judge
@@ -29,6 +34,7 @@ from objects.kinds import DAEMONSET, POD
 
 POLL_INTERVAL_SECONDS = 0.5
 EVICTION_RETRY_SECONDS = 5.0
+DEADLINE_EXCEEDED = "context deadline exceeded"
 
 
 @click.command("drain")
@@ -88,14 +94,14 @@ class _Drainer:
 
     def drain(self, node: LiveObject) -> None:
         doomed = self._pods_to_remove(node.name, report=True)
-        removed = [self._evict(pod) if self.evict else self._delete(pod) for pod in doomed]
-        pending = [pod for pod, gone in zip(doomed, removed) if not gone]
         try:
-            self._wait_until_gone(pending)
-        except CommandError as error:
+            removed = [self._evict(pod) if self.evict else self._delete(pod) for pod in doomed]
+            self._wait_until_gone([pod for pod, gone in zip(doomed, removed) if not gone])
+        except TkctlError as error:
             still = self._pods_to_remove(node.name, report=False)
             if still:
-                click.echo(f'There are pending pods in node "{node.name}" when an error occurred: {error}', err=True)
+                click.echo(f'There are pending pods in node "{node.name}" when an error occurred: {_inline(error)}',
+                           err=True)
                 click.echo("".join(f"pod/{_name(pod)}\n" for pod in still), err=True, nl=False)
             raise
 
@@ -137,11 +143,13 @@ class _Drainer:
     def _evict(self, pod: dict[str, Any]) -> bool:
         """POST an Eviction, retrying while a disruption budget forbids it (429); True when already gone."""
         metadata = pod["metadata"]
-        eviction: dict[str, Any] = {"apiVersion": "policy/v1", "kind": "Eviction",
-                                    "metadata": {"name": metadata["name"], "namespace": metadata["namespace"]}}
+        options: dict[str, Any] = {}
         if self.grace_period >= 0:
-            eviction["deleteOptions"] = {"gracePeriodSeconds": self.grace_period}
-        click.echo(f"evicting pod {_reference(pod)}", err=True)
+            options["gracePeriodSeconds"] = self.grace_period
+        eviction = {"apiVersion": "policy/v1", "kind": "Eviction",
+                    "metadata": {"name": metadata["name"], "namespace": metadata["namespace"]},
+                    "deleteOptions": options}
+        click.echo(f"evicting pod {_reference(pod)}")
         while True:
             try:
                 self.client.post(f"{_path(pod)}/eviction", eviction)
@@ -149,8 +157,9 @@ class _Drainer:
             except ServerError as error:
                 if error.not_found:
                     return True
-                if error.code != 429:
-                    raise
+                if error.code != 429:  # kubectl gathers these from its per-pod workers: an aggregate
+                    raise Refusals([f'error when evicting pods/"{metadata["name"]}" -n "{metadata["namespace"]}": '
+                                    f"{error.message}"]) from None
                 click.echo(f'error when evicting pods/"{metadata["name"]}" -n "{metadata["namespace"]}" '
                            f"(will retry after 5s): {error.message}", err=True)
                 time.sleep(EVICTION_RETRY_SECONDS)
@@ -158,28 +167,47 @@ class _Drainer:
     def _wait_until_gone(self, pods: list[dict[str, Any]]) -> None:
         deadline = time.monotonic() + self.timeout if self.timeout > 0 else None
         pending = list(pods)
-        while pending:
-            still = []
-            for pod in pending:
-                if self._gone(pod):
-                    click.echo(f"pod/{_name(pod)} {'evicted' if self.evict else 'deleted'}")
-                else:
-                    still.append(pod)
-            pending = still
-            if not pending:
-                return
-            if deadline is not None and time.monotonic() >= deadline:
-                raise CommandError("context deadline exceeded")
-            time.sleep(POLL_INTERVAL_SECONDS)
+        if not pending:
+            return
+        with progress.waiting(self._waiting_for(pending)) as shown:
+            while pending:
+                still = []
+                for pod in pending:
+                    if self._gone(pod):
+                        shown.echo(f"pod/{_name(pod)} {self._removed}")
+                    else:
+                        still.append(pod)
+                pending = still
+                if not pending:
+                    return
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise self._timed_out(pending)
+                shown.update(self._waiting_for(pending))
+                time.sleep(POLL_INTERVAL_SECONDS)
+
+    def _timed_out(self, pending: list[dict[str, Any]]) -> TkctlError:
+        """kubectl waits for each evicted pod on its own, so each one still there is an error of its own."""
+        if not self.evict:
+            return CommandError(DEADLINE_EXCEEDED)
+        return Refusals([f'error when waiting for pod "{_name(pod)}" in namespace "{pod["metadata"]["namespace"]}" '
+                         f"to terminate: {DEADLINE_EXCEEDED}" for pod in pending])
+
+    @property
+    def _removed(self) -> str:
+        return "evicted" if self.evict else "deleted"
+
+    def _waiting_for(self, pods: list[dict[str, Any]]) -> str:
+        return f"waiting for {progress.names([f'pod/{_name(pod)}' for pod in pods])} to be {self._removed}"
 
     def _gone(self, pod: dict[str, Any]) -> bool:
         return not self.client.exists(_path(pod), uid=pod["metadata"]["uid"])
 
 
 def _eviction_supported(client: ApiClient) -> bool:
-    """kubectl's CheckEvictionSupport: does discovery list pods/eviction?"""
+    """kubectl's CheckEvictionSupport: does discovery list pods/eviction, of kind Eviction in a named group?"""
     resources = client.get(f"/api/{POD.version}").get("resources") or []
-    return any(resource.get("name") == "pods/eviction" for resource in resources)
+    return any(resource.get("name") == "pods/eviction" and resource.get("kind") == "Eviction"
+               and resource.get("group") and resource.get("version") for resource in resources)
 
 
 def _inline(error: TkctlError) -> str:

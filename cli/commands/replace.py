@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from cli import progress
 from cli.client import ApiClient
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.manifests import Manifest, read_manifests, settle_namespace
@@ -27,18 +28,21 @@ POLL_INTERVAL_SECONDS = 0.2
 
 @click.command("replace")
 @click.option("-f", "--filename", "filenames", multiple=True, help="The manifests to replace the objects with.")
+@click.option("-R", "--recursive", is_flag=True,
+              help="With -f DIR: also read the manifests in its subdirectories.")
 @click.option("--force", is_flag=True, help="Delete the objects and create them again from the manifests.")
 @click.option("--grace-period", type=int, default=-1, help="With --force: seconds the old object gets to end.")
 @click.option("--timeout", type=float, default=60.0, help="With --force: seconds to wait for the deletion.")
 @session_options
 @pass_session
-def replace(session: Session, filenames: tuple[str, ...], force: bool, grace_period: int, timeout: float) -> None:
+def replace(session: Session, filenames: tuple[str, ...], recursive: bool, force: bool, grace_period: int,
+            timeout: float) -> None:
     """Replace objects by their manifests."""
     if not filenames:
         raise CommandError("must specify one of -f and -k")
     client = session.client()
     errors: list[TkctlError] = []
-    for manifest in read_manifests(filenames):
+    for manifest in read_manifests(filenames, recursive=recursive):
         try:
             namespace = settle_namespace(manifest, session.namespace, enforced=session.namespace_flag is not None)
             if force:
@@ -79,7 +83,8 @@ def _delete_and_wait(client: ApiClient, manifest: Manifest, namespace: str | Non
     else:
         click.echo(f'{kind_label(manifest.resource)} "{manifest.name}" deleted')
         uid = (deleted.get("metadata") or {}).get("uid")
-        _wait_until_gone(client, path, uid, timeout=timeout)
+        with progress.waiting(f"waiting for {kind_label(manifest.resource)}/{manifest.name} to be deleted"):
+            _wait_until_gone(client, path, uid, timeout=timeout)
     metadata = manifest.body.setdefault("metadata", {})
     metadata.pop("resourceVersion", None)  # a fresh object: the old version would be refused
     metadata.pop("uid", None)

@@ -20,6 +20,7 @@ import click
 from cli.client import ApiClient
 from cli.durations import parse_duration
 from cli.errors import CommandError
+from cli.progress import waiting
 from cli.resources import kind_label, object_path, parse_targets
 from cli.rollout_state import (
     Progress, daemonset_progress, deployment_progress, history, owned_replica_sets, revision, rollback_target,
@@ -67,17 +68,19 @@ def status(session: Session, args: tuple[str, ...], watch: bool, timeout: str) -
     deadline = time.monotonic() + timeout_seconds if timeout_seconds > 0 else None
     path = object_path(resource, session.namespace, live["metadata"]["name"])
     last: Progress | None = None
-    while True:
-        progress = viewer(live)
-        if progress != last:
-            click.echo(progress.message)
-            last = progress
-        if progress.done or not watch:
-            return
-        if deadline is not None and time.monotonic() >= deadline:
-            raise CommandError("timed out waiting for the condition")
-        time.sleep(POLL_INTERVAL_SECONDS)
-        live = session.client().get(path)
+    reference = f"{kind_label(resource)}/{live['metadata']['name']}"
+    with waiting(f"waiting for {reference} to finish rolling out") as shown:  # a status line at a terminal
+        while True:
+            progress = viewer(live)
+            if progress != last:
+                shown.echo(progress.message)
+                last = progress
+            if progress.done or not watch:
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                raise CommandError("timed out waiting for the condition")
+            time.sleep(POLL_INTERVAL_SECONDS)
+            live = session.client().get(path)
 
 
 @rollout.command("history")

@@ -28,7 +28,12 @@ KUBERNETES_COMPATIBILITY = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-
 SUBRESOURCE_VERBS = {
     "status": ["get", "patch", "update"], "scale": ["get", "patch", "update"], "binding": ["create"],
     "log": ["get"], "exec": ["create", "get"], "proxy": ["create", "delete", "get", "patch", "update"],
-    "explanation": ["get"],
+    "explanation": ["get"], "eviction": ["create"],
+}
+# Subresources whose kind lives in another API group: discovery names the group, as for Scale.
+FOREIGN_SUBRESOURCE_KINDS = {
+    "scale": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+    "eviction": {"group": "policy", "version": "v1", "kind": "Eviction"},
 }
 
 
@@ -89,8 +94,8 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
 
 
 def _subresource_kind(rt: ResourceType, subresource: str) -> dict[str, str]:
-    if subresource == "scale":
-        return {"group": "autoscaling", "version": "v1", "kind": "Scale"}
+    if subresource in FOREIGN_SUBRESOURCE_KINDS:
+        return FOREIGN_SUBRESOURCE_KINDS[subresource]
     if subresource == "binding":
         return {"group": "", "version": "v1", "kind": "Binding"}
     if subresource in ("log", "exec", "proxy"):
@@ -136,9 +141,9 @@ def legacy_resources(group: str, version: str) -> dict[str, Any] | None:
         resources.append(entry)
         for sub in rt.subresources:
             kind = _subresource_kind(rt, sub)
+            foreign = {"group": kind["group"], "version": kind["version"]} if sub in FOREIGN_SUBRESOURCE_KINDS else {}
             resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                              "kind": kind["kind"], "verbs": SUBRESOURCE_VERBS[sub],
-                              **({"group": kind["group"], "version": kind["version"]} if sub == "scale" else {})})
+                              "kind": kind["kind"], "verbs": SUBRESOURCE_VERBS[sub], **foreign})
     group_version = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
 

@@ -9,6 +9,7 @@
     DELETE .../pods/web    delete
     DELETE .../pods        deletecollection
     .../pods/web/status|binding, .../deployments/web/scale: the same verbs on a subresource
+    POST   .../pods/web/eviction  a delete that asks first (master/api/eviction.py)
 
 Single-object verbs run on the event loop, not in a worker thread: reads are
 answered from the store's memory, and a write is a fraction of a millisecond
@@ -29,7 +30,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from master.api import node_proxy, status
+from master.api import eviction, node_proxy, status
 from master.api.decode import field_validation_mode, parse_body
 from master.api.fields import FieldSelectorError, parse_field_selector
 from master.api.registry import DeleteOptions, Registry
@@ -146,6 +147,9 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
                                       content_type=request.headers.get("content-type", ""), field_validation=mode,
                                       subresource="status")
             return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
+    if sub == "eviction" and rt.plural == "pods" and method == "POST":
+        result = eviction.evict(registry, info.namespace, info.name, await _body(request))
+        return JSONBody(result, status_code=201)
     if sub == "binding" and rt.plural == "pods" and method == "POST":
         result = registry.bind(info.namespace, info.name, await _body(request))
         return JSONBody(result, status_code=201)

@@ -138,7 +138,8 @@ def test_drain_removes_managed_pods_skips_daemonset_and_mirror_pods_like_kubectl
     assert set(mine.stderr.strip().removeprefix("Warning: ").split("; ")) == \
         set(real.stderr.replace(theirs, ours).strip().removeprefix("Warning: ").split("; "))
     assert sorted(mine.stdout.splitlines()) == sorted(real.stdout.replace(theirs, ours).splitlines()) == sorted([
-        f"node/{ours} cordoned", f"pod/web-{ours} deleted", f"pod/bare-{ours} deleted", f"node/{ours} drained"])
+        f"node/{ours} cordoned", f"evicting pod {namespace}/web-{ours}", f"evicting pod {namespace}/bare-{ours}",
+        f"pod/web-{ours} evicted", f"pod/bare-{ours} evicted", f"node/{ours} drained"])
     assert mine.stdout.splitlines()[-1] == f"node/{ours} drained"
     assert pod_names(api, namespace) == {f"agent-{n}" for n in node_names} | {f"static-{n}" for n in node_names}
 
@@ -156,7 +157,7 @@ def test_drain_refuses_daemonset_and_emptydir_pods_without_their_flags(tkctl, ap
         f"cannot delete Pods with local storage (use --delete-emptydir-data to override): {namespace}/cache",
     ]
     assert tkctl.ok("drain", ours, "--ignore-daemonsets", "--delete-emptydir-data", "--grace-period=0") == \
-        f"node/{ours} already cordoned\npod/cache deleted\nnode/{ours} drained\n"
+        f"node/{ours} already cordoned\nevicting pod {namespace}/cache\npod/cache evicted\nnode/{ours} drained\n"
 
 
 def test_drain_times_out_on_pods_no_kubelet_confirms(tkctl, kubectl, api, namespace, node_names):
