@@ -1,11 +1,14 @@
-"""Workload controllers of apps/v1 (Deployment, ReplicaSet, DaemonSet) and autoscaling/v1 Scale.
+"""Workload controllers of apps/v1 (Deployment, ReplicaSet, DaemonSet), their history, and autoscaling/v1 Scale.
 
 A Deployment owns ReplicaSets, a ReplicaSet owns Pods, a DaemonSet owns one Pod
-per eligible Node; each stamps Pods from its PodTemplateSpec. Fields are listed
-alphabetically, as in the Kubernetes API reference.
+per eligible Node and one ControllerRevision per template it has had; each
+stamps Pods from its PodTemplateSpec. Fields are listed alphabetically, as in
+the Kubernetes API reference.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field
 
@@ -152,6 +155,20 @@ class DaemonSetCondition(K8sModel):
     reason: str | None = None
     status: str | None = None
     type: str | None = None
+
+
+class ControllerRevision(K8sModel):
+    """One revision of a controller's state, kept so it can be rolled back to; `data` never changes.
+
+    A DaemonSet's `data` is a strategic merge patch that puts its template back:
+    `{"spec": {"template": {..., "$patch": "replace"}}}`.
+    """
+
+    api_version: str = "apps/v1"
+    kind: str = "ControllerRevision"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    data: Any = None
+    revision: int = 0  # Go's int64 without omitempty: always on the wire
 
 
 # --- Shared by all three, and the scale subresource.

@@ -67,8 +67,12 @@ REPLICASET = ResourceType(
 DAEMONSET = ResourceType(
     "apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), subresources=("status",), categories=("all",),
 )
+# A DaemonSet's history: one immutable snapshot of its pod template per revision.
+CONTROLLER_REVISION = ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True)
 
-ALL_KINDS: tuple[ResourceType, ...] = (POD, NODE, NAMESPACE, EVENT, LEASE, DEPLOYMENT, REPLICASET, DAEMONSET)
+ALL_KINDS: tuple[ResourceType, ...] = (
+    POD, NODE, NAMESPACE, EVENT, LEASE, DEPLOYMENT, REPLICASET, DAEMONSET, CONTROLLER_REVISION,
+)
 
 GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in ALL_KINDS))
 

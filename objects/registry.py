@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from objects.apps import DaemonSet, Deployment, ReplicaSet
+from objects.apps import ControllerRevision, DaemonSet, Deployment, ReplicaSet
 from objects.base import K8sModel
 from objects.cluster import Event, Lease, Namespace
 from objects.kinds import ResourceType
@@ -18,6 +18,7 @@ MODELS: dict[str, type[K8sModel]] = {
     "Deployment": Deployment,
     "ReplicaSet": ReplicaSet,
     "DaemonSet": DaemonSet,
+    "ControllerRevision": ControllerRevision,
 }
 
 

@@ -1,12 +1,14 @@
 """`tkctl rollout status|history|undo|restart`: follow and steer a Deployment's (or DaemonSet's) rollout.
 
     status    poll the object, print kubectl's progress sentence each time it changes, until done
-    history   the revisions recorded on the Deployment's ReplicaSets, with their change causes
-    undo      JSON patch: the Deployment's template := the old ReplicaSet's (minus its hash label);
-              the controller then finds that ReplicaSet again and makes it the next revision
+    history   the revisions recorded on the Deployment's ReplicaSets (the DaemonSet's ControllerRevisions),
+              with their change causes; --revision=N describes that revision's pod template
+    undo      Deployment: JSON patch, its template := the old ReplicaSet's (minus its hash label);
+              DaemonSet: the old ControllerRevision's data, a strategic merge patch that restores its template;
+              either way the controller finds that revision again and makes it the next one
     restart   stamp `kubectl.kubernetes.io/restartedAt` on the pod template: a new template, a new rollout
 
-The arithmetic of each lives in cli/rollout_state.py.
+The arithmetic of each lives in cli/rollout_state.py and cli/rollout_history.py.
 """
 
 from __future__ import annotations
@@ -19,20 +21,27 @@ import click
 
 from cli.client import ApiClient
 from cli.durations import parse_duration
-from cli.errors import CommandError
+from cli.errors import CommandError, ServerError
 from cli.progress import waiting
 from cli.resources import kind_label, object_path, parse_targets
+from cli.rollout_history import (
+    already_at, chosen_template, controlled_by, daemon_set_revisions, daemon_set_rollback_target,
+    deployment_revisions,
+)
 from cli.rollout_state import (
-    Progress, daemonset_progress, deployment_progress, history, owned_replica_sets, revision, rollback_target,
+    Progress, daemonset_progress, deployment_progress, owned_replica_sets, revision, rollback_target,
     rolled_back_annotations, template_without_hash,
 )
+from cli.rollout_template import describe_pod_template
 from cli.session import Session, pass_session, session_options
 from cli.tabwriter import align
-from objects.kinds import DAEMONSET, DEPLOYMENT, REPLICASET, ResourceType
+from objects.kinds import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, REPLICASET, ResourceType
+from objects.selectors import selector_from_label_selector
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 POLL_INTERVAL_SECONDS = 0.5
 MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 
 
@@ -85,18 +94,29 @@ def status(session: Session, args: tuple[str, ...], watch: bool, timeout: str) -
 
 @rollout.command("history")
 @click.argument("args", nargs=-1)
+@click.option("--revision", type=int, default=0, help="Show the pod template of this revision.")
 @session_options
 @pass_session
-def history_(session: Session, args: tuple[str, ...]) -> None:
-    """List the revisions of a deployment."""
-    _, deployment = _one_object(session, args, (DEPLOYMENT,), "history viewer")
-    rows = history(_replica_sets(session.client(), deployment))
-    click.echo(f"{kind_label(DEPLOYMENT)}/{deployment['metadata']['name']} ")
-    if not rows:
-        click.echo("No rollout history found.")
+def history_(session: Session, args: tuple[str, ...], revision: int) -> None:
+    """List the revisions of a deployment or daemon set, or show one of them."""
+    if revision < 0:
+        raise CommandError(f"revision must be a positive integer: {revision}")
+    resource, live = _one_object(session, args, (DEPLOYMENT, DAEMONSET), "history viewer")
+    client = session.client()
+    if resource == DEPLOYMENT:
+        revisions = deployment_revisions(_replica_sets(client, live))
+    else:
+        revisions = daemon_set_revisions(live, _controller_revisions(client, live))
+    reference = f"{kind_label(resource)}/{live['metadata']['name']}"
+    if not revisions:
+        click.echo(f"{reference} \nNo rollout history found.")
         return
-    table = align([["REVISION", "CHANGE-CAUSE"], *([str(number), cause] for number, cause in rows)], padding=2)
-    click.echo(table)
+    if revision > 0:
+        template = chosen_template(revisions, revision)
+        click.echo(f"{reference} with revision #{revision}\n{describe_pod_template(template)}")
+        return
+    rows = [[str(number), revisions[number].change_cause or "<none>"] for number in sorted(revisions)]
+    click.echo(f"{reference} \n{align([['REVISION', 'CHANGE-CAUSE'], *rows], padding=2)}")
 
 
 @rollout.command("undo")
@@ -105,8 +125,12 @@ def history_(session: Session, args: tuple[str, ...]) -> None:
 @session_options
 @pass_session
 def undo(session: Session, args: tuple[str, ...], to_revision: int) -> None:
-    """Go back to an earlier revision of a deployment."""
-    _, deployment = _one_object(session, args, (DEPLOYMENT,), "rollbacker")
+    """Go back to an earlier revision of a deployment or daemon set."""
+    resource, live = _one_object(session, args, (DEPLOYMENT, DAEMONSET), "rollbacker")
+    if resource == DAEMONSET:
+        click.echo(_undo_daemon_set(session, live, to_revision))
+        return
+    deployment = live
     name = deployment["metadata"]["name"]
     if (deployment.get("spec") or {}).get("paused"):
         raise CommandError(f"you cannot rollback a paused deployment; run 'kubectl rollout resume deployment/{name}' "
@@ -123,6 +147,22 @@ def undo(session: Session, args: tuple[str, ...], to_revision: int) -> None:
         {"op": "replace", "path": "/metadata/annotations", "value": rolled_back_annotations(deployment, old)},
     ], content_type=JSON_PATCH)
     click.echo(f"{reference} rolled back")
+
+
+def _undo_daemon_set(session: Session, ds: dict[str, Any], to_revision: int) -> str:
+    """Send the chosen revision's data, the patch that restores its template; the controller renumbers it."""
+    client = session.client()
+    target = daemon_set_rollback_target(_controller_revisions(client, ds), to_revision)
+    reference = f"{kind_label(DAEMONSET)}/{ds['metadata']['name']}"
+    if already_at(ds, target):
+        # kubectl names the revision asked for, so a bare `undo` reads "revision 0" here
+        return f"{reference} skipped rollback (current template already matches revision {to_revision})"
+    try:
+        client.patch(object_path(DAEMONSET, session.namespace, ds["metadata"]["name"]), target.get("data"),
+                     content_type=STRATEGIC_MERGE_PATCH)
+    except ServerError as error:
+        raise CommandError(f"failed restoring revision {to_revision}: {error.message}") from None
+    return f"{reference} rolled back"
 
 
 @rollout.command("restart")
@@ -152,6 +192,14 @@ def _replica_sets(client: ApiClient, deployment: dict[str, Any]) -> list[dict[st
     listed = client.get(REPLICASET.collection_path(deployment["metadata"]["namespace"]),
                         params={"labelSelector": selector} if selector else None)
     return owned_replica_sets(deployment, listed.get("items") or [])
+
+
+def _controller_revisions(client: ApiClient, ds: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ControllerRevisions the DaemonSet's selector matches and it controls (kubectl's controlledHistory)."""
+    selector = str(selector_from_label_selector((ds.get("spec") or {}).get("selector")))
+    listed = client.get(CONTROLLER_REVISION.collection_path(ds["metadata"]["namespace"]),
+                        params={"labelSelector": selector} if selector else None)
+    return controlled_by(ds, listed.get("items") or [])
 
 
 def _rfc3339_now() -> str:

@@ -584,6 +584,28 @@ def daemonset_cells(daemonset: Obj, now: datetime) -> list[Cell]:
     ]
 
 
+# --- ControllerRevision ----------------------------------------------------------------------
+
+CONTROLLER_REVISION_COLUMNS = (
+    _NAME,
+    Column("Controller", "string", "Controller of the object"),
+    # Kubernetes declares the column a string and fills it with the int64.
+    Column("Revision", "string", "Revision indicates the revision of the state represented by Data."),
+    _AGE,
+)
+
+
+def controller_revision_cells(revision: Obj, now: datetime) -> list[Cell]:
+    """The controller as kubectl names a resource, `daemonset.apps/agent`; `<none>` for an orphan."""
+    controller = next((ref for ref in _get(revision, "metadata.ownerReferences", []) if ref.get("controller")), None)
+    controller_name = "<none>"
+    if controller is not None:
+        group = controller.get("apiVersion", "").rpartition("/")[0]
+        group_kind = f"{controller.get('kind', '')}.{group}" if group else controller.get("kind", "")
+        controller_name = f"{group_kind.lower()}/{controller.get('name', '')}"
+    return [_name(revision), controller_name, revision.get("revision", 0), _age(revision, now)]
+
+
 # --- any other kind: the apiserver's default table --------------------------------------------
 
 DEFAULT_COLUMNS = (_NAME, Column("Created At", "date", _DOC_AGE))
@@ -611,6 +633,7 @@ PRINTERS: dict[str, Printer] = {
     "Deployment": Printer(DEPLOYMENT_COLUMNS, deployment_cells),
     "ReplicaSet": Printer(REPLICASET_COLUMNS, replicaset_cells),
     "DaemonSet": Printer(DAEMONSET_COLUMNS, daemonset_cells),
+    "ControllerRevision": Printer(CONTROLLER_REVISION_COLUMNS, controller_revision_cells),
 }
 _DEFAULT_PRINTER = Printer(DEFAULT_COLUMNS, default_cells)
 

@@ -3,7 +3,8 @@
 As kube-controller-manager's daemon set controller, keyed by namespace/name:
 
     reconcile(ds):
-      hash = controller-revision-hash of spec.template
+      0. history   the ControllerRevision of spec.template (created if new) and the old ones
+                   (master/controllers/daemonset_history.py); hash = its controller-revision-hash
       1. manage    for every node, placement(ds, node):
                      should run, no pod                  ─► create one, pinned by matchFields
                                                              metadata.name In [node] (the scheduler binds it)
@@ -15,7 +16,8 @@ As kube-controller-manager's daemon set controller, keyed by namespace/name:
       2. roll      RollingUpdate, nothing else to do: delete pods of an older hash, while at most
                    maxUnavailable nodes lack an available pod (step 1 then creates the new pod)
                    OnDelete: nothing; a pod deleted by hand comes back with the new template
-      3. status    desiredNumberScheduled, currentNumberScheduled, numberReady, numberAvailable, ...
+      3. cleanup   delete old revisions beyond spec.revisionHistoryLimit that no pod runs any more
+      4. status    desiredNumberScheduled, currentNumberScheduled, numberReady, numberAvailable, ...
 
 A node should run the daemon when the template's nodeSelector and required node
 affinity match it and its pod tolerates every NoSchedule and NoExecute taint;
@@ -31,7 +33,6 @@ confirm a graceful delete.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import math
 import threading
@@ -45,14 +46,14 @@ from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
 from master.controllers.controller import Controller
+from master.controllers.daemonset_history import CONTROLLER_REVISION_HASH, DaemonSetHistory, live_hashes
 from master.scheduler.framework import NodeInfo, PodInfo
 from master.scheduler.plugins import node_affinity
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, pod_tolerations, tolerates
-from objects.kinds import DAEMONSET, NODE, POD
+from objects.kinds import CONTROLLER_REVISION, DAEMONSET, NODE, POD
 
 log = logging.getLogger(__name__)
 
-CONTROLLER_REVISION_HASH = "controller-revision-hash"
 # What Kubernetes adds to every daemon pod (pkg/controller/daemon/util: AddOrUpdateDaemonPodTolerations).
 DAEMON_TOLERATIONS = (
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": NO_EXECUTE},
@@ -67,9 +68,6 @@ HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "ope
 EXPECTATIONS_TTL_SECONDS = 300.0  # client-go's ExpectationsTimeout: a lost watch event cannot stall a DaemonSet forever
 FAILED_POD_BACKOFF_SECONDS = (1.0, 900.0)  # first and longest wait before replacing a failed pod again
 STATUS_UPDATE_RETRIES = 3
-
-# generateName's alphabet, which Kubernetes also uses to spell the template hash: no vowels, no look-alikes.
-SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,11 @@ class DaemonSetController(Controller):
                              on_delete=self._on_pod_delete)
         self.nodes = Informer(client, NODE, on_add=self._enqueue_all, on_update=self._on_node_update,
                               on_delete=self._enqueue_all)
-        self.informers = [self.daemonsets, self.pods, self.nodes]
+        self.revisions = Informer(client, CONTROLLER_REVISION, on_add=self._on_revision_change,
+                                  on_update=lambda old, new: self._on_revision_change(new),
+                                  on_delete=self._on_revision_change)
+        self.informers = [self.daemonsets, self.pods, self.nodes, self.revisions]
+        self.history = DaemonSetHistory(client, self.revisions)
 
     def run(self, stop: threading.Event) -> None:
         try:
@@ -108,8 +110,9 @@ class DaemonSetController(Controller):
             self.expectations.forget(key)
             return
         if ds["metadata"].get("deletionTimestamp"):
-            return  # its pods go with it (garbage collection), nothing to keep up
-        template_hash = revision_hash(ds["spec"]["template"])
+            return  # its pods and revisions go with it (garbage collection), nothing to keep up
+        current, old_revisions = self.history.construct(ds)
+        template_hash = current["metadata"]["labels"][CONTROLLER_REVISION_HASH]
         nodes = sorted(self.nodes.items(), key=lambda n: n["metadata"]["name"])
         pods_by_node = self._daemon_pods_by_node(ds)
         caught_up = self.expectations.satisfied(key)
@@ -118,6 +121,7 @@ class DaemonSetController(Controller):
             if not to_create and not to_delete and _strategy(ds) == "RollingUpdate":
                 to_delete = self._roll(ds, nodes, pods_by_node, template_hash)
             self._sync_nodes(ds, to_create, to_delete, template_hash, {n["metadata"]["name"] for n in nodes})
+            self.history.cleanup(ds, old_revisions, live_hashes([p for pods in pods_by_node.values() for p in pods]))
         self._update_status(ds, nodes, pods_by_node, template_hash, observed=caught_up)
 
     # ----- 1. manage
@@ -281,6 +285,18 @@ class DaemonSetController(Controller):
         if old["metadata"].get("labels") != new["metadata"].get("labels") or old.get("spec") != new.get("spec"):
             self._enqueue_all()
 
+    def _on_revision_change(self, revision: dict[str, Any]) -> None:
+        ref = _controller_ref(revision)
+        namespace = revision["metadata"].get("namespace", "")
+        if ref is not None:
+            if ref.get("kind") == "DaemonSet":
+                self.queue.add(f"{namespace}/{ref['name']}")
+            return
+        # An orphan may be adopted by any DaemonSet of its namespace whose selector matches: let each look.
+        for ds in self.daemonsets.items():
+            if ds["metadata"].get("namespace") == namespace:
+                self._enqueue(ds)
+
     def _on_daemonset_delete(self, ds: dict[str, Any]) -> None:
         self.expectations.forget(object_key(ds))
 
@@ -403,14 +419,6 @@ def daemon_pod(ds: dict[str, Any], node_name: str, template_hash: str) -> dict[s
     if template_meta.get("annotations"):
         metadata["annotations"] = dict(template_meta["annotations"])
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
-
-
-def revision_hash(template: dict[str, Any]) -> str:
-    """The template's hash as Kubernetes spells it: FNV-32a, its decimal digits mapped onto SAFE_ALPHABET."""
-    value = 0x811C9DC5
-    for byte in json.dumps(template, sort_keys=True, separators=(",", ":")).encode():
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return "".join(SAFE_ALPHABET[ord(digit) % len(SAFE_ALPHABET)] for digit in str(value))
 
 
 def target_node_name(pod: dict[str, Any]) -> str:

@@ -24,12 +24,13 @@ from apiclient import ApiClient, ApiStatusError
 from apiclient.informer import Informer
 from master.controllers.controller import Controller
 from master.controllers.pod_template import Obj
-from objects.kinds import DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType, by_kind
+from objects.kinds import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType, by_kind
 
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
-# The kinds tinykube serves that own (Deployment, ReplicaSet, DaemonSet) or are owned (ReplicaSet, Pod).
-WATCHED_KINDS = (DEPLOYMENT, REPLICASET, DAEMONSET, POD)
+# The kinds tinykube serves that own (Deployment, ReplicaSet, DaemonSet) or are owned (ReplicaSet, Pod,
+# ControllerRevision).
+WATCHED_KINDS = (DEPLOYMENT, REPLICASET, DAEMONSET, POD, CONTROLLER_REVISION)
 
 
 @dataclass

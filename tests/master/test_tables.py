@@ -245,6 +245,7 @@ EXPECTED_COLUMNS = {  # (shown by default, shown only with -o wide)
     "ReplicaSet": (["Name", "Desired", "Current", "Ready", "Age"], ["Containers", "Images", "Selector"]),
     "DaemonSet": (["Name", "Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector", "Age"],
                   ["Containers", "Images", "Selector"]),
+    "ControllerRevision": (["Name", "Controller", "Revision", "Age"], []),
 }
 
 
@@ -453,3 +454,13 @@ def test_daemonset_without_node_selector_shows_none() -> None:
     cells = table(kinds.DAEMONSET, [daemonset], list_resource_version="1", now=NOW)["rows"][0]["cells"]
     assert cells[6] == "<none>"
     assert cells[-1] == "<none>"
+
+
+def test_a_controller_revision_row_names_its_controller_as_kubectl_names_a_resource() -> None:
+    owned = {"metadata": {"name": "agent-5c6bb6845c", "creationTimestamp": "2024-01-01T00:00:00Z", "ownerReferences": [
+        {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": "u", "controller": True}]},
+        "revision": 3}
+    orphan = {"metadata": {"name": "loose"}, "revision": 1}
+    rows = table(kinds.CONTROLLER_REVISION, [owned, orphan], list_resource_version="1", now=NOW)["rows"]
+    assert rows[0]["cells"][:3] == ["agent-5c6bb6845c", "daemonset.apps/agent", 3]
+    assert rows[1]["cells"][:3] == ["loose", "<none>", 1]

@@ -1,4 +1,4 @@
-"""Protobuf fields of apps/v1: Deployment, ReplicaSet, DaemonSet.
+"""Protobuf fields of apps/v1: Deployment, ReplicaSet, DaemonSet, ControllerRevision.
 
 Transcribed from k8s.io/api/apps/v1/generated.proto: field numbers and JSON names as upstream
 generated them; see schema.py for the notation. Only messages reachable
@@ -7,6 +7,10 @@ from the kinds tinykube decodes are listed.
 
 TABLE = """
 # k8s.io.api.apps.v1
+ControllerRevision
+  1 metadata ObjectMeta
+  2 data RawExtension
+  3 revision *int64
 DaemonSet
   1 metadata ObjectMeta
   2 spec DaemonSetSpec

@@ -201,10 +201,22 @@ def _fields_v1(data: bytes, where: str) -> Any:
         raise ProtobufError(f"protobuf: {where}: managed fields are not JSON") from None
 
 
+def _raw_extension(data: bytes, where: str) -> Any:
+    """An embedded object (a ControllerRevision's data): its raw JSON bytes, as the object they spell."""
+    raw = _fields(data, where, {1: "bytes"}).get(1)
+    if raw is None:
+        return None
+    try:
+        return json.loads(base64.b64decode(raw))
+    except ValueError:
+        raise ProtobufError(f"protobuf: {where}: an embedded object that is not JSON") from None
+
+
 WELL_KNOWN_DECODERS = {
     "Time": _time,
     "MicroTime": lambda data, where: _time(data, where, micro=True),
     "Quantity": lambda data, where: _fields(data, where, {1: "string"}).get(1, ""),
     "IntOrString": _int_or_string,
     "FieldsV1": _fields_v1,
+    "RawExtension": _raw_extension,
 }

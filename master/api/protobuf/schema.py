@@ -39,7 +39,8 @@ SCALARS = frozenset({"string", "int32", "int64", "bool", "bytes", "double"})
 #   Quantity    {1: string}                      -> "100m"
 #   IntOrString {1: type, 2: intVal, 3: strVal}  -> 8080 or "http"
 #   FieldsV1    {1: raw JSON bytes}              -> the JSON object itself
-WELL_KNOWN = frozenset({"Time", "MicroTime", "Quantity", "IntOrString", "FieldsV1"})
+#   RawExtension {1: raw JSON bytes}             -> the JSON value itself
+WELL_KNOWN = frozenset({"Time", "MicroTime", "Quantity", "IntOrString", "FieldsV1", "RawExtension"})
 
 _FIELD_LINE = re.compile(r"^\s+(\d+) (\S+) (\*?)(\[\])?(map<string,(\w+)>|\w+)$")
 

@@ -10,7 +10,7 @@ server-owned fields already set, so a missing default means a bug upstream.
     meta.py       metadata (name, namespace, labels, annotations, finalizers), label selectors
     container.py  containers: ports, env, mounts, resources, probes, hooks
     pod.py        pod specs and templates, volumes, tolerations, what a pod update may change
-    apps.py       Deployment, ReplicaSet, DaemonSet
+    apps.py       Deployment, ReplicaSet, DaemonSet, ControllerRevision
     cluster.py    Namespace, Node, Event, Lease
 """
 
@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from master.api.validation.apps import validate_daemon_set, validate_deployment, validate_replica_set
+from master.api.validation.apps import (
+    validate_controller_revision, validate_daemon_set, validate_deployment, validate_replica_set,
+)
 from master.api.validation.causes import Cause
 from master.api.validation.cluster import validate_event, validate_lease, validate_namespace, validate_node
 from master.api.validation.pod import validate_pod
@@ -37,6 +39,7 @@ VALIDATORS: dict[str, Validator] = {
     "Deployment": validate_deployment,
     "ReplicaSet": validate_replica_set,
     "DaemonSet": validate_daemon_set,
+    "ControllerRevision": validate_controller_revision,
 }
 
 

@@ -1,6 +1,9 @@
-"""Deployments, ReplicaSets and DaemonSets: selectors that match their template, counts and rollout strategies."""
+"""Deployments, ReplicaSets and DaemonSets (selectors that match their template, counts and rollout strategies),
+and ControllerRevisions (data required and immutable)."""
 
 from __future__ import annotations
+
+import json
 
 from master.api.validation import causes as cause
 from master.api.validation.causes import Cause, GoValue, go_string_map
@@ -10,7 +13,7 @@ from master.api.validation.meta import (
 from master.api.validation.names import is_valid_percent, name_is_dns_subdomain
 from master.api.validation.pod import validate_pod_template
 from objects.apps import (
-    DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, Deployment, DeploymentSpec, DeploymentStrategy,
+    ControllerRevision, DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, Deployment, DeploymentSpec, DeploymentStrategy,
     PodTemplateSpec, ReplicaSet, ReplicaSetSpec,
 )
 from objects.meta import IntOrString, LabelSelector, ObjectMeta
@@ -59,6 +62,18 @@ def validate_daemon_set(daemon_set: DaemonSet, old: DaemonSet | None) -> list[Ca
     found += _non_negative(spec.revision_history_limit, "spec.revisionHistoryLimit")
     if old is not None:
         found += _selector_unchanged(spec.selector, (old.spec or DaemonSetSpec()).selector)
+    return found
+
+
+def validate_controller_revision(revision: ControllerRevision, old: ControllerRevision | None) -> list[Cause]:
+    found = validate_object_meta(revision.metadata, namespaced=True, name_rule=name_is_dns_subdomain)
+    if revision.data is None:
+        found.append(cause.required("data", "data is mandatory"))
+    found += _non_negative(revision.revision, "revision")
+    if old is not None and revision.data != old.data:
+        # Go prints the raw bytes of the embedded object here; the JSON text says the same, legibly.
+        found.append(cause.invalid("data", GoValue(json.dumps(revision.data, separators=(",", ":"))),
+                                   "field is immutable"))
     return found
 
 
