@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -88,7 +89,10 @@ def to_bytes(quantity: Quantity) -> int:
 
 def canonical_quantity(quantity: Quantity) -> str:
     """The string Kubernetes would store and print for this quantity."""
-    amount = _parse(quantity)
+    return _canonical(_parse(quantity))
+
+
+def _canonical(amount: _Amount) -> str:
     if amount.unscaled == 0:
         return "0"
     if amount.form is QuantityFormat.BINARY_SI:
@@ -96,6 +100,20 @@ def canonical_quantity(quantity: Quantity) -> str:
         if binary is not None:
             return binary
     return _decimal_canonical(amount)
+
+
+def add_quantities(quantities: Iterable[Quantity]) -> str:
+    """The sum as Kubernetes prints it after Quantity.Add: in the form of the first term, or of the
+    first term that followed a zero total ("0" when there are none)."""
+    unscaled, exponent, form = 0, 0, QuantityFormat.DECIMAL_SI
+    for quantity in quantities:
+        amount = _parse(quantity)
+        if unscaled == 0:
+            form = amount.form
+        low = min(exponent, amount.exponent)
+        unscaled = unscaled * 10 ** (exponent - low) + amount.unscaled * 10 ** (amount.exponent - low)
+        exponent = low
+    return _canonical(_Amount(unscaled, exponent, form))
 
 
 def nano_quantity(nanos: int) -> str:

@@ -2,8 +2,10 @@
 
 The requests follow kubectl's (see KUBERNETES_API.md §5): the object, then its
 events by field selector on the involved object's name, namespace and uid;
-for a node also the pods bound to it, for a deployment its replica sets, and
-for a pod tinykube's scheduling explanation (pods/NAME/explanation).
+for a node also its lease and the pods bound to it, for a deployment its
+replica sets, for a replica set or daemon set the pods its selector matches,
+for a namespace its resource quotas and limit ranges, and for a pod
+tinykube's scheduling explanation (pods/NAME/explanation).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import click
 
 from cli.client import ApiClient
 from cli.completion import complete_kind_then_names
-from cli.describers import describe_deployment, describe_generic, describe_node, describe_pod
+from cli.describers import (describe_daemon_set, describe_deployment, describe_generic, describe_namespace,
+                            describe_node, describe_pod, describe_replica_set)
 from cli.errors import ServerError, TkctlError, raise_collected
 from cli.resources import object_path, parse_targets
 from cli.session import Session, pass_session, session_options
-from objects.kinds import DEPLOYMENT, EVENT, NODE, POD, REPLICASET, ResourceType
+from objects.kinds import DAEMONSET, DEPLOYMENT, EVENT, LEASE, NAMESPACE, NODE, POD, REPLICASET, ResourceType
+from objects.selectors import selector_from_label_selector
 
 PAGE_SEPARATOR = "\n\n"
 
@@ -55,23 +59,36 @@ def describe(session: Session, args: tuple[str, ...], selector: str | None) -> N
 
 
 def render_page(client: ApiClient, rt: ResourceType, obj: dict[str, Any]) -> str:
+    if rt == NAMESPACE:  # kubectl shows no events for a namespace
+        name = obj["metadata"]["name"]
+        return describe_namespace(obj, _list_if_served(client, f"/api/v1/namespaces/{name}/resourcequotas"),
+                                  _list_if_served(client, f"/api/v1/namespaces/{name}/limitranges"))
     events = _events(client, rt, obj)
     if rt == POD:
         return describe_pod(obj, events, _explanation(client, obj))
     if rt == NODE:
-        return describe_node(obj, _pods_on(client, obj["metadata"]["name"]), events)
+        name = obj["metadata"]["name"]
+        # the node lifecycle controller reports under the node's uid, the kubelet under its name
+        events += _events(client, rt, obj, uid=name)
+        return describe_node(obj, _lease_of(client, name), _pods_on(client, name), events)
     if rt == DEPLOYMENT:
-        return describe_deployment(obj, _replica_sets_of(client, obj), events)
+        return describe_deployment(obj, _list_if_served(client, REPLICASET.collection_path(
+            obj["metadata"].get("namespace")), selector=_selector_of(obj)), events)
+    if rt == REPLICASET:
+        return describe_replica_set(obj, _selected_pods(client, obj), events)
+    if rt == DAEMONSET:
+        return describe_daemon_set(obj, _selected_pods(client, obj), events)
     return describe_generic(obj, events)
 
 
-def _events(client: ApiClient, rt: ResourceType, obj: dict[str, Any]) -> list[dict[str, Any]]:
+def _events(client: ApiClient, rt: ResourceType, obj: dict[str, Any], *,
+            uid: str | None = None) -> list[dict[str, Any]]:
     meta = obj["metadata"]
     namespace = meta.get("namespace") or ""
     selector = [f"involvedObject.name={meta['name']}", f"involvedObject.namespace={namespace}"]
     if rt != POD:
         selector.append(f"involvedObject.kind={rt.kind}")
-    selector.append(f"involvedObject.uid={meta.get('uid', '')}")
+    selector.append(f"involvedObject.uid={meta.get('uid', '') if uid is None else uid}")
     path = EVENT.collection_path(namespace or None)
     return client.get(path, params={"fieldSelector": ",".join(selector)}).get("items") or []
 
@@ -92,13 +109,28 @@ def _pods_on(client: ApiClient, node_name: str) -> list[dict[str, Any]]:
     return client.get(POD.collection_path(None), params={"fieldSelector": selector}).get("items") or []
 
 
-def _replica_sets_of(client: ApiClient, deployment: dict[str, Any]) -> list[dict[str, Any]]:
-    match_labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    selector = ",".join(f"{key}={value}" for key, value in sorted(match_labels.items()))
-    path = REPLICASET.collection_path(deployment["metadata"].get("namespace"))
+def _lease_of(client: ApiClient, node_name: str) -> dict[str, Any] | str:
+    """The node's Lease, or the error kubectl prints in its place."""
     try:
-        return client.get(path, params={"labelSelector": selector}).get("items") or []
+        return client.get(object_path(LEASE, "kube-node-lease", node_name))
     except ServerError as error:
-        if error.not_found:  # kubectl tolerates a server without replica sets
-            return []
+        return error.message
+
+
+def _selector_of(obj: dict[str, Any]) -> str:
+    return str(selector_from_label_selector((obj.get("spec") or {}).get("selector")))
+
+
+def _selected_pods(client: ApiClient, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    path = POD.collection_path(obj["metadata"].get("namespace"))
+    return client.get(path, params={"labelSelector": _selector_of(obj)}).get("items") or []
+
+
+def _list_if_served(client: ApiClient, path: str, *, selector: str | None = None) -> list[dict[str, Any]] | None:
+    """The items, or None from a server that does not serve the kind (kubectl leaves the section out)."""
+    try:
+        return client.get(path, params={"labelSelector": selector} if selector else None).get("items") or []
+    except ServerError as error:
+        if error.not_found:
+            return None
         raise

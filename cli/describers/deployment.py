@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from cli.describers.page import Page, add_events, annotation_entries, label_entries, timestamp
-from cli.describers.pod import add_containers, add_volumes
+from cli.describers.template import add_pod_template
+from objects.selectors import format_label_selector
 
-REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+POD_TEMPLATE_HASH = "pod-template-hash"
 
 
-def describe_deployment(deployment: dict[str, Any], replica_sets: list[dict[str, Any]],
+def describe_deployment(deployment: dict[str, Any], replica_sets: list[dict[str, Any]] | None,
                         events: list[dict[str, Any]]) -> str:
+    """`replica_sets` is None when they could not be listed, as for a deployment that has none."""
     meta, spec, status = deployment.get("metadata") or {}, deployment.get("spec") or {}, deployment.get("status") or {}
     page = Page()
     page.field("Name", meta.get("name"))
@@ -19,7 +21,7 @@ def describe_deployment(deployment: dict[str, Any], replica_sets: list[dict[str,
     page.field("CreationTimestamp", timestamp(meta.get("creationTimestamp")))
     page.multiline("Labels", label_entries(meta.get("labels")))
     page.multiline("Annotations", annotation_entries(meta.get("annotations")))
-    page.field("Selector", ",".join(label_entries((spec.get("selector") or {}).get("matchLabels"))))
+    page.field("Selector", format_label_selector(spec.get("selector")))
     desired = spec.get("replicas", 1)
     updated, total = status.get("updatedReplicas", 0), status.get("replicas", 0)
     available, unavailable = status.get("availableReplicas", 0), status.get("unavailableReplicas", 0)
@@ -32,42 +34,47 @@ def describe_deployment(deployment: dict[str, Any], replica_sets: list[dict[str,
         rolling = strategy.get("rollingUpdate") or {}
         page.field("RollingUpdateStrategy", f"{rolling.get('maxUnavailable')} max unavailable, "
                                             f"{rolling.get('maxSurge')} max surge")
-    template = spec.get("template") or {}
-    template_spec = template.get("spec") or {}
-    page.heading("Pod Template")
-    page.multiline("Labels", label_entries((template.get("metadata") or {}).get("labels")), level=1)
-    page.heading("Containers", level=1)
-    # kubectl indents template container names by three spaces, one more than the heading above them
-    add_containers(page, template_spec.get("containers") or [], {}, level=1, name_indent=" ")
-    add_volumes(page, template_spec.get("volumes"), level=1)
-    page.multiline("Node-Selectors", label_entries(template_spec.get("nodeSelector")), level=1)
-    page.multiline("Tolerations", [str(t) for t in template_spec.get("tolerations") or []], level=1)
+    add_pod_template(page, spec.get("template") or {})
     if status.get("conditions"):
         page.heading("Conditions")
-        page.table(["Type", "Status", "Reason"], [[c.get("type", ""), c.get("status", ""), c.get("reason", "")]
+        # kubectl leaves a space after the type cell; kept so the columns match its output
+        page.table(["Type", "Status", "Reason"], [[f"{c.get('type', '')} ", c.get("status", ""), c.get("reason", "")]
                                                   for c in status["conditions"]], underline=True)
-    newest, older = _split_replica_sets(deployment, replica_sets)
-    if older:
-        page.field("OldReplicaSets", ", ".join(_replica_set_summary(rs) for rs in older))
-    if newest:
-        page.field("NewReplicaSet", _replica_set_summary(newest))
+    newest, older = split_replica_sets(deployment, replica_sets or [])
+    if newest or older:  # as kubectl 1.32 prints them: neither line for a deployment without replica sets
+        page.field("OldReplicaSets", _summaries(older))
+        page.field("NewReplicaSet", _summaries([newest] if newest else []))
     add_events(page, events)
     return page.render()
 
 
-def _split_replica_sets(deployment: dict[str, Any], replica_sets: list[dict[str, Any]]):
+def split_replica_sets(deployment: dict[str, Any], replica_sets: list[dict[str, Any]]):
+    """kubectl's GetAllReplicaSets: the new one is the oldest whose template is the deployment's (its
+    pod-template-hash label aside); the old ones are the others that still want replicas."""
     uid = deployment["metadata"].get("uid")
     owned = [rs for rs in replica_sets
-             if any(ref.get("uid") == uid for ref in rs["metadata"].get("ownerReferences") or [])]
-    if not owned:
-        return None, []
-    owned.sort(key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, "0") or 0))
-    newest = owned[-1]
-    older = [rs for rs in owned[:-1] if (rs.get("spec") or {}).get("replicas")]
+             if any(ref.get("controller") and ref.get("uid") == uid
+                    for ref in rs["metadata"].get("ownerReferences") or [])]
+    owned.sort(key=lambda rs: (rs["metadata"].get("creationTimestamp") or "", rs["metadata"]["name"]))
+    template = _without_hash((deployment.get("spec") or {}).get("template") or {})
+    newest = next((rs for rs in owned if _without_hash((rs.get("spec") or {}).get("template") or {}) == template),
+                  None)
+    older = [rs for rs in owned if rs is not newest and (rs.get("spec") or {}).get("replicas")]
     return newest, older
 
 
-def _replica_set_summary(replica_set: dict[str, Any]) -> str:
-    created = (replica_set.get("status") or {}).get("replicas", 0)
-    desired = (replica_set.get("spec") or {}).get("replicas", 0)
-    return f"{replica_set['metadata']['name']} ({created}/{desired} replicas created)"
+def _without_hash(template: dict[str, Any]) -> dict[str, Any]:
+    meta = dict(template.get("metadata") or {})
+    labels = {key: value for key, value in (meta.get("labels") or {}).items() if key != POD_TEMPLATE_HASH}
+    if labels:
+        meta["labels"] = labels
+    else:
+        meta.pop("labels", None)
+    return {**template, "metadata": meta}
+
+
+def _summaries(replica_sets: list[dict[str, Any]]) -> str:
+    """`web-5d4f (2/2 replicas created)`, comma-joined, or `<none>`."""
+    return ", ".join(f"{rs['metadata']['name']} ({(rs.get('status') or {}).get('replicas', 0)}/"
+                     f"{(rs.get('spec') or {}).get('replicas', 0)} replicas created)"
+                     for rs in replica_sets) or "<none>"

@@ -16,6 +16,7 @@ from cli.three_way import LAST_APPLIED
 
 DESCRIBE_PADDING = 2
 NONE = "<none>"
+UNKNOWN = "<unknown>"
 
 
 class Page:
@@ -138,28 +139,37 @@ def human_duration(seconds: float) -> str:
 
 
 def add_events(page: Page, events: list[dict[str, Any]] | None) -> None:
-    """The Events section: oldest last-seen first, `4m (x3 over 10m)` for repeated events."""
+    """The Events section, as kubectl's DescribeEvents writes it.
+
+    Sorted by lastTimestamp alone (a stable sort keeps the server's order among
+    equals); Age is the first sighting, or `4m (x3 over 10m)` for a repeated event.
+    """
     if not events:
         page.field("Events", NONE)
         return
     page.heading("Events")
     rows = []
-    for event in sorted(events, key=_last_seen):
-        count = event.get("count") or 1
-        last = _last_seen(event)
-        first = event.get("firstTimestamp") or last
-        seen = age(last) if count <= 1 else f"{age(last)} (x{count} over {age(first)})"
-        rows.append([event.get("type") or "", event.get("reason") or "", seen, _source(event),
-                     event.get("message") or ""])
+    for event in sorted(events, key=lambda e: e.get("lastTimestamp") or ""):
+        rows.append([event.get("type") or "", event.get("reason") or "", _interval(event),
+                     _source(event), (event.get("message") or "").strip()])
     page.table(["Type", "Reason", "Age", "From", "Message"], rows,
                underline=["----", "------", "----", "----", "-------"])  # kubectl's Age underline is 4 long
 
 
-def _last_seen(event: dict[str, Any]) -> str:
-    return event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp") or ""
+def _interval(event: dict[str, Any]) -> str:
+    first = _since(event.get("eventTime") or event.get("firstTimestamp"))
+    series = event.get("series")
+    if series:
+        return f"{_since(series.get('lastObservedTime'))} (x{series.get('count', 0)} over {first})"
+    if (event.get("count") or 0) > 1:
+        return f"{_since(event.get('lastTimestamp'))} (x{event['count']} over {first})"
+    return first
+
+
+def _since(value: str | None) -> str:
+    return age(value) if parse_time(value) else UNKNOWN
 
 
 def _source(event: dict[str, Any]) -> str:
-    source = event.get("source") or {}
-    component = source.get("component") or event.get("reportingComponent") or ""
-    return f"{component}, {source['host']}" if source.get("host") else component
+    """The reporting component alone: kubectl no longer appends the host (`kubelet, node-1`)."""
+    return (event.get("source") or {}).get("component") or event.get("reportingComponent") or ""

@@ -57,7 +57,7 @@ def describe_pod(pod: dict[str, Any], events: list[dict[str, Any]],
     add_volumes(page, spec.get("volumes"))
     page.field("QoS Class", status.get("qosClass") or "")
     page.multiline("Node-Selectors", label_entries(spec.get("nodeSelector")))
-    page.multiline("Tolerations", [_toleration(t) for t in spec.get("tolerations") or []])
+    add_tolerations(page, spec.get("tolerations"))
     if explanation:
         add_scheduling(page, explanation)
     add_events(page, events)
@@ -172,6 +172,12 @@ def add_volumes(page: Page, volumes: list[dict[str, Any]] | None, *, level: int 
                 page.field(key[0].upper() + key[1:], value, level=level + 2)
 
 
+def add_tolerations(page: Page, tolerations: list[dict[str, Any]] | None, *, level: int = 0) -> None:
+    """`Tolerations:  key=value:Effect op=Exists for 300s`, one per line, sorted by key as kubectl sorts them."""
+    ordered = sorted(tolerations or [], key=lambda t: t.get("key") or "")
+    page.multiline("Tolerations", [_toleration(t) for t in ordered], level=level)
+
+
 def _toleration(toleration: dict[str, Any]) -> str:
     text = toleration.get("key") or ""
     if toleration.get("value"):
@@ -179,7 +185,8 @@ def _toleration(toleration: dict[str, Any]) -> str:
     if toleration.get("effect"):
         text += f":{toleration['effect']}"
     if toleration.get("operator") == "Exists" and not toleration.get("value"):
-        text += " op=Exists"
+        # a bare `operator: Exists` tolerates everything, and kubectl prints it without the leading space
+        text += " op=Exists" if text else "op=Exists"
     if toleration.get("tolerationSeconds") is not None:
         text += f" for {toleration['tolerationSeconds']}s"
     return text

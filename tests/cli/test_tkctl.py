@@ -312,10 +312,13 @@ def test_describe_deployment_matches_kubectl(tkctl, kubectl, namespace, tmp_path
     assert page == kubectl("describe", "deployment", "api", "-n", namespace).stdout
 
 
-def test_describe_falls_back_to_a_generic_page(tkctl, namespace):
-    generic = [" ".join(line.split()) for line in tkctl.ok("describe", "namespace", namespace).splitlines()]
-    assert generic[0] == f"Name: {namespace}"
-    assert "Kind: Namespace" in generic and "Phase: Active" in generic
+def test_describe_falls_back_to_a_generic_page(tkctl, api, namespace):
+    lease = {"metadata": {"name": "lock"}, "spec": {"holderIdentity": "me", "leaseDurationSeconds": 15}}
+    response = api.post(f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases", json=lease)
+    assert response.status_code == 201, response.text
+    generic = [" ".join(line.split()) for line in tkctl.ok("describe", "lease", "lock", "-n", namespace).splitlines()]
+    assert generic[:2] == ["Name: lock", f"Namespace: {namespace}"]
+    assert "Kind: Lease" in generic and "Holder Identity: me" in generic
 
 
 # ----- delete
