@@ -78,8 +78,10 @@ class ApiClient:
         return uid is None or (live.get("metadata") or {}).get("uid") == uid
 
     @contextlib.contextmanager
-    def stream(self, path: str, *, params: dict[str, str] | None = None) -> Iterator[Iterator[bytes]]:
-        """GET a body that may never end (a followed log): yields its bytes as they arrive, unchanged.
+    def stream(self, path: str, *, params: dict[str, str] | None = None,
+               accept: str = "*/*") -> Iterator[Iterator[bytes]]:
+        """GET a body that may never end (a followed log, a watch): yields its bytes as they arrive,
+        unchanged.
 
         Only connecting is bounded by the timeout; a followed log may be silent for hours.
         """
@@ -87,7 +89,7 @@ class ApiClient:
         with self._translated_errors():
             started = time.monotonic()
             with self._http.stream("GET", path, params=params, timeout=timeout,
-                                   headers={"Accept": "*/*"}) as response:
+                                   headers={"Accept": accept}) as response:
                 self._log_request(response, started)
                 if not response.is_success:
                     response.read()

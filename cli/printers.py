@@ -3,9 +3,9 @@
 kubectl has no client-side columns for built-in kinds: READY, STATUS, AGE and
 the rest come from the server's Table (`as=Table` in the Accept header). tkctl
 only picks the columns (priority 0, or all with `-o wide`), adds NAMESPACE
-(with -A) and LABELS (with --show-labels), and aligns them with Go's
-tabwriter: three spaces between columns, upper-case headers, one table per
-kind, tables separated by a blank line.
+(with -A), one column per `-L` label and LABELS (with --show-labels), and
+aligns them with Go's tabwriter: three spaces between columns, upper-case
+headers, one table per kind, tables separated by a blank line.
 
 The other formats print whole objects: json, yaml, name, and the template
 printers go-template, jsonpath and custom-columns (chosen by `choose_output`,
@@ -44,35 +44,49 @@ class TableOptions:
     with_kind: bool = False  # several kinds: names read `pod/web`
     no_headers: bool = False
     show_labels: bool = False
+    label_columns: tuple[str, ...] = ()  # -L: one column per label key, headed by its last path segment
 
 
 def render_tables(tables: list[tuple[ResourceType, dict[str, Any]]], options: TableOptions) -> str:
     """All non-empty tables, in order, separated by blank lines."""
-    rendered = [_render_table(resource, table, options) for resource, table in tables if table.get("rows")]
+    rendered = [align(table_lines(resource, table, options), padding=TABLE_PADDING, min_width=TABLE_MIN_WIDTH)
+                for resource, table in tables if table.get("rows")]
     return "\n".join(rendered)
 
 
-def _render_table(resource: ResourceType, table: dict[str, Any], options: TableOptions) -> str:
+def table_lines(resource: ResourceType, table: dict[str, Any], options: TableOptions, *,
+                event: str | None = None) -> list[list[str]]:
+    """The header (unless no_headers) and one line of cells per row; `event` adds kubectl's EVENT column."""
     columns = [(index, column) for index, column in enumerate(table.get("columnDefinitions") or [])
                if options.wide or not column.get("priority")]
     with_namespace = options.with_namespace and resource.namespaced
     lines: list[list[str]] = []
     if not options.no_headers:
         header = [column["name"].upper() for _, column in columns]
-        lines.append((["NAMESPACE"] if with_namespace else []) + header + (["LABELS"] if options.show_labels else []))
-    for row in table["rows"]:
+        lines.append((["EVENT"] if event else []) + (["NAMESPACE"] if with_namespace else []) + header
+                     + [label.split("/")[-1].upper() for label in options.label_columns]
+                     + (["LABELS"] if options.show_labels else []))
+    for row in table.get("rows") or []:
         cells = row.get("cells") or []
         metadata = (row.get("object") or {}).get("metadata") or {}
-        line = [metadata.get("namespace", "")] if with_namespace else []
+        labels = metadata.get("labels") or {}
+        line = [event_label(event)] if event else []
+        line += [metadata.get("namespace", "")] if with_namespace else []
         for index, column in columns:
             text = _cell_text(cells[index] if index < len(cells) else None)
             if options.with_kind and column.get("format") == "name":
                 text = f"{kind_label(resource)}/{text}"
             line.append(text)
+        line.extend(labels.get(label, "") for label in options.label_columns)
         if options.show_labels:
-            line.append(format_labels(metadata.get("labels")))
+            line.append(format_labels(labels))
         lines.append(line)
-    return align(lines, padding=TABLE_PADDING, min_width=TABLE_MIN_WIDTH)
+    return lines
+
+
+def event_label(event: str) -> str:
+    """kubectl pads the known watch event types to one width: `ADDED   `, `MODIFIED`, `DELETED `."""
+    return event.ljust(8) if event in ("ADDED", "MODIFIED", "DELETED", "ERROR") else event
 
 
 def _cell_text(value: Any) -> str:

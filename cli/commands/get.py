@@ -4,10 +4,14 @@ Tables come from the server (see cli/printers.py); every other `-o` format
 (json, yaml, name, go-template, jsonpath, custom-columns) fetches plain
 objects instead. A name that is missing is reported after the output of the
 others, and the command then exits 1, as kubectl does.
+
+`--sort-by` orders the rows or objects (cli/sorting.py); `-w` and
+`--watch-only` keep printing changes after the listing (cli/watching.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -17,6 +21,7 @@ from cli.printers import (PrintFailure, TableOptions, TemplatePrinter, choose_ou
                           render_tables, render_template)
 from cli.resources import Target, object_path, parse_targets
 from cli.session import Session, pass_session, session_options
+from cli.sorting import SortError, UnsortableField, not_found, sort_objects, sort_table
 from objects.kinds import ResourceType
 
 OUTPUT_HELP = ("Output format: json, yaml, name, wide, custom-columns=SPEC, custom-columns-file=FILE, "
@@ -36,38 +41,124 @@ OUTPUT_HELP = ("Output format: json, yaml, name, wide, custom-columns=SPEC, cust
               help="Print nothing for a missing key in a template instead of failing (default true).")
 @click.option("--no-headers", is_flag=True, help="Leave out the header line of tables.")
 @click.option("--show-labels", is_flag=True, help="Add a LABELS column.")
+@click.option("-L", "--label-columns", multiple=True,
+              help="Labels to show as columns, e.g. -L app,tier (repeatable; headers are upper-cased).")
+@click.option("--sort-by", help="Sort by a JSONPath field, e.g. --sort-by=.metadata.name.")
+@click.option("-w", "--watch", is_flag=True, help="After listing, watch for changes.")
+@click.option("--watch-only", is_flag=True, help="Watch for changes, without listing first.")
+@click.option("--output-watch-events", is_flag=True, help="Show the watch event type (ADDED, MODIFIED, DELETED).")
 @session_options
 @pass_session
-def get(session: Session, args: tuple[str, ...], all_namespaces: bool, selector: str | None,
-        field_selector: str | None, output: str | None, template: str | None, allow_missing_template_keys: bool,
-        no_headers: bool, show_labels: bool) -> None:
+def get(session: Session, args: tuple[str, ...], **flags: Any) -> None:
     """Show one or many objects."""
+    given = GetFlags(**flags)
+    try:
+        if given.watch or given.watch_only:
+            _watch(session, args, given)
+        else:
+            _get(session, args, given)
+    except UnsortableField as fatal:  # kubectl dies with klog's fatal line, not an `error: ...`
+        click.echo(str(fatal), err=True)
+        click.get_current_context().exit(1)
+    except KeyboardInterrupt:  # Ctrl-C ends a watch: kubectl exits 1 and says nothing
+        click.get_current_context().exit(1)
+
+
+@dataclass(frozen=True)
+class GetFlags:
+    all_namespaces: bool
+    selector: str | None
+    field_selector: str | None
+    output: str | None
+    template: str | None
+    allow_missing_template_keys: bool
+    no_headers: bool
+    show_labels: bool
+    label_columns: tuple[str, ...]  # as given: `-L a,b -L c`
+    sort_by: str | None
+    watch: bool
+    watch_only: bool
+    output_watch_events: bool
+
+    def printer(self) -> str | TemplatePrinter:
+        return choose_output(self.output, self.template, no_headers=self.no_headers,
+                             allow_missing_keys=self.allow_missing_template_keys)
+
+    def query(self) -> dict[str, str]:
+        pairs = (("labelSelector", self.selector), ("fieldSelector", self.field_selector))
+        return {key: value for key, value in pairs if value}
+
+    def table_options(self, printer: str | TemplatePrinter, *, with_kind: bool) -> TableOptions:
+        # `-L a,b -L c` is three columns, as pflag's string slices read it
+        labels = tuple(label for value in self.label_columns if value for label in value.split(","))
+        return TableOptions(wide=printer == "wide", with_namespace=self.all_namespaces, with_kind=with_kind,
+                            no_headers=self.no_headers, show_labels=self.show_labels, label_columns=labels)
+
+
+def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
     targets = parse_targets(args)
-    printer = choose_output(output, template, no_headers=no_headers,
-                            allow_missing_keys=allow_missing_template_keys)
+    printer = flags.printer()
     named = any(target.names for target in targets)
-    if named and selector:
+    if named and flags.selector:
         raise CommandError("name cannot be provided when a selector is specified")
-    if named and all_namespaces:
+    if named and flags.all_namespaces:
         raise CommandError("a resource cannot be retrieved by name across all namespaces")
-    namespace = None if all_namespaces else session.namespace
-    query = {key: value for key, value in (("labelSelector", selector), ("fieldSelector", field_selector)) if value}
+    namespace = None if flags.all_namespaces else session.namespace
+    query = flags.query()
     errors: list[TkctlError] = []
 
     single = len(targets) == 1 and len(targets[0].names) == 1
+    sort_by = None if single else flags.sort_by  # kubectl sorts nothing when one object was named
     if printer in ("", "wide"):
+        if sort_by:
+            query["includeObject"] = "Object"  # the rows need whole objects to sort by any field
         tables = _fetch_tables(session, targets, namespace, query, errors)
-        options = TableOptions(wide=printer == "wide", with_namespace=all_namespaces, with_kind=len(targets) > 1,
-                               no_headers=no_headers, show_labels=show_labels)
-        text = render_tables(tables, options)
+        if sort_by:
+            tables = _sorted_tables(tables, targets, sort_by)
+        text = render_tables(tables, flags.table_options(printer, with_kind=len(targets) > 1))
         click.echo(text, nl=False)
         if not text and not errors:
             click.echo(_nothing_found(targets, namespace), err=True)
     else:
         found = _fetch_objects(session, targets, namespace, query, errors)
+        if sort_by:
+            found = sort_objects(found, sort_by)
         if found or not errors:  # when every name was missing, kubectl prints only the errors
             click.echo(_render_objects(printer, found, single=single), nl=False)
     raise_collected(errors)
+
+
+def _watch(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
+    from cli.watching import ONE_TARGET_ONLY, WatchRequest, check_one_kind, watch
+
+    targets = parse_targets(args)
+    printer = flags.printer()
+    check_one_kind(targets)
+    if len(targets[0].names) > 1:  # kubectl lists them all, and only then refuses to watch them
+        if not flags.watch_only:
+            _get(session, args, flags)
+        raise CommandError(ONE_TARGET_ONLY)
+    if targets[0].names and flags.selector:
+        raise CommandError("name cannot be provided when a selector is specified")
+    request = WatchRequest(targets[0], None if flags.all_namespaces else session.namespace, flags.query(),
+                           watch_only=flags.watch_only, output_events=flags.output_watch_events,
+                           sort_by=flags.sort_by)
+    watch(session, request, printer, flags.table_options(printer, with_kind=False))
+
+
+def _sorted_tables(tables: list[tuple[ResourceType, dict[str, Any]]], targets: list[Target],
+                   sort_by: str) -> list[tuple[ResourceType, dict[str, Any]]]:
+    """Each listed kind's rows sorted on their own. A kind whose rows cannot be sorted prints nothing (kubectl
+    then says no resources were found); objects fetched by name cannot be sorted at all in kubectl's tables."""
+    if any(target.names for target in targets):
+        raise SortError(not_found(sort_by))
+    kept = []
+    for resource, table in tables:
+        try:
+            kept.append((resource, sort_table(table, sort_by)))
+        except SortError:
+            continue
+    return kept
 
 
 def _render_objects(printer: str | TemplatePrinter, found: list[tuple[ResourceType, dict[str, Any]]], *,
