@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import ssl
 import threading
@@ -43,29 +42,29 @@ def _ssl_context(connection: Connection) -> ssl.SSLContext | bool:
 
 
 # The Host a request over a unix socket names: the socket file, not the URL, says where it goes.
-UNIX_SOCKET_BASE_URL = "http://localhost"
+# The URL an in-process client names; its transport, not the network, carries the request.
+LOOPBACK_BASE_URL = "http://loopback"
 
 
 class ApiClient:
     """Thread-safe: httpx.Client pools connections across threads.
 
-    With `uds`, requests go to the API server's unix socket (a path on this
-    machine) as plain HTTP instead of to `connection.server` over TLS; the
-    connection's token is still sent. The master gives its in-process scheduler
-    and controllers such clients: the socket file's mode guards it, and TLS on
-    a loopback hop was a large share of their cost.
+    With `transport`, requests go to it instead of to `connection.server`
+    over TLS; the connection's token is still sent. The master gives its
+    in-process scheduler and controllers clients whose transport calls its app
+    directly (master/api/loopback.py).
     """
 
     def __init__(self, connection: Connection, *, timeout: float = 30.0, user_agent: str = "tinykube",
-                 uds: str | os.PathLike[str] | None = None):
+                 transport: httpx.BaseTransport | None = None):
         self.connection = connection
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
         if connection.token:
             headers["Authorization"] = f"Bearer {connection.token}"
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-        if uds is not None:
-            self._http = httpx.Client(base_url=UNIX_SOCKET_BASE_URL, headers=headers, timeout=timeout,
-                                      transport=httpx.HTTPTransport(uds=os.fspath(uds), limits=limits))
+        if transport is not None:
+            self._http = httpx.Client(base_url=LOOPBACK_BASE_URL, headers=headers, timeout=timeout,
+                                      transport=transport)
         else:
             self._http = httpx.Client(base_url=connection.server, verify=_ssl_context(connection),
                                       headers=headers, timeout=timeout, limits=limits)
@@ -174,12 +173,15 @@ def _close_when_stopped(response: httpx.Response, stop: threading.Event | None) 
 
 def _shut_down(response: httpx.Response) -> None:
     """End a read blocked on this response's socket: closing the response from another thread does
-    not, but shutting the socket down makes the read return end-of-stream."""
+    not, but shutting the socket down makes the read return end-of-stream. A response with no
+    socket (the master's loopback) ends when closed."""
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        response.close()
+        return
     try:
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
+        sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # already closed by the other side
 

@@ -6,23 +6,20 @@ On first start the data directory gets a CA, a server certificate, the admin
 and node tokens and two kubeconfigs (see `master.pki`); the store lives there
 too unless --db names another database.
 
-The same app is also served as plain HTTP on a unix socket in the data
-directory (mode 0600, same token auth), in the same event loop. The in-process
-scheduler and controllers talk to it there, so their every bind, event and
-watch skips TLS on both ends of a loopback hop:
+The in-process scheduler and controllers are API clients like any other, with
+the admin token, but their requests reach the app without a socket: their
+transport calls it on this process's event loop (master/api/loopback.py), so
+their every bind, event and watch skips TLS and HTTP on both ends:
 
     clients, kubelets, tinykube-scheduler ── HTTPS :6443 ──────────┐
                                                                    ├─► one app, one store
-    in-process scheduler, controllers ── DATA_DIR/apiserver.sock ──┘
+    in-process scheduler, controllers ── LoopbackTransport ────────┘
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import socket
 import threading
 import uuid
 from contextlib import asynccontextmanager
@@ -35,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from apiclient import ApiClient, load_kubeconfig
 from master.api.app import create_app
+from master.api.loopback import LoopbackTransport
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
 from master.controllers.daemonset import DaemonSetController
@@ -49,10 +47,6 @@ from master.store import AlreadyExists, ObjectKey, SqlStore
 log = logging.getLogger("tinykube.master")
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-
-LOCAL_SOCKET_NAME = "apiserver.sock"
-# sockaddr_un holds 108 bytes on Linux, the terminating NUL included.
-MAX_UNIX_SOCKET_PATH_BYTES = 107
 
 # The controllers the master runs, by the names kube-controller-manager gives them.
 CONTROLLERS = {
@@ -101,11 +95,11 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
 
     app = create_app(store=store, authenticator=TokenAuthenticator.from_credentials(credentials),
                      server_address=f"{host}:{port}", kubelet_token=credentials.node_token)
-    local_socket = bind_local_socket(data_dir.expanduser() / LOCAL_SOCKET_NAME)
-    local_path = local_socket.getsockname() if local_socket else None
 
     def in_process_client(user_agent: str) -> ApiClient:
-        return ApiClient(load_kubeconfig(credentials.admin_kubeconfig), user_agent=user_agent, uds=local_path)
+        """Called as the components start, on the event loop the app runs in."""
+        transport = LoopbackTransport(app, asyncio.get_running_loop())
+        return ApiClient(load_kubeconfig(credentials.admin_kubeconfig), user_agent=user_agent, transport=transport)
 
     components = [] if no_scheduler else [
         lambda stop: build_scheduler(
@@ -117,9 +111,7 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
         components.append(lambda stop, controller=CONTROLLERS[name], name=name: controller(
             in_process_client(f"tinykube-controller/{name}"), time_scale=time_scale,
         ).start(stop))
-    local_server = _LocalServer(app, local_socket, log_level=log_level) if local_socket else None
-    app.router.lifespan_context = _lifespan(store, components, local_server=local_server, keep=compaction_keep,
-                                            interval=compaction_interval)
+    app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, interval=compaction_interval)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
@@ -152,53 +144,17 @@ def create_system_namespaces(store: SqlStore) -> None:
             pass
 
 
-def bind_local_socket(path: Path) -> socket.socket | None:
-    """A listening unix socket at `path` that only this user may connect to; None (and the
-    in-process components use HTTPS) when the path is too long for a socket address."""
-    if len(os.fsencode(path)) > MAX_UNIX_SOCKET_PATH_BYTES:
-        log.warning("data directory path too long for a unix socket (%s); in-process components use HTTPS", path)
-        return None
-    if path.is_socket():  # left behind by a master that did not exit cleanly
-        path.unlink()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(str(path))
-    # Connecting needs write permission on the file: restrict it before listen(), so that no
-    # other user can ever connect, whatever the umask was.
-    path.chmod(0o600)
-    sock.listen(2048)
-    return sock
+def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float):
+    """Run compaction and the in-process components (the scheduler, the controllers) for as long
+    as the HTTPS server runs.
 
-
-class _LocalServer(uvicorn.Server):
-    """The app on the unix socket. It leaves signals to the HTTPS server, whose lifespan runs and ends it."""
-
-    def __init__(self, app, sock: socket.socket, *, log_level: str):
-        super().__init__(uvicorn.Config(app, lifespan="off", log_level=log_level.lower(), access_log=False,
-                                        timeout_graceful_shutdown=2))
-        self.sock = sock
-        self.path = sock.getsockname()
-
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
-
-
-def _lifespan(store: SqlStore, components: list, *, local_server: _LocalServer | None, keep: int, interval: float):
-    """Run compaction, the unix-socket listener and the in-process components (the scheduler, the
-    controllers) for as long as the HTTPS server runs.
-
-    Components are API clients of this very server: they start with it and
-    retry until it answers, exactly as they would from another machine. The
-    socket already listens (bound in main), so their first requests wait in its
-    backlog rather than fail.
+    Components are API clients of this very server, started with it: the app
+    answers their loopback requests from the moment its lifespan begins.
     """
 
     @asynccontextmanager
     async def lifespan(_app):
         stop = threading.Event()
-        local_task = None
-        if local_server is not None:
-            local_task = asyncio.create_task(local_server.serve(sockets=[local_server.sock]))
         for start in components:
             start(stop)
 
@@ -217,11 +173,6 @@ def _lifespan(store: SqlStore, components: list, *, local_server: _LocalServer |
         finally:
             stop.set()
             task.cancel()
-            if local_task is not None:
-                local_server.should_exit = True
-                await local_task
-                with contextlib.suppress(OSError):
-                    os.unlink(local_server.path)
             store.close()
 
     return lifespan

@@ -45,6 +45,10 @@ class WatchHub:
         with self._lock:
             self._by_resource.get(subscription.resource, set()).discard(subscription)
 
+    def subscriber_count(self, resource: str) -> int:
+        with self._lock:
+            return len(self._by_resource.get(resource, ()))
+
     def publish(self, event: WatchEvent) -> None:
         with self._lock:
             subscribers = list(self._by_resource.get(event.key.resource, ()))
