@@ -12,9 +12,10 @@ own, and repeats one cycle as fast as the server answers:
 
 Reported per verb: requests/s, p50 and p99; for single-object writes (create,
 update, delete) together: writes/s and p99. Target: write p99 <= 25 ms at 500
-writes/s. When the clients cannot reach 500 writes/s, a paced run follows at
-the highest write rate the unpaced one reached (each client starting its
-cycles on a fixed schedule), to show the latency at that load.
+writes/s. A paced run follows at 500 writes/s, or at the highest write rate
+the unpaced one reached if that is lower (each client starting its cycles on
+a fixed schedule): the target is judged on it, because unpaced clients only
+measure how long they queue behind each other.
 
 Must be 0: responses that are 5xx or mention "database is locked", and
 "database is locked" in the master's log. The clients run in this process: the
@@ -43,6 +44,7 @@ VERBS = ("create", "get", "list", "update", "delete")
 WRITE_VERBS = ("create", "update", "delete")
 WRITE_RATE_TARGET = 500  # single-object writes per second
 WRITE_P99_TARGET_MS = 25
+PACED_RATE_TOLERANCE = 0.97
 LOCKED = "database is locked"
 
 
@@ -137,9 +139,12 @@ def run(*, seconds: float, clients: int, root: Path) -> dict:
         print(f"master up; {clients} clients for {seconds:.0f} s, as fast as answered", flush=True)
         phases = {"unpaced": measure(master, namespaces, seconds=seconds, write_rate=None)}
         reached = phases["unpaced"]["writes"]["per_second"]
-        if 0 < reached < WRITE_RATE_TARGET:
-            print(f"{reached:.0f} writes/s reached; {seconds:.0f} s more paced at that rate", flush=True)
-            phases["paced"] = measure(master, namespaces, seconds=seconds, write_rate=reached)
+        if reached > 0:
+            # The target is a latency at a rate: measure it at that rate (or the most the server reached),
+            # since unpaced clients queue behind each other and their p99 measures the queue.
+            paced_rate = min(reached, WRITE_RATE_TARGET)
+            print(f"{reached:.0f} writes/s reached; {seconds:.0f} s more paced at {paced_rate:.0f}", flush=True)
+            phases["paced"] = measure(master, namespaces, seconds=seconds, write_rate=paced_rate)
         locked_in_log = master.log_path.read_text(errors="replace").count(LOCKED)
     finally:
         master.stop()
@@ -152,10 +157,15 @@ def report(phases: dict[str, dict], *, clients: int, seconds: float, locked_in_l
         writes = phase["writes"]
         rate_note = "as fast as answered" if phase["offered_write_rate"] is None else \
             f"paced at {phase['offered_write_rate']:.0f} writes/s"
-        held = writes["per_second"] >= WRITE_RATE_TARGET and writes["p99_ms"] <= WRITE_P99_TARGET_MS
-        rows.append(Row(f"{label} ({clients} clients, {rate_note}): single-object write p99",
-                        f"{writes['p99_ms']:.1f} ms at {writes['per_second']:.0f} writes/s", "", None,
-                        f"<= {WRITE_P99_TARGET_MS} ms at {WRITE_RATE_TARGET} writes/s", held))
+        measured = f"{writes['p99_ms']:.1f} ms at {writes['per_second']:.0f} writes/s"
+        title = f"{label} ({clients} clients, {rate_note}): single-object write p99"
+        if label == "paced":  # the phase the target is about; a paced run ends a few writes short of its rate
+            held = writes["per_second"] >= PACED_RATE_TOLERANCE * WRITE_RATE_TARGET and \
+                writes["p99_ms"] <= WRITE_P99_TARGET_MS
+            rows.append(Row(title, measured, "", None, f"<= {WRITE_P99_TARGET_MS} ms at {WRITE_RATE_TARGET} writes/s",
+                            held))
+        else:
+            rows.append(Row(title, measured))
         for verb, numbers in phase["verbs"].items():
             rows.append(Row(f"{label}: {verb}", f"{numbers['per_second']:.0f} /s, p50 {numbers['p50_ms']:.1f} ms, "
                                                 f"p99 {numbers['p99_ms']:.1f} ms"))
