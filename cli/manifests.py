@@ -44,8 +44,13 @@ class Manifest:
         return (self.body.get("metadata") or {}).get("namespace") or None
 
 
-class _ManifestLoader(yaml.SafeLoader):
-    """SafeLoader minus the timestamp type."""
+# libyaml when PyYAML was built with it: go-yaml, which kubectl parses with, is a port of
+# libyaml, so a syntax error is worded as kubectl words it.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ManifestLoader(_SafeLoader):
+    """The safe loader minus the timestamp type."""
 
 
 _ManifestLoader.yaml_implicit_resolvers = {
@@ -138,9 +143,17 @@ def _resource_of(source: str, body: Any) -> ResourceType:
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
+    """go-yaml's `line N: problem`: N is the line where the construct that failed began (else the
+    problem's own line), counted from 0 for a parser error and from 1 for a scanner error; a 0
+    drops the `line` part altogether."""
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
+    context_mark, problem_mark = getattr(error, "context_mark", None), getattr(error, "problem_mark", None)
+    line = 0
+    for mark in (context_mark, problem_mark):
+        if mark is not None and mark.line != 0:
+            line = mark.line + (1 if isinstance(error, yaml.scanner.ScannerError) else 0)
+            break
+    return f"line {line}: {problem}" if line else problem
 
 
 def settle_namespace(manifest: Manifest, namespace: str, *, enforced: bool) -> str | None:
