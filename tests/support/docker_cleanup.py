@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+import warnings
+
 import docker
 
 from kubelet.runtime.protocol import LABEL_NODE, LABEL_OWNER
+
+NETWORK_RELEASE_SECONDS = 15
 
 
 def remove_owned(owner: str, *, node_prefix: str = "", network: str | None = None) -> None:
@@ -24,6 +29,28 @@ def remove_owned(owner: str, *, node_prefix: str = "", network: str | None = Non
                     volume.remove(force=True)
         if network:
             for net in client.networks.list(names=[network]):
-                net.remove()
+                _remove_network(net)
     finally:
         client.close()
+
+
+def _remove_network(net) -> None:
+    """The engine may still count an endpoint of a container it has just removed: ask again until it
+    lets go. Engine 20.10 once kept such an endpoint for good (inspect listed no container, and only
+    a daemon restart frees it); then the network is left behind with a warning, since failing here
+    would throw away the run that used it."""
+    deadline = time.monotonic() + NETWORK_RELEASE_SECONDS
+    while True:
+        try:
+            net.remove()
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as error:
+            if "active endpoints" not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                warnings.warn(f"docker network {net.name} left behind: the engine still counts an endpoint "
+                              "on it with no container attached", stacklevel=2)
+                return
+        time.sleep(0.2)
