@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cli.describers.pod import toleration_text
+
 NONE = "<none>"
 MAX_ANNOTATION_LENGTH = 140
 
@@ -70,15 +72,7 @@ def _tolerations(title: str, tolerations: list[dict[str, Any]]) -> list[str]:
     lines = []
     # sorted by key; Go's sort.Slice is an insertion sort, stable, at these lengths
     for index, toleration in enumerate(sorted(tolerations, key=lambda t: t.get("key") or "")):
-        text = toleration.get("key") or ""
-        if toleration.get("value"):
-            text += f"={toleration['value']}"
-        if toleration.get("effect"):
-            text += f":{toleration['effect']}"
-        if toleration.get("operator") == "Exists" and not toleration.get("value"):
-            text += " op=Exists" if toleration.get("key") or toleration.get("effect") else "op=Exists"
-        if toleration.get("tolerationSeconds") is not None:
-            text += f" for {toleration['tolerationSeconds']}s"
+        text = toleration_text(toleration)
         lines.append(f"{title}:\t{text}" if index == 0 else f"\t{text}")
     return lines
 

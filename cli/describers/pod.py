@@ -175,10 +175,10 @@ def add_volumes(page: Page, volumes: list[dict[str, Any]] | None, *, level: int 
 def add_tolerations(page: Page, tolerations: list[dict[str, Any]] | None, *, level: int = 0) -> None:
     """`Tolerations:  key=value:Effect op=Exists for 300s`, one per line, sorted by key as kubectl sorts them."""
     ordered = sorted(tolerations or [], key=lambda t: t.get("key") or "")
-    page.multiline("Tolerations", [_toleration(t) for t in ordered], level=level)
+    page.multiline("Tolerations", [toleration_text(t) for t in ordered], level=level)
 
 
-def _toleration(toleration: dict[str, Any]) -> str:
+def toleration_text(toleration: dict[str, Any]) -> str:
     text = toleration.get("key") or ""
     if toleration.get("value"):
         text += f"={toleration['value']}"

@@ -1,8 +1,13 @@
+import contextlib
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.cluster import Kubectl
 
 
 class Tkctl:
@@ -28,3 +33,22 @@ class Tkctl:
 @pytest.fixture
 def tkctl(master):
     return Tkctl(master.kubeconfig)
+
+
+@pytest.fixture(scope="module")
+def real_kubectl(master, tmp_path_factory):
+    """The real kubectl against the test master, with a discovery cache of the module's own."""
+    return Kubectl(master.kubeconfig, tmp_path_factory.mktemp("kube-cache"))
+
+
+@contextlib.contextmanager
+def namespace_with_pods(master, pods: list[dict]) -> Iterator[str]:
+    """A fresh namespace holding these pods (full Pod bodies); deleted afterwards."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    with master.client() as client:
+        assert client.post("/api/v1/namespaces", json={"metadata": {"name": name}}).status_code == 201
+        for pod in pods:
+            response = client.post(f"/api/v1/namespaces/{name}/pods", json=pod)
+            assert response.status_code == 201, response.text
+        yield name
+        client.delete(f"/api/v1/namespaces/{name}")

@@ -19,6 +19,7 @@ import pytest
 
 from cli.go_sort import go_sort
 from cli.sorting import is_less
+from tests.cli.conftest import namespace_with_pods
 from tests.support.cluster import Kubectl, Master, wait_for
 
 WATCH_TIMEOUT = 60  # seconds; the machine is shared, and tkctl starts slowly under load
@@ -48,19 +49,8 @@ def pod(spec: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def pods_namespace(master):
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    with master.client() as client:
-        assert client.post("/api/v1/namespaces", json={"metadata": {"name": name}}).status_code == 201
-        for spec in PODS:
-            response = client.post(f"/api/v1/namespaces/{name}/pods", json=pod(spec))
-            assert response.status_code == 201, response.text
+    with namespace_with_pods(master, [pod(spec) for spec in PODS]) as name:
         yield name
-        client.delete(f"/api/v1/namespaces/{name}")
-
-
-@pytest.fixture(scope="module")
-def real_kubectl(master, tmp_path_factory):
-    return Kubectl(master.kubeconfig, tmp_path_factory.mktemp("kube-cache"))
 
 
 def masked(text: str) -> str:

@@ -10,34 +10,13 @@ from datetime import datetime, timezone
 import pytest
 
 from cli.rollout_state import deployment_progress
-from tests.cli.conftest import Tkctl
-from tests.support.cluster import Kubectl, Master, wait_for
+from tests.cli.controlled_master import controlled_master_fixtures
+from tests.support.cluster import wait_for
 
 DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
 
 
-@pytest.fixture(scope="module")
-def controlled_master(tmp_path_factory):
-    server = Master(tmp_path_factory.mktemp("rollout") / "data",
-                    extra_args=["--no-scheduler", "--controllers=deployment,replicaset", "--time-scale", "0.1"]).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(controlled_master):
-    with controlled_master.client() as client:
-        yield client
-
-
-@pytest.fixture
-def tkctl(controlled_master):
-    return Tkctl(controlled_master.kubeconfig)
-
-
-@pytest.fixture
-def kubectl(controlled_master, tmp_path):
-    return Kubectl(controlled_master.kubeconfig, tmp_path / "kube-cache")
+controlled_master, api, tkctl, kubectl = controlled_master_fixtures("rollout", "deployment,replicaset")
 
 
 def create_deployment(api, name: str, *, replicas: int = 2, image: str = "nginx:1") -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import Tkctl
-from tests.support.cluster import Kubectl, Master, wait_for
+from tests.cli.controlled_master import controlled_master_fixtures
+from tests.support.cluster import wait_for
 
 DAEMONSETS = "/apis/apps/v1/namespaces/default/daemonsets"
 DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
@@ -14,28 +14,8 @@ REVISIONS = "/apis/apps/v1/namespaces/default/controllerrevisions"
 TIMEOUT = 30
 
 
-@pytest.fixture(scope="module")
-def controlled_master(tmp_path_factory):
-    server = Master(tmp_path_factory.mktemp("rollout-history") / "data", extra_args=[
-        "--no-scheduler", "--controllers=daemonset,deployment,replicaset", "--time-scale", "0.1"]).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(controlled_master):
-    with controlled_master.client() as client:
-        yield client
-
-
-@pytest.fixture
-def tkctl(controlled_master):
-    return Tkctl(controlled_master.kubeconfig)
-
-
-@pytest.fixture
-def kubectl(controlled_master, tmp_path):
-    return Kubectl(controlled_master.kubeconfig, tmp_path / "kube-cache")
+controlled_master, api, tkctl, kubectl = controlled_master_fixtures(
+    "rollout-history", "daemonset,deployment,replicaset")
 
 
 def template(name: str, image: str) -> dict:

@@ -7,11 +7,10 @@ errors included.
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 
-from tests.support.cluster import Kubectl
+from tests.cli.conftest import namespace_with_pods
 
 PODS = [
     {"metadata": {"name": "web-1", "labels": {"app": "web", "tier": "front"},
@@ -33,19 +32,8 @@ TUTORIAL = '{{range .items}}{{.metadata.name}}{{"\\n"}}{{end}}'
 @pytest.fixture(scope="module")
 def pods_namespace(master):
     """One namespace with the pods above, shared by every comparison in this module."""
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    with master.client() as client:
-        assert client.post("/api/v1/namespaces", json={"metadata": {"name": name}}).status_code == 201
-        for pod in PODS:
-            response = client.post(f"/api/v1/namespaces/{name}/pods", json={"apiVersion": "v1", "kind": "Pod", **pod})
-            assert response.status_code == 201, response.text
+    with namespace_with_pods(master, [{"apiVersion": "v1", "kind": "Pod", **pod} for pod in PODS]) as name:
         yield name
-        client.delete(f"/api/v1/namespaces/{name}")
-
-
-@pytest.fixture(scope="module")
-def real_kubectl(master, tmp_path_factory):
-    return Kubectl(master.kubeconfig, tmp_path_factory.mktemp("kube-cache"))
 
 
 def outcome(result) -> tuple[int, str, str]:
