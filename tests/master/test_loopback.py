@@ -70,6 +70,24 @@ def test_writes_and_their_errors_come_back_as_over_https(served):
     assert conflict.value.reason == "AlreadyExists"
 
 
+def test_a_query_reaches_the_app(served):
+    admin = client(served)
+    admin.create(NAMESPACE, {"metadata": {"name": "labelled", "labels": {"team": "a"}}})
+    listed = admin.list(NAMESPACE, label_selector="team=a")
+    assert [ns["metadata"]["name"] for ns in listed["items"]] == ["labelled"]
+
+
+def test_any_httpx_client_can_use_the_transport(served):
+    app, loop, _ = served
+    with httpx.Client(base_url="http://loopback", transport=LoopbackTransport(app, loop),
+                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as http:
+        answer = http.get("/api/v1/namespaces/default")
+        missing = http.get("/api/v1/namespaces/nowhere")
+    assert answer.status_code == 200 and answer.json()["metadata"]["name"] == "default"
+    assert answer.headers["content-type"] == "application/json"
+    assert missing.status_code == 404 and missing.json()["reason"] == "NotFound"
+
+
 def test_a_watch_streams_events_and_stop_ends_it_at_once(served):
     admin = client(served)
     admin.create(NAMESPACE, {"metadata": {"name": "loop"}})
