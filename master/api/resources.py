@@ -43,6 +43,8 @@ from objects.kinds import NAMESPACE, ResourceType, by_plural
 from objects.selectors import parse_label_selector
 
 VERBS_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+# Subresources that only create (the apiserver's storage for them implements nothing else).
+CREATE_ONLY_POD_SUBRESOURCES = ("binding", "eviction")
 
 
 class JSONBody(JSONResponse):
@@ -147,10 +149,13 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
                                       content_type=request.headers.get("content-type", ""), field_validation=mode,
                                       subresource="status")
             return _object_response(request, rt, admitted.obj, warnings=admitted.warnings)
-    if sub == "eviction" and rt.plural == "pods" and method == "POST":
+    if sub in CREATE_ONLY_POD_SUBRESOURCES and rt.plural == "pods" and method != "POST":
+        raise status.ApiError(405, "MethodNotAllowed",
+                              "the server does not allow this method on the requested resource")
+    if sub == "eviction" and rt.plural == "pods":
         result = eviction.evict(registry, info.namespace, info.name, await _body(request))
         return JSONBody(result, status_code=201)
-    if sub == "binding" and rt.plural == "pods" and method == "POST":
+    if sub == "binding" and rt.plural == "pods":
         result = registry.bind(info.namespace, info.name, await _body(request))
         return JSONBody(result, status_code=201)
     if sub == "scale" and rt.plural in ("deployments", "replicasets"):

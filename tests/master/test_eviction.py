@@ -114,6 +114,16 @@ def test_a_dry_run_eviction_answers_success_and_leaves_the_pod_alone(api, namesp
     assert evict(api, namespace, "ghost", dryRun=["All"]).status_code == 404
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("subresource", ["eviction", "binding"])
+def test_create_only_subresources_refuse_other_methods_with_405(api, namespace, method, subresource):
+    make_pod(api, namespace, "web")
+    answer = api.request(method, f"/api/v1/namespaces/{namespace}/pods/web/{subresource}")
+    assert answer.status_code == 405
+    assert answer.json()["reason"] == "MethodNotAllowed"
+    assert api.get(f"/api/v1/namespaces/{namespace}/pods/web").status_code == 200
+
+
 def test_an_eviction_naming_another_pod_is_a_bad_request(api, namespace):
     make_pod(api, namespace, "web")
     response = api.post(f"/api/v1/namespaces/{namespace}/pods/web/eviction", json=eviction(namespace, "other"))
