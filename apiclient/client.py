@@ -158,7 +158,9 @@ class ApiClient:
                         yield event["type"], event["object"]
                 finally:
                     ended.set()
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.StreamClosed) as error:
+            # A stream closed under the reader (StreamClosed: no socket to shut down, as on the
+            # master's loopback) is our own stop as much as a socket shut down is.
             if stop is not None and stop.is_set():
                 return  # we closed the stream ourselves
             raise Unreachable(f"watch {rt.plural}: {error}") from error
