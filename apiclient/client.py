@@ -7,7 +7,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -46,15 +46,24 @@ def _ssl_context(connection: Connection) -> ssl.SSLContext | bool:
 LOOPBACK_BASE_URL = "http://loopback"
 
 
+@runtime_checkable
+class DirectTransport(Protocol):
+    """A transport that also takes a plain request as values, as the master's loopback does."""
+
+    def send_direct(self, method: str, path: str, *, params: dict[str, Any] | None, headers: dict[str, str],
+                    body: bytes, timeout: float | None) -> tuple[int, bytes]:
+        """Send one request and return its status code and whole body; httpx errors as httpx raises them."""
+        ...
+
+
 class ApiClient:
     """Thread-safe: httpx.Client pools connections across threads.
 
     With `transport`, requests go to it instead of to `connection.server`
     over TLS; the connection's token is still sent. The master gives its
     in-process scheduler and controllers clients whose transport calls its app
-    directly (master/api/loopback.py). Such a transport may also offer
-    `send_direct(method, path, params=, headers=, body=, timeout=) -> (status,
-    body)`: plain requests then skip building httpx's Request and Response
+    directly (master/api/loopback.py). When the transport is also a
+    DirectTransport, plain requests skip building httpx's Request and Response
     objects, which was most of their cost inside one process; watches still
     stream through httpx.
     """
@@ -68,7 +77,7 @@ class ApiClient:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         self._headers = headers
         self._timeout = timeout
-        self._send_direct = getattr(transport, "send_direct", None)
+        self._send_direct = transport.send_direct if isinstance(transport, DirectTransport) else None
         if transport is not None:
             self._http = httpx.Client(base_url=LOOPBACK_BASE_URL, headers=headers, timeout=timeout,
                                       transport=transport)
@@ -148,9 +157,7 @@ class ApiClient:
                     raise _status_error(response.status_code, response.read())
                 ended = _close_when_stopped(response, stop)
                 try:
-                    for line in response.iter_lines():
-                        if not line:
-                            continue
+                    for line in _lines(response.iter_bytes()):
                         event = json.loads(line)
                         if event["type"] == "ERROR":
                             obj = event["object"]
@@ -164,6 +171,17 @@ class ApiClient:
             if stop is not None and stop.is_set():
                 return  # we closed the stream ourselves
             raise Unreachable(f"watch {rt.plural}: {error}") from error
+
+
+def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The non-empty lines of a watch stream, split on newlines only: httpx's iter_lines also splits
+    on U+0085, U+2028 and U+2029, which may stand unescaped inside a JSON string."""
+    pending = b""
+    for chunk in chunks:
+        *lines, pending = (pending + chunk).split(b"\n")
+        yield from (line for line in lines if line.strip())
+    if pending.strip():
+        yield pending
 
 
 def _close_when_stopped(response: httpx.Response, stop: threading.Event | None) -> threading.Event:

@@ -63,6 +63,8 @@ def read_eviction(namespace: str, name: str, body: Any) -> tuple[DeleteOptions, 
     if kind not in (None, EVICTION_KIND):
         raise status.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({EVICTION_KIND})")
     metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise status.bad_request("metadata must be an object")
     if metadata.get("name") != name:
         raise status.bad_request("name in URL does not match name in Eviction object")
     if metadata.get("namespace") not in (None, "", namespace):
@@ -75,6 +77,8 @@ def read_eviction(namespace: str, name: str, body: Any) -> tuple[DeleteOptions, 
     if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int)):
         raise status.bad_request(f'invalid gracePeriodSeconds "{grace}"')
     preconditions = raw.get("preconditions") or {}
+    if not isinstance(preconditions, dict):
+        raise status.bad_request("deleteOptions.preconditions must be an object")
     options = DeleteOptions(grace, raw.get("propagationPolicy"), preconditions.get("uid"),
                             preconditions.get("resourceVersion"))
     return options, bool(raw.get("dryRun"))

@@ -26,11 +26,14 @@ headers, body in; status and body out); httpx comes in only for watches.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 # What a waiting reader gets when the app has finished (or failed) without a further message.
 _END = object()
@@ -66,7 +69,12 @@ class LoopbackTransport(httpx.BaseTransport):
             # It would wait for the loop it is blocking: a bug in the caller, never a hang.
             raise RuntimeError("the loopback transport cannot be used from the master's event loop")
         exchange = _Exchange(self.loop, body)
-        asyncio.run_coroutine_threadsafe(exchange.run(self.app, scope), self.loop)
+        running = exchange.run(self.app, scope)
+        try:
+            asyncio.run_coroutine_threadsafe(running, self.loop)
+        except RuntimeError:  # the loop has closed: the master is shutting down
+            running.close()
+            raise httpx.ConnectError("the master is shutting down") from None
         return exchange
 
 
@@ -77,16 +85,20 @@ class _Exchange(httpx.SyncByteStream):
         self.loop = loop
         self._body: bytes | None = body
         self._messages: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._client_gone: asyncio.Event | None = None  # made on the loop, in run()
+        # Set on the loop only; made here so that a hang-up that comes before run() is not lost.
+        self._client_gone = asyncio.Event()
         self._complete = False  # the last body chunk was read
 
     # ----- the app's side, on the event loop
 
     async def run(self, app: Any, scope: dict[str, Any]) -> None:
-        self._client_gone = asyncio.Event()
         try:
-            await app(scope, self._receive, self._send)
-        except Exception as error:  # the app's error handlers already answered and logged it
+            if not self._client_gone.is_set():  # the client may have given up before we began
+                await app(scope, self._receive, self._send)
+        except Exception as error:
+            # Either the app's error handlers already answered and logged it, or the client had
+            # hung up (what _send raises then): nothing left to report but the end.
+            log.debug("loopback request %s %s ended with %r", scope["method"], scope["path"], error)
             self._messages.put(error)
         finally:
             self._messages.put(_END)
@@ -134,11 +146,10 @@ class _Exchange(httpx.SyncByteStream):
             return
         self._complete = True
         self._messages.put(_END)
-        self.loop.call_soon_threadsafe(self._hang_up)
-
-    def _hang_up(self) -> None:
-        if self._client_gone is not None:
-            self._client_gone.set()
+        try:
+            self.loop.call_soon_threadsafe(self._client_gone.set)
+        except RuntimeError:
+            pass  # the loop has closed, and the app with it
 
 
 def _scope(method: str, path: str, raw_path: bytes, query: bytes, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:

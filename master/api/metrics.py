@@ -29,7 +29,6 @@ from typing import Any
 import httpx
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from master.api import status
 from master.api.fields import FieldSelectorError, parse_field_selector

@@ -17,7 +17,11 @@ of Python plus a SQLite commit that does not wait for the disk (WAL,
 synchronous=NORMAL); handing it to a thread cost more than the write itself
 (measured in docs/benchmarks.md). The store serializes writes either way.
 Only what touches many objects (deletecollection, a namespace's delete) still
-runs in a thread, so one of those never stalls every other request.
+runs in a thread, so one of those never stalls every other request, and
+compaction deletes in short batches for the same reason. What can still make
+a write wait: SQLite's automatic checkpoint of the WAL, now and then, and
+another process holding the database lock (the master is meant to be its
+only user; SQLite then retries for up to its busy timeout).
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 # Every conflict means another writer succeeded, so retrying makes progress; the
 # deadline only bounds how long one unlucky caller may keep losing.
 GUARANTEED_UPDATE_DEADLINE_SECONDS = 10.0
+# Revisions dropped per compaction transaction (a few milliseconds of SQLite each).
+COMPACTION_BATCH_REVISIONS = 2_000
 
 
 @dataclass(frozen=True)
@@ -202,17 +204,21 @@ class SqlStore:
         raise Conflict(key)
 
     def compact(self, keep: int) -> int:
-        """Drop log rows older than the newest `keep` revisions; returns the compacted revision."""
-        with self._write_lock, self._translate_errors():
-            target = self._revision - max(keep, 1)
-            if target <= self._compacted:
-                return self._compacted
-            with self._writer_transaction() as conn:
-                conn.execute(delete(schema.revisions).where(schema.revisions.c.revision <= target))
-                conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
-                conn.execute(insert(schema.settings).values(key="compacted", value=str(target)))
-            self._compacted = target  # only once the commit succeeded
-        return target
+        """Drop log rows older than the newest `keep` revisions; returns the compacted revision.
+
+        A batch of COMPACTION_BATCH_REVISIONS at a time, each its own transaction: the API
+        server writes on its event loop, which must never wait behind one long delete.
+        """
+        target = self._revision - max(keep, 1)
+        while self._compacted < target:
+            with self._write_lock, self._translate_errors():
+                step = min(target, self._compacted + COMPACTION_BATCH_REVISIONS)
+                with self._writer_transaction() as conn:
+                    conn.execute(delete(schema.revisions).where(schema.revisions.c.revision <= step))
+                    conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
+                    conn.execute(insert(schema.settings).values(key="compacted", value=str(step)))
+                self._compacted = step  # only once the commit succeeded
+        return self._compacted
 
     def close(self) -> None:
         with self._write_lock:
@@ -301,7 +307,10 @@ def _with_revision(obj: dict[str, Any], revision: int) -> dict[str, Any]:
 
 
 def _encode(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    # U+2028 and U+2029 escaped, as Go's encoding/json always does: watch streams carry this text
+    # as is, and line readers that split on them (Python's splitlines) would cut an event in two.
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _make_engine(url: str) -> Engine:

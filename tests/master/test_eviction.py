@@ -124,6 +124,19 @@ def test_create_only_subresources_refuse_other_methods_with_405(api, namespace, 
     assert api.get(f"/api/v1/namespaces/{namespace}/pods/web").status_code == 200
 
 
+@pytest.mark.parametrize("body", [
+    {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": "web"},
+    {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "web"},
+     "deleteOptions": {"preconditions": "uid"}},
+], ids=["metadata", "preconditions"])
+def test_an_eviction_with_a_field_of_the_wrong_type_is_a_bad_request(api, namespace, body):
+    make_pod(api, namespace, "web")
+    answer = api.post(f"/api/v1/namespaces/{namespace}/pods/web/eviction", json=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["kind"] == "Status"
+    assert api.get(f"/api/v1/namespaces/{namespace}/pods/web").status_code == 200
+
+
 def test_an_eviction_naming_another_pod_is_a_bad_request(api, namespace):
     make_pod(api, namespace, "web")
     response = api.post(f"/api/v1/namespaces/{namespace}/pods/web/eviction", json=eviction(namespace, "other"))

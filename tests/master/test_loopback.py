@@ -113,6 +113,27 @@ def test_a_watch_streams_events_and_stop_ends_it_at_once(served):
         watcher.join(timeout=5)
 
 
+def test_a_watch_reads_events_whose_strings_hold_line_separators(served):
+    admin = client(served)
+    admin.create(NAMESPACE, {"metadata": {"name": "loop"}})
+    odd = "one\u2028two\u2029three\x85four"
+    stop, seen = threading.Event(), []
+
+    def watch():
+        for kind, obj in admin.watch(POD, "loop", timeout_seconds=300, stop=stop):
+            seen.append(obj["metadata"]["annotations"]["note"])
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        admin.create(POD, {"metadata": {"name": "p", "annotations": {"note": odd}},
+                           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}, "loop")
+        wait_for(lambda: seen == [odd], message="the event, whole")
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+
+
 def test_a_closed_watch_lets_go_of_its_subscription(served):
     _, _, store = served
     admin = client(served)

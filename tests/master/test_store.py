@@ -94,6 +94,35 @@ def test_watch_from_a_compacted_revision_is_expired(store):
     assert [e.revision for e in store.events_since("pods", 7)] == [8, 9, 10]
 
 
+def test_compaction_goes_in_batches_and_each_batch_moves_the_compacted_revision(store, db_url, monkeypatch):
+    import master.store.sql_store as sql_store
+
+    monkeypatch.setattr(sql_store, "COMPACTION_BATCH_REVISIONS", 3)
+    for i in range(10):
+        store.create(ObjectKey("pods", "default", f"p{i}"), pod(f"p{i}"))
+    assert store.compact(keep=2) == 8  # 0 -> 3 -> 6 -> 8
+    with pytest.raises(Expired):
+        store.events_since("pods", 7)
+    assert [e.revision for e in store.events_since("pods", 8)] == [9, 10]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select min(revision) from revisions")).scalar() == 9
+    reopened = SqlStore(db_url)
+    try:
+        assert reopened.compacted_revision == 8
+    finally:
+        reopened.close()
+
+
+def test_a_watch_line_never_holds_a_raw_line_separator(store):
+    """U+2028 and U+2029 go out escaped, as Go's encoding/json writes them: line readers that split
+    on them (Python's splitlines, httpx's iter_lines) would otherwise cut an event in two."""
+    created = store.create(POD, pod(note="a\u2028b\u2029c"))
+    assert created["metadata"]["labels"]["note"] == "a\u2028b\u2029c"
+    (event,) = store.events_since("pods", 0)
+    assert "\u2028" not in event.encoded and "\u2029" not in event.encoded
+    assert "\\u2028" in event.encoded
+
+
 def test_restart_loses_nothing(db_url):
     first = SqlStore(db_url)
     created = first.create(POD, {**pod(), "metadata": {**pod()["metadata"], "uid": "u-1",
