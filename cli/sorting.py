@@ -31,6 +31,11 @@ from objects.quantity import parse_quantity
 T = TypeVar("T")
 MISSING = object()  # the object has no value at the path
 
+# The lines of kubectl 1.32's sorter.go whose klog.Fatalf an unsortable field reaches: its fatal
+# message names them, and tkctl prints that message as kubectl does.
+KLOG_LINE_SORTING_OBJECTS = 329
+KLOG_LINE_SORTING_ROWS = 375
+
 
 class SortError(TkctlError):
     """The expression does not parse, or names a field none of the objects has."""
@@ -82,7 +87,7 @@ def sort_objects(found: list[tuple[T, dict[str, Any]]], expression: str) -> list
         return found
     field = parse_sort_field(expression, strict=True)
     return _sorted(found, field, [field.value(obj) for _, obj in found],
-                   subject="*unstructured.Unstructured", line=329)
+                   subject="*unstructured.Unstructured", line=KLOG_LINE_SORTING_OBJECTS)
 
 
 def sort_table(table: dict[str, Any], expression: str) -> dict[str, Any]:
@@ -92,7 +97,7 @@ def sort_table(table: dict[str, Any], expression: str) -> dict[str, Any]:
         return table
     field = parse_sort_field(expression, strict=False)
     values = [field.value((row.get("object") or {})) for row in rows]
-    return {**table, "rows": _sorted(rows, field, values, subject="[][][]reflect.Value", line=375)}
+    return {**table, "rows": _sorted(rows, field, values, subject="[][][]reflect.Value", line=KLOG_LINE_SORTING_ROWS)}
 
 
 def _sorted(items: list[Any], field: SortField, values: list[Any], *, subject: str, line: int) -> list[Any]:

@@ -129,6 +129,7 @@ def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
 
 
 def _watch(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
+    # imported here, as commands are (cli/main.py): a plain get never pays for loading the watch code
     from cli.watching import ONE_TARGET_ONLY, WatchRequest, check_one_kind, watch
 
     targets = parse_targets(args)
