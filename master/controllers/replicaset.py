@@ -166,20 +166,26 @@ class ReplicaSetController(Controller):
         candidates = [p for p in self.pods.items() if p["metadata"]["namespace"] == namespace and is_pod_active(p)]
         pods = claim(self.client, POD, rs, REPLICASET, _selector(rs), candidates)
         manage_error: ApiStatusError | None = None
+        deleted: set[str] = set()
         if needs_sync and not rs["metadata"].get("deletionTimestamp"):
-            manage_error = self._manage_replicas(key, rs, pods)
+            manage_error, deleted = self._manage_replicas(key, rs, pods)
+        # Pods deleted just now no longer count, though the informer has not seen them go: a status
+        # still counting them would tell the Deployment controller that more pods are available than
+        # are, and a rolling update would scale the old ReplicaSet down below maxUnavailable.
+        pods = [p for p in pods if p["metadata"]["name"] not in deleted]
         rs = self._update_status(rs, pods, manage_error)
         self._requeue_for_availability(key, rs, pods)
         if manage_error is not None:
             raise manage_error
 
-    def _manage_replicas(self, key: str, rs: Obj, pods: list[Obj]) -> ApiStatusError | None:
+    def _manage_replicas(self, key: str, rs: Obj, pods: list[Obj]) -> tuple[ApiStatusError | None, set[str]]:
+        """Create or delete pods toward spec.replicas: the first failure, and the names of the pods deleted."""
         diff = len(pods) - _replicas(rs)
         if diff < 0:
-            return self._create_pods(key, rs, min(-diff, BURST_REPLICAS))
+            return self._create_pods(key, rs, min(-diff, BURST_REPLICAS)), set()
         if diff > 0:
             return self._delete_pods(key, rs, pods_to_delete(pods, min(diff, BURST_REPLICAS)))
-        return None
+        return None, set()
 
     def _create_pods(self, key: str, rs: Obj, count: int) -> ApiStatusError | None:
         """Create one at a time and stop at the first failure (slow start: a full quota does not cost 500 errors)."""
@@ -199,23 +205,26 @@ class ReplicaSetController(Controller):
                               message=f"Created pod: {created['metadata']['name']}")
         return None
 
-    def _delete_pods(self, key: str, rs: Obj, doomed: list[Obj]) -> ApiStatusError | None:
+    def _delete_pods(self, key: str, rs: Obj, doomed: list[Obj]) -> tuple[ApiStatusError | None, set[str]]:
         namespace = rs["metadata"]["namespace"]
         self.expectations.expect(key, deletes=[p["metadata"]["name"] for p in doomed])
         failure: ApiStatusError | None = None
+        gone: set[str] = set()
         for pod in doomed:
             name = pod["metadata"]["name"]
             try:
                 self.client.delete(POD, name, namespace)
             except ApiStatusError as error:
                 if error.code == 404:
+                    gone.add(name)
                     continue
                 self.events.event(rs, type_="Warning", reason="FailedDelete",
                                   message=f"Error deleting: {error.message}")
                 failure = failure or error
                 continue
+            gone.add(name)
             self.events.event(rs, type_="Normal", reason="SuccessfulDelete", message=f"Deleted pod: {name}")
-        return failure
+        return failure, gone
 
     # ----- status
 
