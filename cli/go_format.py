@@ -52,6 +52,22 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def basic_kind(value: Any) -> str | None:
+    """The kind Go's template comparisons (`eq`, `lt`; jsonpath filters use the same rules) give a
+    JSON-decoded value; None for maps, lists and nil, which have no order and only nil-equality."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, complex):
+        return "complex"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
 # ----- numbers
 
 

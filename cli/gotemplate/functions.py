@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cli.go_format import GoInt, format_arg, sprint, sprintf, sprintln, type_name
+from cli.go_format import GoInt, basic_kind, format_arg, sprint, sprintf, sprintln, type_name
 from cli.gotemplate.values import NO_VALUE, Iface, truth, unbox
 
 
@@ -122,20 +122,6 @@ def length(item: Any) -> GoInt:
 # ----- comparison
 
 
-def _basic_kind(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, complex):
-        return "complex"
-    if isinstance(value, str):
-        return "string"
-    return None  # maps, lists and no value have no order and only nil-equality
-
-
 def _reflect_kind(value: Any) -> str:
     return "invalid" if value is NO_VALUE else type(value).__name__
 
@@ -143,11 +129,11 @@ def _reflect_kind(value: Any) -> str:
 def eq(first: Any, *others: Any) -> bool:
     """`eq a b c` is a == b || a == c; values of different kinds are an error unless one is nil."""
     first = unbox(first)
-    first_kind = _basic_kind(first)
+    first_kind = basic_kind(first)
     if not others:
         raise FunctionError("missing argument for comparison")
     for other in map(unbox, others):
-        other_kind = _basic_kind(other)
+        other_kind = basic_kind(other)
         if first_kind != other_kind:
             if first is not NO_VALUE and other is not NO_VALUE:
                 raise FunctionError("incompatible types for comparison")
@@ -173,7 +159,7 @@ def ne(first: Any, second: Any) -> bool:
 
 def lt(first: Any, second: Any) -> bool:
     first, second = unbox(first), unbox(second)
-    first_kind, second_kind = _basic_kind(first), _basic_kind(second)
+    first_kind, second_kind = basic_kind(first), basic_kind(second)
     if first_kind is None or second_kind is None:
         raise FunctionError("invalid type for comparison")
     if first_kind != second_kind:

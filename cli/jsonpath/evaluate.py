@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cli.go_format import format_value, go_json, type_name
+from cli.go_format import basic_kind, format_value, go_json, type_name
 from cli.jsonpath.parser import (ArrayNode, BoolNode, FieldNode, FilterNode, FloatNode, IdentifierNode, IntNode,
                                  ListNode, Node, RecursiveNode, TextNode, UnionNode, WildcardNode)
 
@@ -200,15 +200,10 @@ def _children(value: Any) -> list[Any]:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    raise JSONPathError("invalid type for comparison")
+    kind = basic_kind(value)
+    if kind is None:
+        raise JSONPathError("invalid type for comparison")
+    return kind
 
 
 def compare(left: Any, operator: str, right: Any) -> bool:
