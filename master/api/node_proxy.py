@@ -179,7 +179,7 @@ async def _admit_exec(websocket: WebSocket, namespace: str, name: str) -> tuple[
     subprotocol = next((p for p in EXEC_PROTOCOLS if p in offered), None)
     if subprotocol is None:
         raise status.bad_request(SPDY_UNSUPPORTED)
-    pod = await run_in_threadpool(state.registry.get, POD, namespace, name)
+    pod = state.registry.get(POD, namespace, name)
     query = websocket.query_params
     container = choose_container(pod, query.get("container"))
     if not (pod.get("spec") or {}).get("nodeName"):
