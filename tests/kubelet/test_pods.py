@@ -180,16 +180,24 @@ def test_a_memory_limit_kill_is_reported_as_oom_killed(api, kubelet):
 
 
 def test_an_image_that_cannot_be_pulled_waits_in_err_image_pull_then_backoff(api, kubelet):
-    create(api, kubelet, "nopull", [{"name": "app", "image": "localhost:1/does-not-exist:1"}])
+    # An address, not "localhost": the engine must fail at once, without asking a resolver.
+    create(api, kubelet, "nopull", [{"name": "app", "image": "127.0.0.1:1/does-not-exist:1"}])
     try:
-        reasons = set()
+        reasons = []
 
         def both_seen():
             waiting = (container_status(api, "nopull") or {}).get("state", {}).get("waiting") or {}
-            reasons.add(waiting.get("reason"))
-            return {"ErrImagePull", "ImagePullBackOff"} <= reasons
+            if not reasons or reasons[-1] != waiting.get("reason"):
+                reasons.append(waiting.get("reason"))
+            return {"ErrImagePull", "ImagePullBackOff"} <= set(reasons)
 
-        wait_for(both_seen, timeout=40, interval=0.05, message=f"ErrImagePull and ImagePullBackOff (saw {reasons})")
+        def what_was_seen():
+            events = api.get("/api/v1/namespaces/default/events",
+                             params={"fieldSelector": "involvedObject.name=nopull"}).json()["items"]
+            return (f"ErrImagePull and ImagePullBackOff; the waiting reasons went {reasons}, the events were "
+                    f"{[(e['reason'], e['message']) for e in events]}")
+
+        wait_for(both_seen, timeout=60, interval=0.05, message=what_was_seen)
         assert phase(api, "nopull") == "Pending"
     finally:
         delete_now(api, "nopull")

@@ -36,7 +36,7 @@ fake_only = pytest.mark.parametrize("runtime", ["fake"], indirect=True)
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")  # as precise as the engine reports
 RFC3339_NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 RFC3339_NANO_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (.*)$")
-UNREACHABLE_IMAGE = "localhost:1/nope:1"  # a registry that refuses connections: fails fast, never pulls
+UNREACHABLE_IMAGE = "127.0.0.1:1/nope:1"  # a registry that refuses connections: fails fast, with no name to resolve
 WAIT_FOREVER = ["sleep", "3600"]
 # Traps TERM as PID 1, says when the trap is set, and waits in a way a signal interrupts.
 BUSY_LOOP = ["sh", "-c", "while :; do :; done"]

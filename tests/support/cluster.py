@@ -27,8 +27,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(condition, *, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+def wait_for(condition, *, timeout: float = 10.0, interval: float = 0.05, message="condition"):
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds.
+
+    `message` may be a callable, called only on failure, so it can describe what was seen by then.
+    """
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
@@ -39,7 +42,8 @@ def wait_for(condition, *, timeout: float = 10.0, interval: float = 0.05, messag
         except Exception as error:  # the condition may fail until the system is ready
             last_error = error
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last error: {last_error})")
+    described = message() if callable(message) else message
+    raise AssertionError(f"timed out after {timeout}s waiting for {described} (last error: {last_error})")
 
 
 class Master:
