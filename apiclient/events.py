@@ -2,7 +2,9 @@
 
 Events are reports, not state: a component records one and moves on. They are
 written by a background thread so a slow API never slows a scheduling cycle or a
-pod sync, and a failed write is logged, never retried forever.
+pod sync, and a failed write is logged, never retried forever. A repeated event
+is counted on the one already written (see event_correlation), so that thread is
+the only one that knows what was written.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from apiclient.client import ApiClient, ApiClientError
+from apiclient.client import ApiClient, ApiClientError, ApiStatusError
+from apiclient.event_correlation import Correlated, EventCorrelator
 from objects.kinds import EVENT
 
 log = logging.getLogger(__name__)
@@ -25,15 +29,14 @@ def now_rfc3339() -> str:
 
 
 class EventRecorder:
-    def __init__(self, client: ApiClient, *, component: str, host: str = "", workers: int = 1):
+    def __init__(self, client: ApiClient, *, component: str, host: str = ""):
         self.client = client
         self.component = component
         self.host = host
+        self._correlator = EventCorrelator()
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._threads = [threading.Thread(target=self._drain, name=f"events-{component}-{i}", daemon=True)
-                         for i in range(workers)]
-        for thread in self._threads:
-            thread.start()
+        self._thread = threading.Thread(target=self._drain, name=f"events-{component}", daemon=True)
+        self._thread.start()
 
     def event(self, obj: dict[str, Any], *, type_: str, reason: str, message: str, action: str = "",
               field_path: str = "") -> None:
@@ -49,15 +52,14 @@ class EventRecorder:
         source = {"component": self.component, **({"host": self.host} if self.host else {})}
         self._queue.put({
             "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": f"{meta['name']}.{uuid.uuid4().hex[:16]}", "namespace": namespace},
+            "metadata": {"name": _event_name({"involvedObject": involved}), "namespace": namespace},
             "involvedObject": involved, "reason": reason, "message": message, "type": type_,
             "source": source, "reportingComponent": self.component, "reportingInstance": self.host or self.component,
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, **({"action": action} if action else {}),
         })
 
     def close(self) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
+        self._queue.put(None)
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every recorded event was written (for tests and shutdown)."""
@@ -71,9 +73,31 @@ class EventRecorder:
                 event["__flush__"].set()
                 continue
             try:
-                self.client.create(EVENT, event, event["metadata"]["namespace"])
+                self._write(self._correlator.correlate(event, now=time.monotonic()))
             except ApiClientError as error:
                 log.warning("could not record event %s for %s: %s", event["reason"],
                             event["involvedObject"]["name"], error)
             except Exception:  # the writer must outlive one bad event, or events pile up for ever
                 log.exception("recording event %s failed", event.get("reason"))
+
+    def _write(self, correlated: Correlated) -> None:
+        event, namespace = correlated.event, correlated.event["metadata"]["namespace"]
+        stored = None
+        if correlated.recount:
+            recount = {"count": event["count"], "lastTimestamp": event["lastTimestamp"], "message": event["message"]}
+            try:
+                stored = self.client.patch(EVENT, event["metadata"]["name"], recount, namespace,
+                                           patch_type="application/merge-patch+json")
+            except ApiStatusError as error:
+                if error.code != 404:
+                    raise
+                # the counted event was deleted meanwhile (by hand, or with its namespace): start again at 1
+                event = {**event, "metadata": {**event["metadata"], "name": _event_name(event)},
+                         "firstTimestamp": event["lastTimestamp"], "count": 1}
+        if stored is None:
+            stored = self.client.create(EVENT, event, namespace)
+        self._correlator.written(correlated, stored)
+
+
+def _event_name(event: dict[str, Any]) -> str:
+    return f"{event['involvedObject']['name']}.{uuid.uuid4().hex[:16]}"

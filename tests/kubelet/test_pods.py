@@ -57,6 +57,12 @@ def container_status(api, name, container="app"):
     return next((s for s in statuses if s["name"] == container), None)
 
 
+def events_of(api, pod):
+    answer = api.get("/api/v1/namespaces/default/events",
+                     params={"fieldSelector": f"involvedObject.uid={pod['metadata']['uid']}"})
+    return answer.json()["items"]
+
+
 def phase(api, name):
     return (get(api, name).get("status") or {}).get("phase")
 
@@ -132,6 +138,9 @@ def test_backoff_doubles_between_restarts(api, kubelet):
             return None
 
         wait_for(restarts_seen, timeout=60, message="three restarts")
+        started = wait_for(lambda: [e for e in events_of(api, created) if e["reason"] == "Started"
+                                    and e["count"] >= 3], timeout=10, message="the Started event counted thrice")
+        assert len(started) == 1  # one event counted up, as `kubectl describe` shows "(x3 over 2s)"
         engine = docker.from_env()
         containers = docker_containers(engine, created["metadata"]["uid"])
         for container in containers:
