@@ -40,6 +40,7 @@ from master.controllers.deployment import DeploymentController
 from master.controllers.garbage_collector import GarbageCollector
 from master.controllers.node_lifecycle import NodeLifecycleController
 from master.controllers.replicaset import ReplicaSetController
+from master.event_expiry import DEFAULT_TTL_SECONDS, EventExpiry
 from master.pki import ensure_data_dir, export_kubeconfig
 from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
@@ -69,6 +70,8 @@ CONTROLLERS = {
 @click.option("--compaction-keep", type=int, default=10_000, show_default=True,
               help="How many recent revisions watches can resume from.")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
+@click.option("--event-ttl", type=float, default=DEFAULT_TTL_SECONDS, show_default=True,
+              help="Seconds an event is kept after its last write (kube-apiserver's --event-ttl).")
 @click.option("--controllers", default="*", show_default=True,
               help="Controllers to run in the master: * for all, a comma list, -name to leave one out "
                    f"(as kube-controller-manager). Known: {', '.join(CONTROLLERS)}.")
@@ -81,7 +84,7 @@ CONTROLLERS = {
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, compaction_interval: float, controllers: str, no_scheduler: bool, time_scale: float,
+         compaction_keep: int, compaction_interval: float, event_ttl: float, controllers: str, no_scheduler: bool, time_scale: float,
          export_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -111,7 +114,8 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
         components.append(lambda stop, controller=CONTROLLERS[name], name=name: controller(
             in_process_client(f"tinykube-controller/{name}"), time_scale=time_scale,
         ).start(stop))
-    app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, interval=compaction_interval)
+    app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, interval=compaction_interval,
+                                            event_ttl=event_ttl)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
@@ -144,9 +148,9 @@ def create_system_namespaces(store: SqlStore) -> None:
             pass
 
 
-def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float):
-    """Run compaction and the in-process components (the scheduler, the controllers) for as long
-    as the HTTPS server runs.
+def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float, event_ttl: float):
+    """Run compaction, event expiry and the in-process components (the scheduler, the controllers)
+    for as long as the HTTPS server runs.
 
     Components are API clients of this very server, started with it: the app
     answers their loopback requests from the moment its lifespan begins.
@@ -167,12 +171,26 @@ def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float):
                 except Exception:  # the loop outlives one failed compaction
                     log.exception("compaction failed; retrying in %.0fs", interval)
 
-        task = asyncio.create_task(compact_forever())
+        expiry = EventExpiry(store, ttl_seconds=event_ttl)
+
+        async def expire_events_forever() -> None:
+            while True:
+                await asyncio.sleep(expiry.sweep_interval())
+                try:
+                    expired = await run_in_threadpool(expiry.expire_due)
+                    if expired:
+                        log.debug("%d events expired", expired)
+                except Exception:  # the loop outlives one failed sweep
+                    log.exception("event expiry failed; retrying")
+
+        tasks = [asyncio.create_task(compact_forever()), asyncio.create_task(expire_events_forever())]
         try:
             yield
         finally:
             stop.set()
-            task.cancel()
+            for task in tasks:
+                task.cancel()
+            expiry.close()
             store.close()
 
     return lifespan
