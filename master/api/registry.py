@@ -30,6 +30,7 @@ from master import patch as patches
 from master.api import status
 from master.api.decode import decode_object
 from master.api.defaults import apply_defaults
+from master.api.dry_run import DryRunStore
 from master.api.strategy import prepare_for_create, prepare_for_status_update, prepare_for_update
 from master.api.validation import validate
 from master.store import AlreadyExists, Conflict, NotFound, ObjectKey, SqlStore
@@ -74,9 +75,16 @@ def rfc3339(moment: datetime) -> str:
 
 class Registry:
     def __init__(self, store: SqlStore, *, clock: Callable[[], datetime] | None = None, seed: int | None = None):
-        self.store = store
+        self.store: SqlStore | DryRunStore = store
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._random = random.Random(seed)
+
+    def dry_run(self) -> Registry:
+        """This registry as a dryRun=All request sees it: every check runs, against the real
+        objects, and nothing is stored (master/api/dry_run.py)."""
+        twin = copy.copy(self)
+        twin.store = DryRunStore(self.store)
+        return twin
 
     # ----- reads
 

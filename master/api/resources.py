@@ -34,7 +34,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from master.api import eviction, node_proxy, status
+from master.api import dry_run, eviction, node_proxy, status
 from master.api.decode import field_validation_mode, parse_body
 from master.api.fields import FieldSelectorError, parse_field_selector
 from master.api.registry import DeleteOptions, Registry
@@ -47,6 +47,7 @@ from objects.kinds import NAMESPACE, ResourceType, by_plural
 from objects.selectors import parse_label_selector
 
 VERBS_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Subresources that only create (the apiserver's storage for them implements nothing else).
 CREATE_ONLY_POD_SUBRESOURCES = ("binding", "eviction")
 
@@ -68,6 +69,8 @@ async def serve_resource(request: Request, info: RequestInfo, user: User, regist
                        namespace=info.namespace, name=info.name, field_selector=query.get("fieldSelector"))
     if denial is not None:
         raise status.forbidden(denial, rt, info.name or "")
+    if request.method in WRITE_METHODS and await _asks_for_dry_run(request, verb):
+        registry = registry.dry_run()
 
     if info.subresource:
         return await _serve_subresource(request, rt, info, registry)
@@ -198,10 +201,24 @@ async def _body(request: Request) -> Any:
     return parse_body(raw, request.headers.get("content-type", "application/json"))
 
 
-async def _delete_options(request: Request) -> DeleteOptions:
+async def _asks_for_dry_run(request: Request, verb: str) -> bool:
+    """dryRun=All in the query, or (for a delete) in the DeleteOptions body, where kubectl puts it."""
+    values = request.query_params.getlist("dryRun")
+    if request.method == "DELETE":
+        sent = (await _delete_body(request)).get("dryRun") or []
+        values += sent if isinstance(sent, list) else [str(sent)]
+    return dry_run.requested(verb, values)
+
+
+async def _delete_body(request: Request) -> dict[str, Any]:
+    """The DeleteOptions a delete may carry; {} when it sent none."""
     raw = await request.body()
     body = parse_body(raw, request.headers.get("content-type", "application/json")) if raw.strip() else {}
-    body = body if isinstance(body, dict) else {}
+    return body if isinstance(body, dict) else {}
+
+
+async def _delete_options(request: Request) -> DeleteOptions:
+    body = await _delete_body(request)
     query = request.query_params
     grace = query.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
     policy = query.get("propagationPolicy", body.get("propagationPolicy"))

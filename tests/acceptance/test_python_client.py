@@ -188,6 +188,18 @@ def test_deleting_an_unbound_pod_removes_it_and_a_read_is_404_not_found(core, na
     assert answer["details"] == {"name": "web", "kind": "pods"}
 
 
+def test_dry_run_all_creates_patches_and_deletes_nothing(core, namespace):
+    rehearsed = core.create_namespaced_pod(namespace, pod("web"), dry_run="All")
+    assert rehearsed.metadata.uid and rehearsed.metadata.resource_version is None
+    assert core.list_namespaced_pod(namespace).items == []
+    core.create_namespaced_pod(namespace, pod("web"))
+    patched = core.patch_namespaced_pod("web", namespace, {"metadata": {"labels": {"tier": "x"}}}, dry_run="All")
+    assert patched.metadata.labels == {"app": "web", "tier": "x"}
+    core.delete_namespaced_pod("web", namespace, dry_run="All")
+    kept = core.read_namespaced_pod("web", namespace)
+    assert "tier" not in (kept.metadata.labels or {}) and kept.metadata.deletion_timestamp is None
+
+
 # ----- watch
 
 
