@@ -43,9 +43,9 @@ def compact_json(value: Any) -> str:
     return _escape_html(json.dumps(_go_numbers(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
 
-def indented_json(value: Any) -> str:
+def indented_json(value: Any, *, sort_keys: bool = True) -> str:
     """`kubectl get -o json`: four-space indent, sorted keys, trailing newline."""
-    return _escape_html(json.dumps(_go_numbers(value), sort_keys=True, indent=4, ensure_ascii=False)) + "\n"
+    return _escape_html(json.dumps(_go_numbers(value), sort_keys=sort_keys, indent=4, ensure_ascii=False)) + "\n"
 
 
 class _GoStyleEmitter(yaml.emitter.Emitter):

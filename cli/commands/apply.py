@@ -9,7 +9,9 @@ For every object, in file order:
                else  -> PATCH merge-patch+json                "pod/web configured"
 
 An object that fails is reported after the others were applied, and the
-command exits 1. kubectl sends a strategic merge patch here; why a JSON merge
+command exits 1. With --dry-run=server every write carries dryRun=All; with
+--dry-run=client nothing is written and an existing object reads "configured",
+as kubectl's does, whatever the patch would have been. kubectl sends a strategic merge patch here; why a JSON merge
 patch is enough for tinykube is explained in cli/three_way.py.
 """
 
@@ -17,11 +19,14 @@ from __future__ import annotations
 
 import click
 
+from typing import Any
+
 from cli.client import ApiClient
+from cli.dry_run import CLIENT, NONE, WritePrinter, dry_run_option, output_option, params
 from cli.encoding import compact_json
 from cli.errors import ServerError, TkctlError, raise_collected
 from cli.manifests import Manifest, read_manifests, settle_namespace
-from cli.resources import kind_label, object_path
+from cli.resources import object_path
 from cli.session import Session, pass_session, session_options
 from cli.three_way import LAST_APPLIED, last_applied, three_way_merge_patch, with_last_applied
 
@@ -35,39 +40,47 @@ WRITE_PARAMS = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
               help="A manifest file, a directory of them, or - for stdin. Repeatable.")
 @click.option("-R", "--recursive", is_flag=True,
               help="With -f DIR: also read the manifests in its subdirectories.")
+@dry_run_option
+@output_option
 @session_options
 @pass_session
-def apply(session: Session, filenames: tuple[str, ...], recursive: bool) -> None:
+def apply(session: Session, filenames: tuple[str, ...], recursive: bool, dry_run: str, output: str | None) -> None:
     """Create or update objects from manifests."""
+    printer = WritePrinter(output, dry_run)
     manifests = read_manifests(filenames, recursive=recursive)
     client = session.client()
     errors: list[TkctlError] = []
     for manifest in manifests:
         try:
-            outcome = apply_one(client, manifest, session.namespace, enforced=session.namespace_flag is not None)
+            outcome, obj = apply_one(client, manifest, session.namespace,
+                                     enforced=session.namespace_flag is not None, dry_run=dry_run)
         except TkctlError as error:
             errors.append(error)
             continue
-        click.echo(f"{kind_label(manifest.resource)}/{manifest.name} {outcome}")
+        printer.done(manifest.resource, obj, outcome)
     raise_collected(errors)
 
 
-def apply_one(client: ApiClient, manifest: Manifest, namespace: str, *, enforced: bool) -> str:
-    """Apply one object; returns `created`, `configured` or `unchanged`."""
+def apply_one(client: ApiClient, manifest: Manifest, namespace: str, *, enforced: bool,
+              dry_run: str = NONE) -> tuple[str, dict[str, Any]]:
+    """Apply one object; returns `created`, `configured` or `unchanged`, and the object as it now is
+    (as it would be, for a dry run)."""
     rt = manifest.resource
     object_namespace = settle_namespace(manifest, namespace, enforced=enforced)
     modified = with_last_applied(manifest.body)
     path = object_path(rt, object_namespace, manifest.name)
+    write_params = params(dry_run, WRITE_PARAMS)
     try:
         live = client.get(path)
     except ServerError as error:
         if not error.not_found:
             raise error.when("retrieving current configuration of", manifest.source) from None
+        if dry_run == CLIENT:
+            return "created", modified
         try:
-            client.post(rt.collection_path(object_namespace), modified, params=WRITE_PARAMS)
+            return "created", client.post(rt.collection_path(object_namespace), modified, params=write_params)
         except ServerError as create_error:
             raise create_error.when("creating", manifest.source) from None
-        return "created"
 
     original = last_applied(live)
     if original is None:
@@ -76,13 +89,14 @@ def apply_one(client: ApiClient, manifest: Manifest, namespace: str, *, enforced
                    "created declaratively by tkctl apply. The missing annotation will be patched automatically.",
                    err=True)
     patch = three_way_merge_patch(original or {}, modified, live)
+    if dry_run == CLIENT:
+        return "configured", modified
     if not patch:
-        return "unchanged"
+        return "unchanged", live
     try:
-        client.patch(path, patch, content_type=MERGE_PATCH, params=WRITE_PARAMS)
+        return "configured", client.patch(path, patch, content_type=MERGE_PATCH, params=write_params)
     except ServerError as error:
         raise error.when(_patch_action(manifest, patch, object_namespace), manifest.source) from None
-    return "configured"
 
 
 def _patch_action(manifest: Manifest, patch: dict, namespace: str | None) -> str:

@@ -20,6 +20,7 @@ import click
 from cli import progress
 from cli.client import ApiClient
 from cli.completion import complete_kind_then_names
+from cli.dry_run import CLIENT, NONE, SERVER, SUFFIX, dry_run_option
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.manifests import read_manifests, settle_namespace
 from cli.resources import kind_label, object_path, parse_targets
@@ -62,11 +63,12 @@ class Doomed:
 @click.option("--timeout", type=float, default=60.0, help="Seconds to wait for the objects to be gone.")
 @click.option("--ignore-not-found", is_flag=True, help="Treat a missing object as deleted.")
 @click.option("-o", "--output", type=click.Choice(["name"]), help="Print `pod/web` instead of a sentence.")
+@dry_run_option
 @session_options
 @pass_session
 def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], recursive: bool,
            selector: str | None, delete_all: bool, all_namespaces: bool, grace_period: int, force: bool, wait: bool,
-           timeout: float, ignore_not_found: bool, output: str | None) -> None:
+           timeout: float, ignore_not_found: bool, output: str | None, dry_run: str) -> None:
     """Delete objects by name, file or label."""
     client = session.client()
     if grace_period == 0 and not force:
@@ -85,12 +87,15 @@ def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], 
     body: dict[str, object] = {"propagationPolicy": "Background"}
     if grace_period >= 0:
         body["gracePeriodSeconds"] = grace_period
+    if dry_run == SERVER:
+        body["dryRun"] = ["All"]  # in the DeleteOptions, where kubectl puts it
 
     errors: list[TkctlError] = []
     deleted: list[Doomed] = []
     for target in doomed:
         try:
-            obj = client.delete(target.path, body)
+            # a client dry run sends nothing, as kubectl's: it does not even look whether the object exists
+            obj = {} if dry_run == CLIENT else client.delete(target.path, body)
         except ServerError as error:
             if not (error.not_found and ignore_not_found):
                 errors.append(error)
@@ -101,8 +106,8 @@ def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], 
         if output == "name":
             click.echo(f"{label}/{target.name}")
         else:
-            click.echo(f'{label} "{target.name}" {"force deleted" if immediate else "deleted"}')
-    if wait:
+            click.echo(f'{label} "{target.name}" {"force deleted" if immediate else "deleted"}{SUFFIX[dry_run]}')
+    if wait and dry_run == NONE:
         errors.extend(_wait_until_gone(client, deleted, timeout=timeout))
     raise_collected(errors)
 

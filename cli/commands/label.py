@@ -18,6 +18,7 @@ from typing import Any, Callable
 import click
 
 from cli.encoding import compact_json
+from cli.dry_run import CLIENT, SUFFIX, dry_run_option, params
 from cli.errors import CommandError, TkctlError, raise_collected, refuse
 from cli.metadata_changes import (
     MetadataChanges, parse_annotation_changes, parse_label_changes, split_resources_and_changes,
@@ -46,31 +47,34 @@ def _metadata_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command("label")
 @_metadata_options
+@dry_run_option
 @session_options
 @pass_session
 def label(session: Session, args: tuple[str, ...], overwrite: bool, selector: str | None, select_all: bool,
-          all_namespaces: bool, filenames: tuple[str, ...], resource_version: str | None) -> None:
+          all_namespaces: bool, filenames: tuple[str, ...], resource_version: str | None, dry_run: str) -> None:
     """Update the labels on objects."""
     resources, specs = split_resources_and_changes(args)
     changes = parse_label_changes(specs)
     _validate(resources, filenames, changes, selector=selector, select_all=select_all, what="label")
     _change_each(session, resources, changes, "labels", overwrite=overwrite, filenames=filenames, selector=selector,
-                 select_all=select_all, all_namespaces=all_namespaces, resource_version=resource_version)
+                 select_all=select_all, all_namespaces=all_namespaces, resource_version=resource_version,
+                 dry_run=dry_run)
 
 
 @click.command("annotate")
 @_metadata_options
+@dry_run_option
 @session_options
 @pass_session
 def annotate(session: Session, args: tuple[str, ...], overwrite: bool, selector: str | None, select_all: bool,
-             all_namespaces: bool, filenames: tuple[str, ...], resource_version: str | None) -> None:
+             all_namespaces: bool, filenames: tuple[str, ...], resource_version: str | None, dry_run: str) -> None:
     """Update the annotations on objects."""
     resources, specs = split_resources_and_changes(args)
     changes = parse_annotation_changes(specs)
     _validate(resources, filenames, changes, selector=selector, select_all=select_all, what="annotation")
     _change_each(session, resources, changes, "annotations", overwrite=overwrite, filenames=filenames,
                  selector=selector, select_all=select_all, all_namespaces=all_namespaces,
-                 resource_version=resource_version)
+                 resource_version=resource_version, dry_run=dry_run)
 
 
 def _validate(resources: tuple[str, ...], filenames: tuple[str, ...], changes: MetadataChanges, *,
@@ -85,23 +89,23 @@ def _validate(resources: tuple[str, ...], filenames: tuple[str, ...], changes: M
 
 def _change_each(session: Session, resources: tuple[str, ...], changes: MetadataChanges, field: str, *,
                  overwrite: bool, filenames: tuple[str, ...], selector: str | None, select_all: bool,
-                 all_namespaces: bool, resource_version: str | None) -> None:
+                 all_namespaces: bool, resource_version: str | None, dry_run: str) -> None:
     errors: list[TkctlError] = []
     found = fetch_selected(session, resources, errors, filenames=filenames, selector=selector,
                            select_all=select_all, all_namespaces=all_namespaces)
     for live in found:
         try:
             outcome = _change_one(session, live, changes, field, overwrite=overwrite,
-                                  resource_version=resource_version)
+                                  resource_version=resource_version, dry_run=dry_run)
         except TkctlError as error:
             errors.append(error)
             continue
-        click.echo(f"{live.reference} {outcome}")
+        click.echo(f"{live.reference} {outcome}{SUFFIX[dry_run]}")
     raise_collected(errors)
 
 
 def _change_one(session: Session, live: LiveObject, changes: MetadataChanges, field: str, *, overwrite: bool,
-                resource_version: str | None) -> str:
+                resource_version: str | None, dry_run: str) -> str:
     before = dict(live.obj["metadata"].get(field) or {})
     if not overwrite:
         refuse(_conflicts(before, changes, field))
@@ -112,13 +116,14 @@ def _change_one(session: Session, live: LiveObject, changes: MetadataChanges, fi
             click.echo(f'label "{key}" not found.')
         after.pop(key, None)
 
-    if after != before or resource_version:
+    if (after != before or resource_version) and dry_run != CLIENT:
         metadata_patch: dict[str, Any] = {field: {key: value for key, value in after.items()
                                                   if before.get(key) != value}}
         metadata_patch[field].update({key: None for key in before if key not in after})
         if resource_version:
             metadata_patch["resourceVersion"] = resource_version
-        session.client().patch(live.path, {"metadata": metadata_patch}, content_type=MERGE_PATCH)
+        session.client().patch(live.path, {"metadata": metadata_patch}, content_type=MERGE_PATCH,
+                               params=params(dry_run))
     if field == "annotations":
         return "annotated"
     return _label_outcome(live.obj, after, overwrite=overwrite)

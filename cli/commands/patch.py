@@ -15,6 +15,7 @@ from typing import Any
 import click
 import yaml
 
+from cli.dry_run import NONE, SERVER, WritePrinter, dry_run_option, output_option, params
 from cli.errors import CommandError, TkctlError, raise_collected
 from cli.selection import fetch_selected
 from cli.session import Session, pass_session, session_options
@@ -33,23 +34,29 @@ FIELD_MANAGER = "kubectl-patch"
 @click.option("--patch-file", help="A file holding the patch.")
 @click.option("--type", "patch_type", default="strategic", help="strategic (default), merge or json.")
 @click.option("-f", "--filename", "filenames", multiple=True, help="Patch the objects in these manifests.")
+@dry_run_option
+@output_option
 @session_options
 @pass_session
 def patch(session: Session, args: tuple[str, ...], patch_text: str | None, patch_file: str | None,
-          patch_type: str, filenames: tuple[str, ...]) -> None:
+          patch_type: str, filenames: tuple[str, ...], dry_run: str, output: str | None) -> None:
     """Update fields of objects with a strategic merge, JSON merge or JSON patch."""
     body = _read_patch(patch_text, patch_file)
     if patch_type not in PATCH_CONTENT_TYPES:
         raise CommandError(f'--type must be one of [json merge strategic], not "{patch_type}"')
+    # kubectl's patch says no "(dry run)"; a client dry run applies the patch locally, which the
+    # server's dry run does for us exactly, storing nothing
+    printer = WritePrinter(output, NONE)
     errors: list[TkctlError] = []
     for live in fetch_selected(session, args, errors, filenames=filenames):
         try:
             patched = session.client().patch(live.path, body, content_type=PATCH_CONTENT_TYPES[patch_type],
-                                             params={"fieldManager": FIELD_MANAGER})
+                                             params=params(SERVER if dry_run != NONE else NONE,
+                                                           {"fieldManager": FIELD_MANAGER}))
         except TkctlError as error:
             errors.append(error)
             continue
-        click.echo(f"{live.reference} patched" + ("" if patched != live.obj else " (no change)"))
+        printer.done(live.resource, patched, "patched" + ("" if patched != live.obj else " (no change)"))
     raise_collected(errors)
 
 

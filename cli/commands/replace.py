@@ -17,6 +17,7 @@ import click
 
 from cli import progress
 from cli.client import ApiClient
+from cli.dry_run import CLIENT, NONE, WritePrinter, dry_run_option, output_option, params
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.manifests import Manifest, read_manifests, settle_namespace
 from cli.resources import kind_label, object_path
@@ -33,13 +34,18 @@ POLL_INTERVAL_SECONDS = 0.2
 @click.option("--force", is_flag=True, help="Delete the objects and create them again from the manifests.")
 @click.option("--grace-period", type=int, default=-1, help="With --force: seconds the old object gets to end.")
 @click.option("--timeout", type=float, default=60.0, help="With --force: seconds to wait for the deletion.")
+@dry_run_option
+@output_option
 @session_options
 @pass_session
 def replace(session: Session, filenames: tuple[str, ...], recursive: bool, force: bool, grace_period: int,
-            timeout: float) -> None:
+            timeout: float, dry_run: str, output: str | None) -> None:
     """Replace objects by their manifests."""
     if not filenames:
         raise CommandError("must specify one of -f and -k")
+    if force and dry_run != NONE:
+        raise CommandError("--dry-run can not be used when --force is set")
+    printer = WritePrinter(output, dry_run)
     client = session.client()
     errors: list[TkctlError] = []
     for manifest in read_manifests(filenames, recursive=recursive):
@@ -47,26 +53,29 @@ def replace(session: Session, filenames: tuple[str, ...], recursive: bool, force
             namespace = settle_namespace(manifest, session.namespace, enforced=session.namespace_flag is not None)
             if force:
                 _delete_and_wait(client, manifest, namespace, grace_period=grace_period, timeout=timeout)
-                client.post(manifest.resource.collection_path(namespace), manifest.body, params=WRITE_PARAMS)
+                replaced = client.post(manifest.resource.collection_path(namespace), manifest.body,
+                                       params=WRITE_PARAMS)
+            elif dry_run == CLIENT:
+                replaced = manifest.body
             else:
-                _put(client, manifest, namespace)
+                replaced = _put(client, manifest, namespace, dry_run)
         except ServerError as error:
             errors.append(error.when("replacing", manifest.source))
             continue
         except TkctlError as error:
             errors.append(error)
             continue
-        click.echo(f"{kind_label(manifest.resource)}/{manifest.name} replaced")
+        printer.done(manifest.resource, replaced, "replaced")
     raise_collected(errors)
 
 
-def _put(client: ApiClient, manifest: Manifest, namespace: str | None) -> None:
+def _put(client: ApiClient, manifest: Manifest, namespace: str | None, dry_run: str) -> dict[str, Any]:
     path = object_path(manifest.resource, namespace, manifest.name)
     body: dict[str, Any] = manifest.body
     if not (body.get("metadata") or {}).get("resourceVersion"):
         live = client.get(path)
         body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-    client.put(path, body, params=WRITE_PARAMS)
+    return client.put(path, body, params=params(dry_run, WRITE_PARAMS))
 
 
 def _delete_and_wait(client: ApiClient, manifest: Manifest, namespace: str | None, *, grace_period: int,

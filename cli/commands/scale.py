@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from cli.completion import complete_kind_then_names
+from cli.dry_run import CLIENT, SUFFIX, dry_run_option, params
 from cli.errors import CommandError, ServerError, TkctlError, raise_collected
 from cli.resources import kind_label, object_path, parse_targets
 from cli.session import Session, pass_session, session_options
@@ -22,9 +23,10 @@ SCALABLE = ("deployments", "replicasets")
 @click.option("--replicas", type=int, required=True, help="The new desired number of replicas.")
 @click.option("--current-replicas", type=int, default=-1,
               help="Only scale if the current replica count is this (-1: no condition).")
+@dry_run_option
 @session_options
 @pass_session
-def scale(session: Session, args: tuple[str, ...], replicas: int, current_replicas: int) -> None:
+def scale(session: Session, args: tuple[str, ...], replicas: int, current_replicas: int, dry_run: str) -> None:
     """Set a new size for a deployment or a replica set."""
     if replicas < 0:
         raise CommandError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
@@ -42,7 +44,11 @@ def scale(session: Session, args: tuple[str, ...], replicas: int, current_replic
                     current = client.get(path).get("spec", {}).get("replicas", 0)
                     if current != current_replicas:
                         raise CommandError(f"Expected replicas to be {current_replicas}, was {current}")
-                client.patch(path, {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json")
+                if dry_run == CLIENT:
+                    client.get(path)  # kubectl looks the object up even when it will not write
+                else:
+                    client.patch(path, {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json",
+                                 params=params(dry_run))
             except ServerError as error:
                 # kubectl looks the objects up first, and has nothing left to scale.
                 errors.append(CommandError(f"no objects passed to scale {error.message}") if error.not_found else error)
@@ -50,5 +56,5 @@ def scale(session: Session, args: tuple[str, ...], replicas: int, current_replic
             except TkctlError as error:
                 errors.append(error)
                 continue
-            click.echo(f"{kind_label(target.resource)}/{name} scaled")
+            click.echo(f"{kind_label(target.resource)}/{name} scaled{SUFFIX[dry_run]}")
     raise_collected(errors)

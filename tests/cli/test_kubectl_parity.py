@@ -10,8 +10,9 @@ kubelet on the local Docker engine, so logs and exec reach real containers:
                        pod logger (prints three lines, then sleeps)
     namespace default: empty, for "No resources found in default namespace."
 
-Only failing writes (an invalid manifest, a wrong token) are in the table,
-so the cluster is the same for every row and the rows can run in any order.
+Only failing writes (an invalid manifest, a wrong token) and dry runs are in
+the table, so the cluster is the same for every row and the rows can run in
+any order.
 """
 
 from __future__ import annotations
@@ -158,6 +159,31 @@ COMMANDS: list[tuple[str, ...]] = [
     ("apply", "-f", "{not_an_object}", *NS),
     ("apply", "-f", "{invalid_pod}", *NS),
     ("get", "pods", "--kubeconfig", "{bad_token}"),
+    # dry runs: writes that change nothing (test_dry_run.py checks that they do not)
+    ("create", "deployment", "web2", "--image=busybox", "--port=80", "--dry-run=client", "-o", "yaml", *NS),
+    ("create", "deployment", "web2", "--image=busybox", "--image=nginx", "--dry-run=client", "-o", "json", *NS),
+    ("create", "deployment", "web2", "--image=busybox", "--dry-run=server", *NS),
+    ("create", "namespace", "other", "--dry-run=client", "-o", "yaml"),
+    ("create", "-f", "{new_pod}", "--dry-run=client", "-o", "yaml", *NS),
+    ("create", "-f", "{new_pod}", "--dry-run=server", "-o", "name", *NS),
+    ("apply", "-f", "{new_pod}", "--dry-run=client", "-o", "yaml", *NS),
+    ("apply", "-f", "{new_pod}", "--dry-run=server", *NS),
+    ("apply", "-f", "{new_pod}", "--dry-run=client", *NS),
+    ("replace", "-f", "{logger_pod}", "--dry-run=server", *NS),
+    ("replace", "-f", "{logger_pod}", "--dry-run=client", "-o", "name", *NS),
+    ("replace", "--force", "-f", "{logger_pod}", "--dry-run=server", *NS),
+    ("delete", "pod", "logger", "--dry-run=server", *NS),
+    ("delete", "pod", "logger", "--dry-run=client", *NS),
+    ("delete", "deployment", "web", "--dry-run=server", "-o", "name", *NS),
+    ("label", "pod", "logger", "extra=yes", "--dry-run=server", *NS),
+    ("label", "pod", "logger", "app=other", "--overwrite", "--dry-run=client", *NS),
+    ("annotate", "pod", "logger", "note=x", "--dry-run=server", *NS),
+    ("patch", "pod", "logger", "-p", '{"metadata":{"labels":{"app":"changed"}}}', "--dry-run=server", *NS),
+    ("patch", "pod", "logger", "-p", '{"metadata":{"labels":{"app":"changed"}}}', "--dry-run=client",
+     "-o", "jsonpath={.metadata.labels}", *NS),
+    ("scale", "deployment", "web", "--replicas=5", "--dry-run=server", *NS),
+    ("scale", "deployment", "web", "--replicas=5", "--dry-run=client", *NS),
+    ("create", "namespace", "other", "--dry-run=sometimes"),
 ]
 # Differences known and not yet fixed: each must still fail, so a fix is noticed and the row moves up.
 KNOWN_DIFFERENCES: list = []
@@ -197,6 +223,9 @@ def _files(root: Path, kubeconfig: Path) -> dict[str, str]:
         "not_an_object": "hello\n",
         "invalid_pod": "apiVersion: v1\nkind: Pod\nmetadata: {name: invalid}\n"  # the server refuses it
                        "spec:\n  containers: [{name: main, image: ''}]\n",
+        "new_pod": "apiVersion: v1\nkind: Pod\nmetadata: {name: rehearsal, labels: {app: rehearsal}}\n"
+                   "spec:\n  containers: [{name: main, image: busybox}]\n",
+        "logger_pod": MANIFESTS.split("---")[-1],
     }
     config = yaml.safe_load(kubeconfig.read_text())
     config["users"][0]["user"]["token"] = "not-the-token"
