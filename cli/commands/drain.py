@@ -26,6 +26,7 @@ from cli import progress
 from cli.client import ApiClient
 from cli.commands.cordon import set_schedulable
 from cli.drain_filters import DrainOptions, grouped, judge
+from cli.dry_run import CLIENT, SERVER, SUFFIX, dry_run_option
 from cli.durations import parse_duration
 from cli.errors import CommandError, Refusals, ServerError, TkctlError, raise_collected
 from cli.selection import LiveObject, fetch_selected
@@ -47,11 +48,12 @@ DEADLINE_EXCEEDED = "context deadline exceeded"
 @click.option("--pod-selector", help="Only remove the pods with these labels.")
 @click.option("-l", "--selector", help="Drain the nodes with these labels.")
 @click.option("--disable-eviction", is_flag=True, help="Delete pods instead of evicting them.")
+@dry_run_option
 @session_options
 @pass_session
 def drain(session: Session, nodes: tuple[str, ...], force: bool, ignore_daemonsets: bool,
           delete_emptydir_data: bool, grace_period: int, timeout: str, pod_selector: str | None,
-          selector: str | None, disable_eviction: bool) -> None:
+          selector: str | None, disable_eviction: bool, dry_run: str) -> None:
     """Cordon nodes and remove their pods, in preparation for maintenance."""
     if not nodes and not selector:
         raise CommandError("USAGE: drain NODE [flags]\nSee 'tkctl drain -h' for help and examples")
@@ -61,11 +63,11 @@ def drain(session: Session, nodes: tuple[str, ...], force: bool, ignore_daemonse
     targets = fetch_selected(session, ("nodes", *nodes), errors, selector=selector)
     raise_collected(errors)  # kubectl drains nothing when a named node is missing
     for node in targets:
-        click.echo(f"{node.reference} {set_schedulable(client, node, cordoned=True)}")
+        click.echo(f"{node.reference} {set_schedulable(client, node, cordoned=True, dry_run=dry_run)}")
 
     drainer = _Drainer(client, DrainOptions(force, ignore_daemonsets, delete_emptydir_data), grace_period=grace_period,
                        timeout=timeout_seconds, pod_selector=pod_selector,
-                       evict=not disable_eviction and _eviction_supported(client))
+                       evict=not disable_eviction and _eviction_supported(client), dry_run=dry_run)
     failed: dict[str, TkctlError] = {}
     for node in targets:
         try:
@@ -75,7 +77,7 @@ def drain(session: Session, nodes: tuple[str, ...], force: bool, ignore_daemonse
                        "continuing command...", err=True)
             failed[node.name] = error
             continue
-        click.echo(f"{node.reference} drained")
+        click.echo(f"{node.reference} drained{SUFFIX[dry_run]}")
     if failed:
         click.echo("There are pending nodes to be drained:", err=True)
         click.echo("".join(f" {name}\n" for name in failed), err=True, nl=False)
@@ -84,8 +86,9 @@ def drain(session: Session, nodes: tuple[str, ...], force: bool, ignore_daemonse
 
 class _Drainer:
     def __init__(self, client: ApiClient, options: DrainOptions, *, grace_period: int, timeout: float,
-                 pod_selector: str | None, evict: bool):
+                 pod_selector: str | None, evict: bool, dry_run: str):
         self.client = client
+        self.dry_run = dry_run
         self.options = options
         self.grace_period = grace_period
         self.timeout = timeout
@@ -94,8 +97,13 @@ class _Drainer:
 
     def drain(self, node: LiveObject) -> None:
         doomed = self._pods_to_remove(node.name, report=True)
+        if self.dry_run == CLIENT:  # kubectl says "evicting" here even when it would delete
+            click.echo("".join(f"evicting pod {_reference(pod)}{SUFFIX[CLIENT]}\n" for pod in doomed), nl=False)
+            return
         try:
             removed = [self._evict(pod) if self.evict else self._delete(pod) for pod in doomed]
+            if self.dry_run == SERVER:
+                return  # nothing will go
             self._wait_until_gone([pod for pod, gone in zip(doomed, removed) if not gone])
         except TkctlError as error:
             still = self._pods_to_remove(node.name, report=False)
@@ -129,11 +137,8 @@ class _Drainer:
 
     def _delete(self, pod: dict[str, Any]) -> bool:
         """DELETE the pod; True when it was already gone."""
-        options: dict[str, Any] = {}
-        if self.grace_period >= 0:
-            options["gracePeriodSeconds"] = self.grace_period
         try:
-            self.client.delete(_path(pod), options or None)
+            self.client.delete(_path(pod), self._delete_options() or None)
         except ServerError as error:
             if error.not_found:
                 return True
@@ -143,13 +148,10 @@ class _Drainer:
     def _evict(self, pod: dict[str, Any]) -> bool:
         """POST an Eviction, retrying while a disruption budget forbids it (429); True when already gone."""
         metadata = pod["metadata"]
-        options: dict[str, Any] = {}
-        if self.grace_period >= 0:
-            options["gracePeriodSeconds"] = self.grace_period
         eviction = {"apiVersion": "policy/v1", "kind": "Eviction",
                     "metadata": {"name": metadata["name"], "namespace": metadata["namespace"]},
-                    "deleteOptions": options}
-        click.echo(f"evicting pod {_reference(pod)}")
+                    "deleteOptions": self._delete_options()}
+        click.echo(f"evicting pod {_reference(pod)}{SUFFIX[self.dry_run]}")
         while True:
             try:
                 self.client.post(f"{_path(pod)}/eviction", eviction)
@@ -163,6 +165,14 @@ class _Drainer:
                 click.echo(f'error when evicting pods/"{metadata["name"]}" -n "{metadata["namespace"]}" '
                            f"(will retry after 5s): {error.message}", err=True)
                 time.sleep(EVICTION_RETRY_SECONDS)
+
+    def _delete_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if self.grace_period >= 0:
+            options["gracePeriodSeconds"] = self.grace_period
+        if self.dry_run == SERVER:
+            options["dryRun"] = ["All"]
+        return options
 
     def _wait_until_gone(self, pods: list[dict[str, Any]]) -> None:
         deadline = time.monotonic() + self.timeout if self.timeout > 0 else None

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from cli.client import ApiClient
+from cli.dry_run import CLIENT, SUFFIX, dry_run_option, params
 from cli.durations import parse_duration
 from cli.errors import CommandError, ServerError
 from cli.progress import waiting
@@ -35,6 +36,7 @@ from cli.rollout_state import (
 from cli.rollout_template import describe_pod_template
 from cli.session import Session, pass_session, session_options
 from cli.tabwriter import align
+from objects.history import template_of
 from objects.kinds import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, REPLICASET, ResourceType
 from objects.selectors import selector_from_label_selector
 
@@ -122,13 +124,16 @@ def history_(session: Session, args: tuple[str, ...], revision: int) -> None:
 @rollout.command("undo")
 @click.argument("args", nargs=-1)
 @click.option("--to-revision", type=int, default=0, help="The revision to go back to; 0 for the previous one.")
+@dry_run_option
 @session_options
 @pass_session
-def undo(session: Session, args: tuple[str, ...], to_revision: int) -> None:
-    """Go back to an earlier revision of a deployment or daemon set."""
+def undo(session: Session, args: tuple[str, ...], to_revision: int, dry_run: str) -> None:
+    """Go back to an earlier revision of a deployment or daemon set.
+
+    A client dry run prints the template it would restore, where kubectl's sentence has its verb."""
     resource, live = _one_object(session, args, (DEPLOYMENT, DAEMONSET), "rollbacker")
     if resource == DAEMONSET:
-        click.echo(_undo_daemon_set(session, live, to_revision))
+        click.echo(_undo_daemon_set(session, live, to_revision, dry_run) + SUFFIX[dry_run])
         return
     deployment = live
     name = deployment["metadata"]["name"]
@@ -139,27 +144,33 @@ def undo(session: Session, args: tuple[str, ...], to_revision: int) -> None:
     old = rollback_target(deployment, _replica_sets(client, deployment), to_revision)
     template = template_without_hash(old["spec"]["template"])
     reference = f"{kind_label(DEPLOYMENT)}/{name}"
+    if dry_run == CLIENT:
+        click.echo(f"{reference} {describe_pod_template(old['spec']['template'])}{SUFFIX[dry_run]}")
+        return
     if template == template_without_hash(deployment["spec"]["template"]):
-        click.echo(f"{reference} skipped rollback (current template already matches revision {revision(old)})")
+        click.echo(f"{reference} skipped rollback (current template already matches revision {revision(old)})"
+                   f"{SUFFIX[dry_run]}")
         return
     client.patch(object_path(DEPLOYMENT, session.namespace, name), [
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": rolled_back_annotations(deployment, old)},
-    ], content_type=JSON_PATCH)
-    click.echo(f"{reference} rolled back")
+    ], content_type=JSON_PATCH, params=params(dry_run))
+    click.echo(f"{reference} rolled back{SUFFIX[dry_run]}")
 
 
-def _undo_daemon_set(session: Session, ds: dict[str, Any], to_revision: int) -> str:
+def _undo_daemon_set(session: Session, ds: dict[str, Any], to_revision: int, dry_run: str) -> str:
     """Send the chosen revision's data, the patch that restores its template; the controller renumbers it."""
     client = session.client()
     target = daemon_set_rollback_target(_controller_revisions(client, ds), to_revision)
     reference = f"{kind_label(DAEMONSET)}/{ds['metadata']['name']}"
+    if dry_run == CLIENT:
+        return f"{reference} will roll back to {describe_pod_template(template_of(target.get('data')) or {})}"
     if already_at(ds, target):
         # kubectl names the revision asked for, so a bare `undo` reads "revision 0" here
         return f"{reference} skipped rollback (current template already matches revision {to_revision})"
     try:
         client.patch(object_path(DAEMONSET, session.namespace, ds["metadata"]["name"]), target.get("data"),
-                     content_type=STRATEGIC_MERGE_PATCH)
+                     content_type=STRATEGIC_MERGE_PATCH, params=params(dry_run))
     except ServerError as error:
         raise CommandError(f"failed restoring revision {to_revision}: {error.message}") from None
     return f"{reference} rolled back"

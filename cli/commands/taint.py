@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from cli.dry_run import CLIENT, dry_run_option, params
 from cli.errors import CommandError, TkctlError, raise_collected
 from cli.metadata_changes import split_resources_and_changes
 from cli.selection import fetch_selected
@@ -25,9 +26,11 @@ MERGE_PATCH = "application/merge-patch+json"
 @click.option("--overwrite", is_flag=True, help="Replace the value of a taint the node already has.")
 @click.option("-l", "--selector", help="Taint the nodes with these labels.")
 @click.option("--all", "select_all", is_flag=True, help="Taint every node.")
+@dry_run_option
 @session_options
 @pass_session
-def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: str | None, select_all: bool) -> None:
+def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: str | None, select_all: bool,
+          dry_run: str) -> None:
     """Update the taints on nodes."""
     resources, specs = split_resources_and_changes(args, is_change=is_taint_spec, noun="taint")
     try:
@@ -55,7 +58,9 @@ def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: st
                                        "effect(s) and --overwrite is false")
             outcome, new = reorganize(current, to_add, to_remove, overwrite=overwrite)
             taints = [t.as_json() for t in new] or None
-            session.client().patch(node.path, {"spec": {"taints": taints}}, content_type=MERGE_PATCH)
+            if dry_run != CLIENT:  # kubectl's taint says no "(dry run)"
+                session.client().patch(node.path, {"spec": {"taints": taints}}, content_type=MERGE_PATCH,
+                                       params=params(dry_run))
         except TkctlError as error:
             errors.append(error)
             continue

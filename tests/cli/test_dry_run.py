@@ -77,3 +77,27 @@ def test_a_bare_dry_run_is_client_with_a_warning_and_a_wrong_value_is_one_error_
     assert wrong.stderr == 'error: Invalid dry-run value (later). Must be "none", "server", or "client".\n'
     for name in (f"{namespace}-bare", f"{namespace}-wrong"):
         assert api.get(f"/api/v1/namespaces/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("dry_run", ["client", "server"])
+def test_node_commands_in_a_dry_run_leave_the_node_and_its_pods_alone(api, namespace, tkctl, dry_run):
+    node = f"{namespace}-node"
+    assert api.post("/api/v1/nodes", json={"metadata": {"name": node}}).status_code == 201
+    try:
+        pod = {**POD, "spec": {**POD["spec"], "nodeName": node}}
+        assert api.post(f"/api/v1/namespaces/{namespace}/pods", json=pod).status_code == 201
+        before = revision(api)
+        flag = f"--dry-run={dry_run}"
+        suffix = "(dry run)" if dry_run == "client" else "(server dry run)"
+        assert tkctl.ok("cordon", node, flag) == f"node/{node} cordoned {suffix}\n"
+        assert tkctl.ok("taint", "nodes", node, "k=v:NoSchedule", flag) == f"node/{node} tainted\n"
+        drained = tkctl("drain", node, "--force", flag)
+        assert drained.returncode == 0, drained.stderr
+        assert drained.stdout == (f"node/{node} cordoned {suffix}\nevicting pod {namespace}/web {suffix}\n"
+                                  f"node/{node} drained {suffix}\n")
+        assert revision(api) == before
+        assert api.get(f"/api/v1/namespaces/{namespace}/pods/web").json()["metadata"].get("deletionTimestamp") is None
+        assert api.get(f"/api/v1/nodes/{node}").json().get("spec", {}) == {}
+    finally:  # no kubelet will confirm a graceful delete of the bound pod: remove it at once
+        api.delete(f"/api/v1/namespaces/{namespace}/pods/web", params={"gracePeriodSeconds": "0"})
+        api.delete(f"/api/v1/nodes/{node}")

@@ -184,6 +184,13 @@ COMMANDS: list[tuple[str, ...]] = [
     ("scale", "deployment", "web", "--replicas=5", "--dry-run=server", *NS),
     ("scale", "deployment", "web", "--replicas=5", "--dry-run=client", *NS),
     ("create", "namespace", "other", "--dry-run=sometimes"),
+    ("cordon", "-l", "kubernetes.io/os=linux", "--dry-run=client"),
+    ("cordon", "-l", "kubernetes.io/os=linux", "--dry-run=server"),
+    ("uncordon", "-l", "kubernetes.io/os=linux", "--dry-run=server"),
+    ("taint", "nodes", "-l", "kubernetes.io/os=linux", "k=v:NoSchedule", "--dry-run=server"),
+    ("drain", "-l", "kubernetes.io/os=linux", "--ignore-daemonsets", "--force", "--dry-run=client"),
+    # (a server dry run of that drain is left out: kubectl evicts in parallel, so its lines come in any order)
+    ("drain", "-l", "kubernetes.io/os=linux", "--dry-run=server"),
 ]
 # Differences known and not yet fixed: each must still fail, so a fix is noticed and the row moves up.
 KNOWN_DIFFERENCES: list = []

@@ -120,3 +120,24 @@ def test_deployment_history_of_one_revision_describes_its_replica_set_template_l
         same_as_kubectl(tkctl, kubectl, "rollout", "history", "deployment/web", f"--revision={revision}")
     shown = tkctl.ok("rollout", "history", "deploy/web", "--revision=2")
     assert "  Annotations:\tkubernetes.io/change-cause: image 2\n" in shown and "\tpod-template-hash=" in shown
+
+
+@pytest.mark.parametrize("kind, collection", [("deployment", DEPLOYMENTS), ("daemonset", DAEMONSETS)])
+def test_a_dry_run_undo_shows_what_it_would_restore_like_kubectl_and_changes_nothing(tkctl, kubectl, api, kind,
+                                                                                     collection):
+    name = f"rehearse-{kind}"
+    create(api, collection, name)
+    wait_for(lambda: "1 " in tkctl.ok("rollout", "history", f"{kind}/{name}"), timeout=TIMEOUT, message="revision 1")
+    set_image(api, collection, name, "nginx:2", "image 2")
+    wait_for(lambda: "2 " in tkctl.ok("rollout", "history", f"{kind}/{name}"), timeout=TIMEOUT, message="revision 2")
+    before = api.get(f"{collection}/{name}").json()["metadata"]["resourceVersion"]
+
+    client = same_as_kubectl(tkctl, kubectl, "rollout", "undo", f"{kind}/{name}", "--dry-run=client")
+    assert client.startswith(f"{kind}.apps/{name} ") and client.endswith(" (dry run)\n")
+    assert "Pod Template:\n" in client
+    assert "nginx:1" in client
+    server = same_as_kubectl(tkctl, kubectl, "rollout", "undo", f"{kind}/{name}", "--dry-run=server")
+    assert server == f"{kind}.apps/{name} rolled back (server dry run)\n"
+    same_as_kubectl(tkctl, kubectl, "rollout", "undo", f"{kind}/{name}", "--dry-run=server", "--to-revision=2")
+    same_as_kubectl(tkctl, kubectl, "rollout", "undo", f"{kind}/{name}", "--dry-run=client", "--to-revision=9")
+    assert api.get(f"{collection}/{name}").json()["metadata"]["resourceVersion"] == before
