@@ -188,8 +188,9 @@ COMMANDS: list[tuple[str, ...]] = [
     ("cordon", "-l", "kubernetes.io/os=linux", "--dry-run=server"),
     ("uncordon", "-l", "kubernetes.io/os=linux", "--dry-run=server"),
     ("taint", "nodes", "-l", "kubernetes.io/os=linux", "k=v:NoSchedule", "--dry-run=server"),
-    ("drain", "-l", "kubernetes.io/os=linux", "--ignore-daemonsets", "--force", "--dry-run=client"),
-    # (a server dry run of that drain is left out: kubectl evicts in parallel, so its lines come in any order)
+    # one kind of warning only: kubectl joins several in Go's map order, which changes from run to run
+    ("drain", "-l", "kubernetes.io/os=linux", "--pod-selector=app in (web,logger)", "--force", "--dry-run=client"),
+    # (a server dry run is left out: kubectl evicts in parallel, so its lines come in any order)
     ("drain", "-l", "kubernetes.io/os=linux", "--dry-run=server"),
 ]
 # Differences known and not yet fixed: each must still fail, so a fix is noticed and the row moves up.
