@@ -70,8 +70,8 @@ CONTROLLERS = {
 @click.option("--compaction-keep", type=int, default=10_000, show_default=True,
               help="How many recent revisions watches can resume from.")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
-@click.option("--event-ttl", type=float, default=DEFAULT_TTL_SECONDS, show_default=True,
-              help="Seconds an event is kept after its last write (kube-apiserver's --event-ttl).")
+@click.option("--event-ttl", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TTL_SECONDS,
+              show_default=True, help="Seconds an event is kept after its last write (kube-apiserver's --event-ttl).")
 @click.option("--controllers", default="*", show_default=True,
               help="Controllers to run in the master: * for all, a comma list, -name to leave one out "
                    f"(as kube-controller-manager). Known: {', '.join(CONTROLLERS)}.")

@@ -8,8 +8,8 @@ from apiclient.events import EventRecorder
 from tests.support.cluster import wait_for
 
 
-def fresh_event(message="Back-off restarting failed container app", *, reason="BackOff", field_path="spec.containers{app}",
-                host="node-1", name="web.0001"):
+def fresh_event(message="Back-off restarting failed container app", *, reason="BackOff",
+                field_path="spec.containers{app}", host="node-1", name="web.0001"):
     return {"metadata": {"name": name, "namespace": "default"},
             "involvedObject": {"kind": "Pod", "apiVersion": "v1", "namespace": "default", "name": "web", "uid": "u-1",
                                "fieldPath": field_path},
