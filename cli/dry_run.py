@@ -80,7 +80,8 @@ class WritePrinter:
 
         `in_field_order`: `obj` is what kubectl holds as a typed object, whose JSON keeps
         the Go struct's field order (a generator's client dry run); else keys are sorted."""
-        reference = f"{kind_label(resource)}/{obj['metadata']['name']}"
+        # a client dry run of a manifest with only a generateName has no name yet
+        reference = f"{kind_label(resource)}/{(obj.get('metadata') or {}).get('name', '')}"
         if self.format is None:
             click.echo(f"{reference} {operation}{SUFFIX[self.dry_run]}")
             return

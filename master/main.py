@@ -81,18 +81,24 @@ CONTROLLERS = {
 @click.option("--export-kubeconfig", "export_kubeconfig_to", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the admin kubeconfig here (e.g. a directory shared with the host).")
+@click.option("--export-node-kubeconfig", "export_node_kubeconfig_to", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the kubelets' kubeconfig here, so they need not see the data directory.")
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, compaction_interval: float, event_ttl: float, controllers: str, no_scheduler: bool, time_scale: float,
-         export_kubeconfig_to: Path | None, log_level: str,
+         compaction_keep: int, compaction_interval: float, event_ttl: float, controllers: str, no_scheduler: bool,
+         time_scale: float,
+         export_kubeconfig_to: Path | None, export_node_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     server_url = server_url or f"https://{_url_host(host)}:{port}"
     credentials = ensure_data_dir(data_dir.expanduser(), server_url=server_url, tls_sans=list(tls_san))
     if export_kubeconfig_to:
-        export_kubeconfig(credentials, export_kubeconfig_to)
+        export_kubeconfig(credentials.admin_kubeconfig, export_kubeconfig_to)
+    if export_node_kubeconfig_to:
+        export_kubeconfig(credentials.node_kubeconfig, export_node_kubeconfig_to)
     store = SqlStore(db or f"sqlite:///{data_dir.expanduser() / 'tinykube.db'}")
     create_system_namespaces(store)
 

@@ -326,12 +326,13 @@ def _ensure_tokens(path: Path) -> tuple[str, str]:
     return admin_token, node_token
 
 
-def export_kubeconfig(credentials: ClusterCredentials, target: Path) -> None:
-    """Copy the admin kubeconfig out of the data directory (e.g. to a directory the host mounts).
+def export_kubeconfig(kubeconfig: Path, target: Path) -> None:
+    """Copy one kubeconfig (the admin's, or the nodes') out of the data directory, e.g. to a
+    directory the host mounts, or a volume the kubelets mount instead of the whole data directory.
 
     The copy belongs to whoever owns the target directory: a master in a container
     runs as root, yet the user who made the directory on the host must read it."""
-    _write_atomically(target, credentials.admin_kubeconfig.read_bytes(), mode=PRIVATE_MODE)
+    _write_atomically(target, kubeconfig.read_bytes(), mode=PRIVATE_MODE)
     owner = target.parent.stat()
     if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
         os.chown(target, owner.st_uid, owner.st_gid)

@@ -9,17 +9,19 @@ For every object, in file order:
                else  -> PATCH merge-patch+json                "pod/web configured"
 
 An object that fails is reported after the others were applied, and the
-command exits 1. With --dry-run=server every write carries dryRun=All; with
---dry-run=client nothing is written and an existing object reads "configured",
-as kubectl's does, whatever the patch would have been. kubectl sends a strategic merge patch here; why a JSON merge
+command exits 1. kubectl sends a strategic merge patch here; why a JSON merge
 patch is enough for tinykube is explained in cli/three_way.py.
+
+With --dry-run=server every write carries dryRun=All. With --dry-run=client
+nothing is written, and an existing object reads "configured", as kubectl's
+does, whatever the patch would have been.
 """
 
 from __future__ import annotations
 
-import click
-
 from typing import Any
+
+import click
 
 from cli.client import ApiClient
 from cli.dry_run import CLIENT, NONE, WritePrinter, dry_run_option, output_option, params

@@ -197,6 +197,19 @@ def test_pods_of_a_stopped_node_come_back_on_the_others(cluster, bootcamp):
     assert any(line.split()[:2] == ["node-2", "NotReady"] for line in nodes), nodes
 
 
+def test_a_kubelet_gets_the_node_kubeconfig_and_none_of_the_masters_secrets(cluster):
+    client = docker.from_env()
+    try:
+        [kubelet] = client.containers.list(filters={"label": [f"{COMPOSE_PROJECT_LABEL}={cluster.name}",
+                                                              "com.docker.compose.service=node-1"]})
+        mounted = sorted(mount["Destination"] for mount in kubelet.attrs["Mounts"])
+        assert mounted == ["/var/lib/tinykube-node", "/var/run/docker.sock"]
+        listed = kubelet.exec_run(["ls", "-A", "/var/lib/tinykube-node"]).output.decode().split()
+        assert listed == ["node.kubeconfig"]
+    finally:
+        client.close()
+
+
 def test_teardown_leaves_nothing_behind(cluster):
     assert cluster.leftovers(), "the cluster should be up before the teardown"
     cluster.cluster("down")

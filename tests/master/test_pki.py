@@ -253,7 +253,7 @@ def test_the_exported_kubeconfig_is_the_admin_one_and_private(tmp_path):
     target = tmp_path / "export" / "kubeconfig"
     target.parent.mkdir()
 
-    export_kubeconfig(credentials, target)
+    export_kubeconfig(credentials.admin_kubeconfig, target)
 
     assert target.read_bytes() == credentials.admin_kubeconfig.read_bytes()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -267,6 +267,6 @@ def test_the_exported_kubeconfig_belongs_to_whoever_owns_its_directory(tmp_path)
     shared.mkdir()
     os.chown(shared, 4321, 4321)
 
-    export_kubeconfig(credentials, shared / "kubeconfig")
+    export_kubeconfig(credentials.admin_kubeconfig, shared / "kubeconfig")
 
     assert ((shared / "kubeconfig").stat().st_uid, (shared / "kubeconfig").stat().st_gid) == (4321, 4321)
