@@ -113,3 +113,16 @@ def test_kubectl_server_dry_runs_change_nothing(api, namespace, kubectl, tmp_pat
     pod = api.get(f"{pods(namespace)}/web").json()
     assert pod["metadata"]["labels"] == {"app": "web"} and not pod["metadata"].get("deletionTimestamp")
     assert api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/d").status_code == 404
+
+
+def test_kubectl_diff_shows_what_apply_would_change_without_changing_it(api, namespace, kubectl, tmp_path):
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(json.dumps(POD))
+    kubectl("apply", "-n", namespace, "-f", str(manifest))
+    assert kubectl("diff", "-n", namespace, "-f", str(manifest), check=False).returncode == 0
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(json.dumps({**POD, "metadata": {**POD["metadata"], "labels": {"app": "changed"}}}))
+    diff = kubectl("diff", "-n", namespace, "-f", str(changed), check=False)
+    assert diff.returncode == 1, diff.stderr  # 1: differences found
+    assert "-    app: web\n+    app: changed\n" in diff.stdout
+    assert api.get(f"{pods(namespace)}/web").json()["metadata"]["labels"] == {"app": "web"}
