@@ -114,3 +114,16 @@ def test_exec_propagates_the_exit_code(cluster, pod_name):
     result = kubectl("exec", pod_name, "--", "sh", "-c", "exit 3", check=False)
     assert result.returncode == 3
     assert "command terminated with exit code 3" in result.stderr
+
+
+def test_kubectl_cp_copies_a_binary_file_into_a_pod_and_back(cluster, pod_name, tmp_path):
+    """kubectl cp is tar through exec, both ways: every byte value must survive the exec streams."""
+    _, _, kubectl = cluster
+    original = tmp_path / "payload.bin"
+    original.write_bytes(bytes(range(256)) * 64)
+    kubectl("exec", pod_name, "--", "mkdir", "-p", "/copied")  # the image has no /tmp
+    kubectl("cp", str(original), f"{pod_name}:/copied/payload.bin")
+    assert kubectl("exec", pod_name, "--", "wc", "-c", "/copied/payload.bin").stdout.split()[0] == str(256 * 64)
+    back = tmp_path / "back.bin"
+    kubectl("cp", f"{pod_name}:/copied/payload.bin", str(back))
+    assert back.read_bytes() == original.read_bytes()
