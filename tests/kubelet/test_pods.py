@@ -190,7 +190,7 @@ def test_a_memory_limit_kill_is_reported_as_oom_killed(api, kubelet):
 
 def test_an_image_that_cannot_be_pulled_waits_in_err_image_pull_then_backoff(api, kubelet):
     # An address, not "localhost": the engine must fail at once, without asking a resolver.
-    create(api, kubelet, "nopull", [{"name": "app", "image": "127.0.0.1:1/does-not-exist:1"}])
+    created = create(api, kubelet, "nopull", [{"name": "app", "image": "127.0.0.1:1/does-not-exist:1"}])
     try:
         reasons = []
 
@@ -201,10 +201,8 @@ def test_an_image_that_cannot_be_pulled_waits_in_err_image_pull_then_backoff(api
             return {"ErrImagePull", "ImagePullBackOff"} <= set(reasons)
 
         def what_was_seen():
-            events = api.get("/api/v1/namespaces/default/events",
-                             params={"fieldSelector": "involvedObject.name=nopull"}).json()["items"]
-            return (f"ErrImagePull and ImagePullBackOff; the waiting reasons went {reasons}, the events were "
-                    f"{[(e['reason'], e['message']) for e in events]}")
+            events = [(e["reason"], e["message"], e["count"]) for e in events_of(api, created)]
+            return f"ErrImagePull and ImagePullBackOff; the waiting reasons went {reasons}, the events were {events}"
 
         wait_for(both_seen, timeout=60, interval=0.05, message=what_was_seen)
         assert phase(api, "nopull") == "Pending"
