@@ -157,9 +157,18 @@ def test_scaling_down_deletes_the_pods_that_are_not_ready_first(client, namespac
 def test_a_matching_orphan_is_adopted_and_a_pod_that_stops_matching_is_released(client, namespace, controller):
     orphan = client.create(POD, {"metadata": {"name": "orphan", "labels": {"app": "web"}},
                                  "spec": template("web")["spec"]}, namespace)
+    # The controller watches pods and replica sets on two streams, in no order between them: it may
+    # create two pods before it sees the orphan, and then delete the newest of three. Timestamps have
+    # seconds, so once the clock has passed the orphan's second, the orphan is never the newest.
+    born = orphan["metadata"]["creationTimestamp"]
+    wait_for(lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") > born, timeout=3)
     rs = client.create(REPLICASET, replica_set("web", 2), namespace)
 
-    pods = wait_for(lambda: len(p := active_pods(client, namespace, "app=web")) == 2 and p)
+    def owned_by_rs(pod):
+        return any(ref["uid"] == rs["metadata"]["uid"] for ref in pod["metadata"].get("ownerReferences") or [])
+
+    pods = wait_for(lambda: len(p := active_pods(client, namespace, "app=web")) == 2 and all(map(owned_by_rs, p))
+                    and p, message="two pods, both the replica set's")
     adopted = client.get(POD, "orphan", namespace)
     assert adopted["metadata"]["uid"] == orphan["metadata"]["uid"]
     assert adopted["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
