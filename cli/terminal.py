@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import sys
 import termios
+import threading
 import tty
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -48,9 +50,23 @@ def size(stream: TextIO = sys.stdout) -> tuple[int, int] | None:
 
 @contextlib.contextmanager
 def on_resize(callback: Callable[[], None]) -> Iterator[None]:
-    """Call `callback` (in the main thread) whenever the window changes size (SIGWINCH)."""
-    previous = signal.signal(signal.SIGWINCH, lambda _signum, _frame: callback())
+    """Call `callback` whenever the window changes size (SIGWINCH), on a thread of its own.
+
+    Not in the signal handler itself: that runs on the main thread wherever the signal
+    caught it, perhaps inside the websocket's recv with its lock held, and a callback
+    that sends on the same websocket would wait for that lock for ever. The handler
+    only queues a wake-up; SimpleQueue.put is safe to call there.
+    """
+    wakeups: queue.SimpleQueue[bool] = queue.SimpleQueue()
+
+    def deliver() -> None:
+        while wakeups.get():
+            callback()
+
+    threading.Thread(target=deliver, name="resize", daemon=True).start()
+    previous = signal.signal(signal.SIGWINCH, lambda _signum, _frame: wakeups.put(True))
     try:
         yield
     finally:
         signal.signal(signal.SIGWINCH, previous)
+        wakeups.put(False)
