@@ -11,6 +11,10 @@ others, and the command then exits 1, as kubectl does.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,7 +148,18 @@ def _watch(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
     request = WatchRequest(targets[0], None if flags.all_namespaces else session.namespace, flags.query(),
                            watch_only=flags.watch_only, output_events=flags.output_watch_events,
                            sort_by=flags.sort_by)
+    signal.signal(signal.SIGINT, _end_watch)
     watch(session, request, printer, flags.table_options(printer, with_kind=False))
+
+
+def _end_watch(_signum: int, _frame: Any) -> None:
+    """Ctrl-C ends a watch as kubectl's does: exit 1, saying nothing. At once, with no cleanup: a
+    KeyboardInterrupt raised wherever the signal lands (inside the HTTP client, holding its locks)
+    could leave the client's close waiting for ever, and the watch would never end."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a write the signal interrupted cannot be flushed again
+            stream.flush()
+    os._exit(1)
 
 
 def _sorted_tables(tables: list[tuple[ResourceType, dict[str, Any]]], targets: list[Target],
