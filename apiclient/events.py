@@ -52,7 +52,7 @@ class EventRecorder:
         source = {"component": self.component, **({"host": self.host} if self.host else {})}
         self._queue.put({
             "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": _event_name({"involvedObject": involved}), "namespace": namespace},
+            "metadata": {"name": _event_name(meta["name"]), "namespace": namespace},
             "involvedObject": involved, "reason": reason, "message": message, "type": type_,
             "source": source, "reportingComponent": self.component, "reportingInstance": self.host or self.component,
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, **({"action": action} if action else {}),
@@ -92,12 +92,13 @@ class EventRecorder:
                 if error.code != 404:
                     raise
                 # the counted event was deleted meanwhile (by hand, or with its namespace): start again at 1
-                event = {**event, "metadata": {**event["metadata"], "name": _event_name(event)},
+                fresh_name = _event_name(event["involvedObject"]["name"])
+                event = {**event, "metadata": {**event["metadata"], "name": fresh_name},
                          "firstTimestamp": event["lastTimestamp"], "count": 1}
         if stored is None:
             stored = self.client.create(EVENT, event, namespace)
         self._correlator.written(correlated, stored)
 
 
-def _event_name(event: dict[str, Any]) -> str:
-    return f"{event['involvedObject']['name']}.{uuid.uuid4().hex[:16]}"
+def _event_name(object_name: str) -> str:
+    return f"{object_name}.{uuid.uuid4().hex[:16]}"

@@ -69,7 +69,7 @@ class WritePrinter:
         if output:
             from cli.printers import choose_output
             chosen = choose_output(output, None, no_headers=False, allow_missing_keys=True)
-            if chosen == "wide" or chosen == "":
+            if chosen in ("", "wide"):  # tables are for get
                 raise CommandError(f'unable to match a printer suitable for the output format "{output}"')
             self.format = chosen
         self._printed = 0

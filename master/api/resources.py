@@ -211,10 +211,13 @@ async def _asks_for_dry_run(request: Request, verb: str) -> bool:
 
 
 async def _delete_body(request: Request) -> dict[str, Any]:
-    """The DeleteOptions a delete may carry; {} when it sent none."""
-    raw = await request.body()
-    body = parse_body(raw, request.headers.get("content-type", "application/json")) if raw.strip() else {}
-    return body if isinstance(body, dict) else {}
+    """The DeleteOptions a delete may carry; {} when it sent none. Parsed once per request: the
+    dry-run check and the delete itself both read it."""
+    if not hasattr(request.state, "delete_body"):
+        raw = await request.body()
+        body = parse_body(raw, request.headers.get("content-type", "application/json")) if raw.strip() else {}
+        request.state.delete_body = body if isinstance(body, dict) else {}
+    return request.state.delete_body
 
 
 async def _delete_options(request: Request) -> DeleteOptions:
