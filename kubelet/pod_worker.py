@@ -48,8 +48,14 @@ class PodWorker:
         return self._pod
 
     def update(self, pod: dict[str, Any]) -> None:
+        """A newer version of the pod. A change to its status alone (mostly our own report coming
+        back) does not wake the worker, as the kubelet's pod config ignores status-only updates:
+        waking on it made every report trigger another sync, and a waiting reason such as
+        ErrImagePull was replaced within milliseconds. The newer pod is still the one next looked at."""
+        wake = _desired(pod) != _desired(self._pod)
         self._pod = pod
-        self._wake.set()
+        if wake:
+            self._wake.set()
 
     def gone(self) -> None:
         """The pod was deleted from the API without us (force delete): tear down, confirm nothing."""
@@ -91,3 +97,9 @@ class PodWorker:
             self.confirm_deletion(pod)
         self.on_terminated(self.uid)
         log.info("pod %s terminated", pod_ref(pod, self.syncer.config).name)
+
+
+def _desired(pod: dict[str, Any]) -> dict[str, Any]:
+    """What the API asks of the kubelet: the pod without its status and its write bookkeeping."""
+    meta = {k: v for k, v in (pod.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")}
+    return {**{k: v for k, v in pod.items() if k != "status"}, "metadata": meta}
