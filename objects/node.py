@@ -11,6 +11,7 @@ from pydantic import Field
 
 from objects.base import K8sModel
 from objects.meta import ObjectMeta
+from objects.phases import ConditionStatus
 from objects.quantity import Quantity
 
 
@@ -91,7 +92,7 @@ class NodeCondition(K8sModel):
     last_transition_time: str | None = None
     message: str | None = None
     reason: str | None = None
-    status: str | None = None
+    status: ConditionStatus | None = None
     type: str | None = None
 
 

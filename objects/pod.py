@@ -13,6 +13,7 @@ from pydantic import Field
 from objects.base import K8sModel
 from objects.container import Container, EphemeralContainer, PodSecurityContext, ResourceRequirements
 from objects.meta import LabelSelector, LocalObjectReference, ObjectMeta, ObjectReference
+from objects.phases import ConditionStatus, PodPhase, is_finished_phase
 from objects.quantity import Quantity
 from objects.volumes import Volume
 
@@ -25,6 +26,25 @@ class Pod(K8sModel):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: PodSpec | None = None
     status: PodStatus | None = None
+
+    @property
+    def phase(self) -> PodPhase | None:
+        return self.status.phase if self.status else None
+
+    @property
+    def is_finished(self) -> bool:
+        """Succeeded or Failed: its containers will never run again and it holds no node resources."""
+        return is_finished_phase(self.phase)
+
+    @property
+    def is_terminating(self) -> bool:
+        """Deleted, and waiting for its kubelet to stop its containers within the grace period."""
+        return self.metadata.deletion_timestamp is not None
+
+    @property
+    def node_name(self) -> str | None:
+        """The node the scheduler bound the pod to, or None while it is unscheduled."""
+        return self.spec.node_name if self.spec else None
 
 
 class PodSpec(K8sModel):
@@ -219,7 +239,7 @@ class PodStatus(K8sModel):
     node_allocatable_resource_claim_statuses: list[NodeAllocatableResourceClaimStatus] | None = None
     nominated_node_name: str | None = None
     observed_generation: int | None = None
-    phase: str | None = None
+    phase: PodPhase | None = None
     pod_ip: str | None = Field(default=None, alias="podIP")
     pod_ips: list[PodIP] | None = Field(default=None, alias="podIPs")
     qos_class: str | None = None
@@ -239,7 +259,7 @@ class PodCondition(K8sModel):
     message: str | None = None
     observed_generation: int | None = None
     reason: str | None = None
-    status: str | None = None
+    status: ConditionStatus | None = None
     type: str | None = None
 
 

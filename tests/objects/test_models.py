@@ -83,7 +83,9 @@ def _shape_mismatch(openapi_type: str, annotation: typing.Any) -> str | None:
     if openapi_type == "object":
         return None
     if openapi_type in _PRIMITIVES:
-        return None if _PRIMITIVES[openapi_type] in named else f"expected {openapi_type}, got {annotation}"
+        # A closed set of words is a StrEnum, which is a str on the wire.
+        holds = any(isinstance(t, type) and issubclass(t, _PRIMITIVES[openapi_type]) for t in named)
+        return None if holds else f"expected {openapi_type}, got {annotation}"
     return None if _our_model(annotation) is not None else f"expected a model, got {annotation}"
 
 
