@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="concurrent API clients creating pods")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for every binding")
     parser.add_argument("--profile", type=Path, help="record the master with py-spy (raw format) to this file")
+    parser.add_argument("--json", type=Path, help="also write the raw numbers here (bench.compare uses it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tinykube-bench-") as tmp:
         result = run(args.nodes, args.pods, args.clients, Path(tmp) / "data", timeout=args.timeout,
@@ -179,6 +180,8 @@ def main() -> None:
           f"{result['master_peak_rss_mib']:.0f} MiB | {result['master_cpu_seconds']:.1f} s in "
           f"{result['seconds']:.1f} s |")
     print(f"target 2,000 pods/s: {result['pods_per_second'] / 2000:.2f}x of target")
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
