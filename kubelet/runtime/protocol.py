@@ -5,13 +5,15 @@ the pod's namespace, name and uid, and the container's name, so a runtime shared
 by several kubelets (several nodes on one Docker engine) lists only what a node
 owns, and a restarted kubelet can rebuild its view from the engine alone.
 
-Errors (`RuntimeError_` tree):
+Errors (the `RuntimeFailure` tree; after `->`, the waiting reason sync_pod reports):
 
-    RuntimeFailure
-    ├── ImageNotPresent   imagePullPolicy Never and the image is absent  (-> ErrImageNeverPull)
-    ├── ImagePullFailed   the pull failed                                 (-> ErrImagePull)
+    RuntimeFailure        any other failure of the engine              (-> RunContainerError, from a start)
+    ├── ImageNotPresent   the engine has no such image
+    ├── ImagePullFailed   the pull failed                              (-> ErrImagePull)
     ├── ContainerNotFound the id names nothing (already removed)
-    └── CreateFailed      the engine refused the container              (-> CreateContainerError)
+    └── CreateFailed      the engine refused the container             (-> CreateContainerError)
+
+ErrImageNeverPull is no error: sync_pod asks `image_present` before it would pull.
 """
 
 from __future__ import annotations

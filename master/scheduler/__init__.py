@@ -1,13 +1,17 @@
 """The scheduler: places every pod that has no node on the node that fits it best.
 
 Talks to: the API only (list/watch of pods and nodes, pods/binding, events,
-pods/status, the explanation subresource), through a `ClusterClient`. Owns: its
-cache of what each node has been promised, the scheduling queue, and the last
-explanation of each pod's placement. It reads like kube-scheduler:
+pods/status, the explanation subresource), through `apiclient.ApiClient`.
+Owns: its cache of the nodes and of what is placed or promised on each, and
+the scheduling queue; each attempt's explanation it writes to the API. It
+reads like kube-scheduler (scheduler.py is the loop, cycle.py one attempt):
 
-    queue.pop ─► snapshot ─► filter (every plugin, every node) ─► score ─► select ─► assume ─► bind
-                                  │ no node fits                                     │ bind failed
-                                  ▼                                                  ▼
-                     PodScheduled=False, FailedScheduling,                   forget, back to the queue
-                     wait for a cluster change (with backoff)
+    queue.pop ─► filter (each node, plugins in order) ─► score ─► select ─► assume ─► bind
+                   │ no node fits                                                     │ bind failed
+                   ▼                                                                  ▼
+      PodScheduled=False, FailedScheduling,                                   forget, back to the queue
+      wait for a cluster change (with backoff)
+
+Filter, score, select and assume run under the cache's lock, one pod at a
+time, so two pods of a burst never count the same free space twice.
 """
