@@ -1,9 +1,12 @@
-"""A small Kubernetes API client shared by the scheduler, the kubelet, the controllers and tkctl.
+"""A small Kubernetes API client shared by the scheduler, the kubelet and the controllers.
 
 Talks to: a tinykube (or any Kubernetes) API server over HTTPS, with a
-kubeconfig's CA and bearer token (or, inside the master, over its unix socket
-with the same token). Owns nothing on the server. Errors form one
-tree, translated once from HTTP:
+kubeconfig's CA and bearer token (or, inside the master, through a transport
+that hands each request to the app with no socket: master/api/loopback.py).
+Owns nothing on the server. Inside: the REST verbs and watches (`client`),
+informers that list, watch and keep a cache (`informer`), and events recorded
+as client-go records them (`events`, `event_correlation`). tkctl has a client
+of its own (cli/client.py). Errors form one tree, translated once from HTTP:
 
     ApiClientError
     ├── ApiStatusError   the server answered a Status (code, reason, message)

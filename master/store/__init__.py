@@ -4,7 +4,7 @@ Talks to: one SQL database through SQLAlchemy (SQLite by default). Owns: the
 revision log and the current state of every object.
 
     write ──► revisions (append-only log, id = global revision) ──► watch hub ──► watchers
-          └─► objects   (current value of each key, for get and list)
+          └─► objects   (current value of each key) ──► memory copy, which answers get and list
 
 Every create, update and delete appends one row to `revisions`; its id is the
 cluster's new revision and becomes the object's `metadata.resourceVersion`.
