@@ -11,7 +11,7 @@ from pydantic import Field
 
 from objects.base import K8sModel
 from objects.meta import ObjectMeta
-from objects.phases import ConditionStatus
+from objects.phases import ConditionStatus, NodeConditionType
 from objects.quantity import Quantity
 
 
@@ -23,6 +23,14 @@ class Node(K8sModel):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: NodeSpec | None = None
     status: NodeStatus | None = None
+
+    @property
+    def is_ready(self) -> bool:
+        """Its Ready condition is True; a node that has not reported one yet is not ready."""
+        for condition in (self.status.conditions if self.status else None) or []:
+            if condition.type == NodeConditionType.READY:
+                return condition.status == ConditionStatus.TRUE
+        return False
 
 
 class NodeSpec(K8sModel):
