@@ -17,14 +17,15 @@ What a later start does:
 from __future__ import annotations
 
 import datetime
-import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from wire.files import PRIVATE_MODE, PUBLIC_MODE, write_atomically
+from wire.tls_names import in_certificate_order, san_entries, sans_of
 
 CERT_FILE = "kubelet.crt"
 KEY_FILE = "kubelet.key"
@@ -39,13 +40,13 @@ def ensure_serving_cert(directory: Path, hostnames: list[str]) -> tuple[Path, Pa
     directory.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = directory / CERT_FILE, directory / KEY_FILE
     key = _ensure_key(key_path)
-    wanted = _san_entries([*DEFAULT_HOSTNAMES, *hostnames])
+    wanted = san_entries([*DEFAULT_HOSTNAMES, *hostnames])
     current = _load_cert(cert_path)
     if current is not None and _still_good(current, key, wanted):
         return cert_path, key_path
-    names = wanted | (_sans_of(current) if current is not None else frozenset())
-    _write(cert_path, _self_signed(key, names, common_name=hostnames[0] if hostnames else "tinykube-kubelet"),
-           mode=0o644)
+    names = wanted | (sans_of(current) if current is not None else frozenset())
+    common_name = hostnames[0] if hostnames else "tinykube-kubelet"
+    write_atomically(cert_path, _self_signed(key, names, common_name=common_name), mode=PUBLIC_MODE)
     return cert_path, key_path
 
 
@@ -57,7 +58,7 @@ def _ensure_key(path: Path) -> ec.EllipticCurvePrivateKey:
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    _write(path, pem, mode=0o600)
+    write_atomically(path, pem, mode=PRIVATE_MODE)
     return key
 
 
@@ -72,27 +73,7 @@ def _still_good(cert: x509.Certificate, key: ec.EllipticCurvePrivateKey,
                 wanted: frozenset[x509.GeneralName]) -> bool:
     now = datetime.datetime.now(datetime.timezone.utc)
     same_key = cert.public_key().public_numbers() == key.public_key().public_numbers()
-    return same_key and wanted <= _sans_of(cert) and cert.not_valid_after_utc - now > RENEW_BEFORE
-
-
-def _sans_of(cert: x509.Certificate) -> frozenset[x509.GeneralName]:
-    try:
-        return frozenset(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
-    except x509.ExtensionNotFound:
-        return frozenset()
-
-
-def _san_entries(names: list[str]) -> frozenset[x509.GeneralName]:
-    entries: set[x509.GeneralName] = set()
-    for raw in names:
-        name = raw.strip().removeprefix("[").removesuffix("]")
-        if not name:
-            continue
-        try:
-            entries.add(x509.IPAddress(ipaddress.ip_address(name)))
-        except ValueError:
-            entries.add(x509.DNSName(name.lower()))
-    return frozenset(entries)
+    return same_key and wanted <= sans_of(cert) and cert.not_valid_after_utc - now > RENEW_BEFORE
 
 
 def _self_signed(key: ec.EllipticCurvePrivateKey, names: frozenset[x509.GeneralName], *,
@@ -107,19 +88,9 @@ def _self_signed(key: ec.EllipticCurvePrivateKey, names: frozenset[x509.GeneralN
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - CLOCK_SKEW)
         .not_valid_after(now + VALIDITY)
-        .add_extension(x509.SubjectAlternativeName(sorted(names, key=str)), critical=False)
+        .add_extension(x509.SubjectAlternativeName(in_certificate_order(names)), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _write(path: Path, data: bytes, *, mode: int) -> None:
-    """Through a temporary file and a rename, so a crash never leaves half a key behind."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-    os.chmod(temporary, mode)
-    os.replace(temporary, path)

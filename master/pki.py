@@ -27,14 +27,13 @@ What a later start does with each file:
                              server_url); these files are owned by the master
 
 Keys, tokens and kubeconfigs are written 0600, certificates 0644, each through
-a temporary file and a rename, so a crash never leaves half a key behind.
+a temporary file and a rename (`wire.files`), so a crash never leaves half a key behind.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
-import ipaddress
 import json
 import os
 import secrets
@@ -48,6 +47,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from wire.files import PRIVATE_MODE, PUBLIC_MODE, write_atomically
+from wire.tls_names import in_certificate_order, san_entries, sans_of
 
 CA_CERT_FILE = "ca.crt"
 CA_KEY_FILE = "ca.key"
@@ -71,8 +73,6 @@ CLOCK_SKEW = datetime.timedelta(hours=1)
 
 DEFAULT_SANS = ("localhost", "127.0.0.1", "::1")
 
-PRIVATE_MODE = 0o600
-PUBLIC_MODE = 0o644
 DIR_MODE = 0o700
 
 
@@ -140,20 +140,6 @@ def ensure_data_dir(data_dir: Path, *, server_url: str, tls_sans: list[str]) -> 
     )
 
 
-def san_entries(names: list[str]) -> frozenset[x509.GeneralName]:
-    """Classify each name as an IP or a DNS SAN; blanks are skipped, DNS names lowercased."""
-    entries: set[x509.GeneralName] = set()
-    for raw in names:
-        name = raw.strip().removeprefix("[").removesuffix("]")
-        if not name:
-            continue
-        try:
-            entries.add(x509.IPAddress(ipaddress.ip_address(name)))
-        except ValueError:
-            entries.add(x509.DNSName(name.lower()))
-    return frozenset(entries)
-
-
 def render_kubeconfig(*, server_url: str, ca_pem: bytes, token: str, context: str, user: str) -> str:
     """A standard kubeconfig for one cluster, one token user, and one current context."""
     config = {
@@ -199,8 +185,8 @@ def _ensure_ca(key_path: Path, cert_path: Path) -> tuple[ec.EllipticCurvePrivate
                        "remove the other to create a new CA")
     key = ec.generate_private_key(ec.SECP256R1())
     cert = _issue_ca_cert(key)
-    _write_atomically(key_path, _key_pem(key), mode=PRIVATE_MODE)
-    _write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=PUBLIC_MODE)
+    write_atomically(key_path, _key_pem(key), mode=PRIVATE_MODE)
+    write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=PUBLIC_MODE)
     return key, cert
 
 
@@ -208,7 +194,7 @@ def _ensure_key(path: Path) -> ec.EllipticCurvePrivateKey:
     if path.exists():
         return _load_key(path)
     key = ec.generate_private_key(ec.SECP256R1())
-    _write_atomically(path, _key_pem(key), mode=PRIVATE_MODE)
+    write_atomically(path, _key_pem(key), mode=PRIVATE_MODE)
     return key
 
 
@@ -224,9 +210,9 @@ def _ensure_server_cert(
         if _still_serves(current, key, ca_cert, wanted_sans):
             return
         # Keep the SANs it had: a client may still dial a name dropped from the flags.
-        wanted_sans = wanted_sans | _sans_of(current)
+        wanted_sans = wanted_sans | sans_of(current)
     cert = _issue_server_cert(key, ca_key, ca_cert, wanted_sans)
-    _write_atomically(path, cert.public_bytes(serialization.Encoding.PEM), mode=PUBLIC_MODE)
+    write_atomically(path, cert.public_bytes(serialization.Encoding.PEM), mode=PUBLIC_MODE)
 
 
 def _still_serves(
@@ -242,15 +228,7 @@ def _still_serves(
         return False
     expires_soon = cert.not_valid_after_utc - RENEW_BEFORE < _now()
     same_key = cert.public_key() == key.public_key()
-    return same_key and not expires_soon and wanted_sans <= _sans_of(cert)
-
-
-def _sans_of(cert: x509.Certificate) -> frozenset[x509.GeneralName]:
-    try:
-        extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        return frozenset()
-    return frozenset(extension.value)
+    return same_key and not expires_soon and wanted_sans <= sans_of(cert)
 
 
 def _issue_ca_cert(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
@@ -291,7 +269,7 @@ def _issue_server_cert(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(sorted(sans, key=_san_sort_key)), critical=False)
+        .add_extension(x509.SubjectAlternativeName(in_certificate_order(sans)), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
@@ -307,11 +285,6 @@ def _key_usage(*, digital_signature: bool = False, key_cert_sign: bool = False,
     )
 
 
-def _san_sort_key(entry: x509.GeneralName) -> tuple[str, str]:
-    # DNS names first, then IPs; a stable order keeps reissued certificates readable.
-    return (type(entry).__name__, str(entry.value))
-
-
 def _ensure_tokens(path: Path) -> tuple[str, str]:
     if path.exists():
         try:
@@ -322,7 +295,7 @@ def _ensure_tokens(path: Path) -> tuple[str, str]:
             raise PkiError(f"{path} is unreadable ({error}); fix or remove it") from error
     admin_token, node_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     payload = json.dumps({"admin_token": admin_token, "node_token": node_token}, indent=2) + "\n"
-    _write_atomically(path, payload.encode(), mode=PRIVATE_MODE)
+    write_atomically(path, payload.encode(), mode=PRIVATE_MODE)
     return admin_token, node_token
 
 
@@ -332,7 +305,7 @@ def export_kubeconfig(kubeconfig: Path, target: Path) -> None:
 
     The copy belongs to whoever owns the target directory: a master in a container
     runs as root, yet the user who made the directory on the host must read it."""
-    _write_atomically(target, kubeconfig.read_bytes(), mode=PRIVATE_MODE)
+    write_atomically(target, kubeconfig.read_bytes(), mode=PRIVATE_MODE)
     owner = target.parent.stat()
     if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
         os.chown(target, owner.st_uid, owner.st_gid)
@@ -341,21 +314,7 @@ def export_kubeconfig(kubeconfig: Path, target: Path) -> None:
 def _write_if_changed(path: Path, text: str) -> None:
     if path.exists() and path.read_text() == text:
         return
-    _write_atomically(path, text.encode(), mode=PRIVATE_MODE)
-
-
-def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
-    """Write through a temporary sibling and a rename; the file is never readable with wider modes."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.unlink(missing_ok=True)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-    # O_CREAT's mode is filtered through the umask too.
-    os.chmod(temporary, mode)
-    os.replace(temporary, path)
+    write_atomically(path, text.encode(), mode=PRIVATE_MODE)
 
 
 def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
