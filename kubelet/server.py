@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
-import httpx
 from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -36,19 +35,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kubelet import exec_stream
 from kubelet.summary import summarize
 from kubelet.runtime.protocol import ContainerNotFound, ContainerRuntime, ContainerStatus, RuntimeFailure
+from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
 
 FindPod = Callable[[str, str], dict[str, Any] | None]
 
 # How often `logs -f` looks for the restarted instance of an exited container.
 FOLLOW_POLL_SECONDS = 0.2
-PROXY_CONNECT_TIMEOUT_SECONDS = 5.0
-# Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never relayed.
-HOP_BY_HOP_HEADERS = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-    "trailer", "trailers", "transfer-encoding", "upgrade",
-})
-# Credentials for the cluster must never reach a pod.
-CREDENTIAL_HEADERS = frozenset({"authorization", "cookie"})
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -151,7 +143,7 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
         url = f"{scheme}://{host}:{number}/{_path_after(request, 4)}"
         if request.url.query:
             url += f"?{request.url.query}"
-        return await relay_http(request, url)
+        return await relay_to_pod(request, url)
 
     return app
 
@@ -307,45 +299,15 @@ async def _iterate_in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 # ----- proxy
 
 
-async def relay_http(request: Request, url: str) -> Response:
-    """Send the request on to `url` and stream the answer back, both stripped of hop-by-hop headers."""
-    client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=PROXY_CONNECT_TIMEOUT_SECONDS))
-    outgoing = client.build_request(request.method, url, headers=forwarded_request_headers(request.headers),
-                                    content=await request.body())
+async def relay_to_pod(request: Request, url: str) -> Response:
+    """Send the request on to the pod at `url` and stream its answer back (see wire.relay)."""
     try:
-        upstream = await client.send(outgoing, stream=True)
-    except httpx.HTTPError as error:
-        await client.aclose()
+        # Unverified, as kube-apiserver proxies to pods: the pod is dialed by IP, and its certificate
+        # (if it serves https at all) is rarely signed by anyone the kubelet could trust.
+        return await relay(request.method, url, headers=forwarded_request_headers(request.headers.items()),
+                           content=await request.body(), verify=False)
+    except UpstreamUnreachable as error:
         raise KubeletError(503, "ServiceUnavailable", f"error trying to reach service: {error}") from None
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_raw():
-                yield chunk
-        finally:
-            await upstream.aclose()
-            await client.aclose()
-
-    return StreamingResponse(body(), status_code=upstream.status_code,
-                             headers=relayed_response_headers(upstream.headers))
-
-
-def forwarded_request_headers(headers: Any) -> dict[str, str]:
-    """The caller's headers minus hop-by-hop ones, Host, and credentials (which are the cluster's, not the pod's)."""
-    dropped = _connection_tokens(headers) | HOP_BY_HOP_HEADERS | CREDENTIAL_HEADERS | {"host", "content-length"}
-    kept = {k: v for k, v in headers.items() if k.lower() not in dropped}
-    # Without this httpx would ask for gzip on the caller's behalf, and the raw relay would hand it over undecoded.
-    kept.setdefault("accept-encoding", "identity")
-    return kept
-
-
-def relayed_response_headers(headers: httpx.Headers) -> dict[str, str]:
-    dropped = _connection_tokens(headers) | HOP_BY_HOP_HEADERS
-    return {k: v for k, v in headers.multi_items() if k.lower() not in dropped}
-
-
-def _connection_tokens(headers: Any) -> set[str]:
-    return {token.strip().lower() for token in headers.get("connection", "").split(",") if token.strip()}
 
 
 def _path_after(request: Request, segments: int) -> str:

@@ -26,14 +26,12 @@ import asyncio
 import contextlib
 import json
 import ssl
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import httpx
 from fastapi import Request, WebSocket
-from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 from websockets.asyncio.client import ClientConnection, connect
@@ -44,6 +42,7 @@ from master.api.registry import Registry
 from master.api.request_info import RequestInfo
 from master.auth import authorize
 from objects.kinds import NODE, POD
+from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
 
 POD_STREAM_SUBRESOURCES = ("log", "exec", "attach", "proxy")
 EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")  # in order of preference
@@ -51,14 +50,6 @@ SPDY_UNSUPPORTED = "tinykube supports exec over WebSocket (v5.channel.k8s.io) on
 LOG_QUERY_PARAMETERS = ("follow", "previous", "timestamps", "tailLines", "sinceSeconds", "sinceTime", "limitBytes")
 KUBELET_CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_PROXY_PORT = 80
-# The same rule as the kubelet's relay (kubelet.server): hop-by-hop headers end at each hop,
-# and the caller's credentials are for this API server only.
-HOP_BY_HOP_HEADERS = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-    "trailer", "trailers", "transfer-encoding", "upgrade",
-})
-NOT_FORWARDED_REQUEST_HEADERS = HOP_BY_HOP_HEADERS | {"authorization", "cookie", "host", "content-length"}
-NOT_RELAYED_RESPONSE_HEADERS = HOP_BY_HOP_HEADERS | {"date", "server"}  # our own server adds these
 
 
 @dataclass(frozen=True)
@@ -103,7 +94,7 @@ async def _serve_log(request: Request, info: RequestInfo, registry: Registry, to
     url = kubelet.url(f"/containerLogs/{_segment(info.namespace)}/{_segment(info.name)}/{_segment(container)}")
     if query:
         url += "?" + urlencode(query)
-    return await relay("GET", url, headers=kubelet.headers, content=b"")
+    return await relay_to_kubelet("GET", url, headers=list(kubelet.headers.items()), content=b"")
 
 
 async def _serve_proxy(request: Request, info: RequestInfo, registry: Registry, token: str | None) -> Response:
@@ -120,31 +111,18 @@ async def _serve_proxy(request: Request, info: RequestInfo, registry: Registry, 
     url = kubelet.url(f"/proxy/{_segment(info.namespace)}/{_segment(name)}/{target}/{rest or ''}")
     if request.url.query:
         url += f"?{request.url.query}"
-    headers = {**forwarded_headers(request.headers), **kubelet.headers}
-    return await relay(request.method, url, headers=headers, content=await request.body())
+    headers = [*forwarded_request_headers(request.headers.items()), *kubelet.headers.items()]
+    return await relay_to_kubelet(request.method, url, headers=headers, content=await request.body())
 
 
-async def relay(method: str, url: str, *, headers: dict[str, str], content: bytes) -> Response:
-    """Ask the kubelet and stream its answer back; the upstream closes when the client disconnects."""
-    client = httpx.AsyncClient(verify=False, timeout=httpx.Timeout(None, connect=KUBELET_CONNECT_TIMEOUT_SECONDS))
+async def relay_to_kubelet(method: str, url: str, *, headers: list[tuple[str, str]], content: bytes) -> Response:
+    """Ask the kubelet and stream its answer back (see wire.relay)."""
     try:
-        upstream = await client.send(client.build_request(method, url, headers=headers, content=content),
-                                     stream=True)
-    except httpx.HTTPError as error:
-        await client.aclose()
+        # The kubelet's certificate is self-signed and deliberately not verified (see the module docstring).
+        return await relay(method, url, headers=headers, content=content, verify=False,
+                           connect_timeout=KUBELET_CONNECT_TIMEOUT_SECONDS)
+    except UpstreamUnreachable as error:
         raise status.unavailable(f"error dialing the kubelet: {error}") from None
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_raw():
-                yield chunk
-        finally:
-            await upstream.aclose()
-            await client.aclose()
-
-    response_headers = {k: v for k, v in upstream.headers.multi_items()
-                        if k.lower() not in NOT_RELAYED_RESPONSE_HEADERS | _connection_tokens(upstream.headers)}
-    return StreamingResponse(body(), status_code=upstream.status_code, headers=response_headers)
 
 
 # ----- exec over WebSocket
@@ -317,17 +295,6 @@ def node_kubelet_endpoint(node: dict[str, Any], token: str) -> KubeletEndpoint |
     if not address or not port:
         return None
     return KubeletEndpoint(address, int(port), token)
-
-
-def forwarded_headers(headers: Any) -> dict[str, str]:
-    dropped = NOT_FORWARDED_REQUEST_HEADERS | _connection_tokens(headers)
-    kept = {k: v for k, v in headers.items() if k.lower() not in dropped}
-    kept.setdefault("accept-encoding", "identity")  # else httpx asks for gzip the caller never wanted
-    return kept
-
-
-def _connection_tokens(headers: Any) -> set[str]:
-    return {token.strip().lower() for token in headers.get("connection", "").split(",") if token.strip()}
 
 
 def _raw_path_after_proxy(request: Request) -> str | None:

@@ -4,6 +4,7 @@ import json
 import ssl
 import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -262,6 +263,43 @@ def test_proxy_relays_method_path_query_and_body_but_never_credentials(fake, pod
     assert (seen["method"], seen["path"], seen["body"]) == ("POST", "/sub/page?q=1&r=a%2Fb", "payload")
     assert seen["headers"]["x-custom"] == "kept"
     assert "authorization" not in seen["headers"] and "cookie" not in seen["headers"]
+
+
+class _TlsPage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"hello over tls"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def https_pod_port(tmp_path):
+    """A stand-in pod serving https with a self-signed certificate, as pods that serve https mostly do."""
+    cert, key = ensure_serving_cert(tmp_path / "pod-pki", ["127.0.0.1"])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TlsPage)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_proxy_to_an_https_pod_does_not_verify_its_certificate(fake, pods, http, https_pod_port):
+    # As kube-apiserver's proxy: a pod is dialed by IP, so no certificate could name it.
+    add_pod(fake, pods)
+
+    answer = http.get(f"/proxy/default/web/https:{https_pod_port}/")
+
+    assert (answer.status_code, answer.text) == (200, "hello over tls")
 
 
 def test_proxy_to_a_pod_without_an_ip_is_unavailable(fake, pods, http):
