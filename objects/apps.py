@@ -26,6 +26,11 @@ class Deployment(K8sModel):
     spec: DeploymentSpec | None = None
     status: DeploymentStatus | None = None
 
+    @property
+    def replicas(self) -> int:
+        """spec.replicas, 1 when unset (as defaulting leaves it)."""
+        return _replicas(self.spec)
+
 
 class DeploymentSpec(K8sModel):
     min_ready_seconds: int | None = None
@@ -81,6 +86,15 @@ class ReplicaSet(K8sModel):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: ReplicaSetSpec | None = None
     status: ReplicaSetStatus | None = None
+
+    @property
+    def replicas(self) -> int:
+        """spec.replicas, 1 when unset (as defaulting leaves it)."""
+        return _replicas(self.spec)
+
+    @property
+    def min_ready_seconds(self) -> int:
+        return (self.spec.min_ready_seconds if self.spec else None) or 0
 
 
 class ReplicaSetSpec(K8sModel):
@@ -198,3 +212,7 @@ class ScaleSpec(K8sModel):
 class ScaleStatus(K8sModel):
     replicas: int | None = None
     selector: str | None = None
+
+
+def _replicas(spec: DeploymentSpec | ReplicaSetSpec | None) -> int:
+    return 1 if spec is None or spec.replicas is None else spec.replicas

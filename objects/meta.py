@@ -8,6 +8,7 @@ Kubernetes API reference, so a missing one is easy to spot.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from pydantic import Field
@@ -18,6 +19,17 @@ IntOrString = int | str
 """A port or a count that may also be written by name or as a percentage: 8080, "http", "25%"."""
 
 ItemT = TypeVar("ItemT", bound=K8sModel)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A metav1.Time as written on the wire ("2024-05-01T12:00:00Z"), in UTC; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class ObjectMeta(K8sModel):
@@ -39,6 +51,20 @@ class ObjectMeta(K8sModel):
     self_link: str | None = None
     uid: str | None = None
 
+    @property
+    def is_terminating(self) -> bool:
+        """Deleted, and kept only until its finalizers (or its kubelet) let it go."""
+        return self.deletion_timestamp is not None
+
+    def controller_ref(self) -> OwnerReference | None:
+        """The owner reference with controller=true, if any: there is at most one."""
+        return next((ref for ref in self.owner_references or [] if ref.controller), None)
+
+    def is_controlled_by(self, owner_uid: str | None) -> bool:
+        """Whether the object's controller reference names the owner with this uid."""
+        ref = self.controller_ref()
+        return ref is not None and ref.uid == owner_uid
+
 
 class OwnerReference(K8sModel):
     """Points at the object that owns this one; the garbage collector deletes orphans of a deleted owner."""
@@ -49,6 +75,12 @@ class OwnerReference(K8sModel):
     kind: str | None = None
     name: str | None = None
     uid: str | None = None
+
+    @classmethod
+    def to_controller(cls, owner: ObjectMeta, *, api_version: str, kind: str) -> OwnerReference:
+        """metav1.NewControllerRef: `owner` controls the object and blocks its foreground deletion."""
+        return cls(api_version=api_version, kind=kind, name=owner.name, uid=owner.uid, controller=True,
+                   block_owner_deletion=True)
 
 
 class ManagedFieldsEntry(K8sModel):

@@ -8,12 +8,14 @@ container. Fields are listed alphabetically, as in the Kubernetes API reference.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from objects.base import K8sModel
 from objects.container import Container, EphemeralContainer, PodSecurityContext, ResourceRequirements
-from objects.meta import LabelSelector, LocalObjectReference, ObjectMeta, ObjectReference
-from objects.phases import ConditionStatus, PodPhase, is_finished_phase
+from objects.meta import LabelSelector, LocalObjectReference, ObjectMeta, ObjectReference, parse_time
+from objects.phases import ConditionStatus, PodConditionType, PodPhase, is_finished_phase
 from objects.quantity import Quantity
 from objects.volumes import Volume
 
@@ -45,6 +47,28 @@ class Pod(K8sModel):
     def node_name(self) -> str | None:
         """The node the scheduler bound the pod to, or None while it is unscheduled."""
         return self.spec.node_name if self.spec else None
+
+    @property
+    def is_active(self) -> bool:
+        """Neither finished nor being deleted: it still counts toward its controller's replicas."""
+        return not self.is_finished and not self.is_terminating
+
+    def condition(self, type_: str) -> PodCondition | None:
+        return next((c for c in (self.status.conditions if self.status else None) or [] if c.type == type_), None)
+
+    @property
+    def is_ready(self) -> bool:
+        """Its Ready condition is True: every container passes its readiness probe (and every readiness gate holds)."""
+        ready = self.condition(PodConditionType.READY)
+        return ready is not None and ready.is_true
+
+    def seconds_until_available(self, min_ready_seconds: int, now: datetime) -> float | None:
+        """0 when available (ready for minReadySeconds), the wait left when ready but not yet, None if not ready."""
+        return seconds_until_available(self.condition(PodConditionType.READY), min_ready_seconds, now)
+
+    def is_available(self, min_ready_seconds: int, now: datetime) -> bool:
+        """podutil.IsPodAvailable: ready, and ready for at least minReadySeconds."""
+        return self.seconds_until_available(min_ready_seconds, now) == 0.0
 
 
 class PodSpec(K8sModel):
@@ -261,6 +285,23 @@ class PodCondition(K8sModel):
     reason: str | None = None
     status: ConditionStatus | None = None
     type: str | None = None
+
+    @property
+    def is_true(self) -> bool:
+        return self.status == ConditionStatus.TRUE
+
+
+def seconds_until_available(ready: PodCondition | None, min_ready_seconds: int, now: datetime) -> float | None:
+    """How long until a pod with this Ready condition has been ready for minReadySeconds: 0 when it has,
+    None when it is not ready. A ready pod whose transition time is unknown waits the whole minReadySeconds."""
+    if ready is None or not ready.is_true:
+        return None
+    if min_ready_seconds <= 0:
+        return 0.0
+    since = parse_time(ready.last_transition_time)
+    if since is None:
+        return float(min_ready_seconds)
+    return max(0.0, min_ready_seconds - (now - since).total_seconds())
 
 
 class HostIP(K8sModel):

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from apiclient import ApiClient, ApiStatusError
 from apiclient.informer import Informer
-from master.controllers.pod_template import (
-    Obj, claim, controller_of, controller_ref, template_hash, without_empty_values,
-)
+from master.controllers.cache_view import ObjectView
+from master.controllers.pod_template import Obj, claim, controller_ref, template_hash, without_empty_values
 from objects.history import template_patch
 from objects.kinds import CONTROLLER_REVISION, DAEMONSET, POD
+from objects.meta import ObjectMeta
 from objects.selectors import selector_from_label_selector
 
 CONTROLLER_REVISION_HASH = "controller-revision-hash"
@@ -79,12 +79,13 @@ class DaemonSetHistory:
         # Every revision in the namespace, not only those the selector matches: one whose labels
         # no longer match but whose controller is this DaemonSet must be released, not forgotten.
         namespace = ds["metadata"]["namespace"]
-        candidates = [r for r in self.revisions.items() if r["metadata"].get("namespace") == namespace]
+        candidates = [view for r in self.revisions.items() if (view := ObjectView(r)).namespace == namespace]
         try:
             selector = selector_from_label_selector(ds["spec"].get("selector"))
         except ValueError:
             selector = selector_from_label_selector(None)
-        return claim(self.client, CONTROLLER_REVISION, ds, DAEMONSET, selector, candidates)
+        owner = ObjectMeta.model_validate(ds["metadata"])
+        return [view.raw for view in claim(self.client, CONTROLLER_REVISION, owner, DAEMONSET, selector, candidates)]
 
     def _snapshot(self, ds: Obj, number: int) -> Obj:
         collision_count = (ds.get("status") or {}).get("collisionCount")
@@ -117,8 +118,7 @@ class DaemonSetHistory:
     def _relabel_pods(self, ds: Obj, wanted_hash: str) -> None:
         namespace, uid = ds["metadata"]["namespace"], ds["metadata"]["uid"]
         for pod in self.client.list(POD, namespace)["items"]:
-            ref = controller_of(pod)
-            if ref is None or ref.get("uid") != uid or _hash_of(pod) == wanted_hash:
+            if ObjectView(pod).controller_uid != uid or _hash_of(pod) == wanted_hash:
                 continue
             self.client.patch(POD, pod["metadata"]["name"],
                               {"metadata": {"labels": {CONTROLLER_REVISION_HASH: wanted_hash}}}, namespace)
@@ -158,7 +158,7 @@ def new_revision(ds: Obj, number: int, hash_: str) -> Obj:
     metadata: Obj = {
         "name": f"{meta['name']}-{hash_}", "namespace": meta["namespace"],
         "labels": {**template_labels, CONTROLLER_REVISION_HASH: hash_},
-        "ownerReferences": [controller_ref(ds, DAEMONSET)],
+        "ownerReferences": [controller_ref(ObjectMeta.model_validate(meta), DAEMONSET).to_wire()],
     }
     if meta.get("annotations"):
         metadata["annotations"] = dict(meta["annotations"])  # kubernetes.io/change-cause among them

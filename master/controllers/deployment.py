@@ -30,11 +30,12 @@ from apiclient.informer import Informer, object_key
 from master.controllers import deployment_rollout as rollout
 from master.controllers.controller import Controller
 from master.controllers.deployment_rollout import PROGRESSING, REVISION, replicas
+from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.pod_template import (
-    TEMPLATE_HASH_LABEL, Obj, claim, controller_of, controller_ref, is_controlled_by, template_hash,
-    templates_equal_ignoring_hash, utc_now,
+    TEMPLATE_HASH_LABEL, Obj, claim, controller_ref, template_hash, templates_equal_ignoring_hash, utc_now,
 )
 from objects.kinds import DEPLOYMENT, POD, REPLICASET
+from objects.meta import ObjectMeta, OwnerReference
 from objects.selectors import LabelSelectorExpr, selector_from_label_selector
 
 log = logging.getLogger(__name__)
@@ -63,17 +64,17 @@ class DeploymentController(Controller):
         self.queue.add(object_key(d))
 
     def _replica_set_added(self, rs: Obj) -> None:
-        if controller_of(rs) is not None:
+        if _controller_of(rs) is not None:
             self._enqueue_owner(rs)
         else:
             self._enqueue_matching(rs)
 
     def _replica_set_updated(self, old: Obj, new: Obj) -> None:
-        if controller_of(old) is not None and controller_of(old) != controller_of(new):
+        if _controller_of(old) is not None and _controller_of(old) != _controller_of(new):
             self._enqueue_owner(old)
-        if controller_of(new) is not None:
+        if _controller_of(new) is not None:
             self._enqueue_owner(new)
-        elif controller_of(old) is not None or old["metadata"].get("labels") != new["metadata"].get("labels"):
+        elif _controller_of(old) is not None or old["metadata"].get("labels") != new["metadata"].get("labels"):
             self._enqueue_matching(new)
 
     def _replica_set_deleted(self, rs: Obj) -> None:
@@ -81,21 +82,21 @@ class DeploymentController(Controller):
 
     def _pod_deleted(self, pod: Obj) -> None:
         """Recreate waits for the old pods to be gone; their deletion is what it waits for."""
-        ref = controller_of(pod)
-        if ref is None or ref.get("kind") != REPLICASET.kind:
+        ref = _controller_of(pod)
+        if ref is None or ref.kind != REPLICASET.kind:
             return
-        rs = self.replica_sets.get(f"{pod['metadata']['namespace']}/{ref['name']}")
+        rs = self.replica_sets.get(f"{ObjectView(pod).namespace}/{ref.name}")
         if rs is not None:
             d = self._owner(rs)
             if d is not None and not rollout.is_rolling_update(d):
                 self._enqueue(d)
 
     def _owner(self, rs: Obj) -> Obj | None:
-        ref = controller_of(rs)
-        if ref is None or ref.get("kind") != DEPLOYMENT.kind:
+        ref = _controller_of(rs)
+        if ref is None or ref.kind != DEPLOYMENT.kind:
             return None
-        d = self.deployments.get(f"{rs['metadata']['namespace']}/{ref['name']}")
-        return d if d is not None and d["metadata"]["uid"] == ref.get("uid") else None
+        d = self.deployments.get(f"{ObjectView(rs).namespace}/{ref.name}")
+        return d if d is not None and ObjectView(d).uid == ref.uid else None
 
     def _enqueue_owner(self, rs: Obj) -> None:
         if (d := self._owner(rs)) is not None:
@@ -133,8 +134,9 @@ class DeploymentController(Controller):
 
     def _claim_replica_sets(self, d: Obj) -> list[Obj]:
         namespace = d["metadata"]["namespace"]
-        candidates = [rs for rs in self.replica_sets.items() if rs["metadata"]["namespace"] == namespace]
-        return claim(self.client, REPLICASET, d, DEPLOYMENT, _selector(d), candidates)
+        candidates = [view for rs in self.replica_sets.items() if (view := ObjectView(rs)).namespace == namespace]
+        owner = ObjectMeta.model_validate(d["metadata"])
+        return [view.raw for view in claim(self.client, REPLICASET, owner, DEPLOYMENT, _selector(d), candidates)]
 
     # ----- the strategies
 
@@ -186,13 +188,9 @@ class DeploymentController(Controller):
         if sum(rollout.status_count(rs, "replicas") for rs in old) > 0:
             return True
         old_uids = {rs["metadata"]["uid"] for rs in old} - ({new_rs["metadata"]["uid"]} if new_rs else set())
-        for pod in self.pods.items():
-            ref = controller_of(pod)
-            if ref is None or ref.get("uid") not in old_uids:
-                continue
-            if (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
-                return True
-        return False
+        # Every cached pod is looked at: read through a view, not parsed (see cache_view).
+        return any(pod.controller_uid in old_uids and not pod.is_finished
+                   for pod in map(PodView, self.pods.items()))
 
     # ----- resizing: paused Deployments and scale events
 
@@ -267,7 +265,8 @@ class DeploymentController(Controller):
         except ApiStatusError as error:
             if error.code == 409 and error.reason == "AlreadyExists":
                 created = self.client.get(REPLICASET, name, namespace)
-                if not (is_controlled_by(created, d) and templates_equal_ignoring_hash(
+                controlled = ObjectMeta.model_validate(created["metadata"]).is_controlled_by(d["metadata"]["uid"])
+                if not (controlled and templates_equal_ignoring_hash(
                         created["spec"].get("template"), d["spec"].get("template"))):
                     self._count_collision(d)  # a stranger holds the name: next time, hash with a new salt
                     raise
@@ -298,7 +297,7 @@ class DeploymentController(Controller):
             "apiVersion": REPLICASET.api_version, "kind": REPLICASET.kind,
             "metadata": {"name": f"{d['metadata']['name']}-{pod_hash}", "namespace": d["metadata"]["namespace"],
                          "labels": dict(template["metadata"]["labels"]),
-                         "ownerReferences": [controller_ref(d, DEPLOYMENT)]},
+                         "ownerReferences": [controller_ref(ObjectMeta.model_validate(d["metadata"]), DEPLOYMENT).to_wire()]},
             "spec": {"replicas": 0, "selector": selector, "template": template},
         }
         _set_min_ready_seconds(rs, d["spec"].get("minReadySeconds") or 0)
@@ -431,6 +430,10 @@ def _set_min_ready_seconds(rs: Obj, seconds: int) -> None:
         rs["spec"]["minReadySeconds"] = seconds
     else:
         rs["spec"].pop("minReadySeconds", None)  # omitted when zero, as Kubernetes writes it
+
+
+def _controller_of(obj: Obj) -> OwnerReference | None:
+    return ObjectView(obj).controller_ref()
 
 
 def _present(rs: Obj | None) -> list[Obj]:

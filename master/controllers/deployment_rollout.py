@@ -19,7 +19,8 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from master.controllers.pod_template import Obj, parse_time, rfc3339, templates_equal_ignoring_hash
+from master.controllers.pod_template import Obj, rfc3339, templates_equal_ignoring_hash
+from objects.meta import parse_time
 
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"

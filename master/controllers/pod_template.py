@@ -21,11 +21,16 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from apiclient import ApiClient, ApiStatusError
+from master.controllers.cache_view import ObjectView
+from objects.apps import PodTemplateSpec
+from objects.base import K8sModel
 from objects.kinds import ResourceType
-from objects.selectors import LabelSelectorExpr
+from objects.meta import LabelSelector, ObjectMeta, OwnerReference
+from objects.pod import Pod, PodSpec
+from objects.selectors import LabelSelectorExpr, selector_from_label_selector
 
 TEMPLATE_HASH_LABEL = "pod-template-hash"
 # The generateName alphabet of the apiserver (no vowels, no look-alikes), used to render the hash.
@@ -34,6 +39,8 @@ FNV32_OFFSET = 0x811C9DC5
 FNV32_PRIME = 0x01000193
 
 Obj = dict[str, Any]
+"""An object as it is on the wire and in the informer caches; the hashes below are of this form."""
+ViewT = TypeVar("ViewT", bound=ObjectView)
 
 
 # ----- templates and their hash
@@ -78,65 +85,68 @@ def _without_hash_label(template: Obj | None) -> Any:
     return without_empty_values(template)
 
 
-def pod_from_template(template: Obj, owner: Obj, owner_rt: ResourceType) -> Obj:
+def pod_from_template(template: PodTemplateSpec, owner: ObjectMeta, owner_rt: ResourceType) -> Pod:
     """controller.GetPodFromTemplate: a pod named `<owner>-xxxxx`, labelled as the template, controlled by `owner`."""
-    template_meta = template.get("metadata") or {}
-    meta: Obj = {"generateName": f"{owner['metadata']['name']}-", "namespace": owner["metadata"]["namespace"],
-                 "ownerReferences": [controller_ref(owner, owner_rt)]}
-    for field in ("labels", "annotations", "finalizers"):
-        if template_meta.get(field):
-            meta[field] = copy.deepcopy(template_meta[field])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": copy.deepcopy(template.get("spec") or {})}
+    template_meta = template.metadata or ObjectMeta()
+    meta = ObjectMeta(generate_name=f"{owner.name}-", namespace=owner.namespace,
+                      owner_references=[controller_ref(owner, owner_rt)],
+                      labels=copy.deepcopy(template_meta.labels) or None,
+                      annotations=copy.deepcopy(template_meta.annotations) or None,
+                      finalizers=copy.deepcopy(template_meta.finalizers) or None)
+    return Pod(metadata=meta, spec=template.spec.model_copy(deep=True) if template.spec else PodSpec())
+
+
+def event_subject(obj: K8sModel) -> Obj:
+    """What an EventRecorder needs of a top-level model (apiVersion, kind, metadata) to name it as involvedObject."""
+    meta = obj.metadata
+    return {"apiVersion": obj.api_version, "kind": obj.kind,
+            "metadata": {key: value for key, value in (("name", meta.name), ("namespace", meta.namespace),
+                                                        ("uid", meta.uid), ("resourceVersion", meta.resource_version))
+                         if value is not None}}
 
 
 # ----- owner references
 
 
-def controller_ref(owner: Obj, owner_rt: ResourceType) -> Obj:
+def controller_ref(owner: ObjectMeta, owner_rt: ResourceType) -> OwnerReference:
     """metav1.NewControllerRef: the owner controls this object and blocks its foreground deletion."""
-    return {"apiVersion": owner_rt.api_version, "kind": owner_rt.kind, "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return OwnerReference.to_controller(owner, api_version=owner_rt.api_version, kind=owner_rt.kind)
 
 
-def controller_of(obj: Obj) -> Obj | None:
-    """The owner reference with controller=true, if any (there is at most one)."""
-    return next((ref for ref in obj["metadata"].get("ownerReferences") or [] if ref.get("controller")), None)
+def label_selector(selector: LabelSelector | None) -> LabelSelectorExpr:
+    """A workload's spec.selector as an expression; one that does not parse selects nothing."""
+    try:
+        return selector_from_label_selector(selector.to_wire() if selector is not None else None)
+    except ValueError:
+        return selector_from_label_selector(None)
 
 
-def is_controlled_by(obj: Obj, owner: Obj) -> bool:
-    ref = controller_of(obj)
-    return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
-
-
-def claim(client: ApiClient, rt: ResourceType, owner: Obj, owner_rt: ResourceType, selector: LabelSelectorExpr,
-          candidates: list[Obj]) -> list[Obj]:
+def claim(client: ApiClient, rt: ResourceType, owner: ObjectMeta, owner_rt: ResourceType,
+          selector: LabelSelectorExpr, candidates: list[ViewT]) -> list[ViewT]:
     """ControllerRefManager.Claim: what `owner` controls once matching orphans are adopted and strays released.
 
     `candidates` are objects of kind `rt` in the owner's namespace. Writes are
     compare-and-swap on resourceVersion, so a racing adopter makes us retry, never
     share. An owner being deleted neither adopts nor releases.
     """
-    owner_meta = owner["metadata"]
-    deleting = bool(owner_meta.get("deletionTimestamp"))
-    claimed: list[Obj] = []
+    claimed: list[ViewT] = []
     adoption_checked = False
     for obj in candidates:
-        ref = controller_of(obj)
-        matches = selector.matches(obj["metadata"].get("labels"))
-        if ref is not None:
-            if ref.get("uid") != owner_meta["uid"]:
+        matches = selector.matches(obj.labels)
+        if obj.has_controller:
+            if obj.controller_uid != owner.uid:
                 continue  # someone else's
             if matches:
                 claimed.append(obj)
-            elif not deleting:
-                _release(client, rt, obj, owner_meta["uid"])
+            elif not owner.is_terminating:
+                _release(client, rt, obj, owner.uid)
             continue
-        if deleting or not matches or obj["metadata"].get("deletionTimestamp"):
+        if owner.is_terminating or not matches or obj.is_terminating:
             continue
         if not adoption_checked:
             _require_fresh_owner(client, owner, owner_rt)
             adoption_checked = True
-        claimed.append(_adopt(client, rt, obj, controller_ref(owner, owner_rt)))
+        claimed.append(type(obj)(_adopt(client, rt, obj, controller_ref(owner, owner_rt))))
     return claimed
 
 
@@ -144,64 +154,26 @@ class OwnerChanged(Exception):
     """The owner was deleted or replaced since the cache saw it: adopting now would steal for a ghost."""
 
 
-def _require_fresh_owner(client: ApiClient, owner: Obj, owner_rt: ResourceType) -> None:
+def _require_fresh_owner(client: ApiClient, owner: ObjectMeta, owner_rt: ResourceType) -> None:
     # RecheckDeletionTimestamp: the cached owner may be stale; only a live read may authorise adoption.
-    meta = owner["metadata"]
-    fresh = client.get(owner_rt, meta["name"], meta["namespace"])
-    if fresh["metadata"]["uid"] != meta["uid"] or fresh["metadata"].get("deletionTimestamp"):
-        raise OwnerChanged(f"{owner_rt.kind} {meta['namespace']}/{meta['name']} changed; not adopting")
+    fresh = ObjectMeta.model_validate(client.get(owner_rt, owner.name, owner.namespace)["metadata"])
+    if fresh.uid != owner.uid or fresh.is_terminating:
+        raise OwnerChanged(f"{owner_rt.kind} {owner.namespace}/{owner.name} changed; not adopting")
 
 
-def _adopt(client: ApiClient, rt: ResourceType, obj: Obj, ref: Obj) -> Obj:
-    meta = obj["metadata"]
-    patch = {"metadata": {"ownerReferences": [ref], "resourceVersion": meta["resourceVersion"]}}
-    return client.patch(rt, meta["name"], patch, meta["namespace"])
+def _adopt(client: ApiClient, rt: ResourceType, obj: ObjectView, ref: OwnerReference) -> Obj:
+    patch = {"metadata": {"ownerReferences": [ref.to_wire()], "resourceVersion": obj.resource_version}}
+    return client.patch(rt, obj.name, patch, obj.namespace)
 
 
-def _release(client: ApiClient, rt: ResourceType, obj: Obj, owner_uid: str) -> None:
-    meta = obj["metadata"]
+def _release(client: ApiClient, rt: ResourceType, obj: ObjectView, owner_uid: str | None) -> None:
     patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": owner_uid}],
-                          "resourceVersion": meta["resourceVersion"]}}
+                          "resourceVersion": obj.resource_version}}
     try:
-        client.patch(rt, meta["name"], patch, meta["namespace"])
+        client.patch(rt, obj.name, patch, obj.namespace)
     except ApiStatusError as error:
         if error.code != 404:  # gone already: nothing left to release
             raise
-
-
-# ----- pods as the workload controllers see them
-
-
-def is_pod_active(pod: Obj) -> bool:
-    """controller.IsPodActive: not finished and not being deleted, so it still counts toward replicas."""
-    phase = (pod.get("status") or {}).get("phase")
-    return phase not in ("Succeeded", "Failed") and not pod["metadata"].get("deletionTimestamp")
-
-
-def ready_condition(pod: Obj) -> Obj | None:
-    return next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
-
-
-def is_pod_ready(pod: Obj) -> bool:
-    condition = ready_condition(pod)
-    return condition is not None and condition.get("status") == "True"
-
-
-def seconds_until_available(pod: Obj, min_ready_seconds: int, now: datetime) -> float | None:
-    """0 when available (ready for minReadySeconds), the wait left when ready but not yet, None if not ready."""
-    if not is_pod_ready(pod):
-        return None
-    if min_ready_seconds <= 0:
-        return 0.0
-    since = parse_time(ready_condition(pod).get("lastTransitionTime"))
-    if since is None:
-        return float(min_ready_seconds)
-    return max(0.0, min_ready_seconds - (now - since).total_seconds())
-
-
-def is_pod_available(pod: Obj, min_ready_seconds: int, now: datetime) -> bool:
-    """podutil.IsPodAvailable: ready, and ready for at least minReadySeconds."""
-    return seconds_until_available(pod, min_ready_seconds, now) == 0.0
 
 
 # ----- time
@@ -213,15 +185,3 @@ def utc_now() -> datetime:
 
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    except ValueError:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None

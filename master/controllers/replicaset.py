@@ -12,24 +12,25 @@ until the cache shows them, so a second reconcile never doubles the work.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
+from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.pod_template import (
-    Obj, claim, controller_of, is_pod_active, is_pod_ready, parse_time, pod_from_template, ready_condition,
-    rfc3339, seconds_until_available, utc_now,
+    Obj, claim, event_subject, label_selector, pod_from_template, rfc3339, utc_now,
 )
+from objects.apps import PodTemplateSpec, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus
 from objects.kinds import POD, REPLICASET
-from objects.selectors import LabelSelectorExpr, selector_from_label_selector
+from objects.meta import LabelSelector, OwnerReference, parse_time
+from objects.phases import ConditionStatus, PodConditionType, PodPhase
+from objects.selectors import LabelSelectorExpr
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ BURST_REPLICAS = 500
 # Unmet expectations are given up after this long: a lost watch event must not wedge a ReplicaSet.
 EXPECTATIONS_TIMEOUT_SECONDS = 300.0
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+REPLICA_FAILURE = "ReplicaFailure"
 
 
 @dataclass
@@ -84,7 +86,7 @@ class Expectations:
 
 
 def _still_active(pod: Obj | None) -> bool:
-    return pod is not None and not pod["metadata"].get("deletionTimestamp")
+    return pod is not None and not ObjectView(pod).is_terminating
 
 
 class ReplicaSetController(Controller):
@@ -115,42 +117,44 @@ class ReplicaSetController(Controller):
         self._enqueue(rs)
 
     def _pod_added(self, pod: Obj) -> None:
-        self._enqueue_owner_or_matching(pod)
+        self._enqueue_owner_or_matching(PodView(pod))
 
     def _pod_updated(self, old: Obj, new: Obj) -> None:
-        old_ref, new_ref = controller_of(old), controller_of(new)
+        old_pod, new_pod = PodView(old), PodView(new)
+        old_ref, new_ref = old_pod.controller_ref(), new_pod.controller_ref()
         if old_ref is not None and old_ref != new_ref:
-            self._enqueue_owner(old, old_ref)
+            self._enqueue_owner(old_pod, old_ref)
         if new_ref is not None:
-            self._enqueue_owner(new, new_ref)
-        elif old_ref is not None or old["metadata"].get("labels") != new["metadata"].get("labels"):
-            self._enqueue_matching(new)
+            self._enqueue_owner(new_pod, new_ref)
+        elif old_ref is not None or old_pod.labels != new_pod.labels:
+            self._enqueue_matching(new_pod)
 
     def _pod_deleted(self, pod: Obj) -> None:
-        ref = controller_of(pod)
+        view = PodView(pod)
+        ref = view.controller_ref()
         if ref is not None:
-            self._enqueue_owner(pod, ref)
+            self._enqueue_owner(view, ref)
 
-    def _enqueue_owner_or_matching(self, pod: Obj) -> None:
-        ref = controller_of(pod)
+    def _enqueue_owner_or_matching(self, pod: PodView) -> None:
+        ref = pod.controller_ref()
         if ref is not None:
             self._enqueue_owner(pod, ref)
         else:
             self._enqueue_matching(pod)
 
-    def _enqueue_owner(self, pod: Obj, ref: dict[str, Any]) -> None:
-        if ref.get("kind") != REPLICASET.kind:
+    def _enqueue_owner(self, pod: PodView, ref: OwnerReference) -> None:
+        if ref.kind != REPLICASET.kind:
             return
-        key = f"{pod['metadata']['namespace']}/{ref['name']}"
+        key = f"{pod.namespace}/{ref.name}"
         rs = self.replica_sets.get(key)
-        if rs is not None and rs["metadata"]["uid"] == ref.get("uid"):
+        if rs is not None and ObjectView(rs).uid == ref.uid:
             self.queue.add(key)
 
-    def _enqueue_matching(self, pod: Obj) -> None:
+    def _enqueue_matching(self, pod: PodView) -> None:
         """An orphan: every ReplicaSet whose selector matches may adopt it."""
-        namespace, labels = pod["metadata"]["namespace"], pod["metadata"].get("labels")
+        # Every cached ReplicaSet is looked at per orphan pod event, so only its selector is parsed, not the whole set.
         for rs in self.replica_sets.items():
-            if rs["metadata"]["namespace"] == namespace and _selector(rs).matches(labels):
+            if ObjectView(rs).namespace == pod.namespace and _cached_selector(rs).matches(pod.labels):
                 self._enqueue(rs)
 
     # ----- reconcile
@@ -160,132 +164,137 @@ class ReplicaSetController(Controller):
         if cached is None:
             self.expectations.forget(key)
             return
-        rs = copy.deepcopy(cached)
-        namespace = rs["metadata"]["namespace"]
+        rs = ReplicaSet.model_validate(cached)
+        namespace = rs.metadata.namespace
         needs_sync = self.expectations.satisfied(key, self.pods, namespace)
-        candidates = [p for p in self.pods.items() if p["metadata"]["namespace"] == namespace and is_pod_active(p)]
-        pods = claim(self.client, POD, rs, REPLICASET, _selector(rs), candidates)
+        # Every pod of the cache is looked at, so each is read through a view, not parsed (see cache_view).
+        candidates = [pod for raw in self.pods.items()
+                      if (pod := PodView(raw)).namespace == namespace and pod.is_active]
+        pods = claim(self.client, POD, rs.metadata, REPLICASET, _selector(rs), candidates)
         manage_error: ApiStatusError | None = None
         deleted: set[str] = set()
-        if needs_sync and not rs["metadata"].get("deletionTimestamp"):
+        if needs_sync and not rs.metadata.is_terminating:
             manage_error, deleted = self._manage_replicas(key, rs, pods)
         # Pods deleted just now no longer count, though the informer has not seen them go: a status
         # still counting them would tell the Deployment controller that more pods are available than
         # are, and a rolling update would scale the old ReplicaSet down below maxUnavailable.
-        pods = [p for p in pods if p["metadata"]["name"] not in deleted]
+        pods = [p for p in pods if p.name not in deleted]
         rs = self._update_status(rs, pods, manage_error)
         self._requeue_for_availability(key, rs, pods)
         if manage_error is not None:
             raise manage_error
 
-    def _manage_replicas(self, key: str, rs: Obj, pods: list[Obj]) -> tuple[ApiStatusError | None, set[str]]:
+    def _manage_replicas(self, key: str, rs: ReplicaSet,
+                         pods: list[PodView]) -> tuple[ApiStatusError | None, set[str]]:
         """Create or delete pods toward spec.replicas: the first failure, and the names of the pods deleted."""
-        diff = len(pods) - _replicas(rs)
+        diff = len(pods) - rs.replicas
         if diff < 0:
             return self._create_pods(key, rs, min(-diff, BURST_REPLICAS)), set()
         if diff > 0:
             return self._delete_pods(key, rs, pods_to_delete(pods, min(diff, BURST_REPLICAS)))
         return None, set()
 
-    def _create_pods(self, key: str, rs: Obj, count: int) -> ApiStatusError | None:
+    def _create_pods(self, key: str, rs: ReplicaSet, count: int) -> ApiStatusError | None:
         """Create one at a time and stop at the first failure (slow start: a full quota does not cost 500 errors)."""
-        namespace = rs["metadata"]["namespace"]
+        namespace = rs.metadata.namespace
+        template = (rs.spec.template if rs.spec else None) or PodTemplateSpec()
+        pod = pod_from_template(template, rs.metadata, REPLICASET).to_wire()
         for _ in range(count):
             try:
-                created = self.client.create(POD, pod_from_template(rs["spec"].get("template") or {}, rs, REPLICASET),
-                                             namespace)
+                created = self.client.create(POD, pod, namespace)
             except ApiStatusError as error:
                 if _namespace_terminating(error):
                     return None
-                self.events.event(rs, type_="Warning", reason="FailedCreate",
+                self.events.event(event_subject(rs), type_="Warning", reason="FailedCreate",
                                   message=f"Error creating: {error.message}")
                 return error
-            self.expectations.expect(key, creates=[created["metadata"]["name"]])
-            self.events.event(rs, type_="Normal", reason="SuccessfulCreate",
-                              message=f"Created pod: {created['metadata']['name']}")
+            name = ObjectView(created).name
+            self.expectations.expect(key, creates=[name])
+            self.events.event(event_subject(rs), type_="Normal", reason="SuccessfulCreate",
+                              message=f"Created pod: {name}")
         return None
 
-    def _delete_pods(self, key: str, rs: Obj, doomed: list[Obj]) -> tuple[ApiStatusError | None, set[str]]:
-        namespace = rs["metadata"]["namespace"]
-        self.expectations.expect(key, deletes=[p["metadata"]["name"] for p in doomed])
+    def _delete_pods(self, key: str, rs: ReplicaSet, doomed: list[PodView]) -> tuple[ApiStatusError | None, set[str]]:
+        namespace = rs.metadata.namespace
+        self.expectations.expect(key, deletes=[p.name for p in doomed])
         failure: ApiStatusError | None = None
         gone: set[str] = set()
         for pod in doomed:
-            name = pod["metadata"]["name"]
+            name = pod.name
             try:
                 self.client.delete(POD, name, namespace)
             except ApiStatusError as error:
                 if error.code == 404:
                     gone.add(name)
                     continue
-                self.events.event(rs, type_="Warning", reason="FailedDelete",
+                self.events.event(event_subject(rs), type_="Warning", reason="FailedDelete",
                                   message=f"Error deleting: {error.message}")
                 failure = failure or error
                 continue
             gone.add(name)
-            self.events.event(rs, type_="Normal", reason="SuccessfulDelete", message=f"Deleted pod: {name}")
+            self.events.event(event_subject(rs), type_="Normal", reason="SuccessfulDelete",
+                              message=f"Deleted pod: {name}")
         return failure, gone
 
     # ----- status
 
-    def _update_status(self, rs: Obj, pods: list[Obj], manage_error: ApiStatusError | None) -> Obj:
+    def _update_status(self, rs: ReplicaSet, pods: list[PodView], manage_error: ApiStatusError | None) -> ReplicaSet:
         wanted = calculate_status(rs, pods, manage_error)
         for attempt in range(2):
-            current = rs.get("status") or {}
-            if current == wanted:
+            current = rs.status.to_wire() if rs.status else {}
+            if current == wanted.to_wire():
                 return rs
             try:
-                return self.client.update(REPLICASET, {**rs, "status": wanted}, subresource="status")
+                written = self.client.update(REPLICASET, rs.model_copy(update={"status": wanted}).to_wire(),
+                                             subresource="status")
+                return ReplicaSet.model_validate(written)
             except ApiStatusError as error:
                 if error.code != 409 or attempt:
                     raise
-                meta = rs["metadata"]
-                rs = self.client.get(REPLICASET, meta["name"], meta["namespace"])
-                wanted["observedGeneration"] = rs["metadata"].get("generation", 1)
+                rs = ReplicaSet.model_validate(self.client.get(REPLICASET, rs.metadata.name, rs.metadata.namespace))
+                wanted.observed_generation = _generation(rs)
         return rs
 
-    def _requeue_for_availability(self, key: str, rs: Obj, pods: list[Obj]) -> None:
+    def _requeue_for_availability(self, key: str, rs: ReplicaSet, pods: list[PodView]) -> None:
         """Ready pods become available once minReadySeconds pass; no event marks that moment, so look again then."""
-        min_ready = (rs.get("spec") or {}).get("minReadySeconds") or 0
+        min_ready = rs.min_ready_seconds
         if min_ready <= 0:
             return
         now = utc_now()
-        waits = [w for p in pods if (w := seconds_until_available(p, min_ready, now))]
+        waits = [w for p in pods if (w := p.seconds_until_available(min_ready, now))]
         if waits:
             self.queue.add_after(key, min(waits) + 1.0)
 
 
-def calculate_status(rs: Obj, pods: list[Obj], manage_error: ApiStatusError | None) -> Obj:
+def calculate_status(rs: ReplicaSet, pods: list[PodView], manage_error: ApiStatusError | None) -> ReplicaSetStatus:
     """The ReplicaSet's status as its pods show it; a failed create or delete becomes a ReplicaFailure condition."""
-    spec = rs.get("spec") or {}
-    template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    min_ready, now = spec.get("minReadySeconds") or 0, utc_now()
-    status = copy.deepcopy(rs.get("status") or {})
-    conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
-    failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
+    template = rs.spec.template if rs.spec else None
+    template_labels = (template.metadata.labels if template and template.metadata else None) or {}
+    min_ready, now = rs.min_ready_seconds, utc_now()
+    status = rs.status.model_copy(deep=True) if rs.status else ReplicaSetStatus()
+    conditions = [c for c in status.conditions or [] if c.type != REPLICA_FAILURE]
+    failure = next((c for c in status.conditions or [] if c.type == REPLICA_FAILURE), None)
     if manage_error is not None:
         if failure is None:
-            diff = len(pods) - _replicas(rs)
-            reason = "FailedCreate" if diff < 0 else "FailedDelete"
-            failure = {"type": "ReplicaFailure", "status": "True", "lastTransitionTime": rfc3339(now),
-                       "reason": reason, "message": manage_error.message}
+            reason = "FailedCreate" if len(pods) < rs.replicas else "FailedDelete"
+            failure = ReplicaSetCondition(type=REPLICA_FAILURE, status=ConditionStatus.TRUE,
+                                          last_transition_time=rfc3339(now), reason=reason,
+                                          message=manage_error.message)
         conditions.append(failure)
-    labelled = sum(1 for p in pods if template_labels.items() <= (p["metadata"].get("labels") or {}).items())
-    ready = [p for p in pods if is_pod_ready(p)]
-    available = sum(1 for p in ready if seconds_until_available(p, min_ready, now) == 0.0)
-    status.update(replicas=len(pods), fullyLabeledReplicas=labelled, readyReplicas=len(ready),
-                  availableReplicas=available, observedGeneration=rs["metadata"].get("generation", 1))
-    if conditions:
-        status["conditions"] = conditions
-    else:
-        status.pop("conditions", None)
+    ready = [p for p in pods if p.is_ready]
+    status.replicas = len(pods)
+    status.fully_labeled_replicas = sum(1 for p in pods if template_labels.items() <= p.labels.items())
+    status.ready_replicas = len(ready)
+    status.available_replicas = sum(1 for p in ready if p.is_available(min_ready, now))
+    status.observed_generation = _generation(rs)
+    status.conditions = conditions or None
     return status
 
 
 # ----- which pods to delete first
 
 
-def pods_to_delete(pods: list[Obj], count: int) -> list[Obj]:
+def pods_to_delete(pods: list[PodView], count: int) -> list[PodView]:
     """The `count` pods whose loss hurts least (controller.ActivePodsWithRanks), most expendable first.
 
     Unscheduled before scheduled; Pending before Unknown before Running; not
@@ -295,46 +304,45 @@ def pods_to_delete(pods: list[Obj], count: int) -> list[Obj]:
     """
     if count >= len(pods):
         return list(pods)
-    per_node = Counter((p.get("spec") or {}).get("nodeName") for p in pods)
+    per_node = Counter(p.node_name for p in pods)
     return sorted(pods, key=lambda p: _expendability(p, per_node))[:count]
 
 
-_PHASE_ORDER = {"Pending": 0, "Unknown": 1, "Running": 2}
+_PHASE_ORDER = {PodPhase.PENDING: 0, PodPhase.UNKNOWN: 1, PodPhase.RUNNING: 2}
 
 
-def _expendability(pod: Obj, per_node: Counter) -> tuple:
-    node = (pod.get("spec") or {}).get("nodeName")
-    status = pod.get("status") or {}
-    ready = is_pod_ready(pod)
-    ready_since = parse_time((ready_condition(pod) or {}).get("lastTransitionTime")) if ready else None
-    created = parse_time(pod["metadata"].get("creationTimestamp"))
-    restarts = sum(c.get("restartCount", 0) for c in status.get("containerStatuses") or [])
+def _expendability(pod: PodView, per_node: Counter) -> tuple:
+    node = pod.node_name
+    ready = pod.is_ready
+    ready_since = parse_time(pod.condition(PodConditionType.READY).last_transition_time) if ready else None
+    created = parse_time(pod.creation_timestamp)
     try:
-        cost = int((pod["metadata"].get("annotations") or {}).get(POD_DELETION_COST, "0"))
+        cost = int(pod.annotations.get(POD_DELETION_COST, "0"))
     except ValueError:
         cost = 0
     return (
         bool(node),
-        _PHASE_ORDER.get(status.get("phase", "Pending"), 0),
+        _PHASE_ORDER.get(pod.phase, 0),
         ready,
         cost,
         -(per_node[node] if node else 0),
         -(ready_since.timestamp() if ready_since else float("inf")),
-        -restarts,
+        -pod.restart_count,
         -(created.timestamp() if created else float("inf")),
     )
 
 
-def _selector(rs: Obj) -> LabelSelectorExpr:
-    try:
-        return selector_from_label_selector((rs.get("spec") or {}).get("selector"))
-    except ValueError:
-        return selector_from_label_selector(None)
+def _selector(rs: ReplicaSet) -> LabelSelectorExpr:
+    return label_selector(rs.spec.selector if rs.spec else None)
 
 
-def _replicas(rs: Obj) -> int:
-    replicas = (rs.get("spec") or {}).get("replicas")
-    return 1 if replicas is None else replicas
+def _cached_selector(rs: Obj) -> LabelSelectorExpr:
+    selector = (rs.get("spec") or {}).get("selector")
+    return label_selector(None if selector is None else LabelSelector.model_validate(selector))
+
+
+def _generation(rs: ReplicaSet) -> int:
+    return 1 if rs.metadata.generation is None else rs.metadata.generation
 
 
 def _namespace_terminating(error: ApiStatusError) -> bool:

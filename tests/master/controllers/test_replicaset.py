@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 import pytest
 
 from apiclient import ApiClient, ApiStatusError, load_kubeconfig
+from master.controllers.cache_view import PodView
 from master.controllers.replicaset import ReplicaSetController, calculate_status, pods_to_delete
+from objects.apps import ReplicaSet
 from objects.kinds import POD, REPLICASET
 from tests.support.cluster import wait_for
 
@@ -182,19 +184,20 @@ def test_a_matching_orphan_is_adopted_and_a_pod_that_stops_matching_is_released(
 
 
 def test_a_failed_create_becomes_a_replica_failure_condition():
-    rs = replica_set("web", 2)
-    rs["metadata"]["generation"] = 1
+    rs = ReplicaSet.model_validate(replica_set("web", 2))
+    rs.metadata.generation = 1
     status = calculate_status(rs, [], ApiStatusError(403, "Forbidden", "exceeded quota"))
-    assert status["conditions"][0] | {"lastTransitionTime": None} == {
+    assert status.to_wire()["conditions"][0] | {"lastTransitionTime": None} == {
         "type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": "exceeded quota",
         "lastTransitionTime": None}
-    assert "conditions" not in calculate_status({**rs, "status": status}, [], None)
+    assert status.observed_generation == 1 and status.replicas == 0
+    assert calculate_status(rs.model_copy(update={"status": status}), [], None).conditions is None
 
 
 def test_unscheduled_pods_go_before_scheduled_ones_and_newer_before_older():
     def pod(name, node="", created="2024-01-01T00:00:00Z"):
-        return {"metadata": {"name": name, "creationTimestamp": created},
-                "spec": {"nodeName": node} if node else {}, "status": {"phase": "Pending"}}
+        return PodView({"metadata": {"name": name, "creationTimestamp": created},
+                        "spec": {"nodeName": node} if node else {}, "status": {"phase": "Pending"}})
 
     pods = [pod("old-bound", "n1"), pod("new-bound", "n2", "2024-01-02T00:00:00Z"), pod("unbound")]
-    assert [p["metadata"]["name"] for p in pods_to_delete(pods, 2)] == ["unbound", "new-bound"]
+    assert [p.name for p in pods_to_delete(pods, 2)] == ["unbound", "new-bound"]
