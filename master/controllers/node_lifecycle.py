@@ -33,7 +33,6 @@ return; here the eviction is the moment the cluster gives up on the node.)
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -44,10 +43,16 @@ from typing import Any
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder, now_rfc3339
 from apiclient.informer import Informer
+from master.controllers.cache_view import PodView
 from master.controllers.controller import Controller
 from master.scheduler.framework import Taint
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, Toleration
+from objects import node as node_model
+from objects.cluster import Lease
 from objects.kinds import LEASE, NODE, POD
+from objects.node import Node, NodeCondition, NodeSpec, NodeStatus
+from objects.phases import ConditionStatus, NodeConditionType, PodConditionType
+from objects.pod import PodCondition, PodStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +75,14 @@ TAINT_UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 
 # (condition type, status) -> the NoSchedule taint it puts on the node (Kubernetes' TaintNodesByCondition).
 NO_SCHEDULE_TAINT_FOR_CONDITION = {
-    ("Ready", "False"): TAINT_NOT_READY,
-    ("Ready", "Unknown"): TAINT_UNREACHABLE,
-    ("MemoryPressure", "True"): TAINT_MEMORY_PRESSURE,
-    ("DiskPressure", "True"): TAINT_DISK_PRESSURE,
-    ("PIDPressure", "True"): TAINT_PID_PRESSURE,
-    ("NetworkUnavailable", "True"): TAINT_NETWORK_UNAVAILABLE,
+    (NodeConditionType.READY, ConditionStatus.FALSE): TAINT_NOT_READY,
+    (NodeConditionType.READY, ConditionStatus.UNKNOWN): TAINT_UNREACHABLE,
+    (NodeConditionType.MEMORY_PRESSURE, ConditionStatus.TRUE): TAINT_MEMORY_PRESSURE,
+    (NodeConditionType.DISK_PRESSURE, ConditionStatus.TRUE): TAINT_DISK_PRESSURE,
+    (NodeConditionType.PID_PRESSURE, ConditionStatus.TRUE): TAINT_PID_PRESSURE,
+    (NodeConditionType.NETWORK_UNAVAILABLE, ConditionStatus.TRUE): TAINT_NETWORK_UNAVAILABLE,
 }
-NO_EXECUTE_TAINT_FOR_READY = {"False": TAINT_NOT_READY, "Unknown": TAINT_UNREACHABLE}
+NO_EXECUTE_TAINT_FOR_READY = {ConditionStatus.FALSE: TAINT_NOT_READY, ConditionStatus.UNKNOWN: TAINT_UNREACHABLE}
 # The taints this controller owns: it adds and removes exactly these, and leaves every other taint alone.
 OWNED_TAINTS = frozenset(
     {(key, NO_SCHEDULE) for key in (*NO_SCHEDULE_TAINT_FOR_CONDITION.values(), TAINT_UNSCHEDULABLE)}
@@ -85,7 +90,8 @@ OWNED_TAINTS = frozenset(
 )
 
 # The conditions the kubelet posts; a silent kubelet's are all Unknown.
-KUBELET_CONDITIONS = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
+KUBELET_CONDITIONS = (NodeConditionType.READY, NodeConditionType.MEMORY_PRESSURE, NodeConditionType.DISK_PRESSURE,
+                      NodeConditionType.PID_PRESSURE)
 REASON_STATUS_UNKNOWN = "NodeStatusUnknown"
 MESSAGE_STATUS_UNKNOWN = "Kubelet stopped posting node status."
 REASON_NEVER_UPDATED = "NodeStatusNeverUpdated"
@@ -95,6 +101,7 @@ EVENT_NODE_NOT_READY = "NodeNotReady"
 EVENT_TAINT_MANAGER_EVICTION = "TaintManagerEviction"
 REASON_NODE_LOST = "NodeLost"
 REASON_DELETION_BY_TAINT_MANAGER = "DeletionByTaintManager"
+DISRUPTION_TARGET = "DisruptionTarget"  # the pod condition that says why a pod is being taken away
 
 
 @dataclass
@@ -148,27 +155,29 @@ class NodeLifecycleController(Controller):
                     self.queue.add(node["metadata"]["name"])
 
     def reconcile(self, key: str) -> None:
-        node = self.nodes.get(f"/{key}")
-        if node is None:
+        cached = self.nodes.get(f"/{key}")
+        if cached is None:
             self._forget_node(key)
             return
+        node = Node.model_validate(cached)
         now = self.clock()
         health = self._observe(node, now)
         if now - health.probe_time > self.grace_period:
             node = self._mark_unknown(node)
         node = self._sync_taints(node)
-        if _condition_status(node, "Ready") != "True":
+        if not node.is_ready:
             self._mark_pods_not_ready(node)
         self._evict_pods(node, now)
 
     # ----- 1. observe
 
-    def _observe(self, node: dict[str, Any], now: float) -> NodeHealth:
+    def _observe(self, node: Node, now: float) -> NodeHealth:
         """Record a renewed Lease or a new Ready heartbeat as a sign of life (probe time = now)."""
-        name = node["metadata"]["name"]
-        lease = self.leases.get(f"{NODE_LEASE_NAMESPACE}/{name}")
-        renew_time = ((lease or {}).get("spec") or {}).get("renewTime") or ""
-        heartbeat = (_condition(node, "Ready") or {}).get("lastHeartbeatTime") or ""
+        name = node.metadata.name
+        cached_lease = self.leases.get(f"{NODE_LEASE_NAMESPACE}/{name}")
+        lease = Lease.model_validate(cached_lease) if cached_lease is not None else None
+        renew_time = (lease.spec.renew_time if lease and lease.spec else None) or ""
+        heartbeat = (_condition(node, NodeConditionType.READY) or NodeCondition()).last_heartbeat_time or ""
         with self._lock:
             health = self._health.get(name)
             if health is None:  # first sight: the grace period starts now, as in Kubernetes
@@ -177,96 +186,92 @@ class NodeLifecycleController(Controller):
                 health.probe_time, health.lease_renew_time, health.ready_heartbeat = now, renew_time, heartbeat
             return health
 
-    def _mark_unknown(self, node: dict[str, Any]) -> dict[str, Any]:
+    def _mark_unknown(self, node: Node) -> Node:
         """Every kubelet condition becomes Unknown; the NodeNotReady event marks the moment Ready left True."""
         seen: dict[str, bool] = {}
 
-        def to_unknown(candidate: dict[str, Any]) -> bool:
-            seen["was_ready"] = _condition_status(candidate, "Ready") == "True"
+        def to_unknown(candidate: Node) -> bool:
+            seen["was_ready"] = candidate.is_ready
             return _set_conditions_unknown(candidate, now_rfc3339())
 
         node, written = self._write_node(node, to_unknown, subresource="status")
         if written and seen["was_ready"]:
-            name = node["metadata"]["name"]
+            name = node.metadata.name
             log.info("node %s: no heartbeat for %.1fs, Ready=Unknown", name, self.grace_period)
-            self.recorder.event(node, type_="Normal", reason=EVENT_NODE_NOT_READY,
+            self.recorder.event(node.to_wire(), type_="Normal", reason=EVENT_NODE_NOT_READY,
                                 message=f"Node {name} status is now: {EVENT_NODE_NOT_READY}")
         return node
 
     # ----- 2. taint
 
-    def _sync_taints(self, node: dict[str, Any]) -> dict[str, Any]:
+    def _sync_taints(self, node: Node) -> Node:
         node, _ = self._write_node(node, _apply_condition_taints)
         return node
 
     # ----- 3. pods
 
-    def _mark_pods_not_ready(self, node: dict[str, Any]) -> None:
+    def _mark_pods_not_ready(self, node: Node) -> None:
         """Pods on a node that is not Ready are not ready either: nobody vouches for them any more."""
-        for pod in self._pods_on(node["metadata"]["name"]):
-            if _condition_status(pod, "Ready") != "True" or pod["metadata"].get("deletionTimestamp"):
+        for pod in self._pods_on(node.metadata.name):
+            if not pod.is_ready or pod.is_terminating:
                 continue
-            meta = pod["metadata"]
-            patch = {"status": {"conditions": [{"type": "Ready", "status": "False",
-                                                "lastTransitionTime": now_rfc3339()}]}}
+            not_ready = PodCondition(type=PodConditionType.READY, status=ConditionStatus.FALSE,
+                                     last_transition_time=now_rfc3339())
+            patch = {"status": PodStatus(conditions=[not_ready]).to_wire()}
             try:
-                self.client.patch(POD, meta["name"], patch, meta["namespace"], subresource="status")
+                self.client.patch(POD, pod.name, patch, pod.namespace, subresource="status")
             except ApiStatusError as error:
                 if error.code != 404:
                     raise
                 continue
-            self.recorder.event(pod, type_="Warning", reason=EVENT_NODE_NOT_READY, message="Node is not ready")
+            self.recorder.event(pod.raw, type_="Warning", reason=EVENT_NODE_NOT_READY, message="Node is not ready")
 
     # ----- 4. evict
 
-    def _evict_pods(self, node: dict[str, Any], now: float) -> None:
-        name = node["metadata"]["name"]
+    def _evict_pods(self, node: Node, now: float) -> None:
+        name = node.metadata.name
         taints = [t for t in _taints(node) if t.effect == NO_EXECUTE]
         for pod in self._pods_on(name):
-            key = _pod_key(pod)
-            if pod["metadata"].get("deletionTimestamp"):
+            if pod.is_terminating:
                 continue
-            wait = toleration_wait(taints, effective_tolerations(pod)) if taints else None
+            wait = toleration_wait(taints, effective_tolerations(pod.raw)) if taints else None
             if wait is None:
                 self._cancel_eviction(pod)
                 continue
             with self._lock:
-                since = self._tainted_since.setdefault(key, now)
+                since = self._tainted_since.setdefault(pod.key, now)
             due = since + wait * self.time_scale
             if due <= now:
                 self._evict(pod, unreachable=any(t.key == TAINT_UNREACHABLE for t in taints))
             else:
                 self._look_again(name, due - now)
 
-    def _evict(self, pod: dict[str, Any], *, unreachable: bool) -> None:
-        meta = pod["metadata"]
-        namespace, name = meta["namespace"], meta["name"]
-        log.info("evicting pod %s/%s from node %s", namespace, name, pod["spec"].get("nodeName"))
-        self.recorder.event(pod, type_="Normal", reason=EVENT_TAINT_MANAGER_EVICTION,
+    def _evict(self, pod: PodView, *, unreachable: bool) -> None:
+        namespace, name = pod.namespace, pod.name
+        log.info("evicting pod %s/%s from node %s", namespace, name, pod.node_name)
+        self.recorder.event(pod.raw, type_="Normal", reason=EVENT_TAINT_MANAGER_EVICTION,
                             message=f"Marking for deletion Pod {namespace}/{name}")
-        status: dict[str, Any] = {"conditions": [{
-            "type": "DisruptionTarget", "status": "True", "reason": REASON_DELETION_BY_TAINT_MANAGER,
-            "message": "Taint manager: deleting due to NoExecute taint", "lastTransitionTime": now_rfc3339(),
-        }]}
+        status = PodStatus(conditions=[PodCondition(
+            type=DISRUPTION_TARGET, status=ConditionStatus.TRUE, reason=REASON_DELETION_BY_TAINT_MANAGER,
+            message="Taint manager: deleting due to NoExecute taint", last_transition_time=now_rfc3339())])
         if unreachable:
-            status["reason"] = REASON_NODE_LOST
-            status["message"] = f"Node {pod['spec'].get('nodeName')} which was running pod {name} is unresponsive"
+            status.reason = REASON_NODE_LOST
+            status.message = f"Node {pod.node_name} which was running pod {name} is unresponsive"
         try:
-            self.client.patch(POD, name, {"status": status}, namespace, subresource="status")
+            self.client.patch(POD, name, {"status": status.to_wire()}, namespace, subresource="status")
             self.client.delete(POD, name, namespace, grace_period_seconds=0 if unreachable else None)
         except ApiStatusError as error:
             if error.code != 404:  # already gone: the eviction happened anyway
                 raise
         with self._lock:
-            self._tainted_since.pop(_pod_key(pod), None)
+            self._tainted_since.pop(pod.key, None)
 
-    def _cancel_eviction(self, pod: dict[str, Any]) -> None:
+    def _cancel_eviction(self, pod: PodView) -> None:
         with self._lock:
-            pending = self._tainted_since.pop(_pod_key(pod), None)
+            pending = self._tainted_since.pop(pod.key, None)
         if pending is not None:
-            meta = pod["metadata"]
-            self.recorder.event(pod, type_="Normal", reason=EVENT_TAINT_MANAGER_EVICTION,
-                                message=f"Cancelling deletion of Pod {meta['namespace']}/{meta['name']}")
+            self.recorder.event(pod.raw, type_="Normal", reason=EVENT_TAINT_MANAGER_EVICTION,
+                                message=f"Cancelling deletion of Pod {pod.namespace}/{pod.name}")
 
     def _look_again(self, node_name: str, delay: float) -> None:
         """Reconcile the node again after `delay`, unless a look at or before then is already scheduled."""
@@ -280,26 +285,26 @@ class NodeLifecycleController(Controller):
 
     # ----- the API and the informers
 
-    def _write_node(self, node: dict[str, Any], change: Callable[[dict[str, Any]], bool], *,
-                    subresource: str = "") -> tuple[dict[str, Any], bool]:
+    def _write_node(self, node: Node, change: Callable[[Node], bool], *, subresource: str = "") -> tuple[Node, bool]:
         """PUT the node as `change` leaves it, unless it changed nothing; on a conflict, read it again and retry.
 
         Returns the node as it now is, and whether this call wrote it."""
-        name = node["metadata"]["name"]
+        name = node.metadata.name
         for attempt in range(UPDATE_RETRIES):
-            candidate = copy.deepcopy(node)
+            candidate = node.model_copy(deep=True)
             if not change(candidate):
                 return node, False
             try:
-                return self.client.update(NODE, candidate, subresource=subresource), True
+                return Node.model_validate(self.client.update(NODE, candidate.to_wire(), subresource=subresource)), True
             except ApiStatusError as error:
                 if error.code != 409 or attempt == UPDATE_RETRIES - 1:
                     raise
-                node = self.client.get(NODE, name)
+                node = Node.model_validate(self.client.get(NODE, name))
         raise AssertionError("unreachable")
 
-    def _pods_on(self, node_name: str) -> list[dict[str, Any]]:
-        return [pod for pod in self.pods.items() if (pod.get("spec") or {}).get("nodeName") == node_name]
+    def _pods_on(self, node_name: str) -> list[PodView]:
+        # Every node look walks every cached pod: a view reads the node name without parsing the pod (cache_view).
+        return [pod for raw in self.pods.items() if (pod := PodView(raw)).node_name == node_name]
 
     def _forget_node(self, name: str) -> None:
         with self._lock:
@@ -310,7 +315,7 @@ class NodeLifecycleController(Controller):
         self.queue.add(obj["metadata"]["name"])
 
     def _on_pod_add(self, pod: dict[str, Any]) -> None:
-        if node_name := (pod.get("spec") or {}).get("nodeName"):
+        if node_name := PodView(pod).node_name:
             self.queue.add(node_name)
 
     def _on_pod_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -320,7 +325,7 @@ class NodeLifecycleController(Controller):
 
     def _on_pod_delete(self, pod: dict[str, Any]) -> None:
         with self._lock:
-            self._tainted_since.pop(_pod_key(pod), None)
+            self._tainted_since.pop(PodView(pod).key, None)
 
 
 # ----- pure functions: what the controller decides, apart from how it acts
@@ -356,70 +361,65 @@ def toleration_wait(taints: list[Taint], tolerations: list[tuple[Toleration, int
     return shortest
 
 
-def desired_taints(node: dict[str, Any]) -> set[tuple[str, str]]:
+def desired_taints(node: Node) -> set[tuple[str, str]]:
     """The (key, effect) pairs this controller wants on the node, from its conditions and spec.unschedulable."""
     wanted: set[tuple[str, str]] = set()
-    for condition in (node.get("status") or {}).get("conditions") or []:
-        key = NO_SCHEDULE_TAINT_FOR_CONDITION.get((condition.get("type"), condition.get("status")))
+    for condition in (node.status.conditions if node.status else None) or []:
+        key = NO_SCHEDULE_TAINT_FOR_CONDITION.get((condition.type, condition.status))
         if key:
             wanted.add((key, NO_SCHEDULE))
-    if (no_execute := NO_EXECUTE_TAINT_FOR_READY.get(_condition_status(node, "Ready") or "")) is not None:
+    ready = _condition(node, NodeConditionType.READY)
+    if ready is not None and (no_execute := NO_EXECUTE_TAINT_FOR_READY.get(ready.status)) is not None:
         wanted.add((no_execute, NO_EXECUTE))
-    if (node.get("spec") or {}).get("unschedulable"):
+    if node.spec is not None and node.spec.unschedulable:
         wanted.add((TAINT_UNSCHEDULABLE, NO_SCHEDULE))
     return wanted
 
 
-def _apply_condition_taints(node: dict[str, Any]) -> bool:
+def _apply_condition_taints(node: Node) -> bool:
     """Make the node's owned taints match its conditions; other taints are kept as they are. Changed anything?"""
     wanted = desired_taints(node)
-    spec = node.setdefault("spec", {})
-    current = list(spec.get("taints") or [])
-    kept = [t for t in current if (t.get("key"), t.get("effect")) not in OWNED_TAINTS - wanted]
-    present = {(t.get("key"), t.get("effect")) for t in kept}
+    if node.spec is None:
+        node.spec = NodeSpec()
+    current = list(node.spec.taints or [])
+    kept = [t for t in current if (t.key, t.effect) not in OWNED_TAINTS - wanted]
+    present = {(t.key, t.effect) for t in kept}
     now = now_rfc3339()
     for key, effect in sorted(wanted - present):
-        taint = {"key": key, "effect": effect}
-        if effect == NO_EXECUTE:  # Kubernetes writes timeAdded only on NoExecute taints
-            taint["timeAdded"] = now
-        kept.append(taint)
+        # Kubernetes writes timeAdded only on NoExecute taints
+        kept.append(node_model.Taint(key=key, effect=effect, time_added=now if effect == NO_EXECUTE else None))
     if kept == current:
         return False
-    spec["taints"] = kept
+    node.spec.taints = kept
     return True
 
 
-def _set_conditions_unknown(node: dict[str, Any], now: str) -> bool:
-    status = node.setdefault("status", {})
-    conditions = status.setdefault("conditions", [])
+def _set_conditions_unknown(node: Node, now: str) -> bool:
+    if node.status is None:
+        node.status = NodeStatus()
+    if node.status.conditions is None:
+        node.status.conditions = []
+    conditions = node.status.conditions
     changed = False
     for type_ in KUBELET_CONDITIONS:
-        condition = next((c for c in conditions if c.get("type") == type_), None)
+        condition = next((c for c in conditions if c.type == type_), None)
         if condition is None:
-            conditions.append({"type": type_, "status": "Unknown", "reason": REASON_NEVER_UPDATED,
-                               "message": MESSAGE_NEVER_UPDATED, "lastTransitionTime": now,
-                               "lastHeartbeatTime": node["metadata"].get("creationTimestamp") or now})
+            conditions.append(NodeCondition(type=type_, status=ConditionStatus.UNKNOWN, reason=REASON_NEVER_UPDATED,
+                                            message=MESSAGE_NEVER_UPDATED, last_transition_time=now,
+                                            last_heartbeat_time=node.metadata.creation_timestamp or now))
             changed = True
-        elif condition.get("status") != "Unknown":
+        elif condition.status != ConditionStatus.UNKNOWN:
             # lastHeartbeatTime stays: it is the kubelet's last word, and what tells a later heartbeat apart
-            condition.update(status="Unknown", reason=REASON_STATUS_UNKNOWN, message=MESSAGE_STATUS_UNKNOWN,
-                             lastTransitionTime=now)
+            condition.status, condition.reason = ConditionStatus.UNKNOWN, REASON_STATUS_UNKNOWN
+            condition.message, condition.last_transition_time = MESSAGE_STATUS_UNKNOWN, now
             changed = True
     return changed
 
 
-def _taints(node: dict[str, Any]) -> list[Taint]:
-    return [Taint(t.get("key") or "", t.get("value") or "", t.get("effect") or "")
-            for t in (node.get("spec") or {}).get("taints") or []]
+def _taints(node: Node) -> list[Taint]:
+    """The node's taints as the scheduler's toleration matching reads them."""
+    return [Taint(t.key or "", t.value or "", t.effect or "") for t in (node.spec.taints if node.spec else None) or []]
 
 
-def _condition(obj: dict[str, Any], type_: str) -> dict[str, Any] | None:
-    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == type_), None)
-
-
-def _condition_status(obj: dict[str, Any], type_: str) -> str | None:
-    return (_condition(obj, type_) or {}).get("status")
-
-
-def _pod_key(pod: dict[str, Any]) -> str:
-    return f"{pod['metadata'].get('namespace', '')}/{pod['metadata']['name']}"
+def _condition(node: Node, type_: str) -> NodeCondition | None:
+    return next((c for c in (node.status.conditions if node.status else None) or [] if c.type == type_), None)
