@@ -45,12 +45,14 @@ from typing import Any
 from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
+from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.daemonset_history import CONTROLLER_REVISION_HASH, DaemonSetHistory, live_hashes
 from master.scheduler.framework import NodeInfo, PodInfo
 from master.scheduler.plugins import node_affinity
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, pod_tolerations, tolerates
 from objects.kinds import CONTROLLER_REVISION, DAEMONSET, NODE, POD
+from objects.phases import PodPhase
 
 log = logging.getLogger(__name__)
 
@@ -152,16 +154,16 @@ class DaemonSetController(Controller):
         """Finished pods (their replacement comes next time), and all but the oldest of several running ones."""
         finished, running = [], []
         for pod in pods:
-            if pod["metadata"].get("deletionTimestamp"):
+            view = PodView(pod)
+            if view.is_terminating:
                 continue
-            phase = (pod.get("status") or {}).get("phase")
-            if phase == "Failed" and self._in_failed_backoff(ds, node_name):
+            failed = view.phase == PodPhase.FAILED
+            if failed and self._in_failed_backoff(ds, node_name):
                 continue
-            if phase in ("Failed", "Succeeded"):
-                meta = pod["metadata"]
-                self.recorder.event(ds, type_="Warning" if phase == "Failed" else "Normal",
-                                    reason="FailedDaemonPod" if phase == "Failed" else "SucceededDaemonPod",
-                                    message=f"Found {phase.lower()} daemon pod {meta['namespace']}/{meta['name']} "
+            if view.is_finished:
+                self.recorder.event(ds, type_="Warning" if failed else "Normal",
+                                    reason="FailedDaemonPod" if failed else "SucceededDaemonPod",
+                                    message=f"Found {view.phase.lower()} daemon pod {view.key} "
                                             f"on node {node_name}, will try to delete it")
                 finished.append(pod)
             else:
@@ -264,9 +266,9 @@ class DaemonSetController(Controller):
         """The pods this DaemonSet controls (by controllerRef uid), by the node each is for."""
         uid, namespace = ds["metadata"]["uid"], ds["metadata"]["namespace"]
         by_node: dict[str, list[dict[str, Any]]] = {}
-        for pod in self.pods.items():
-            ref = _controller_ref(pod)
-            if ref is None or ref.get("uid") != uid or pod["metadata"].get("namespace") != namespace:
+        for pod in self.pods.items():  # all of them: read through a view, not parsed (see cache_view)
+            view = PodView(pod)
+            if view.controller_uid != uid or view.namespace != namespace:
                 continue
             node_name = target_node_name(pod)
             if node_name:
@@ -286,11 +288,11 @@ class DaemonSetController(Controller):
             self._enqueue_all()
 
     def _on_revision_change(self, revision: dict[str, Any]) -> None:
-        ref = _controller_ref(revision)
-        namespace = revision["metadata"].get("namespace", "")
+        ref = ObjectView(revision).controller_ref()
+        namespace = ObjectView(revision).namespace
         if ref is not None:
-            if ref.get("kind") == "DaemonSet":
-                self.queue.add(f"{namespace}/{ref['name']}")
+            if ref.kind == DAEMONSET.kind:
+                self.queue.add(f"{namespace}/{ref.name}")
             return
         # An orphan may be adopted by any DaemonSet of its namespace whose selector matches: let each look.
         for ds in self.daemonsets.items():
@@ -486,13 +488,7 @@ def daemon_set_counts(ds: dict[str, Any], nodes: list[dict[str, Any]], pods_by_n
 
 def is_available(pod: dict[str, Any], min_ready_seconds: int, now: datetime) -> bool:
     """Ready, and for at least minReadySeconds."""
-    ready = next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
-    if ready is None or ready.get("status") != "True":
-        return False
-    if min_ready_seconds <= 0:
-        return True
-    since = _parse_time(ready.get("lastTransitionTime"))
-    return since is not None and (now - since).total_seconds() >= min_ready_seconds
+    return PodView(pod).is_available(min_ready_seconds, now)
 
 
 def scaled_count(value: int | str | None, total: int) -> int:
@@ -524,7 +520,7 @@ def _strategy(ds: dict[str, Any]) -> str:
 
 
 def _is_ready(pod: dict[str, Any]) -> bool:
-    return is_available(pod, 0, _utcnow())
+    return PodView(pod).is_ready
 
 
 def _labels(pod: dict[str, Any]) -> dict[str, str]:
@@ -537,24 +533,12 @@ def _oldest_first(pod: dict[str, Any]) -> tuple[bool, str, str]:
             pod["metadata"]["name"])
 
 
-def _controller_ref(pod: dict[str, Any]) -> dict[str, Any] | None:
-    return next((r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
-
-
 def _owner_key(pod: dict[str, Any]) -> str | None:
-    ref = _controller_ref(pod)
-    if ref is None or ref.get("kind") != "DaemonSet":
+    view = PodView(pod)
+    ref = view.controller_ref()
+    if ref is None or ref.kind != DAEMONSET.kind:
         return None
-    return f"{pod['metadata'].get('namespace', '')}/{ref['name']}"
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return f"{view.namespace}/{ref.name}"
 
 
 def _utcnow() -> datetime:
