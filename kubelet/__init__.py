@@ -1,13 +1,15 @@
 """The tinykube node agent: registers a Node, watches the pods bound to it and runs them through Docker.
 
 Talks to: the master's API (as a client, with the node token) and the Docker
-Engine; serves the master, over TLS, its pods' logs, exec, proxy and usage
-stats (`server`). Owns: the containers labelled with its node name. Never
-imports master/.
+Engine. Owns: the containers labelled with its node name. Never imports master/.
 
-    sync_loop   pods bound to this node in, one PodWorker each, runtime relisted every second
-    pod_worker  one pod's loop: sync until deleted, then terminate
-    pod_sync    sync_pod / terminate_pod against the runtime; pod_status computes what to report
-    node_status the Node, its conditions and the Lease heartbeat
-    runtime/    the ContainerRuntime seam and its Docker implementation
+Every call runs one way. The sync loop owns one worker per pod and the syncer
+they share; the syncer reports back only through the SyncReporter it was built
+with, which the sync loop implements:
+
+    informer ─► SyncLoop ─► PodWorker (one per pod) ─► PodSyncer ─┬─► ContainerRuntime (Docker)
+                   ┆                                     │        └─► ProbeManager ─► ContainerRuntime
+                   ┆ implements                          ▼                 │
+                   └┄┄┄┄┄┄┄┄┄┄┄┄┄ SyncReporter ◄─────────┴─────────────────┘
+                        pod_status_changed, record_event, resync_pod, pod_terminated
 """

@@ -25,7 +25,6 @@ from apiclient import ApiClient, load_kubeconfig
 from apiclient.events import EventRecorder
 from kubelet.config import DEFAULT_NETWORK, DEFAULT_PAUSE_IMAGE, KubeletConfig, parse_labels, parse_taints
 from kubelet.node_status import NodeStatusReporter
-from kubelet.pod_sync import PodSyncer
 from kubelet.runtime.docker_runtime import DockerRuntime
 from kubelet.serving_cert import ensure_serving_cert
 from kubelet.server import create_kubelet_app
@@ -78,13 +77,12 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     client = ApiClient(connection, user_agent=f"tinykube-kubelet/{node_name}")
     runtime = DockerRuntime(owner=config.owner)
     events = EventRecorder(client, component="kubelet", host=node_name)
-    syncer = PodSyncer(runtime, config, events)
 
     stop = threading.Event()
     node_status = NodeStatusReporter(client, runtime, config)
     node = node_status.register()
     node_status.start(stop)
-    sync_loop = SyncLoop(client, runtime, syncer, config, node["status"]["allocatable"])
+    sync_loop = SyncLoop(client, runtime, config, events, node["status"]["allocatable"])
     sync_loop.start(stop)
 
     cert, key = ensure_serving_cert(config.root_dir, [node_name, address, "localhost"])

@@ -20,11 +20,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from apiclient.events import EventRecorder, now_rfc3339
+from apiclient.events import now_rfc3339
 from kubelet.backoff import Backoff
 from kubelet.config import KubeletConfig
 from kubelet.pod_status import Waiting, container_status, pod_status
 from kubelet.prober import ProbeManager
+from kubelet.reporter import SyncReporter
 from kubelet.runtime.protocol import (
     ContainerRuntime, ContainerSpec, ContainerStatus, CreateFailed, ImageNotPresent, ImagePullFailed, Mount,
     PodRef, PortMapping, RuntimeFailure, Sandbox, SandboxSpec,
@@ -40,43 +41,52 @@ def pod_ref(pod: dict[str, Any], config: KubeletConfig) -> PodRef:
 
 
 class PodSyncer:
-    def __init__(self, runtime: ContainerRuntime, config: KubeletConfig, events: EventRecorder):
+    """Runs one pod's containers through the runtime and reports what it sees to `reporter`."""
+
+    def __init__(self, runtime: ContainerRuntime, config: KubeletConfig, reporter: SyncReporter):
         self.runtime = runtime
         self.config = config
-        self.events = events
+        self.reporter = reporter
         self.backoff = Backoff(time_scale=config.time_scale)
-        self._pod_ips: dict[str, str] = {}
-        self.probes = ProbeManager(runtime, events, time_scale=config.time_scale,
-                                   pod_ip=lambda pod: self._pod_ips.get(pod["metadata"]["uid"], ""),
-                                   on_change=lambda uid: None)
+        self.probes = ProbeManager(runtime, reporter, time_scale=config.time_scale)
         self._waiting: dict[tuple[str, str], Waiting] = {}
         self._lock = threading.Lock()
 
     # ----- sync
 
-    def sync_pod(self, pod: dict[str, Any]) -> dict[str, Any]:
-        """Bring the pod's containers to what its spec says; returns the status to report."""
+    def sync_pod(self, pod: dict[str, Any]) -> None:
+        """Bring the pod's containers to what its spec says, then report the pod's status."""
         ref = pod_ref(pod, self.config)
+        sandbox, instances = self._sync(pod, ref)
+        status = self.status(pod, sandbox, instances)
+        written = self.reporter.pod_status_changed(pod, status)
+        if written and status["phase"] in ("Succeeded", "Failed") and sandbox is not None:
+            # Only once the API holds the final phase: a sandbox stopped earlier would look like a
+            # lost network namespace to the next sync, which would make a new one.
+            self.runtime.stop_sandbox(sandbox.id)
+
+    def _sync(self, pod: dict[str, Any], ref: PodRef) -> tuple[Sandbox | None, dict[str, list[ContainerStatus]]]:
+        """Do what is missing; returns the running sandbox (if any) and the container instances."""
         spec = pod.get("spec") or {}
         instances = self._instances(ref)
         sandbox = self._sandbox(ref)
         terminal = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
         if terminal:
-            return self.status(pod, sandbox, instances)
+            return sandbox, instances
         memory_volumes = self._ensure_volumes(pod, ref)
         if memory_volumes is None:  # a volume could not be made; FailedMount was recorded
-            return self.status(pod, sandbox, instances)
+            return sandbox, instances
         if sandbox is None:
             self._stop_all(ref, instances, grace=0)  # a new network namespace means new containers
             sandbox = self._run_sandbox(pod, ref, memory_volumes)
             instances = self._instances(ref)
         if sandbox is not None:
-            self._pod_ips[ref.uid] = sandbox.ip
             for container in spec.get("containers") or []:
                 self._sync_container(pod, ref, sandbox, container, instances.get(container["name"], []))
             instances = self._instances(ref)
-            self.probes.sync(pod, [versions[0] for versions in instances.values() if versions[0].state == "running"])
-        return self.status(pod, sandbox, instances)
+            self.probes.sync(pod, [versions[0] for versions in instances.values() if versions[0].state == "running"],
+                             pod_ip=sandbox.ip)
+        return sandbox, instances
 
     def status(self, pod: dict[str, Any], sandbox: Sandbox | None,
                instances: dict[str, list[ContainerStatus]]) -> dict[str, Any]:
@@ -117,10 +127,10 @@ class PodSyncer:
                 message = f"back-off {wait:.0f}s restarting failed container={name} " \
                           f"pod={ref.name}_{ref.namespace}({ref.uid})"
                 if self._set_waiting(ref.uid, name, Waiting("CrashLoopBackOff", message)):
-                    self.events.event(pod, type_="Warning", reason="BackOff",
-                                      message=f"Back-off restarting failed container {name} in pod "
-                                              f"{ref.name}_{ref.namespace}({ref.uid})",
-                                      field_path=f"spec.containers{{{name}}}")
+                    self.reporter.record_event(pod, type_="Warning", reason="BackOff",
+                                               message=f"Back-off restarting failed container {name} in pod "
+                                                       f"{ref.name}_{ref.namespace}({ref.uid})",
+                                               field_path=f"spec.containers{{{name}}}")
                 return
             self.backoff.failed(key, at=exited_at)  # the next exit waits longer, unless it ran for 10 minutes
         self._start_container(pod, ref, sandbox, container, restart_count)
@@ -135,19 +145,21 @@ class PodSyncer:
                                                                               restart_count))
         except CreateFailed as error:
             self._set_waiting(ref.uid, name, Waiting("CreateContainerError", str(error)))
-            self.events.event(pod, type_="Warning", reason="Failed", message=f"Error: {error}", field_path=field_path)
+            self.reporter.record_event(pod, type_="Warning", reason="Failed", message=f"Error: {error}",
+                                       field_path=field_path)
             return
-        self.events.event(pod, type_="Normal", reason="Created", message=f"Created container: {name}",
-                          field_path=field_path)
+        self.reporter.record_event(pod, type_="Normal", reason="Created", message=f"Created container: {name}",
+                                   field_path=field_path)
         try:
             self.runtime.start_container(container_id)
         except RuntimeFailure as error:
             self._set_waiting(ref.uid, name, Waiting("RunContainerError", str(error)))
-            self.events.event(pod, type_="Warning", reason="Failed", message=f"Error: {error}", field_path=field_path)
+            self.reporter.record_event(pod, type_="Warning", reason="Failed", message=f"Error: {error}",
+                                       field_path=field_path)
             return
         self._set_waiting(ref.uid, name, None)
-        self.events.event(pod, type_="Normal", reason="Started", message=f"Started container {name}",
-                          field_path=field_path)
+        self.reporter.record_event(pod, type_="Normal", reason="Started", message=f"Started container {name}",
+                                   field_path=field_path)
 
     def _ensure_image(self, pod: dict[str, Any], ref: PodRef, container: dict[str, Any]) -> bool:
         image, name = container["image"], container["name"]
@@ -157,19 +169,20 @@ class PodSyncer:
         if policy == "Never" and not present:
             message = f'Container image "{image}" is not present with pull policy of Never'
             if self._set_waiting(ref.uid, name, Waiting("ErrImageNeverPull", message)):
-                self.events.event(pod, type_="Warning", reason="ErrImageNeverPull", message=message,
-                                  field_path=field_path)
+                self.reporter.record_event(pod, type_="Warning", reason="ErrImageNeverPull", message=message,
+                                           field_path=field_path)
             return False
         if present and policy != "Always":
-            self.events.event(pod, type_="Normal", reason="Pulled",
-                              message=f'Container image "{image}" already present on machine', field_path=field_path)
+            self.reporter.record_event(pod, type_="Normal", reason="Pulled",
+                                       message=f'Container image "{image}" already present on machine',
+                                       field_path=field_path)
             return True
         key = (ref.uid, f"image:{image}")
         if self.backoff.remaining(key) > 0:
             self._set_waiting(ref.uid, name, Waiting("ImagePullBackOff", f'Back-off pulling image "{image}"'))
             return False
-        self.events.event(pod, type_="Normal", reason="Pulling", message=f'Pulling image "{image}"',
-                          field_path=field_path)
+        self.reporter.record_event(pod, type_="Normal", reason="Pulling", message=f'Pulling image "{image}"',
+                                   field_path=field_path)
         started = time.monotonic()
         try:
             self.runtime.pull_image(image)
@@ -177,32 +190,35 @@ class PodSyncer:
             self.backoff.failed(key)
             message = f'Failed to pull image "{image}": {error}'
             self._set_waiting(ref.uid, name, Waiting("ErrImagePull", message))
-            self.events.event(pod, type_="Warning", reason="Failed", message=message, field_path=field_path)
-            self.events.event(pod, type_="Warning", reason="Failed", message="Error: ErrImagePull",
-                              field_path=field_path)
+            self.reporter.record_event(pod, type_="Warning", reason="Failed", message=message, field_path=field_path)
+            self.reporter.record_event(pod, type_="Warning", reason="Failed", message="Error: ErrImagePull",
+                                       field_path=field_path)
             return False
-        self.events.event(pod, type_="Normal", reason="Pulled",
-                          message=f'Successfully pulled image "{image}" in {time.monotonic() - started:.3f}s',
-                          field_path=field_path)
+        self.reporter.record_event(pod, type_="Normal", reason="Pulled",
+                                   message=f'Successfully pulled image "{image}" in {time.monotonic() - started:.3f}s',
+                                   field_path=field_path)
         return True
 
     # ----- terminate
 
-    def terminate_pod(self, pod: dict[str, Any], *, grace_seconds: float) -> None:
-        """Stop every container (SIGTERM, then SIGKILL after the grace period), then remove all traces."""
+    def terminate_pod(self, pod: dict[str, Any], *, grace_seconds: float, confirm_deletion: bool) -> None:
+        """Stop every container (SIGTERM, then SIGKILL after the grace period), remove all traces, and
+        report the pod terminated (confirm_deletion: a graceful delete, which the API waits for)."""
         ref = pod_ref(pod, self.config)
         self.probes.forget_pod(ref.uid)  # a terminating pod is not probed (nor killed by a liveness probe)
         instances = self._instances(ref)
         running = [i for versions in instances.values() for i in versions if i.state == "running"]
         for instance in running:
-            self.events.event(pod, type_="Normal", reason="Killing", message=f"Stopping container {instance.name}",
-                              field_path=f"spec.containers{{{instance.name}}}")
+            self.reporter.record_event(pod, type_="Normal", reason="Killing",
+                                       message=f"Stopping container {instance.name}",
+                                       field_path=f"spec.containers{{{instance.name}}}")
         threads = [threading.Thread(target=self.runtime.stop_container, args=(i.id, grace_seconds)) for i in running]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         self.remove_pod(ref)
+        self.reporter.pod_terminated(pod, confirm_deletion=confirm_deletion)
 
     def remove_pod(self, ref: PodRef) -> None:
         """Remove containers, sandboxes and volumes of a pod; safe to repeat."""
@@ -215,15 +231,9 @@ class PodSyncer:
         self.runtime.remove_pod_volumes(ref)
         self.backoff.forget_pod(ref.uid)
         self.probes.forget_pod(ref.uid)
-        self._pod_ips.pop(ref.uid, None)
         with self._lock:
             for key in [k for k in self._waiting if k[0] == ref.uid]:
                 del self._waiting[key]
-
-    def stop_sandbox_of_finished_pod(self, pod: dict[str, Any]) -> None:
-        sandbox = self._sandbox(pod_ref(pod, self.config))
-        if sandbox is not None:
-            self.runtime.stop_sandbox(sandbox.id)
 
     # ----- building blocks
 
@@ -258,8 +268,8 @@ class PodSyncer:
             return self.runtime.run_sandbox(spec)
         except RuntimeFailure as error:
             log.warning("pod %s/%s: sandbox failed: %s", ref.namespace, ref.name, error)
-            self.events.event(pod, type_="Warning", reason="FailedCreatePodSandBox",
-                              message=f"Failed to create pod sandbox: {error}")
+            self.reporter.record_event(pod, type_="Warning", reason="FailedCreatePodSandBox",
+                                       message=f"Failed to create pod sandbox: {error}")
             return None
 
     def _ensure_volumes(self, pod: dict[str, Any], ref: PodRef) -> tuple[str, ...] | None:
@@ -273,7 +283,7 @@ class PodSyncer:
                     if medium == "Memory":
                         memory.append(source)
         except RuntimeFailure as error:
-            self.events.event(pod, type_="Warning", reason="FailedMount", message=str(error))
+            self.reporter.record_event(pod, type_="Warning", reason="FailedMount", message=str(error))
             return None
         return tuple(memory)
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import Any
 
-from kubelet.pod_sync import PodSyncer, pod_ref
+from kubelet.pod_sync import PodSyncer
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +24,9 @@ ERROR_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
 class PodWorker:
-    def __init__(self, pod: dict[str, Any], syncer: PodSyncer, *,
-                 report_status: Callable[[dict[str, Any], dict[str, Any]], None],
-                 confirm_deletion: Callable[[dict[str, Any]], None],
-                 on_terminated: Callable[[str], None], time_scale: float = 1.0):
+    def __init__(self, pod: dict[str, Any], syncer: PodSyncer, *, time_scale: float = 1.0):
         self.uid = pod["metadata"]["uid"]
         self.syncer = syncer
-        self.report_status = report_status
-        self.confirm_deletion = confirm_deletion
-        self.on_terminated = on_terminated
         self.time_scale = time_scale
         self._pod = pod
         self._gone = False  # the API no longer has the pod
@@ -78,7 +71,7 @@ class PodWorker:
                 if self._gone or pod["metadata"].get("deletionTimestamp"):
                     self._terminate(pod)
                     return
-                self.report_status(pod, self.syncer.sync_pod(pod))
+                self.syncer.sync_pod(pod)
                 failures = 0
                 wait = RESYNC_SECONDS * self.time_scale
             except Exception:  # the loop outlives a failed sync; it retries with backoff
@@ -92,11 +85,9 @@ class PodWorker:
         grace = pod["metadata"].get("deletionGracePeriodSeconds")
         if grace is None:
             grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
-        self.syncer.terminate_pod(pod, grace_seconds=grace * self.time_scale if not self._gone else 0)
-        if not self._gone:
-            self.confirm_deletion(pod)
-        self.on_terminated(self.uid)
-        log.info("pod %s terminated", pod_ref(pod, self.syncer.config).name)
+        self.syncer.terminate_pod(pod, grace_seconds=grace * self.time_scale if not self._gone else 0,
+                                  confirm_deletion=not self._gone)
+        log.info("pod %s/%s terminated", pod["metadata"].get("namespace"), pod["metadata"]["name"])
 
 
 def _desired(pod: dict[str, Any]) -> dict[str, Any]:

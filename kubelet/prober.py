@@ -17,13 +17,12 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from apiclient.events import EventRecorder
+from kubelet.reporter import SyncReporter
 from kubelet.runtime.protocol import ContainerRuntime, ContainerStatus, RuntimeFailure
 
 log = logging.getLogger(__name__)
@@ -108,9 +107,9 @@ class ProbeWorker:
     """Probes one kind for one container instance until stopped."""
 
     def __init__(self, kind: str, probe: dict[str, Any], *, manager: ProbeManager, pod: dict[str, Any],
-                 container: ContainerStatus, container_spec: dict[str, Any]):
+                 pod_ip: str, container: ContainerStatus, container_spec: dict[str, Any]):
         self.kind, self.probe, self.manager = kind, probe, manager
-        self.pod, self.container, self.container_spec = pod, container, container_spec
+        self.pod, self.pod_ip, self.container, self.container_spec = pod, pod_ip, container, container_spec
         self.stop_event = threading.Event()
         # Liveness starts out passing (nothing is known against the container); readiness and startup
         # start out failing: a container is neither ready nor started until its probe says so.
@@ -118,6 +117,10 @@ class ProbeWorker:
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"probe-{kind}-{container.name}")
         self._thread.start()
+
+    def update(self, pod: dict[str, Any], pod_ip: str) -> None:
+        """The newest pod (its IP, its grace period) for the next attempt."""
+        self.pod, self.pod_ip = pod, pod_ip
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -135,7 +138,7 @@ class ProbeWorker:
         while not self.stop_event.is_set():
             if self.kind == "startupProbe" or self.manager.started(self.container.id):
                 outcome = run_probe(probe, runtime=self.manager.runtime, container=self.container,
-                                    container_spec=self.container_spec, pod_ip=self.manager.pod_ip(self.pod),
+                                    container_spec=self.container_spec, pod_ip=self.pod_ip,
                                     timeout=timeout)
                 if outcome.ok:
                     successes, failures = successes + 1, 0
@@ -162,20 +165,20 @@ class ProbeWorker:
 
 
 class ProbeManager:
-    """Keeps one worker per (running container instance, probe kind) and answers `ready` and `started`."""
+    """Keeps one worker per (running container instance, probe kind) and answers `ready` and `started`.
 
-    def __init__(self, runtime: ContainerRuntime, events: EventRecorder, *, time_scale: float,
-                 pod_ip: Callable[[dict[str, Any]], str], on_change: Callable[[str], None]):
+    A flipped result is told to the reporter (resync_pod), which has the pod synced and its status written.
+    """
+
+    def __init__(self, runtime: ContainerRuntime, reporter: SyncReporter, *, time_scale: float):
         self.runtime = runtime
-        self.events = events
+        self.reporter = reporter
         self.time_scale = time_scale
-        self.pod_ip = pod_ip
-        self.on_change = on_change
         self._workers: dict[tuple[str, str], ProbeWorker] = {}
         self._started: set[str] = set()
         self._lock = threading.Lock()
 
-    def sync(self, pod: dict[str, Any], running: list[ContainerStatus]) -> None:
+    def sync(self, pod: dict[str, Any], running: list[ContainerStatus], *, pod_ip: str) -> None:
         """Start workers for newly running instances, stop those of instances that are gone."""
         specs = {c["name"]: c for c in (pod.get("spec") or {}).get("containers") or []}
         with self._lock:
@@ -185,7 +188,8 @@ class ProbeManager:
                     if spec.get(kind):
                         if (instance.id, kind) not in self._workers:
                             self._workers[(instance.id, kind)] = ProbeWorker(
-                                kind, spec[kind], manager=self, pod=pod, container=instance, container_spec=spec)
+                                kind, spec[kind], manager=self, pod=pod, pod_ip=pod_ip, container=instance,
+                                container_spec=spec)
                 if not spec.get("startupProbe"):
                     self._started.add(instance.id)
             running_ids = {instance.id for instance in running}
@@ -195,7 +199,7 @@ class ProbeManager:
                 self._workers.pop(key).stop()
             for worker in self._workers.values():
                 if worker.pod["metadata"]["uid"] == pod["metadata"]["uid"]:
-                    worker.pod = pod  # the newest pod (its IP, its grace period) for the next attempt
+                    worker.update(pod, pod_ip)
 
     def forget_pod(self, uid: str) -> None:
         with self._lock:
@@ -219,19 +223,20 @@ class ProbeManager:
             self._started.add(container_id)
 
     def changed(self, pod: dict[str, Any]) -> None:
-        self.on_change(pod["metadata"]["uid"])
+        """A result flipped: the pod's status (ready, started) must be computed and written again."""
+        self.reporter.resync_pod(pod["metadata"]["uid"])
 
     def unhealthy(self, pod: dict[str, Any], container: ContainerStatus, kind: str, outcome: ProbeOutcome) -> None:
-        self.events.event(pod, type_="Warning", reason="Unhealthy",
-                          message=f"{EVENT_NAMES[kind]} probe failed: {outcome.message}",
-                          field_path=f"spec.containers{{{container.name}}}")
+        self.reporter.record_event(pod, type_="Warning", reason="Unhealthy",
+                                   message=f"{EVENT_NAMES[kind]} probe failed: {outcome.message}",
+                                   field_path=f"spec.containers{{{container.name}}}")
 
     def kill(self, pod: dict[str, Any], container: ContainerStatus, kind: str) -> None:
         grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30) * self.time_scale
-        self.events.event(pod, type_="Normal", reason="Killing",
-                          message=f"Container {container.name} failed {EVENT_NAMES[kind].lower()} probe, "
-                                  "will be restarted",
-                          field_path=f"spec.containers{{{container.name}}}")
+        self.reporter.record_event(pod, type_="Normal", reason="Killing",
+                                   message=f"Container {container.name} failed {EVENT_NAMES[kind].lower()} probe, "
+                                           "will be restarted",
+                                   field_path=f"spec.containers{{{container.name}}}")
         try:
             self.runtime.stop_container(container.id, grace)
         except RuntimeFailure as error:

@@ -6,6 +6,10 @@
 
 On start, workers of pods already running adopt their containers as they are
 (sync_pod only does what is missing), so restarting the kubelet restarts nothing.
+
+The loop builds the one PodSyncer its workers share and is the SyncReporter
+handed to it: the syncer's status reports, events and resync requests come back
+through that seam, never through anything set on the syncer afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import threading
 from typing import Any
 
 from apiclient import ApiClient, ApiClientError, ApiStatusError
-from apiclient.events import now_rfc3339
+from apiclient.events import EventRecorder, now_rfc3339
 from apiclient.informer import Informer
 from kubelet.admission import admit
 from kubelet.config import KubeletConfig
@@ -32,19 +36,21 @@ HOUSEKEEPING_SECONDS = 10.0
 
 
 class SyncLoop:
-    def __init__(self, client: ApiClient, runtime: ContainerRuntime, syncer: PodSyncer, config: KubeletConfig,
+    """Owns the pod workers and the syncer they share; implements SyncReporter for that syncer."""
+
+    def __init__(self, client: ApiClient, runtime: ContainerRuntime, config: KubeletConfig, events: EventRecorder,
                  allocatable: dict[str, str]):
         self.client = client
         self.runtime = runtime
-        self.syncer = syncer
         self.config = config
+        self.events = events
         self.allocatable = allocatable
+        self.syncer = PodSyncer(runtime, config, reporter=self)
         self._workers: dict[str, PodWorker] = {}
         self._rejected: set[str] = set()
         self._reported: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._runtime_state: dict[str, tuple] = {}
-        syncer.probes.on_change = self.poke  # a probe result flipped: report the pod again now
         self.pods = Informer(client, POD, field_selector=f"spec.nodeName={config.node_name}",
                              on_add=self.dispatch, on_update=lambda _old, new: self.dispatch(new),
                              on_delete=self._deleted)
@@ -95,15 +101,7 @@ class SyncLoop:
                     reason, message = refusal
                     threading.Thread(target=self._reject, args=(pod, reason, message), daemon=True).start()
                     return
-            self._workers[uid] = PodWorker(pod, self.syncer, report_status=self.report_status,
-                                           confirm_deletion=self.confirm_deletion, on_terminated=self._terminated,
-                                           time_scale=self.config.time_scale)
-
-    def poke(self, uid: str) -> None:
-        with self._lock:
-            worker = self._workers.get(uid)
-        if worker is not None:
-            worker.poke()
+            self._workers[uid] = PodWorker(pod, self.syncer, time_scale=self.config.time_scale)
 
     def _deleted(self, pod: dict[str, Any]) -> None:
         with self._lock:
@@ -111,35 +109,51 @@ class SyncLoop:
         if worker is not None:
             worker.gone()
 
-    def _terminated(self, uid: str) -> None:
-        with self._lock:
-            self._workers.pop(uid, None)
-            self._reported.pop(uid, None)
-
     def _adopting(self, uid: str) -> bool:
         """True when the runtime already runs this pod (a restarted kubelet): no admission again."""
         return bool(self.runtime.list_sandboxes(self.config.node_name, pod_uid=uid))
 
-    # ----- status out
+    def _reject(self, pod: dict[str, Any], reason: str, message: str) -> None:
+        self.record_event(pod, type_="Warning", reason=reason, message=message)
+        self.pod_status_changed(pod, rejected_status(pod, reason=reason, message=message,
+                                                     host_ip=self.config.address, now=now_rfc3339()))
 
-    def report_status(self, pod: dict[str, Any], status: dict[str, Any]) -> None:
+    # ----- status out: the SyncReporter the syncer and its prober were built with
+
+    def pod_status_changed(self, pod: dict[str, Any], status: dict[str, Any]) -> bool:
         uid = pod["metadata"]["uid"]
         with self._lock:
             if self._reported.get(uid) == status:
-                return
+                return True
         meta = pod["metadata"]
         try:
             self.client.patch(POD, meta["name"], {"metadata": {"uid": uid}, "status": status}, meta["namespace"],
                               patch_type="application/merge-patch+json", subresource="status")
         except ApiClientError as error:
             log.info("status of %s/%s not written: %s", meta["namespace"], meta["name"], error)
-            return  # retried at the next sync, since the recorded status did not change
+            return False  # retried at the next sync, since the recorded status did not change
         with self._lock:
             self._reported[uid] = status
-        if status["phase"] in ("Succeeded", "Failed"):
-            self.syncer.stop_sandbox_of_finished_pod(pod)
+        return True
 
-    def confirm_deletion(self, pod: dict[str, Any]) -> None:
+    def record_event(self, pod: dict[str, Any], *, type_: str, reason: str, message: str,
+                     field_path: str = "") -> None:
+        self.events.event(pod, type_=type_, reason=reason, message=message, field_path=field_path)
+
+    def resync_pod(self, uid: str) -> None:
+        with self._lock:
+            worker = self._workers.get(uid)
+        if worker is not None:
+            worker.poke()
+
+    def pod_terminated(self, pod: dict[str, Any], *, confirm_deletion: bool) -> None:
+        if confirm_deletion:
+            self._confirm_deletion(pod)
+        with self._lock:
+            self._workers.pop(pod["metadata"]["uid"], None)
+            self._reported.pop(pod["metadata"]["uid"], None)
+
+    def _confirm_deletion(self, pod: dict[str, Any]) -> None:
         """Containers are gone: let the API object go (kubectl delete returns now)."""
         meta = pod["metadata"]
         try:
@@ -149,11 +163,6 @@ class SyncLoop:
         except ApiStatusError as error:
             if error.code not in (404, 409):
                 raise
-
-    def _reject(self, pod: dict[str, Any], reason: str, message: str) -> None:
-        self.syncer.events.event(pod, type_="Warning", reason=reason, message=message)
-        self.report_status(pod, rejected_status(pod, reason=reason, message=message, host_ip=self.config.address,
-                                                now=now_rfc3339()))
 
     # ----- runtime watching
 
