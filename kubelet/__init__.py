@@ -1,7 +1,9 @@
 """The tinykube node agent: registers a Node, watches the pods bound to it and runs them through Docker.
 
 Talks to: the master's API (as a client, with the node token) and the Docker
-Engine. Owns: the containers labelled with its node name. Never imports master/.
+Engine; serves the master, over TLS, its pods' logs, exec, proxy and usage
+stats (`server`). Owns: the containers labelled with its node name. Never
+imports master/.
 
 Every call runs one way. The sync loop owns one worker per pod and the syncer
 they share; the syncer reports back only through the SyncReporter it was built
