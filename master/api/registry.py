@@ -1,9 +1,10 @@
 """The REST verbs over the store, kind-agnostic: what the apiserver calls its generic registry.
 
 Each write runs the same admission chain before anything is stored, so a
-rejected request changes nothing:
+rejected request changes nothing. The object stays typed from the decode to
+the store, which keeps the wire dict (strategy's stored_after_*: the JSON edge):
 
-    decode (types, unknown fields) ─► defaults ─► strategy (server-owned fields) ─► validate ─► store
+    decode (types, unknown fields) ─► defaults ─► strategy (server-owned fields) ─► validate ─► wire dict ─► store
 
 Pods have one special rule, Kubernetes' graceful deletion: a pod bound to a
 node is only marked (deletionTimestamp) and disappears when its kubelet
@@ -31,9 +32,13 @@ from master.api import status
 from master.api.decode import decode_object
 from master.api.defaults import apply_defaults
 from master.api.dry_run import DryRunStore
-from master.api.strategy import prepare_for_create, prepare_for_status_update, prepare_for_update
+from master.api.strategy import (
+    prepare_for_create, prepare_for_status_update, prepare_for_update, sent_metadata, stored_after_create,
+    stored_after_status_update, stored_after_update,
+)
 from master.api.validation import validate
 from master.store import AlreadyExists, Conflict, NotFound, ObjectKey, SqlStore
+from objects.base import K8sModel
 from objects.kinds import ALL_KINDS, NAMESPACE, POD, ResourceType
 from objects.registry import model_for
 
@@ -100,28 +105,27 @@ class Registry:
     # ----- create
 
     def create(self, rt: ResourceType, namespace: str | None, body: Any, *, field_validation: str) -> Admitted:
-        model = model_for(rt)
-        decoded, warnings = decode_object(rt, model, body, field_validation=field_validation)
-        apply_defaults(rt, decoded)
-        obj = decoded.to_wire()
-        meta = obj.setdefault("metadata", {})
+        obj, warnings = decode_object(rt, model_for(rt), body, field_validation=field_validation)
+        apply_defaults(rt, obj)
+        sent = sent_metadata(obj.metadata)
+        meta = obj.metadata
         if rt.namespaced:
-            if meta.get("namespace") not in (None, "", namespace):
+            if meta.namespace not in (None, "", namespace):
                 raise status.bad_request(
                     "the namespace of the provided object does not match the namespace sent on the request"
                 )
-            meta["namespace"] = namespace
+            meta.namespace = namespace
             self._require_active_namespace(namespace)
         else:
-            meta.pop("namespace", None)
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + "".join(self._random.choices(NAME_SUFFIX_ALPHABET, k=5))
-        obj = prepare_for_create(rt, obj, now=rfc3339(self.clock()))
+            meta.namespace = None
+        if not meta.name and meta.generate_name:
+            meta.name = meta.generate_name + "".join(self._random.choices(NAME_SUFFIX_ALPHABET, k=5))
+        prepare_for_create(rt, obj, now=rfc3339(self.clock()))
         self._validate(rt, obj, None)
         try:
-            stored = self.store.create(_key(rt, namespace, meta["name"]), obj)
+            stored = self.store.create(_key(rt, namespace, meta.name), stored_after_create(obj, sent=sent))
         except AlreadyExists:
-            raise status.already_exists(rt, meta["name"]) from None
+            raise status.already_exists(rt, meta.name) from None
         return Admitted(stored, warnings)
 
     # ----- update and patch
@@ -309,22 +313,25 @@ class Registry:
         self, rt: ResourceType, body: dict[str, Any], current: dict[str, Any], *, field_validation: str,
         subresource: str,
     ) -> Admitted:
-        decoded, warnings = decode_object(rt, model_for(rt), body, field_validation=field_validation)
-        apply_defaults(rt, decoded)
-        new = decoded.to_wire()
-        new.setdefault("metadata", {})
-        new["metadata"]["name"] = current["metadata"]["name"]
-        if rt.namespaced:
-            new["metadata"]["namespace"] = current["metadata"]["namespace"]
+        model = model_for(rt)
+        new, warnings = decode_object(rt, model, body, field_validation=field_validation)
+        apply_defaults(rt, new)
+        old = model.model_validate(current)
         if subresource == "status":
-            new = prepare_for_status_update(rt, new, current)
+            admitted = prepare_for_status_update(rt, new, old)
+            stored = stored_after_status_update(admitted, current)
         else:
-            new = prepare_for_update(rt, new, current)
-        new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        if new == current:
+            sent = sent_metadata(new.metadata)
+            new.metadata.name = old.metadata.name
+            if rt.namespaced:
+                new.metadata.namespace = old.metadata.namespace
+            prepare_for_update(rt, new, old)
+            new.metadata.resource_version = old.metadata.resource_version
+            admitted, stored = new, stored_after_update(rt, new, current, sent=sent)
+        if stored == current:
             return Admitted(current, warnings)
-        self._validate(rt, new, current)
-        return Admitted(new, warnings)
+        self._validate(rt, admitted, old)
+        return Admitted(stored, warnings)
 
     def _guaranteed_update(
         self, rt: ResourceType, namespace: str | None, name: str,
@@ -442,11 +449,10 @@ class Registry:
                     continue
                 self._forget_dependents(rt, key)
 
-    def _validate(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-        model = model_for(rt)
-        causes = validate(rt, model.model_validate(obj), model.model_validate(old) if old else None)
+    def _validate(self, rt: ResourceType, obj: K8sModel, old: K8sModel | None) -> None:
+        causes = validate(rt, obj, old)
         if causes:
-            raise status.invalid(rt, (obj.get("metadata") or {}).get("name", ""), causes)
+            raise status.invalid(rt, obj.metadata.name or "", causes)
 
 
 def _explanation_key(namespace: str, name: str) -> ObjectKey:
