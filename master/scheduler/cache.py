@@ -11,7 +11,6 @@ burst already sees the node's reduced free space and no node is overcommitted.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from master.scheduler.framework import NodeInfo, PodInfo
 
@@ -29,8 +28,8 @@ class SchedulerCache:
 
     # ----- nodes
 
-    def upsert_node(self, node: dict[str, Any]) -> None:
-        fresh = NodeInfo.from_node(node)
+    def upsert_node(self, fresh: NodeInfo) -> None:
+        """A node added or changed: `fresh` replaces the old NodeInfo and takes over its pods."""
         with self._lock:
             old = self._nodes.get(fresh.name)
             if old is not None:  # keep what is already placed there
@@ -74,14 +73,13 @@ class SchedulerCache:
 
     # ----- pods
 
-    def observe_pod(self, pod: dict[str, Any]) -> None:
+    def observe_pod(self, pod: PodInfo) -> None:
         """A pod as the API reports it: count it on its node while it is bound and not finished."""
-        info = PodInfo.from_pod(pod)
         with self._lock:
-            self._unplace(info.key)
-            self._assumed.discard(info.key)
-            if info.node_name and not info.terminated:
-                self._place(info)
+            self._unplace(pod.key)
+            self._assumed.discard(pod.key)
+            if pod.node_name and not pod.finished:
+                self._place(pod)
 
     def forget_pod(self, key: str) -> None:
         """The pod is gone from the API, or its assumed binding failed."""

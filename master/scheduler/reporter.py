@@ -3,7 +3,7 @@
 Binding is what places a pod; these writes only report it, so they go through a
 queue drained by background threads and never slow a cycle down. Explanations
 are coalesced per pod: if a pod is retried before its last explanation was
-written, only the newest is sent.
+written, only the newest is dumped (`to_wire()`) and sent.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ from typing import Any
 
 from apiclient import ApiClient, ApiClientError
 from apiclient.events import EventRecorder, now_rfc3339
+from objects.explanation import SchedulingExplanation
 from objects.kinds import POD
+from objects.phases import ConditionStatus, PodConditionType
+from objects.pod import Pod
 
 log = logging.getLogger(__name__)
 
 COMPONENT = "default-scheduler"
+UNSCHEDULABLE = "Unschedulable"  # the PodScheduled=False reason, as kube-scheduler spells it
 
 
 class Reporter:
@@ -27,7 +31,7 @@ class Reporter:
         self.client = client
         self.events = EventRecorder(client, component=COMPONENT)
         self._tasks: queue.Queue[tuple[str, str, Any] | None] = queue.Queue()
-        self._pending_explanations: dict[str, dict[str, Any]] = {}
+        self._pending_explanations: dict[str, SchedulingExplanation] = {}
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._drain, name=f"scheduler-reporter-{i}", daemon=True)
                          for i in range(workers)]
@@ -35,20 +39,23 @@ class Reporter:
             thread.start()
 
     def event(self, pod: dict[str, Any], *, type_: str, reason: str, message: str, action: str) -> None:
+        """`pod` is the wire object the informer holds: the event recorder copies its reference from it."""
         self.events.event(pod, type_=type_, reason=reason, message=message, action=action)
 
-    def unschedulable(self, pod: dict[str, Any], message: str) -> None:
+    def unschedulable(self, pod: Pod, message: str) -> None:
         """Set PodScheduled=False/Unschedulable unless the pod already says exactly that."""
-        for condition in (pod.get("status") or {}).get("conditions") or []:
-            if condition.get("type") == "PodScheduled" and condition.get("status") == "False" \
-                    and condition.get("message") == message:
+        for condition in (pod.status.conditions if pod.status else None) or []:
+            if condition.type == PodConditionType.POD_SCHEDULED and condition.status == ConditionStatus.FALSE \
+                    and condition.message == message:
                 return
-        now = now_rfc3339()
-        patch = {"status": {"conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                                            "message": message, "lastProbeTime": None, "lastTransitionTime": now}]}}
-        self._tasks.put(("condition", _key(pod), patch))
+        # Written as the patch document itself: kube-scheduler sends lastProbeTime as an explicit
+        # null, which a PodCondition's to_wire() would leave out.
+        patch = {"status": {"conditions": [{
+            "type": PodConditionType.POD_SCHEDULED, "status": ConditionStatus.FALSE, "reason": UNSCHEDULABLE,
+            "message": message, "lastProbeTime": None, "lastTransitionTime": now_rfc3339()}]}}
+        self._tasks.put(("condition", f"{pod.metadata.namespace}/{pod.metadata.name}", patch))
 
-    def explanation(self, pod_key: str, explanation: dict[str, Any]) -> None:
+    def explanation(self, pod_key: str, explanation: SchedulingExplanation) -> None:
         with self._lock:
             first = pod_key not in self._pending_explanations
             self._pending_explanations[pod_key] = explanation
@@ -78,8 +85,5 @@ class Reporter:
             with self._lock:
                 explanation = self._pending_explanations.pop(key)
             namespace, name = key.split("/", 1)
-            self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation", body=explanation)
-
-
-def _key(pod: dict[str, Any]) -> str:
-    return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+            self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation",
+                                body=explanation.to_wire())

@@ -22,16 +22,19 @@ from apiclient.informer import Informer, object_key
 from master.scheduler.cache import SchedulerCache
 from master.scheduler.cycle import Cycle, CycleResult
 from master.scheduler.explanation import explain, scheduled_message, unschedulable_message
-from master.scheduler.framework import PodInfo
+from master.scheduler.framework import NodeInfo, PodInfo
 from master.scheduler.profile import Profile
 from master.scheduler.queue import SchedulingQueue
-from master.scheduler.reporter import COMPONENT, Reporter
+from master.scheduler.reporter import Reporter
 from objects.kinds import NODE, POD
+from objects.meta import ObjectMeta, ObjectReference
+from objects.node import Node, NodeStatus
+from objects.pod import Binding, Pod
 
 log = logging.getLogger(__name__)
 
-# Node fields whose change can make a parked pod fit somewhere.
-NODE_FIELDS_THAT_MATTER = (("metadata", "labels"), ("spec",), ("status", "allocatable"), ("status", "conditions"))
+# The schedulerName the API gives a pod that names none; pods naming another scheduler are left to it.
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
 
 
 class Scheduler:
@@ -80,11 +83,12 @@ class Scheduler:
     # ----- one pod
 
     def schedule_one(self, key: str) -> CycleResult | None:
-        pod_obj = self.pods.get(key)
+        wire = self.pods.get(key)
+        pod_obj = Pod.model_validate(wire) if wire is not None else None
         if pod_obj is None or not _needs_scheduling(pod_obj):
             self.queue.remove(key)
             return None
-        pod = PodInfo.from_pod(pod_obj)
+        pod = PodInfo.from_model(pod_obj)
         with self.cache.lock:
             result = self.cycle.run(pod, self.cache.nodes_locked())
             if result.node is not None:
@@ -95,85 +99,86 @@ class Scheduler:
             self.queue.unschedulable(key)
             message = unschedulable_message(result)
             self.reporter.unschedulable(pod_obj, message)
-            self.reporter.event(pod_obj, type_="Warning", reason="FailedScheduling", message=message,
+            self.reporter.event(wire, type_="Warning", reason="FailedScheduling", message=message,
                                 action="Scheduling")
         else:
-            self._binder.submit(self._bind, pod_obj, result)
+            self._binder.submit(self._bind, wire, result)
         return result
 
-    def _bind(self, pod_obj: dict[str, Any], result: CycleResult) -> None:
-        key, meta = object_key(pod_obj), pod_obj["metadata"]
-        binding = {"apiVersion": "v1", "kind": "Binding",
-                   "metadata": {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid")},
-                   "target": {"apiVersion": "v1", "kind": "Node", "name": result.node}}
+    def _bind(self, wire: dict[str, Any], result: CycleResult) -> None:
+        pod = result.pod
+        binding = Binding(metadata=ObjectMeta(name=pod.name, namespace=pod.namespace, uid=pod.uid or None),
+                          target=ObjectReference(api_version="v1", kind=NODE.kind, name=result.node))
         try:
-            self.client.create(POD, binding, meta["namespace"], subresource_of=meta["name"], subresource="binding")
+            self.client.create(POD, binding.to_wire(), pod.namespace, subresource_of=pod.name, subresource="binding")
         except ApiClientError as error:
-            log.info("binding %s to %s failed: %s", key, result.node, error)
-            self.cache.forget_assumed(key)
+            log.info("binding %s to %s failed: %s", pod.key, result.node, error)
+            self.cache.forget_assumed(pod.key)
             if isinstance(error, ApiStatusError) and error.code == 404:
-                self.queue.remove(key)
+                self.queue.remove(pod.key)
             else:
-                self.queue.retry_later(key)
+                self.queue.retry_later(pod.key)
             return
-        self.queue.done(key)
-        self.reporter.event(pod_obj, type_="Normal", reason="Scheduled", message=scheduled_message(result),
+        self.queue.done(pod.key)
+        self.reporter.event(wire, type_="Normal", reason="Scheduled", message=scheduled_message(result),
                             action="Binding")
 
-    # ----- informer handlers: keep the cache and queue current
+    # ----- informer handlers: each object is read into its model once, the cache gets the typed views
 
-    def _pod_added(self, pod: dict[str, Any]) -> None:
+    def _pod_added(self, wire: dict[str, Any]) -> None:
+        pod = Pod.model_validate(wire)
         if _needs_scheduling(pod):
-            self.queue.add(object_key(pod))
+            self.queue.add(object_key(wire))
         else:
-            self.cache.observe_pod(pod)
+            self.cache.observe_pod(PodInfo.from_model(pod))
 
-    def _pod_updated(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        key = object_key(new)
+    def _pod_updated(self, old_wire: dict[str, Any], new_wire: dict[str, Any]) -> None:
+        new = Pod.model_validate(new_wire)
         if _needs_scheduling(new):
-            if _spec_or_labels_changed(old, new):  # our own status writes must not requeue the pod
-                self.queue.add(key)
+            if _placement_inputs_changed(Pod.model_validate(old_wire), new):  # not on our own status writes
+                self.queue.add(object_key(new_wire))
             return
-        self.queue.remove(key)
-        self.cache.observe_pod(new)
-        if _finished(new) and not _finished(old):
+        self.queue.remove(object_key(new_wire))
+        self.cache.observe_pod(PodInfo.from_model(new))
+        if new.is_finished and not Pod.model_validate(old_wire).is_finished:  # its node has room again
             self.queue.cluster_changed()
 
-    def _pod_deleted(self, pod: dict[str, Any]) -> None:
-        key = object_key(pod)
+    def _pod_deleted(self, wire: dict[str, Any]) -> None:
+        key = object_key(wire)
         self.queue.remove(key)
-        if (pod.get("spec") or {}).get("nodeName"):
+        if Pod.model_validate(wire).node_name:
             self.cache.forget_pod(key)
             self.queue.cluster_changed()
 
-    def _node_added(self, node: dict[str, Any]) -> None:
-        self.cache.upsert_node(node)
+    def _node_added(self, wire: dict[str, Any]) -> None:
+        self.cache.upsert_node(NodeInfo.from_node(wire))
         self.queue.cluster_changed()
 
-    def _node_updated(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.cache.upsert_node(new)
-        if any(_dig(old, path) != _dig(new, path) for path in NODE_FIELDS_THAT_MATTER):
+    def _node_updated(self, old_wire: dict[str, Any], new_wire: dict[str, Any]) -> None:
+        new = Node.model_validate(new_wire)
+        self.cache.upsert_node(NodeInfo.from_model(new))
+        if _fit_changed(Node.model_validate(old_wire), new):
             self.queue.cluster_changed()
 
-    def _node_deleted(self, node: dict[str, Any]) -> None:
-        self.cache.remove_node(node["metadata"]["name"])
+    def _node_deleted(self, wire: dict[str, Any]) -> None:
+        self.cache.remove_node(Node.model_validate(wire).metadata.name or "")
 
 
-def _needs_scheduling(pod: dict[str, Any]) -> bool:
-    spec = pod.get("spec") or {}
-    return (not spec.get("nodeName") and not pod["metadata"].get("deletionTimestamp")
-            and spec.get("schedulerName", COMPONENT) == COMPONENT and not _finished(pod))
+def _needs_scheduling(pod: Pod) -> bool:
+    """Unbound, not being deleted, not finished, and addressed to this scheduler."""
+    scheduler_name = (pod.spec.scheduler_name if pod.spec else None) or DEFAULT_SCHEDULER_NAME
+    return (not pod.node_name and not pod.is_terminating and not pod.is_finished
+            and scheduler_name == DEFAULT_SCHEDULER_NAME)
 
 
-def _finished(pod: dict[str, Any]) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+def _placement_inputs_changed(old: Pod, new: Pod) -> bool:
+    """What the filters read of a pod: its spec and its labels."""
+    return old.spec != new.spec or old.metadata.labels != new.metadata.labels
 
 
-def _spec_or_labels_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return old.get("spec") != new.get("spec") or old["metadata"].get("labels") != new["metadata"].get("labels")
-
-
-def _dig(obj: dict[str, Any], path: tuple[str, ...]) -> Any:
-    for part in path:
-        obj = (obj or {}).get(part)
-    return obj
+def _fit_changed(old: Node, new: Node) -> bool:
+    """A change that can make a parked pod fit somewhere: labels, spec (taints, cordon), allocatable,
+    conditions (readiness)."""
+    old_status, new_status = old.status or NodeStatus(), new.status or NodeStatus()
+    return (old.metadata.labels != new.metadata.labels or old.spec != new.spec
+            or old_status.allocatable != new_status.allocatable or old_status.conditions != new_status.conditions)

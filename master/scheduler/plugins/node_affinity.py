@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from master.scheduler.framework import NodeInfo, PodInfo, Rejection
 from master.scheduler.plugins.normalize import default_normalize_score
+from objects.pod import NodeSelectorRequirement, NodeSelectorTerm
 
 NAME = "NodeAffinity"
 
@@ -49,9 +49,9 @@ class Requirement:
     on_field: bool  # matchFields (the node's name) rather than matchExpressions (its labels)
 
     @classmethod
-    def parse(cls, expression: dict[str, Any], *, on_field: bool) -> Requirement:
-        key, operator = expression.get("key") or "", expression.get("operator") or ""
-        values = [str(v) for v in expression.get("values") or []]
+    def parse(cls, expression: NodeSelectorRequirement, *, on_field: bool) -> Requirement:
+        key, operator = expression.key or "", expression.operator or ""
+        values = list(expression.values or [])
         if on_field:
             if key != NODE_NAME_FIELD:
                 raise InvalidRequirement(f"matchFields key {key!r} is not supported, only {NODE_NAME_FIELD}")
@@ -107,11 +107,11 @@ class Term:
     invalid: str = ""
 
     @classmethod
-    def parse(cls, term: dict[str, Any]) -> Term:
+    def parse(cls, term: NodeSelectorTerm) -> Term:
         try:
             requirements = (
-                *(Requirement.parse(e, on_field=False) for e in term.get("matchExpressions") or []),
-                *(Requirement.parse(f, on_field=True) for f in term.get("matchFields") or []),
+                *(Requirement.parse(e, on_field=False) for e in term.match_expressions or []),
+                *(Requirement.parse(f, on_field=True) for f in term.match_fields or []),
             )
         except InvalidRequirement as e:
             return cls((), f"invalid ({e}), matches no node")
@@ -149,11 +149,9 @@ def compiled_affinity(pod: PodInfo) -> CompiledAffinity:
     if compiled is None:
         compiled = pod.cache[NAME] = CompiledAffinity(
             selector=tuple((str(k), str(v)) for k, v in pod.node_selector.items()),
-            required=tuple(Term.parse(t or {}) for t in pod.required_node_affinity) or None,
-            preferred=tuple(
-                (int(p.get("weight") or 0), Term.parse(p.get("preference") or {}))
-                for p in pod.preferred_node_affinity if p.get("weight")
-            ),
+            required=tuple(Term.parse(t) for t in pod.required_node_affinity) or None,
+            preferred=tuple((p.weight, Term.parse(p.preference or NodeSelectorTerm()))
+                            for p in pod.preferred_node_affinity if p.weight),
         )
     return compiled
 

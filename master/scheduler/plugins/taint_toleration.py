@@ -18,6 +18,7 @@ from typing import Any
 
 from master.scheduler.framework import NodeInfo, PodInfo, Rejection, Taint
 from master.scheduler.plugins.normalize import default_normalize_score
+from objects.pod import Toleration as PodToleration
 
 NAME = "TaintToleration"
 
@@ -43,6 +44,13 @@ class Toleration:
             value=toleration.get("value") or "", effect=toleration.get("effect") or "",
         )
 
+    @classmethod
+    def from_model(cls, toleration: PodToleration) -> Toleration:
+        return cls(
+            key=toleration.key or "", operator=toleration.operator or "Equal",
+            value=toleration.value or "", effect=toleration.effect or "",
+        )
+
     def tolerates(self, taint: Taint) -> bool:
         if self.effect and self.effect != taint.effect:
             return False
@@ -59,7 +67,7 @@ def pod_tolerations(pod: PodInfo) -> tuple[Toleration, ...]:
     """The pod's tolerations, parsed once and kept on the PodInfo."""
     parsed = pod.cache.get("tolerations")
     if parsed is None:
-        parsed = pod.cache["tolerations"] = tuple(Toleration.from_dict(t) for t in pod.tolerations)
+        parsed = pod.cache["tolerations"] = tuple(Toleration.from_model(t) for t in pod.tolerations)
     return parsed
 
 

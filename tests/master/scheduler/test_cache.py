@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from master.scheduler.cache import SchedulerCache
+from master.scheduler.framework import NodeInfo
 
 
-def node(name: str, cpu: str = "1") -> dict:
-    return {"metadata": {"name": name}, "status": {"allocatable": {"cpu": cpu, "memory": "1Gi", "pods": "10"}}}
+def node(name: str, cpu: str = "1") -> NodeInfo:
+    return NodeInfo.from_node({"metadata": {"name": name},
+                               "status": {"allocatable": {"cpu": cpu, "memory": "1Gi", "pods": "10"}}})
 
 
 def test_the_node_list_follows_adds_updates_and_removals():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timezone
 
@@ -30,13 +31,13 @@ def cluster(*, full: int, tainted: int, cordoned: int, free: int):
 
 
 def as_models_would_write_it(result, profile):
-    """The explanation as it was built before it became plain dicts: the wire shape must not move."""
+    """The explanation built field by field from the cycle's result: the wire shape must not move."""
     pod = result.pod
     return SchedulingExplanation(
         metadata={"name": pod.name, "namespace": pod.namespace, "uid": pod.uid},
         attempt_time=NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
         result="Scheduled" if result.node else "Unschedulable", node=result.node,
-        message=explain(result, profile, now=NOW)["message"],
+        message=explain(result, profile, now=NOW).message,
         nodes_total=result.nodes_total, nodes_evaluated=result.nodes_evaluated,
         filters=[plugin.name for plugin in profile.filters],
         scorers=[PluginWeight(name=plugin.name, weight=weight) for plugin, weight in profile.scorers],
@@ -49,12 +50,37 @@ def as_models_would_write_it(result, profile):
 def test_a_small_cluster_explanation_is_exactly_what_the_models_would_write():
     result, profile = run_cycle(cluster(full=3, tainted=2, cordoned=1, free=4))
     assert result.node is not None
-    assert explain(result, profile, now=NOW) == as_models_would_write_it(result, profile)
+    assert explain(result, profile, now=NOW).to_wire() == as_models_would_write_it(result, profile)
+
+
+def test_the_wire_json_keeps_its_keys_their_order_and_an_absent_node():
+    """Clients (tkctl describe, tests) read this JSON: it must stay byte for byte what it was when
+    the scheduler wrote the dict by hand."""
+    scorers = ('"scorers": [{"name": "TaintToleration", "weight": 3}, {"name": "NodeAffinity", "weight": 2}, '
+               '{"name": "NodeResourcesFit", "weight": 1}, {"name": "NodeResourcesBalancedAllocation", "weight": 1}]')
+    head = ('{"apiVersion": "v1", "kind": "SchedulingExplanation", '
+            '"metadata": {"name": "pod", "namespace": "default", "uid": "uid-pod"}, '
+            '"attemptTime": "2024-05-01T12:00:00Z", ')
+    filters = '"filters": ["NodeUnschedulable", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit"]'
+    full = ('"rejected": [{"node": "full", "plugin": "NodeResourcesFit", "reason": "Insufficient cpu", '
+            '"detail": "requested 500m cpu, free 200m (allocatable 200m, already requested 0)"}]')
+
+    result, profile = run_cycle([make_node("full", cpu="200m"), make_node("free", cpu="2")])
+    assert json.dumps(explain(result, profile, now=NOW).to_wire()) == (
+        head + '"result": "Scheduled", "node": "free", "message": "Successfully assigned default/pod to free", '
+        f'"nodesTotal": 2, "nodesEvaluated": 2, {filters}, {scorers}, {full}, '
+        '"feasible": [{"node": "free", "scores": {"TaintToleration": 100, "NodeAffinity": 0, '
+        '"NodeResourcesFit": 86, "NodeResourcesBalancedAllocation": 87}, "total": 473}]}')
+
+    result, profile = run_cycle([make_node("full", cpu="200m")])
+    assert json.dumps(explain(result, profile, now=NOW).to_wire()) == (
+        head + '"result": "Unschedulable", "message": "0/1 nodes are available: 1 Insufficient cpu.", '
+        f'"nodesTotal": 1, "nodesEvaluated": 1, {filters}, {scorers}, {full}, "feasible": []}}')
 
 
 def test_an_unschedulable_explanation_has_no_node_and_every_rejection():
     result, profile = run_cycle(cluster(full=4, tainted=2, cordoned=1, free=0))
-    wire = explain(result, profile, now=NOW)
+    wire = explain(result, profile, now=NOW).to_wire()
     assert wire == as_models_would_write_it(result, profile)
     assert "node" not in wire and wire["result"] == "Unschedulable" and len(wire["rejected"]) == 7
 
@@ -62,7 +88,7 @@ def test_an_unschedulable_explanation_has_no_node_and_every_rejection():
 def test_up_to_one_hundred_evaluated_nodes_every_node_is_listed():
     result, profile = run_cycle(cluster(full=40, tainted=0, cordoned=0, free=60))
     assert result.nodes_evaluated == EXPLAIN_EVERY_NODE_UP_TO
-    wire = explain(result, profile, now=NOW)
+    wire = explain(result, profile, now=NOW).to_wire()
     assert (len(wire["rejected"]), len(wire["feasible"])) == (40, 60)
     assert "feasibleOmitted" not in wire and "rejectionSummary" not in wire
 
@@ -70,7 +96,7 @@ def test_up_to_one_hundred_evaluated_nodes_every_node_is_listed():
 def test_a_large_cluster_explanation_keeps_the_best_nodes_examples_and_counts():
     result, profile = run_cycle(cluster(full=30, tainted=20, cordoned=8, free=400))
     assert result.nodes_evaluated > EXPLAIN_EVERY_NODE_UP_TO
-    wire = explain(result, profile, now=NOW)
+    wire = explain(result, profile, now=NOW).to_wire()
 
     every = result.feasible.best()
     assert wire["feasible"] == [{"node": s.node, "scores": s.scores, "total": s.total} for s in every[:FEASIBLE_KEPT]]
@@ -95,7 +121,7 @@ def test_a_large_cluster_explanation_keeps_the_best_nodes_examples_and_counts():
 
 def test_the_capped_shape_is_the_documented_model():
     result, profile = run_cycle(cluster(full=30, tainted=20, cordoned=8, free=400))
-    wire = explain(result, profile, now=NOW)
+    wire = explain(result, profile, now=NOW).to_wire()
     model = SchedulingExplanation.model_validate(wire)
     assert unknown_fields(model) == []
     assert model.to_wire() == wire

@@ -29,6 +29,8 @@ from master.scheduler.plugins.node_unschedulable import (
 )
 from master.scheduler.plugins.normalize import default_normalize_score
 from master.scheduler.plugins.taint_toleration import TaintToleration, Toleration, first_untolerated_taint
+from objects.pod import NodeSelectorRequirement, NodeSelectorTerm
+from objects.pod import Toleration as PodToleration
 from tests.master.scheduler import make_node, make_pod
 
 # ─── NodeUnschedulable ────────────────────────────────────────────────────────────────────────
@@ -241,7 +243,7 @@ def test_balanced_allocation_does_not_score_best_effort_pods():
     ({"key": "k", "operator": "Gte", "value": "v"}, ("k", "v", "NoSchedule"), False),  # unknown operator
 ])
 def test_toleration_matching(toleration, taint, tolerated):
-    assert Toleration.from_dict(toleration).tolerates(Taint(*taint)) is tolerated
+    assert Toleration.from_model(PodToleration.model_validate(toleration)).tolerates(Taint(*taint)) is tolerated
 
 
 @pytest.mark.parametrize("taints, tolerations, reason", [
@@ -312,7 +314,8 @@ LABELS = {"zone": "a", "gpu-count": "4", "tier": "web"}
     ({"key": "region", "operator": "Lt", "values": ["1"]}, False),  # label is missing
 ])
 def test_affinity_operators(expression, matched):
-    assert Requirement.parse(expression, on_field=False).matches(LABELS, "node-1") is matched
+    requirement = Requirement.parse(NodeSelectorRequirement.model_validate(expression), on_field=False)
+    assert requirement.matches(LABELS, "node-1") is matched
 
 
 @pytest.mark.parametrize("field, matched", [
@@ -322,7 +325,8 @@ def test_affinity_operators(expression, matched):
     ({"key": "metadata.name", "operator": "NotIn", "values": ["node-1"]}, False),
 ])
 def test_match_fields_compare_the_node_name(field, matched):
-    assert Requirement.parse(field, on_field=True).matches(LABELS, "node-1") is matched
+    requirement = Requirement.parse(NodeSelectorRequirement.model_validate(field), on_field=True)
+    assert requirement.matches(LABELS, "node-1") is matched
 
 
 @pytest.mark.parametrize("term", [
@@ -340,7 +344,7 @@ def test_match_fields_compare_the_node_name(field, matched):
 ], ids=["empty", "empty-expressions", "in-without-values", "exists-with-values", "gt-not-integer",
         "gt-two-values", "unknown-operator", "field-other-than-name", "field-two-values", "one-bad-of-two"])
 def test_empty_or_invalid_term_matches_no_node(term):
-    assert not Term.parse(term).matches(make_node("node-1", labels=LABELS))
+    assert not Term.parse(NodeSelectorTerm.model_validate(term)).matches(make_node("node-1", labels=LABELS))
 
 
 @pytest.mark.parametrize("pod, detail", [

@@ -213,7 +213,7 @@ def test_the_assumed_pod_counts_on_its_node_before_the_binding_is_written():
     from master.scheduler.cache import SchedulerCache
 
     cache = SchedulerCache()
-    cache.upsert_node(node.node)
+    cache.upsert_node(node)
     with cache.lock:
         cache.assume_locked(pod, "n")
     assert cache.nodes()[0].free.milli_cpu == 600
@@ -228,9 +228,9 @@ def test_a_failed_bind_never_undoes_a_placement_the_api_confirmed():
     bound = {"metadata": {"name": "p", "namespace": "d", "uid": "u"},
              "spec": {"nodeName": "n", "containers": [{"name": "c", "resources": {"requests": {"cpu": "400m"}}}]}}
     cache = SchedulerCache()
-    cache.upsert_node(node)
+    cache.upsert_node(NodeInfo.from_node(node))
     with cache.lock:
         cache.assume_locked(PodInfo.from_pod(bound), "n")
-    cache.observe_pod(bound)  # the informer saw the binding succeed
+    cache.observe_pod(PodInfo.from_pod(bound))  # the informer saw the binding succeed
     cache.forget_assumed("d/p")  # ... and then the bind call reported a timeout
     assert cache.nodes()[0].free.milli_cpu == 600
