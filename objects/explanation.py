@@ -26,8 +26,8 @@ How much it lists depends on how many nodes the attempt evaluated:
   len(rejected) + rejectedOmitted == nodesEvaluated`. The FailedScheduling
   `message` still counts every reason of every node, as kube-scheduler does.
 
-The scheduler builds the wire dict directly (see master/scheduler/explanation.py);
-these models document the shape and validate it in tests.
+The scheduler builds these models from each cycle's result (see
+master/scheduler/explanation.py) and its reporter dumps them with `to_wire()`.
 """
 
 from __future__ import annotations

@@ -62,6 +62,11 @@ def node_of(api, ns, name):
     return api.get(f"/api/v1/namespaces/{ns}/pods/{name}").json()["spec"].get("nodeName")
 
 
+def pod_scheduled_condition(api, ns, name):
+    conditions = api.get(f"/api/v1/namespaces/{ns}/pods/{name}").json().get("status", {}).get("conditions") or []
+    return next((c for c in conditions if c["type"] == "PodScheduled"), None)
+
+
 def events_of(api, ns, name, reason):
     selector = f"involvedObject.name={name},reason={reason}"
     return api.get(f"/api/v1/namespaces/{ns}/events", params={"fieldSelector": selector}).json()["items"]
@@ -131,9 +136,9 @@ def test_failed_scheduling_message_has_the_kubernetes_shape(api, ns):
     assert others == 0, "a previous test leaked nodes"
     assert events[0]["message"] == "0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu."
     assert events[0]["type"] == "Warning"
-    pod = api.get(f"/api/v1/namespaces/{ns}/pods/big").json()
-    condition = pod["status"]["conditions"][0]
-    assert (condition["type"], condition["status"], condition["reason"]) == ("PodScheduled", "False", "Unschedulable")
+    # The condition is written by its own request, after or before the event: wait for it too.
+    condition = wait_for(lambda: pod_scheduled_condition(api, ns, "big"), timeout=SCHEDULE_TIMEOUT)
+    assert (condition["status"], condition["reason"]) == ("False", "Unschedulable")
 
 
 def test_a_pending_pod_is_scheduled_when_a_node_is_added(api, ns):
