@@ -133,8 +133,9 @@ def claim(client: ApiClient, rt: ResourceType, owner: ObjectMeta, owner_rt: Reso
     adoption_checked = False
     for obj in candidates:
         matches = selector.matches(obj.labels)
-        if obj.has_controller:
-            if obj.controller_uid != owner.uid:
+        controller_uid = obj.controller_uid
+        if controller_uid is not None:
+            if controller_uid != owner.uid:
                 continue  # someone else's
             if matches:
                 claimed.append(obj)
