@@ -7,6 +7,8 @@ Fields are listed alphabetically, as in the Kubernetes API reference.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import Field
 
 from objects.base import K8sModel
@@ -53,6 +55,34 @@ class Taint(K8sModel):
     key: str | None = None
     time_added: str | None = None
     value: str | None = None
+
+
+# The closed sets a pod is matched against a node with. Like the phases, each member equals its wire
+# string; the model fields stay plain strings, so an unknown value is kept and simply matches nothing.
+
+
+class TaintEffect(StrEnum):
+    NO_SCHEDULE = "NoSchedule"  # no new pods that do not tolerate it
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"  # the scheduler avoids the node for such pods
+    NO_EXECUTE = "NoExecute"  # no new pods, and running ones are evicted
+
+
+class TolerationOperator(StrEnum):
+    """How a pod's toleration compares its value with a taint's ("" means Equal)."""
+
+    EQUAL = "Equal"
+    EXISTS = "Exists"
+
+
+class NodeSelectorOperator(StrEnum):
+    """The operators of node affinity's matchExpressions and matchFields."""
+
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+    GT = "Gt"
+    LT = "Lt"
 
 
 class NodeConfigSource(K8sModel):

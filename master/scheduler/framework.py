@@ -61,7 +61,7 @@ class HostPort:
 class Taint:
     key: str
     value: str
-    effect: str  # NoSchedule | PreferNoSchedule | NoExecute
+    effect: str  # a TaintEffect; kept as the node wrote it, so an unknown effect repels nothing
 
     def __str__(self) -> str:
         return f"{{{self.key}: {self.value}}}"

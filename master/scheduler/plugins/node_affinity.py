@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from master.scheduler.framework import NodeInfo, PodInfo, Rejection
 from master.scheduler.plugins.normalize import default_normalize_score
+from objects.node import NodeSelectorOperator
 from objects.pod import NodeSelectorRequirement, NodeSelectorTerm
 
 NAME = "NodeAffinity"
@@ -31,6 +32,10 @@ NAME = "NodeAffinity"
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
 
 NODE_NAME_FIELD = "metadata.name"
+
+_SET_OPERATORS = (NodeSelectorOperator.IN, NodeSelectorOperator.NOT_IN)
+_EXISTENCE_OPERATORS = (NodeSelectorOperator.EXISTS, NodeSelectorOperator.DOES_NOT_EXIST)
+_NUMERIC_OPERATORS = (NodeSelectorOperator.GT, NodeSelectorOperator.LT)
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.ParseInt accepts
 _INT64 = range(-(2**63), 2**63)
@@ -43,7 +48,7 @@ class InvalidRequirement(ValueError):
 @dataclass(frozen=True, slots=True)
 class Requirement:
     key: str
-    operator: str
+    operator: NodeSelectorOperator
     values: frozenset[str]
     number: int  # the bound of Gt and Lt
     on_field: bool  # matchFields (the node's name) rather than matchExpressions (its labels)
@@ -55,46 +60,46 @@ class Requirement:
         if on_field:
             if key != NODE_NAME_FIELD:
                 raise InvalidRequirement(f"matchFields key {key!r} is not supported, only {NODE_NAME_FIELD}")
-            if operator not in ("In", "NotIn") or len(values) != 1:
+            if operator not in _SET_OPERATORS or len(values) != 1:
                 raise InvalidRequirement(f"matchFields wants In or NotIn with exactly one value, got {operator}")
-            return cls(key, operator, frozenset(values), 0, True)
-        if operator in ("In", "NotIn"):
+            return cls(key, NodeSelectorOperator(operator), frozenset(values), 0, True)
+        if operator in _SET_OPERATORS:
             if not values:
                 raise InvalidRequirement(f"{key} {operator} needs at least one value")
-            return cls(key, operator, frozenset(values), 0, False)
-        if operator in ("Exists", "DoesNotExist"):
+            return cls(key, NodeSelectorOperator(operator), frozenset(values), 0, False)
+        if operator in _EXISTENCE_OPERATORS:
             if values:
                 raise InvalidRequirement(f"{key} {operator} takes no values")
-            return cls(key, operator, frozenset(), 0, False)
-        if operator in ("Gt", "Lt"):
+            return cls(key, NodeSelectorOperator(operator), frozenset(), 0, False)
+        if operator in _NUMERIC_OPERATORS:
             number = _parse_int64(values[0]) if len(values) == 1 else None
             if number is None:
                 raise InvalidRequirement(f"{key} {operator} needs exactly one integer value")
-            return cls(key, operator, frozenset(), number, False)
+            return cls(key, NodeSelectorOperator(operator), frozenset(), number, False)
         raise InvalidRequirement(f"{key}: unknown operator {operator!r}")
 
     def matches(self, labels: dict[str, str], node_name: str) -> bool:
         if self.on_field:
-            return (node_name in self.values) == (self.operator == "In")
+            return (node_name in self.values) == (self.operator == NodeSelectorOperator.IN)
         value = labels.get(self.key)
         operator = self.operator
-        if operator == "In":
+        if operator == NodeSelectorOperator.IN:
             return value is not None and value in self.values
-        if operator == "NotIn":
+        if operator == NodeSelectorOperator.NOT_IN:
             return value is None or value not in self.values
-        if operator == "Exists":
+        if operator == NodeSelectorOperator.EXISTS:
             return value is not None
-        if operator == "DoesNotExist":
+        if operator == NodeSelectorOperator.DOES_NOT_EXIST:
             return value is None
         number = _parse_int64(value) if value is not None else None
         if number is None:
             return False
-        return number > self.number if operator == "Gt" else number < self.number
+        return number > self.number if operator == NodeSelectorOperator.GT else number < self.number
 
     def __str__(self) -> str:
-        if self.operator in ("In", "NotIn"):
+        if self.operator in _SET_OPERATORS:
             return f"{self.key} {self.operator} [{', '.join(sorted(self.values))}]"
-        if self.operator in ("Gt", "Lt"):
+        if self.operator in _NUMERIC_OPERATORS:
             return f"{self.key} {self.operator} {self.number}"
         return f"{self.key} {self.operator}"
 

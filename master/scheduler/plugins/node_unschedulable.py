@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from master.scheduler.framework import NodeInfo, PodInfo, Rejection, Taint
 from master.scheduler.plugins.taint_toleration import pod_tolerations, tolerates
+from objects.node import TaintEffect
 
 NAME = "NodeUnschedulable"
 
 ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
 ERR_REASON_NOT_READY = "node(s) were not ready"
 
-UNSCHEDULABLE_TAINT = Taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
-NOT_READY_TAINT = Taint("node.kubernetes.io/not-ready", "", "NoSchedule")
+UNSCHEDULABLE_TAINT = Taint("node.kubernetes.io/unschedulable", "", TaintEffect.NO_SCHEDULE)
+NOT_READY_TAINT = Taint("node.kubernetes.io/not-ready", "", TaintEffect.NO_SCHEDULE)
 
 
 def _tolerated(pod: PodInfo) -> tuple[bool, bool]:

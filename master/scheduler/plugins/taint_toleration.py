@@ -18,6 +18,7 @@ from typing import Any
 
 from master.scheduler.framework import NodeInfo, PodInfo, Rejection, Taint
 from master.scheduler.plugins.normalize import default_normalize_score
+from objects.node import TaintEffect, TolerationOperator
 from objects.pod import Toleration as PodToleration
 
 NAME = "TaintToleration"
@@ -25,29 +26,30 @@ NAME = "TaintToleration"
 # Formatted with the taint as "{key: value}"; an empty value prints as "{key: }", as Go's %s does.
 ERR_REASON_UNTOLERATED_TAINT = "node(s) had untolerated taint {}"
 
-NO_SCHEDULE = "NoSchedule"
-PREFER_NO_SCHEDULE = "PreferNoSchedule"
-NO_EXECUTE = "NoExecute"
+# Short names for the effects this plugin and the controllers that reuse it compare against.
+NO_SCHEDULE = TaintEffect.NO_SCHEDULE
+PREFER_NO_SCHEDULE = TaintEffect.PREFER_NO_SCHEDULE
+NO_EXECUTE = TaintEffect.NO_EXECUTE
 
 
 @dataclass(frozen=True, slots=True)
 class Toleration:
     key: str
-    operator: str  # "Equal" | "Exists" ("" means Equal)
+    operator: str  # a TolerationOperator ("" means Equal); any other tolerates nothing
     value: str
     effect: str  # "" tolerates every effect
 
     @classmethod
     def from_dict(cls, toleration: dict[str, Any]) -> Toleration:
         return cls(
-            key=toleration.get("key") or "", operator=toleration.get("operator") or "Equal",
+            key=toleration.get("key") or "", operator=toleration.get("operator") or TolerationOperator.EQUAL,
             value=toleration.get("value") or "", effect=toleration.get("effect") or "",
         )
 
     @classmethod
     def from_model(cls, toleration: PodToleration) -> Toleration:
         return cls(
-            key=toleration.key or "", operator=toleration.operator or "Equal",
+            key=toleration.key or "", operator=toleration.operator or TolerationOperator.EQUAL,
             value=toleration.value or "", effect=toleration.effect or "",
         )
 
@@ -56,9 +58,9 @@ class Toleration:
             return False
         if self.key and self.key != taint.key:
             return False
-        if self.operator == "Exists":
+        if self.operator == TolerationOperator.EXISTS:
             return True
-        if self.operator == "Equal":
+        if self.operator == TolerationOperator.EQUAL:
             return self.value == taint.value
         return False  # an operator Kubernetes does not know tolerates nothing
 
