@@ -45,11 +45,20 @@ class RestartPolicy(StrEnum):
     NEVER = "Never"
 
 
+class PullPolicy(StrEnum):
+    """A container's imagePullPolicy: when the kubelet pulls its image before starting it."""
+
+    ALWAYS = "Always"
+    IF_NOT_PRESENT = "IfNotPresent"
+    NEVER = "Never"
+
+
 class PodConditionType(StrEnum):
     """The pod conditions the scheduler and the kubelet write. Readiness gates may add others, so the
     `type` field of a PodCondition stays a plain string."""
 
     POD_SCHEDULED = "PodScheduled"
+    POD_READY_TO_START_CONTAINERS = "PodReadyToStartContainers"
     INITIALIZED = "Initialized"
     CONTAINERS_READY = "ContainersReady"
     READY = "Ready"
