@@ -7,14 +7,15 @@ at once with OutOfcpu, OutOfmemory or OutOfpods and never runs.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from objects.quantity import cpu_millicores, to_bytes
+from objects.pod import Pod
+from objects.quantity import Quantity, cpu_millicores, to_bytes
 
 
-def admit(pod: dict[str, Any], admitted: list[dict[str, Any]], allocatable: dict[str, str]) -> tuple[str, str] | None:
+def admit(pod: Pod, admitted: list[Pod], allocatable: dict[str, str]) -> tuple[str, str] | None:
     """None when the pod fits; otherwise (reason, message) as the kubelet words them."""
-    active = [p for p in admitted if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+    active = [p for p in admitted if not p.is_finished]
     if len(active) + 1 > int(allocatable.get("pods", 110)):
         return "OutOfpods", f"Node didn't have enough resource: pods, requested: 1, used: {len(active)}, " \
                             f"capacity: {allocatable.get('pods')}"
@@ -28,11 +29,13 @@ def admit(pod: dict[str, Any], admitted: list[dict[str, Any]], allocatable: dict
     return None
 
 
-def _requests(pod: dict[str, Any], resource: str, amount) -> int:
+def _requests(pod: Pod, resource: str, amount: Callable[[Quantity], int]) -> int:
     total = 0
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        resources = container.get("resources") or {}
-        value = (resources.get("requests") or {}).get(resource, (resources.get("limits") or {}).get(resource))
+    for container in (pod.spec and pod.spec.containers) or []:
+        if container.resources is None:
+            continue
+        requests, limits = container.resources.requests or {}, container.resources.limits or {}
+        value = requests.get(resource, limits.get(resource))
         if value is not None:
             total += amount(value)
     return total

@@ -8,14 +8,19 @@ The rules follow the kubelet's (pkg/kubelet/kubelet_pods.go, getPhase):
                  all exited 0                                   -> Succeeded
                  OnFailure with a failure (it will restart)     -> Running
                  Never with a failure                           -> Failed
+
+The results are `objects.pod` models; the sync loop dumps them with `to_wire()`,
+which keeps the zero values clients rely on (`restartCount: 0`, `ready: false`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kubelet.runtime.protocol import ContainerStatus, Sandbox
+from objects import pod as api
+from objects.container import Container
+from objects.phases import ConditionStatus, PodConditionType, PodPhase, RestartPolicy
 
 
 @dataclass(frozen=True)
@@ -26,94 +31,91 @@ class Waiting:
     message: str = ""
 
 
-def container_status(spec: dict[str, Any], instances: list[ContainerStatus], waiting: Waiting | None,
-                     image_id: str, *, ready: bool = True, started: bool = True) -> dict[str, Any]:
+def container_status(spec: Container, instances: list[ContainerStatus], waiting: Waiting | None,
+                     image_id: str, *, ready: bool = True, started: bool = True) -> api.ContainerStatus:
     """One entry of status.containerStatuses; `instances` newest first.
 
     `ready` and `started` are the probes' verdicts on the running instance (True without probes).
     """
     current = instances[0] if instances else None
     previous = instances[1] if len(instances) > 1 else None
-    status: dict[str, Any] = {"name": spec["name"], "image": spec.get("image", ""),
-                              "imageID": current.image_id if current else image_id,
-                              "restartCount": current.restart_count if current else 0,
-                              "ready": False, "started": False}
+    status = api.ContainerStatus(name=spec.name, image=spec.image or "",
+                                 image_id=current.image_id if current else image_id,
+                                 restart_count=current.restart_count if current else 0, ready=False, started=False)
     if current is not None:
-        status["containerID"] = f"docker://{current.id}"
-    last_terminated = None
+        status.container_id = f"docker://{current.id}"
     if current is not None and current.state == "running" and waiting is None:
-        status["state"] = {"running": {"startedAt": api_time(current.started_at)}}
-        status["ready"], status["started"] = ready and started, started
+        status.state = api.ContainerState(running=api.ContainerStateRunning(started_at=api_time(current.started_at)))
+        status.ready, status.started = ready and started, started
         last_terminated = previous
     elif current is not None and current.state == "exited" and waiting is None:
-        status["state"] = {"terminated": _terminated(current)}
+        status.state = api.ContainerState(terminated=_terminated(current))
         last_terminated = previous
     else:
         reason = waiting or Waiting("ContainerCreating")
-        status["state"] = {"waiting": {"reason": reason.reason, **({"message": reason.message} if reason.message else {})}}
+        status.state = api.ContainerState(waiting=api.ContainerStateWaiting(reason=reason.reason,
+                                                                           message=reason.message or None))
         last_terminated = current if current is not None and current.state == "exited" else previous
-    status["lastState"] = {"terminated": _terminated(last_terminated)} if last_terminated else {}
+    status.last_state = api.ContainerState(terminated=_terminated(last_terminated) if last_terminated else None)
     return status
 
 
-def phase(pod: dict[str, Any], statuses: list[dict[str, Any]]) -> str:
-    restart_policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
+def phase(pod: api.Pod, statuses: list[api.ContainerStatus]) -> PodPhase:
+    restart_policy = (pod.spec and pod.spec.restart_policy) or RestartPolicy.ALWAYS
     pending = running = stopped = succeeded = failed = 0
     for status in statuses:
-        state = status["state"]
-        if "running" in state:
+        state, last = status.state or api.ContainerState(), status.last_state or api.ContainerState()
+        if state.running is not None:
             running += 1
-        elif "terminated" in state:
+        elif state.terminated is not None:
             stopped += 1
-            succeeded += state["terminated"]["exitCode"] == 0
-            failed += state["terminated"]["exitCode"] != 0
-        elif status.get("lastState", {}).get("terminated"):
+            succeeded += state.terminated.exit_code == 0
+            failed += state.terminated.exit_code != 0
+        elif last.terminated is not None:
             stopped += 1  # waiting to restart after having run
-            failed += status["lastState"]["terminated"]["exitCode"] != 0
-            succeeded += status["lastState"]["terminated"]["exitCode"] == 0
+            failed += last.terminated.exit_code != 0
+            succeeded += last.terminated.exit_code == 0
         else:
             pending += 1
     if pending:
-        return "Pending"
+        return PodPhase.PENDING
     if running:
-        return "Running"
-    if restart_policy == "Always":
-        return "Running"
+        return PodPhase.RUNNING
+    if restart_policy == RestartPolicy.ALWAYS:
+        return PodPhase.RUNNING
     if failed == 0:
-        return "Succeeded"
-    return "Running" if restart_policy == "OnFailure" else "Failed"
+        return PodPhase.SUCCEEDED
+    return PodPhase.RUNNING if restart_policy == RestartPolicy.ON_FAILURE else PodPhase.FAILED
 
 
-def pod_status(pod: dict[str, Any], *, sandbox: Sandbox | None, containers: list[dict[str, Any]],
-               host_ip: str, now: str) -> dict[str, Any]:
+def pod_status(pod: api.Pod, *, sandbox: Sandbox | None, containers: list[api.ContainerStatus],
+               host_ip: str, now: str) -> api.PodStatus:
     """The whole status.* the kubelet reports, keeping what others own (PodScheduled, startTime)."""
-    old = pod.get("status") or {}
+    old = pod.status or api.PodStatus()
     current_phase = phase(pod, containers)
-    all_ready = bool(containers) and all(c["ready"] for c in containers) and current_phase == "Running"
+    all_ready = bool(containers) and all(c.ready for c in containers) and current_phase == PodPhase.RUNNING
     sandbox_ready = sandbox is not None and sandbox.running
-    conditions = [c for c in old.get("conditions") or [] if c.get("type") == "PodScheduled"]
-    for type_, ok in (("PodReadyToStartContainers", sandbox_ready), ("Initialized", True),
-                      ("Ready", all_ready), ("ContainersReady", all_ready)):
+    conditions = _scheduled(old)
+    for type_, ok in ((PodConditionType.POD_READY_TO_START_CONTAINERS, sandbox_ready),
+                      (PodConditionType.INITIALIZED, True), (PodConditionType.READY, all_ready),
+                      (PodConditionType.CONTAINERS_READY, all_ready)):
         conditions.append(_condition(old, type_, ok, now))
-    status: dict[str, Any] = {
-        "phase": current_phase, "conditions": conditions, "hostIP": host_ip, "hostIPs": [{"ip": host_ip}],
-        "startTime": old.get("startTime") or now, "containerStatuses": containers,
-        "qosClass": old.get("qosClass", "BestEffort"),
-    }
+    status = api.PodStatus(phase=current_phase, conditions=conditions, host_ip=host_ip,
+                           host_ips=[api.HostIP(ip=host_ip)], start_time=old.start_time or now,
+                           container_statuses=containers, qos_class=old.qos_class or "BestEffort")
     if sandbox is not None and sandbox.ip:
-        status["podIP"] = sandbox.ip
-        status["podIPs"] = [{"ip": sandbox.ip}]
-    elif old.get("podIP"):
-        status["podIP"], status["podIPs"] = old["podIP"], old.get("podIPs", [{"ip": old["podIP"]}])
+        status.pod_ip, status.pod_ips = sandbox.ip, [api.PodIP(ip=sandbox.ip)]
+    elif old.pod_ip:
+        status.pod_ip, status.pod_ips = old.pod_ip, old.pod_ips or [api.PodIP(ip=old.pod_ip)]
     return status
 
 
-def rejected_status(pod: dict[str, Any], *, reason: str, message: str, host_ip: str, now: str) -> dict[str, Any]:
+def rejected_status(pod: api.Pod, *, reason: str, message: str, host_ip: str, now: str) -> api.PodStatus:
     """Admission refused the pod: it fails without ever running (OutOfcpu, OutOfmemory, OutOfpods)."""
-    old = pod.get("status") or {}
-    return {"phase": "Failed", "reason": reason, "message": message, "hostIP": host_ip, "hostIPs": [{"ip": host_ip}],
-            "startTime": old.get("startTime") or now, "qosClass": old.get("qosClass", "BestEffort"),
-            "conditions": [c for c in old.get("conditions") or [] if c.get("type") == "PodScheduled"]}
+    old = pod.status or api.PodStatus()
+    return api.PodStatus(phase=PodPhase.FAILED, reason=reason, message=message, host_ip=host_ip,
+                         host_ips=[api.HostIP(ip=host_ip)], start_time=old.start_time or now,
+                         qos_class=old.qos_class or "BestEffort", conditions=_scheduled(old))
 
 
 def api_time(engine_time: str) -> str | None:
@@ -121,18 +123,23 @@ def api_time(engine_time: str) -> str | None:
     return engine_time[:19] + "Z" if engine_time else None
 
 
-def _terminated(instance: ContainerStatus) -> dict[str, Any]:
-    return {"exitCode": instance.exit_code, "reason": instance.reason or ("Completed" if instance.exit_code == 0
-                                                                          else "Error"),
-            "startedAt": api_time(instance.started_at), "finishedAt": api_time(instance.finished_at),
-            "containerID": f"docker://{instance.id}"}
+def _terminated(instance: ContainerStatus) -> api.ContainerStateTerminated:
+    return api.ContainerStateTerminated(
+        exit_code=instance.exit_code, reason=instance.reason or ("Completed" if instance.exit_code == 0 else "Error"),
+        started_at=api_time(instance.started_at), finished_at=api_time(instance.finished_at),
+        container_id=f"docker://{instance.id}")
 
 
-def _condition(old_status: dict[str, Any], type_: str, ok: bool, now: str) -> dict[str, Any]:
-    value = "True" if ok else "False"
-    previous = next((c for c in old_status.get("conditions") or [] if c.get("type") == type_), None)
-    since = previous["lastTransitionTime"] if previous and previous.get("status") == value else now
-    condition = {"type": type_, "status": value, "lastProbeTime": None, "lastTransitionTime": since}
-    if not ok and type_ in ("Ready", "ContainersReady"):
-        condition["reason"] = "ContainersNotReady" if type_ == "Ready" else "ContainersNotReady"
+def _scheduled(old_status: api.PodStatus) -> list[api.PodCondition]:
+    """The scheduler's condition, which the kubelet carries over untouched."""
+    return [c for c in old_status.conditions or [] if c.type == PodConditionType.POD_SCHEDULED]
+
+
+def _condition(old_status: api.PodStatus, type_: PodConditionType, ok: bool, now: str) -> api.PodCondition:
+    value = ConditionStatus.TRUE if ok else ConditionStatus.FALSE
+    previous = next((c for c in old_status.conditions or [] if c.type == type_), None)
+    since = previous.last_transition_time if previous and previous.status == value else now
+    condition = api.PodCondition(type=type_, status=value, last_probe_time=None, last_transition_time=since)
+    if not ok and type_ in (PodConditionType.READY, PodConditionType.CONTAINERS_READY):
+        condition.reason = "ContainersNotReady"
     return condition

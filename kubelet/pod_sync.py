@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 from datetime import datetime
-from typing import Any
 
 from apiclient.events import now_rfc3339
 from kubelet.backoff import Backoff
@@ -30,14 +29,18 @@ from kubelet.runtime.protocol import (
     ContainerRuntime, ContainerSpec, ContainerStatus, CreateFailed, ImageNotPresent, ImagePullFailed, Mount,
     PodRef, PortMapping, RuntimeFailure, Sandbox, SandboxSpec,
 )
+from objects import pod as api
+from objects.container import Container
+from objects.phases import PullPolicy, RestartPolicy, is_finished_phase
+from objects.pod import Pod
 from objects.quantity import cpu_millicores, to_bytes
 
 log = logging.getLogger(__name__)
 
 
-def pod_ref(pod: dict[str, Any], config: KubeletConfig) -> PodRef:
-    meta = pod["metadata"]
-    return PodRef(meta["namespace"], meta["name"], meta["uid"], config.node_name, config.owner)
+def pod_ref(pod: Pod, config: KubeletConfig) -> PodRef:
+    meta = pod.metadata
+    return PodRef(meta.namespace or "", meta.name or "", meta.uid or "", config.node_name, config.owner)
 
 
 class PodSyncer:
@@ -54,24 +57,22 @@ class PodSyncer:
 
     # ----- sync
 
-    def sync_pod(self, pod: dict[str, Any]) -> None:
+    def sync_pod(self, pod: Pod) -> None:
         """Bring the pod's containers to what its spec says, then report the pod's status."""
         ref = pod_ref(pod, self.config)
         sandbox, instances = self._sync(pod, ref)
         status = self.status(pod, sandbox, instances)
         written = self.reporter.pod_status_changed(pod, status)
-        if written and status["phase"] in ("Succeeded", "Failed") and sandbox is not None:
+        if written and is_finished_phase(status.phase) and sandbox is not None:
             # Only once the API holds the final phase: a sandbox stopped earlier would look like a
             # lost network namespace to the next sync, which would make a new one.
             self.runtime.stop_sandbox(sandbox.id)
 
-    def _sync(self, pod: dict[str, Any], ref: PodRef) -> tuple[Sandbox | None, dict[str, list[ContainerStatus]]]:
+    def _sync(self, pod: Pod, ref: PodRef) -> tuple[Sandbox | None, dict[str, list[ContainerStatus]]]:
         """Do what is missing; returns the running sandbox (if any) and the container instances."""
-        spec = pod.get("spec") or {}
         instances = self._instances(ref)
         sandbox = self._sandbox(ref)
-        terminal = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-        if terminal:
+        if pod.is_finished:
             return sandbox, instances
         memory_volumes = self._ensure_volumes(pod, ref)
         if memory_volumes is None:  # a volume could not be made; FailedMount was recorded
@@ -81,32 +82,33 @@ class PodSyncer:
             sandbox = self._run_sandbox(pod, ref, memory_volumes)
             instances = self._instances(ref)
         if sandbox is not None:
-            for container in spec.get("containers") or []:
-                self._sync_container(pod, ref, sandbox, container, instances.get(container["name"], []))
+            for container in _containers(pod):
+                self._sync_container(pod, ref, sandbox, container, instances.get(container.name or "", []))
             instances = self._instances(ref)
             self.probes.sync(pod, [versions[0] for versions in instances.values() if versions[0].state == "running"],
                              pod_ip=sandbox.ip)
         return sandbox, instances
 
-    def status(self, pod: dict[str, Any], sandbox: Sandbox | None,
-               instances: dict[str, list[ContainerStatus]]) -> dict[str, Any]:
-        uid = pod["metadata"]["uid"]
+    def status(self, pod: Pod, sandbox: Sandbox | None,
+               instances: dict[str, list[ContainerStatus]]) -> api.PodStatus:
+        uid = pod.metadata.uid or ""
         containers = []
-        for container in (pod.get("spec") or {}).get("containers") or []:
+        for container in _containers(pod):
+            name = container.name or ""
             with self._lock:
-                waiting = self._waiting.get((uid, container["name"]))
-            versions = instances.get(container["name"], [])
+                waiting = self._waiting.get((uid, name))
+            versions = instances.get(name, [])
             current_id = versions[0].id if versions else ""
             containers.append(container_status(container, versions, waiting,
-                                               self.runtime.image_id(container.get("image", "")),
+                                               self.runtime.image_id(container.image or ""),
                                                ready=self.probes.ready(current_id),
                                                started=self.probes.started(current_id)))
         return pod_status(pod, sandbox=sandbox, containers=containers, host_ip=self.config.address,
                           now=now_rfc3339())
 
-    def _sync_container(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
+    def _sync_container(self, pod: Pod, ref: PodRef, sandbox: Sandbox, container: Container,
                         instances: list[ContainerStatus]) -> None:
-        name = container["name"]
+        name = container.name or ""
         current = instances[0] if instances else None
         if current is not None and current.state == "running":
             self._set_waiting(ref.uid, name, None)
@@ -135,9 +137,10 @@ class PodSyncer:
             self.backoff.failed(key, at=exited_at)  # the next exit waits longer, unless it ran for 10 minutes
         self._start_container(pod, ref, sandbox, container, restart_count)
 
-    def _start_container(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
+    def _start_container(self, pod: Pod, ref: PodRef, sandbox: Sandbox, container: Container,
                          restart_count: int) -> None:
-        name, field_path = container["name"], f"spec.containers{{{container['name']}}}"
+        name = container.name or ""
+        field_path = f"spec.containers{{{name}}}"
         if not self._ensure_image(pod, ref, container):
             return
         try:
@@ -161,18 +164,18 @@ class PodSyncer:
         self.reporter.record_event(pod, type_="Normal", reason="Started", message=f"Started container {name}",
                                    field_path=field_path)
 
-    def _ensure_image(self, pod: dict[str, Any], ref: PodRef, container: dict[str, Any]) -> bool:
-        image, name = container["image"], container["name"]
-        policy = container.get("imagePullPolicy") or "IfNotPresent"
+    def _ensure_image(self, pod: Pod, ref: PodRef, container: Container) -> bool:
+        image, name = container.image or "", container.name or ""
+        policy = container.image_pull_policy or PullPolicy.IF_NOT_PRESENT
         field_path = f"spec.containers{{{name}}}"
         present = self.runtime.image_present(image)
-        if policy == "Never" and not present:
+        if policy == PullPolicy.NEVER and not present:
             message = f'Container image "{image}" is not present with pull policy of Never'
             if self._set_waiting(ref.uid, name, Waiting("ErrImageNeverPull", message)):
                 self.reporter.record_event(pod, type_="Warning", reason="ErrImageNeverPull", message=message,
                                            field_path=field_path)
             return False
-        if present and policy != "Always":
+        if present and policy != PullPolicy.ALWAYS:
             self.reporter.record_event(pod, type_="Normal", reason="Pulled",
                                        message=f'Container image "{image}" already present on machine',
                                        field_path=field_path)
@@ -201,7 +204,7 @@ class PodSyncer:
 
     # ----- terminate
 
-    def terminate_pod(self, pod: dict[str, Any], *, grace_seconds: float, confirm_deletion: bool) -> None:
+    def terminate_pod(self, pod: Pod, *, grace_seconds: float, confirm_deletion: bool) -> None:
         """Stop every container (SIGTERM, then SIGKILL after the grace period), remove all traces, and
         report the pod terminated (confirm_deletion: a graceful delete, which the API waits for)."""
         ref = pod_ref(pod, self.config)
@@ -251,17 +254,18 @@ class PodSyncer:
                 return sandbox
         return None
 
-    def _run_sandbox(self, pod: dict[str, Any], ref: PodRef, memory_volumes: tuple[str, ...]) -> Sandbox | None:
+    def _run_sandbox(self, pod: Pod, ref: PodRef, memory_volumes: tuple[str, ...]) -> Sandbox | None:
         """The pause container; it also keeps the pod's tmpfs (Memory emptyDir) volumes mounted for the
         pod's whole life, since the engine drops a tmpfs volume's files when no container uses it."""
         for stale in self.runtime.list_sandboxes(self.config.node_name, pod_uid=ref.uid):
             self.runtime.remove_sandbox(stale.id)
         ports = tuple(
-            PortMapping(p["containerPort"], p["hostPort"], p.get("protocol", "TCP"), p.get("hostIP", ""))
-            for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or [] if p.get("hostPort")
+            PortMapping(p.container_port or 0, p.host_port, p.protocol or "TCP", p.host_ip or "")
+            for c in _containers(pod) for p in c.ports or [] if p.host_port
         )
-        spec = SandboxSpec(ref, self.config.pod_infra_image, self.config.network,
-                           (pod.get("spec") or {}).get("hostname") or ref.name[:63], ports, volumes=memory_volumes)
+        hostname = (pod.spec and pod.spec.hostname) or ref.name[:63]
+        spec = SandboxSpec(ref, self.config.pod_infra_image, self.config.network, hostname, ports,
+                           volumes=memory_volumes)
         try:
             if not self.runtime.image_present(spec.image):
                 self.runtime.pull_image(spec.image)
@@ -272,14 +276,14 @@ class PodSyncer:
                                        message=f"Failed to create pod sandbox: {error}")
             return None
 
-    def _ensure_volumes(self, pod: dict[str, Any], ref: PodRef) -> tuple[str, ...] | None:
+    def _ensure_volumes(self, pod: Pod, ref: PodRef) -> tuple[str, ...] | None:
         """Make every emptyDir's storage; returns the sources of the Memory ones, or None on failure."""
         memory = []
         try:
-            for volume in (pod.get("spec") or {}).get("volumes") or []:
-                if "emptyDir" in volume:
-                    medium = (volume["emptyDir"] or {}).get("medium", "")
-                    source = self.runtime.volume_source(ref, volume["name"], medium=medium)
+            for volume in (pod.spec and pod.spec.volumes) or []:
+                if volume.empty_dir is not None:
+                    medium = volume.empty_dir.medium or ""
+                    source = self.runtime.volume_source(ref, volume.name or "", medium=medium)
                     if medium == "Memory":
                         memory.append(source)
         except RuntimeFailure as error:
@@ -287,49 +291,49 @@ class PodSyncer:
             return None
         return tuple(memory)
 
-    def _container_spec(self, pod: dict[str, Any], ref: PodRef, sandbox: Sandbox, container: dict[str, Any],
+    def _container_spec(self, pod: Pod, ref: PodRef, sandbox: Sandbox, container: Container,
                         restart_count: int) -> ContainerSpec:
-        resources = container.get("resources") or {}
-        limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
-        command, args = container.get("command"), container.get("args")
+        resources = container.resources
+        limits, requests = (resources and resources.limits) or {}, (resources and resources.requests) or {}
+        command, args = container.command, container.args
         return ContainerSpec(
-            pod=ref, sandbox_id=sandbox.id, name=container["name"], image=container["image"],
+            pod=ref, sandbox_id=sandbox.id, name=container.name or "", image=container.image or "",
             command=tuple(command) if command else None, args=tuple(args) if args else None,
-            env=tuple(self._env(pod, sandbox, container)), working_dir=container.get("workingDir", ""),
+            env=tuple(self._env(pod, sandbox, container)), working_dir=container.working_dir or "",
             mounts=tuple(self._mounts(pod, ref, container)),
             memory_limit_bytes=to_bytes(limits["memory"]) if "memory" in limits else 0,
             cpu_limit_millis=cpu_millicores(limits["cpu"]) if "cpu" in limits else 0,
             cpu_request_millis=cpu_millicores(requests["cpu"]) if "cpu" in requests else 0,
-            restart_count=restart_count, stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
+            restart_count=restart_count, stdin=bool(container.stdin), tty=bool(container.tty),
         )
 
-    def _env(self, pod: dict[str, Any], sandbox: Sandbox, container: dict[str, Any]) -> list[tuple[str, str]]:
-        fields = {"metadata.name": pod["metadata"]["name"], "metadata.namespace": pod["metadata"]["namespace"],
-                  "metadata.uid": pod["metadata"]["uid"], "spec.nodeName": self.config.node_name,
-                  "spec.serviceAccountName": (pod.get("spec") or {}).get("serviceAccountName", ""),
+    def _env(self, pod: Pod, sandbox: Sandbox, container: Container) -> list[tuple[str, str]]:
+        meta = pod.metadata
+        fields = {"metadata.name": meta.name or "", "metadata.namespace": meta.namespace or "",
+                  "metadata.uid": meta.uid or "", "spec.nodeName": self.config.node_name,
+                  "spec.serviceAccountName": (pod.spec and pod.spec.service_account_name) or "",
                   "status.podIP": sandbox.ip, "status.hostIP": self.config.address}
         env: list[tuple[str, str]] = []
-        for var in container.get("env") or []:
-            source = (var.get("valueFrom") or {}).get("fieldRef")
-            if source:
-                env.append((var["name"], fields.get(source.get("fieldPath", ""), "")))
+        for var in container.env or []:
+            source = var.value_from.field_ref if var.value_from else None
+            if source is not None:
+                env.append((var.name or "", fields.get(source.field_path or "", "")))
             else:
-                env.append((var["name"], _expand(var.get("value", ""), dict(env))))
+                env.append((var.name or "", _expand(var.value or "", dict(env))))
         return env
 
-    def _mounts(self, pod: dict[str, Any], ref: PodRef, container: dict[str, Any]) -> list[Mount]:
-        volumes = {v["name"]: v for v in (pod.get("spec") or {}).get("volumes") or []}
+    def _mounts(self, pod: Pod, ref: PodRef, container: Container) -> list[Mount]:
+        volumes = {v.name: v for v in (pod.spec and pod.spec.volumes) or []}
         mounts = []
-        for mount in container.get("volumeMounts") or []:
-            volume = volumes.get(mount["name"], {})
-            if "emptyDir" in volume:
-                source = self.runtime.volume_source(ref, mount["name"],
-                                                    medium=(volume["emptyDir"] or {}).get("medium", ""))
-            elif "hostPath" in volume:
-                source = volume["hostPath"]["path"]
+        for mount in container.volume_mounts or []:
+            volume = volumes.get(mount.name)
+            if volume is not None and volume.empty_dir is not None:
+                source = self.runtime.volume_source(ref, mount.name or "", medium=volume.empty_dir.medium or "")
+            elif volume is not None and volume.host_path is not None:
+                source = volume.host_path.path or ""
             else:
                 continue  # other volume kinds are not supported by tinykube's kubelet (validation says so)
-            mounts.append(Mount(source, mount["mountPath"], bool(mount.get("readOnly")), mount.get("subPath", "")))
+            mounts.append(Mount(source, mount.mount_path or "", bool(mount.read_only), mount.sub_path or ""))
         return mounts
 
     def _stop_all(self, ref: PodRef, instances: dict[str, list[ContainerStatus]], *, grace: float) -> None:
@@ -361,9 +365,13 @@ def _epoch(rfc3339: str) -> float | None:
     return seconds + (float(f"0.{fraction}") if fraction.isdigit() else 0.0)
 
 
-def _should_restart(pod: dict[str, Any], exited: ContainerStatus) -> bool:
-    policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
-    return policy == "Always" or (policy == "OnFailure" and exited.exit_code != 0)
+def _containers(pod: Pod) -> list[Container]:
+    return (pod.spec and pod.spec.containers) or []
+
+
+def _should_restart(pod: Pod, exited: ContainerStatus) -> bool:
+    policy = (pod.spec and pod.spec.restart_policy) or RestartPolicy.ALWAYS
+    return policy == RestartPolicy.ALWAYS or (policy == RestartPolicy.ON_FAILURE and exited.exit_code != 0)
 
 
 def _expand(value: str, env: dict[str, str]) -> str:

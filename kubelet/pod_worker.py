@@ -1,51 +1,75 @@
 """One worker per pod: the latest desired state wins, a failed sync is simply retried.
 
     SYNCING ──deletionTimestamp or gone from the API──► TERMINATING ──containers removed──► TERMINATED
-       ▲  │ every update or runtime change, and every resync period
+       ▲  │ every desired-state update or runtime change, and every resync period
        └──┘
 
 Updates are level-triggered: `update()` only replaces the pod the worker will
 look at next, so ten quick updates cost one sync, and the worker always acts on
 the newest spec. A sync that raises is retried at the next wake-up with backoff.
+A worker talks to nothing but its PodSync; what a sync finds is reported by the
+syncer itself.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Protocol
 
-from kubelet.pod_sync import PodSyncer
+from objects.pod import Pod
 
 log = logging.getLogger(__name__)
 
 RESYNC_SECONDS = 10.0
 ERROR_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
+# What the API writes on every update without asking anything new of the kubelet.
+_BOOKKEEPING = {"status": True, "metadata": {"resource_version", "managed_fields"}}
+
+
+class PodSync(Protocol):
+    """What a worker asks of the syncer (kubelet.pod_sync.PodSyncer). Both calls are idempotent and
+    may raise; the worker then calls again later, with backoff."""
+
+    def sync_pod(self, pod: Pod) -> None:
+        """Make the runtime match the pod's spec and report its status."""
+        ...
+
+    def terminate_pod(self, pod: Pod, *, grace_seconds: float, confirm_deletion: bool) -> None:
+        """Stop and remove the pod's containers, then report the pod terminated."""
+        ...
+
+
+def desired_changed(old: Pod, new: Pod) -> bool:
+    """Whether `new` asks something of the kubelet that `old` did not: anything but its status and the
+    API's write bookkeeping changed."""
+    return old.model_dump(exclude=_BOOKKEEPING) != new.model_dump(exclude=_BOOKKEEPING)
+
 
 class PodWorker:
-    def __init__(self, pod: dict[str, Any], syncer: PodSyncer, *, time_scale: float = 1.0):
-        self.uid = pod["metadata"]["uid"]
+    def __init__(self, pod: Pod, syncer: PodSync, *, time_scale: float = 1.0):
+        self.uid = pod.metadata.uid
         self.syncer = syncer
         self.time_scale = time_scale
         self._pod = pod
         self._gone = False  # the API no longer has the pod
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"pod-{pod['metadata']['name']}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"pod-{pod.metadata.name}", daemon=True)
         self._thread.start()
 
     @property
-    def pod(self) -> dict[str, Any]:
+    def pod(self) -> Pod:
         """The newest desired state this worker has been given."""
         return self._pod
 
-    def update(self, pod: dict[str, Any]) -> None:
+    def update(self, pod: Pod) -> None:
         """A newer version of the pod. A change to its status alone (mostly our own report coming
         back) does not wake the worker, as the kubelet's pod config ignores status-only updates:
         waking on it made every report trigger another sync, and a waiting reason such as
         ErrImagePull was replaced within milliseconds. The newer pod is still the one next looked at."""
-        wake = _desired(pod) != _desired(self._pod)
+        wake = desired_changed(self._pod, pod)
         self._pod = pod
         if wake:
             self._wake.set()
@@ -56,7 +80,7 @@ class PodWorker:
         self._wake.set()
 
     def poke(self) -> None:
-        """The runtime saw a change in this pod's containers."""
+        """The runtime saw a change in this pod's containers, or a probe result flipped."""
         self._wake.set()
 
     def stop(self) -> None:
@@ -68,29 +92,25 @@ class PodWorker:
         while not self._stop.is_set():
             pod = self._pod
             try:
-                if self._gone or pod["metadata"].get("deletionTimestamp"):
+                if self._gone or pod.is_terminating:
                     self._terminate(pod)
                     return
                 self.syncer.sync_pod(pod)
                 failures = 0
                 wait = RESYNC_SECONDS * self.time_scale
             except Exception:  # the loop outlives a failed sync; it retries with backoff
-                log.exception("sync of pod %s/%s failed", pod["metadata"].get("namespace"), pod["metadata"]["name"])
+                log.exception("sync of pod %s/%s failed", pod.metadata.namespace, pod.metadata.name)
                 wait = ERROR_BACKOFF_SECONDS[min(failures, len(ERROR_BACKOFF_SECONDS) - 1)]
                 failures += 1
             self._wake.wait(wait)
             self._wake.clear()
 
-    def _terminate(self, pod: dict[str, Any]) -> None:
-        grace = pod["metadata"].get("deletionGracePeriodSeconds")
+    def _terminate(self, pod: Pod) -> None:
+        grace = pod.metadata.deletion_grace_period_seconds
+        if grace is None and pod.spec is not None:
+            grace = pod.spec.termination_grace_period_seconds
         if grace is None:
-            grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+            grace = 30
         self.syncer.terminate_pod(pod, grace_seconds=grace * self.time_scale if not self._gone else 0,
                                   confirm_deletion=not self._gone)
-        log.info("pod %s/%s terminated", pod["metadata"].get("namespace"), pod["metadata"]["name"])
-
-
-def _desired(pod: dict[str, Any]) -> dict[str, Any]:
-    """What the API asks of the kubelet: the pod without its status and its write bookkeeping."""
-    meta = {k: v for k, v in (pod.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")}
-    return {**{k: v for k, v in pod.items() if k != "status"}, "metadata": meta}
+        log.info("pod %s/%s terminated", pod.metadata.namespace, pod.metadata.name)

@@ -18,17 +18,35 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import httpx
 
 from kubelet.reporter import SyncReporter
 from kubelet.runtime.protocol import ContainerRuntime, ContainerStatus, RuntimeFailure
+from objects.container import Container, HTTPGetAction, Probe, TCPSocketAction
+from objects.meta import IntOrString
+from objects.pod import Pod
 
 log = logging.getLogger(__name__)
 
-KINDS = ("startupProbe", "livenessProbe", "readinessProbe")
-EVENT_NAMES = {"startupProbe": "Startup", "livenessProbe": "Liveness", "readinessProbe": "Readiness"}
+
+class ProbeKind(StrEnum):
+    """The three probes a container may declare, named as its spec fields are."""
+
+    STARTUP = "startupProbe"
+    LIVENESS = "livenessProbe"
+    READINESS = "readinessProbe"
+
+    @property
+    def event_name(self) -> str:
+        """As the kubelet's events say it: "Liveness probe failed: ..."."""
+        return {ProbeKind.STARTUP: "Startup", ProbeKind.LIVENESS: "Liveness", ProbeKind.READINESS: "Readiness"}[self]
+
+    def of(self, container: Container) -> Probe | None:
+        return {ProbeKind.STARTUP: container.startup_probe, ProbeKind.LIVENESS: container.liveness_probe,
+                ProbeKind.READINESS: container.readiness_probe}[self]
 
 
 @dataclass(frozen=True)
@@ -37,16 +55,16 @@ class ProbeOutcome:
     message: str = ""
 
 
-def run_probe(probe: dict[str, Any], *, runtime: ContainerRuntime, container: ContainerStatus,
-              container_spec: dict[str, Any], pod_ip: str, timeout: float) -> ProbeOutcome:
+def run_probe(probe: Probe, *, runtime: ContainerRuntime, container: ContainerStatus, container_spec: Container,
+              pod_ip: str, timeout: float) -> ProbeOutcome:
     """One probe attempt. Pure of state: whatever happens becomes an outcome, never an exception."""
     try:
-        if "exec" in probe:
-            return _exec_probe(runtime, container.id, probe["exec"].get("command") or [], timeout)
-        if "httpGet" in probe:
-            return _http_probe(probe["httpGet"], container_spec, pod_ip, timeout)
-        if "tcpSocket" in probe:
-            return _tcp_probe(probe["tcpSocket"], container_spec, pod_ip, timeout)
+        if probe.exec is not None:
+            return _exec_probe(runtime, container.id, probe.exec.command or [], timeout)
+        if probe.http_get is not None:
+            return _http_probe(probe.http_get, container_spec, pod_ip, timeout)
+        if probe.tcp_socket is not None:
+            return _tcp_probe(probe.tcp_socket, container_spec, pod_ip, timeout)
         return ProbeOutcome(False, "probe has no handler tinykube supports (exec, httpGet, tcpSocket)")
     except Exception as error:  # a probe that crashes is a failed probe, with the reason
         return ProbeOutcome(False, str(error) or type(error).__name__)
@@ -74,12 +92,12 @@ def _exec_probe(runtime: ContainerRuntime, container_id: str, command: list[str]
     return ProbeOutcome(result["code"] == 0, output or f"exit code {result['code']}")
 
 
-def _http_probe(action: dict[str, Any], container: dict[str, Any], pod_ip: str, timeout: float) -> ProbeOutcome:
-    scheme = (action.get("scheme") or "HTTP").lower()
-    host = action.get("host") or pod_ip
-    port = resolve_port(action.get("port"), container)
-    path = action.get("path") or "/"
-    headers = {h["name"]: h["value"] for h in action.get("httpHeaders") or []}
+def _http_probe(action: HTTPGetAction, container: Container, pod_ip: str, timeout: float) -> ProbeOutcome:
+    scheme = (action.scheme or "HTTP").lower()
+    host = action.host or pod_ip
+    port = resolve_port(action.port, container)
+    path = action.path or "/"
+    headers = {h.name or "": h.value or "" for h in action.http_headers or []}
     url = f"{scheme}://{host}:{port}{path if path.startswith('/') else '/' + path}"
     response = httpx.get(url, headers=headers, timeout=timeout, verify=False, follow_redirects=False)
     if 200 <= response.status_code < 400:
@@ -87,38 +105,38 @@ def _http_probe(action: dict[str, Any], container: dict[str, Any], pod_ip: str, 
     return ProbeOutcome(False, f"HTTP probe failed with statuscode: {response.status_code}")
 
 
-def _tcp_probe(action: dict[str, Any], container: dict[str, Any], pod_ip: str, timeout: float) -> ProbeOutcome:
-    host, port = action.get("host") or pod_ip, resolve_port(action.get("port"), container)
+def _tcp_probe(action: TCPSocketAction, container: Container, pod_ip: str, timeout: float) -> ProbeOutcome:
+    host, port = action.host or pod_ip, resolve_port(action.port, container)
     with socket.create_connection((host, port), timeout=timeout):
         return ProbeOutcome(True)
 
 
-def resolve_port(port: int | str | None, container: dict[str, Any]) -> int:
+def resolve_port(port: IntOrString | None, container: Container) -> int:
     """A probe's port may name one of the container's ports."""
     if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
         return int(port)
-    for declared in container.get("ports") or []:
-        if declared.get("name") == port:
-            return int(declared["containerPort"])
-    raise ValueError(f"port {port!r} is not a number and names no port of container {container.get('name')}")
+    for declared in container.ports or []:
+        if declared.name == port and declared.container_port is not None:
+            return declared.container_port
+    raise ValueError(f"port {port!r} is not a number and names no port of container {container.name}")
 
 
 class ProbeWorker:
     """Probes one kind for one container instance until stopped."""
 
-    def __init__(self, kind: str, probe: dict[str, Any], *, manager: ProbeManager, pod: dict[str, Any],
-                 pod_ip: str, container: ContainerStatus, container_spec: dict[str, Any]):
+    def __init__(self, kind: ProbeKind, probe: Probe, *, manager: ProbeManager, pod: Pod, pod_ip: str,
+                 container: ContainerStatus, container_spec: Container):
         self.kind, self.probe, self.manager = kind, probe, manager
         self.pod, self.pod_ip, self.container, self.container_spec = pod, pod_ip, container, container_spec
         self.stop_event = threading.Event()
         # Liveness starts out passing (nothing is known against the container); readiness and startup
         # start out failing: a container is neither ready nor started until its probe says so.
-        self.passing = kind == "livenessProbe"
+        self.passing = kind == ProbeKind.LIVENESS
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"probe-{kind}-{container.name}")
         self._thread.start()
 
-    def update(self, pod: dict[str, Any], pod_ip: str) -> None:
+    def update(self, pod: Pod, pod_ip: str) -> None:
         """The newest pod (its IP, its grace period) for the next attempt."""
         self.pod, self.pod_ip = pod, pod_ip
 
@@ -128,15 +146,15 @@ class ProbeWorker:
     def _run(self) -> None:
         scale = self.manager.time_scale
         probe = self.probe
-        if self.stop_event.wait(probe.get("initialDelaySeconds", 0) * scale):
+        if self.stop_event.wait(_given(probe.initial_delay_seconds, 0) * scale):
             return
-        period = max(probe.get("periodSeconds", 10), 1) * scale
-        timeout = max(probe.get("timeoutSeconds", 1), 1) * max(scale, 0.5)
-        failure_threshold = probe.get("failureThreshold", 3)
-        success_threshold = probe.get("successThreshold", 1)
+        period = max(_given(probe.period_seconds, 10), 1) * scale
+        timeout = max(_given(probe.timeout_seconds, 1), 1) * max(scale, 0.5)
+        failure_threshold = _given(probe.failure_threshold, 3)
+        success_threshold = _given(probe.success_threshold, 1)
         successes = failures = 0
         while not self.stop_event.is_set():
-            if self.kind == "startupProbe" or self.manager.started(self.container.id):
+            if self.kind == ProbeKind.STARTUP or self.manager.started(self.container.id):
                 outcome = run_probe(probe, runtime=self.manager.runtime, container=self.container,
                                     container_spec=self.container_spec, pod_ip=self.pod_ip,
                                     timeout=timeout)
@@ -144,22 +162,22 @@ class ProbeWorker:
                     successes, failures = successes + 1, 0
                     if not self.passing and successes >= success_threshold:
                         self._flip(True)
-                    if self.kind == "startupProbe" and self.passing:
+                    if self.kind == ProbeKind.STARTUP and self.passing:
                         return  # a startup probe's job ends with its first success
                 else:
                     successes, failures = 0, failures + 1
                     self.manager.unhealthy(self.pod, self.container, self.kind, outcome)
-                    if failures >= failure_threshold and (self.passing or self.kind == "startupProbe"):
+                    if failures >= failure_threshold and (self.passing or self.kind == ProbeKind.STARTUP):
                         self._flip(False)
-                        if self.kind != "readinessProbe":
+                        if self.kind != ProbeKind.READINESS:
                             return  # the container is being killed; its next instance gets new workers
             self.stop_event.wait(period)
 
     def _flip(self, passing: bool) -> None:
         self.passing = passing
-        if self.kind == "startupProbe" and passing:
+        if self.kind == ProbeKind.STARTUP and passing:
             self.manager.mark_started(self.container.id)
-        if not passing and self.kind in ("livenessProbe", "startupProbe"):
+        if not passing and self.kind in (ProbeKind.LIVENESS, ProbeKind.STARTUP):
             self.manager.kill(self.pod, self.container, self.kind)
         self.manager.changed(self.pod)
 
@@ -178,37 +196,37 @@ class ProbeManager:
         self._started: set[str] = set()
         self._lock = threading.Lock()
 
-    def sync(self, pod: dict[str, Any], running: list[ContainerStatus], *, pod_ip: str) -> None:
+    def sync(self, pod: Pod, running: list[ContainerStatus], *, pod_ip: str) -> None:
         """Start workers for newly running instances, stop those of instances that are gone."""
-        specs = {c["name"]: c for c in (pod.get("spec") or {}).get("containers") or []}
+        specs = {c.name: c for c in (pod.spec and pod.spec.containers) or []}
+        uid = pod.metadata.uid
         with self._lock:
             for instance in running:
-                spec = specs.get(instance.name) or {}
-                for kind in KINDS:
-                    if spec.get(kind):
-                        if (instance.id, kind) not in self._workers:
-                            self._workers[(instance.id, kind)] = ProbeWorker(
-                                kind, spec[kind], manager=self, pod=pod, pod_ip=pod_ip, container=instance,
-                                container_spec=spec)
-                if not spec.get("startupProbe"):
+                spec = specs.get(instance.name) or Container(name=instance.name)
+                for kind in ProbeKind:
+                    probe = kind.of(spec)
+                    if probe is not None and (instance.id, kind) not in self._workers:
+                        self._workers[(instance.id, kind)] = ProbeWorker(
+                            kind, probe, manager=self, pod=pod, pod_ip=pod_ip, container=instance, container_spec=spec)
+                if spec.startup_probe is None:
                     self._started.add(instance.id)
             running_ids = {instance.id for instance in running}
             gone = [key for key, worker in self._workers.items()
-                    if worker.pod["metadata"]["uid"] == pod["metadata"]["uid"] and key[0] not in running_ids]
+                    if worker.pod.metadata.uid == uid and key[0] not in running_ids]
             for key in gone:
                 self._workers.pop(key).stop()
             for worker in self._workers.values():
-                if worker.pod["metadata"]["uid"] == pod["metadata"]["uid"]:
+                if worker.pod.metadata.uid == uid:
                     worker.update(pod, pod_ip)
 
     def forget_pod(self, uid: str) -> None:
         with self._lock:
-            for key in [k for k, w in self._workers.items() if w.pod["metadata"]["uid"] == uid]:
+            for key in [k for k, w in self._workers.items() if w.pod.metadata.uid == uid]:
                 self._workers.pop(key).stop()
 
     def ready(self, container_id: str) -> bool:
         with self._lock:
-            worker = self._workers.get((container_id, "readinessProbe"))
+            worker = self._workers.get((container_id, ProbeKind.READINESS))
             started = container_id in self._started
         return started and (worker is None or worker.passing)
 
@@ -222,22 +240,27 @@ class ProbeManager:
         with self._lock:
             self._started.add(container_id)
 
-    def changed(self, pod: dict[str, Any]) -> None:
+    def changed(self, pod: Pod) -> None:
         """A result flipped: the pod's status (ready, started) must be computed and written again."""
-        self.reporter.resync_pod(pod["metadata"]["uid"])
+        self.reporter.resync_pod(pod.metadata.uid or "")
 
-    def unhealthy(self, pod: dict[str, Any], container: ContainerStatus, kind: str, outcome: ProbeOutcome) -> None:
+    def unhealthy(self, pod: Pod, container: ContainerStatus, kind: ProbeKind, outcome: ProbeOutcome) -> None:
         self.reporter.record_event(pod, type_="Warning", reason="Unhealthy",
-                                   message=f"{EVENT_NAMES[kind]} probe failed: {outcome.message}",
+                                   message=f"{kind.event_name} probe failed: {outcome.message}",
                                    field_path=f"spec.containers{{{container.name}}}")
 
-    def kill(self, pod: dict[str, Any], container: ContainerStatus, kind: str) -> None:
-        grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30) * self.time_scale
+    def kill(self, pod: Pod, container: ContainerStatus, kind: ProbeKind) -> None:
+        grace = _given(pod.spec and pod.spec.termination_grace_period_seconds, 30) * self.time_scale
         self.reporter.record_event(pod, type_="Normal", reason="Killing",
-                                   message=f"Container {container.name} failed {EVENT_NAMES[kind].lower()} probe, "
+                                   message=f"Container {container.name} failed {kind.event_name.lower()} probe, "
                                            "will be restarted",
                                    field_path=f"spec.containers{{{container.name}}}")
         try:
             self.runtime.stop_container(container.id, grace)
         except RuntimeFailure as error:
             log.warning("could not stop %s after a failed %s: %s", container.name, kind, error)
+
+
+def _given(value: int | None, default: int) -> int:
+    """A probe field as set, or Kubernetes' default when it is absent (an explicit 0 stays 0)."""
+    return default if value is None else value

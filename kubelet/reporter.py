@@ -7,7 +7,9 @@ the flow.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
+
+from objects.pod import Pod, PodStatus
 
 
 class SyncReporter(Protocol):
@@ -17,7 +19,7 @@ class SyncReporter(Protocol):
     once, returns promptly, and never calls back into the syncer or the prober.
     """
 
-    def pod_status_changed(self, pod: dict[str, Any], status: dict[str, Any]) -> bool:
+    def pod_status_changed(self, pod: Pod, status: PodStatus) -> bool:
         """`status` is what the kubelet now observes of `pod`; called at the end of every sync.
 
         Idempotent: a status equal to the last one written is not written again.
@@ -26,13 +28,12 @@ class SyncReporter(Protocol):
         """
         ...
 
-    def record_event(self, pod: dict[str, Any], *, type_: str, reason: str, message: str,
-                     field_path: str = "") -> None:
+    def record_event(self, pod: Pod, *, type_: str, reason: str, message: str, field_path: str = "") -> None:
         """Something happened to `pod` (Pulled, Started, BackOff, Unhealthy ...). `type_` is Normal or
         Warning. Fire and forget: it is queued, never raises, and repeats are counted on one Event."""
         ...
 
-    def pod_terminated(self, pod: dict[str, Any], *, confirm_deletion: bool) -> None:
+    def pod_terminated(self, pod: Pod, *, confirm_deletion: bool) -> None:
         """Every container of `pod` is gone and its worker ends: forget the pod. With confirm_deletion
         (a graceful delete) the API object is deleted now, which is what `kubectl delete` waits for.
         A failed confirmation raises, and the worker retries the whole (idempotent) termination."""

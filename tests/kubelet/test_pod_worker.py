@@ -1,0 +1,90 @@
+"""A pod worker on a fake of its own PodSync seam: level-triggered updates, termination."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from kubelet.pod_worker import PodWorker, desired_changed
+from objects.pod import Pod
+from tests.support.cluster import wait_for
+
+NO_RESYNC = 1000.0  # a time scale that puts the periodic resync far beyond any test
+
+
+def pod(image: str = "busybox:1", *, resource_version: str = "1", phase: str | None = None, **meta) -> Pod:
+    raw = {"metadata": {"name": "web", "namespace": "default", "uid": "uid-1", "resourceVersion": resource_version,
+                        **meta},
+           "spec": {"containers": [{"name": "app", "image": image}], "terminationGracePeriodSeconds": 30}}
+    if phase:
+        raw["status"] = {"phase": phase}
+    return Pod.model_validate(raw)
+
+
+@dataclass
+class FakeSync:
+    """Records what the worker asked; `during_sync` runs inside a sync_pod call, as a watch event would."""
+
+    synced: list[Pod] = field(default_factory=list)
+    terminated: list[tuple[float, bool]] = field(default_factory=list)
+    during_sync: list = field(default_factory=list)
+
+    def sync_pod(self, pod: Pod) -> None:
+        if self.during_sync:
+            self.during_sync.pop(0)()
+        self.synced.append(pod)
+
+    def terminate_pod(self, pod: Pod, *, grace_seconds: float, confirm_deletion: bool) -> None:
+        self.terminated.append((grace_seconds, confirm_deletion))
+
+
+def test_a_change_to_the_status_alone_is_not_a_new_desired_state():
+    assert not desired_changed(pod(), pod(resource_version="2", phase="Running"))
+    assert desired_changed(pod(), pod("busybox:2", resource_version="2"))
+
+
+def test_a_status_only_update_does_not_wake_the_worker():
+    # Guards f5ca98f: each status report came back as a watch event and started another sync.
+    sync, built = FakeSync(), threading.Event()
+    workers: list[PodWorker] = []
+    reported = pod(resource_version="2", phase="Running")
+    sync.during_sync.append(lambda: built.wait(10) and workers[0].update(reported))
+    worker = PodWorker(pod(), sync, time_scale=NO_RESYNC)
+    workers.append(worker)
+    built.set()
+    try:
+        wait_for(lambda: sync.synced, message="the first sync")
+        assert worker.pod is reported  # still the one the next sync will look at
+    finally:
+        worker.stop()
+    assert len(sync.synced) == 1
+
+
+def test_updates_during_a_sync_collapse_into_one_sync_of_the_newest_pod():
+    sync, syncing, gate = FakeSync(), threading.Event(), threading.Event()
+    sync.during_sync.append(lambda: syncing.set() or gate.wait(10))
+    worker = PodWorker(pod(), sync, time_scale=NO_RESYNC)
+    try:
+        assert syncing.wait(10)
+        for version in ("2", "3", "4"):
+            worker.update(pod(f"busybox:{version}", resource_version=version))
+        gate.set()
+        wait_for(lambda: len(sync.synced) == 2, message="the sync of the newest pod")
+    finally:
+        worker.stop()
+    assert [p.spec.containers[0].image for p in sync.synced] == ["busybox:1", "busybox:4"]
+
+
+def test_a_deleted_pod_is_terminated_within_its_scaled_grace_period_and_confirmed():
+    sync = FakeSync()
+    PodWorker(pod(deletionTimestamp="2024-05-01T12:00:00Z", deletionGracePeriodSeconds=20), sync, time_scale=0.1)
+    assert wait_for(lambda: sync.terminated, message="the termination") == [(2.0, True)]
+    assert sync.synced == []
+
+
+def test_a_pod_gone_from_the_api_is_torn_down_at_once_without_a_confirmation():
+    sync = FakeSync()
+    worker = PodWorker(pod(), sync, time_scale=NO_RESYNC)
+    wait_for(lambda: sync.synced, message="the first sync")
+    worker.gone()
+    assert wait_for(lambda: sync.terminated, message="the termination") == [(0, False)]
