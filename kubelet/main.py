@@ -82,7 +82,7 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     node_status = NodeStatusReporter(client, runtime, config)
     node = node_status.register()
     node_status.start(stop)
-    sync_loop = SyncLoop(client, runtime, config, events, node["status"]["allocatable"])
+    sync_loop = SyncLoop(client, runtime, config, events, (node.status and node.status.allocatable) or {})
     sync_loop.start(stop)
 
     cert, key = ensure_serving_cert(config.root_dir, [node_name, address, "localhost"])

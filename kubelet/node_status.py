@@ -14,13 +14,19 @@ import logging
 import platform
 import threading
 import uuid
-from typing import Any
 
 from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.events import now_rfc3339
 from kubelet.config import KubeletConfig, host_cpu, host_memory
 from kubelet.runtime.protocol import ContainerRuntime
+from objects.cluster import Lease, LeaseSpec
 from objects.kinds import LEASE, NODE
+from objects.meta import ObjectMeta
+from objects.node import (
+    DaemonEndpoint, Node, NodeAddress, NodeCondition, NodeDaemonEndpoints, NodeSpec, NodeStatus, NodeSystemInfo, Taint,
+)
+from objects.phases import ConditionStatus, NodeConditionType
+from objects.quantity import Quantity
 
 log = logging.getLogger(__name__)
 
@@ -57,63 +63,66 @@ class NodeStatusReporter:
         self.runtime = runtime
         self.config = config
         self.boot_id = str(uuid.uuid4())
-        self._last_reported: dict[str, Any] | None = None
+        self._last_reported = NodeStatus()
 
     # ----- the Node
 
-    def node_object(self) -> dict[str, Any]:
+    def node_object(self) -> Node:
         cfg = self.config
-        capacity = {"cpu": cfg.cpu or host_cpu(), "memory": cfg.memory or host_memory(), "pods": str(cfg.max_pods)}
         labels = {"kubernetes.io/hostname": cfg.node_name, "kubernetes.io/os": "linux",
                   "kubernetes.io/arch": _arch(), **cfg.labels}
-        return {
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": cfg.node_name, "labels": labels},
-            "spec": {"taints": [dict(t) for t in cfg.taints]} if cfg.taints else {},
-            "status": self.status(capacity),
-        }
+        return Node(metadata=ObjectMeta(name=cfg.node_name, labels=labels),
+                    spec=NodeSpec(taints=[Taint.model_validate(t) for t in cfg.taints] if cfg.taints else None),
+                    status=self.status(self.capacity()))
 
-    def status(self, capacity: dict[str, str]) -> dict[str, Any]:
+    def capacity(self) -> dict[str, Quantity]:
+        cfg = self.config
+        return {"cpu": cfg.cpu or host_cpu(), "memory": cfg.memory or host_memory(), "pods": str(cfg.max_pods)}
+
+    def status(self, capacity: dict[str, Quantity]) -> NodeStatus:
         now = now_rfc3339()
-        return {
-            "capacity": capacity, "allocatable": dict(capacity),
-            "conditions": [
-                _condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
+        return NodeStatus(
+            capacity=capacity, allocatable=dict(capacity),
+            conditions=[
+                _condition(NodeConditionType.MEMORY_PRESSURE, ConditionStatus.FALSE, "KubeletHasSufficientMemory",
                            "kubelet has sufficient memory available", now),
-                _condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),
-                _condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available",
-                           now),
-                _condition("Ready", "True", "KubeletReady", "kubelet is posting ready status", now),
+                _condition(NodeConditionType.DISK_PRESSURE, ConditionStatus.FALSE, "KubeletHasNoDiskPressure",
+                           "kubelet has no disk pressure", now),
+                _condition(NodeConditionType.PID_PRESSURE, ConditionStatus.FALSE, "KubeletHasSufficientPID",
+                           "kubelet has sufficient PID available", now),
+                _condition(NodeConditionType.READY, ConditionStatus.TRUE, "KubeletReady",
+                           "kubelet is posting ready status", now),
             ],
-            "addresses": [{"type": "InternalIP", "address": self.config.address},
-                          {"type": "Hostname", "address": self.config.node_name}],
-            "daemonEndpoints": {"kubeletEndpoint": {"Port": self.config.port}},
-            "nodeInfo": {
-                "machineID": machine_id(), "systemUUID": machine_id(), "bootID": self.boot_id,
-                "kernelVersion": platform.release(), "osImage": os_image(),
-                "containerRuntimeVersion": self.runtime.version(), "kubeletVersion": KUBELET_VERSION,
-                "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": _arch(),
-            },
-        }
+            addresses=[NodeAddress(type="InternalIP", address=self.config.address),
+                       NodeAddress(type="Hostname", address=self.config.node_name)],
+            daemon_endpoints=NodeDaemonEndpoints(kubelet_endpoint=DaemonEndpoint(port=self.config.port)),
+            node_info=NodeSystemInfo(
+                machine_id=machine_id(), system_uuid=machine_id(), boot_id=self.boot_id,
+                kernel_version=platform.release(), os_image=os_image(),
+                container_runtime_version=self.runtime.version(), kubelet_version=KUBELET_VERSION,
+                kube_proxy_version="", operating_system="linux", architecture=_arch(),
+            ),
+        )
 
-    def register(self) -> dict[str, Any]:
+    def register(self) -> Node:
         """Create the Node, or take over the existing one (a restarted kubelet, or a returning node)."""
         wanted = self.node_object()
         try:
-            node = self.client.create(NODE, wanted)
+            node = Node.model_validate(self.client.create(NODE, wanted.to_wire()))
         except ApiStatusError as error:
             if error.code != 409:
                 raise
-            current = self.client.get(NODE, self.config.node_name)
-            patch = {"metadata": {"labels": wanted["metadata"]["labels"]}}
-            if self.config.taints:
-                patch["spec"] = {"taints": wanted["spec"]["taints"]}
+            current = Node.model_validate(self.client.get(NODE, self.config.node_name))
+            patch = {"metadata": {"labels": wanted.metadata.labels}}
+            if wanted.spec and wanted.spec.taints:
+                patch["spec"] = {"taints": [taint.to_wire() for taint in wanted.spec.taints]}
             self.client.patch(NODE, self.config.node_name, patch, patch_type="application/merge-patch+json")
-            node = self.client.patch(NODE, self.config.node_name, {"status": wanted["status"]},
-                                     patch_type="application/merge-patch+json", subresource="status")
+            node = Node.model_validate(self.client.patch(
+                NODE, self.config.node_name, {"status": wanted.status.to_wire()},
+                patch_type="application/merge-patch+json", subresource="status"))
             log.info("node %s re-registered (was created %s)", self.config.node_name,
-                     current["metadata"].get("creationTimestamp"))
-        self._last_reported = node["status"]
+                     current.metadata.creation_timestamp)
+        self._last_reported = node.status or NodeStatus()
         return node
 
     def report_status(self) -> None:
@@ -121,36 +130,34 @@ class NodeStatusReporter:
 
         A condition keeps its lastTransitionTime while its status stays the same.
         """
-        capacity = (self._last_reported or {}).get("capacity") or self.node_object()["status"]["capacity"]
-        status = self.status(capacity)
-        previous = {c["type"]: c for c in (self._last_reported or {}).get("conditions") or []}
-        for condition in status["conditions"]:
-            before = previous.get(condition["type"])
-            if before and before.get("status") == condition["status"] and before.get("lastTransitionTime"):
-                condition["lastTransitionTime"] = before["lastTransitionTime"]
-        node = self.client.patch(NODE, self.config.node_name, {"status": status},
-                                 patch_type="application/merge-patch+json", subresource="status")
-        self._last_reported = node["status"]
+        status = self.status(self._last_reported.capacity or self.capacity())
+        previous = {c.type: c for c in self._last_reported.conditions or []}
+        for condition in status.conditions or []:
+            before = previous.get(condition.type)
+            if before and before.status == condition.status and before.last_transition_time:
+                condition.last_transition_time = before.last_transition_time
+        node = Node.model_validate(self.client.patch(NODE, self.config.node_name, {"status": status.to_wire()},
+                                                     patch_type="application/merge-patch+json",
+                                                     subresource="status"))
+        self._last_reported = node.status or NodeStatus()
 
     # ----- the Lease
 
     def renew_lease(self) -> None:
         name, namespace, now = self.config.node_name, "kube-node-lease", _micro_now()
         try:
-            lease = self.client.get(LEASE, name, namespace)
+            lease = Lease.model_validate(self.client.get(LEASE, name, namespace))
         except ApiStatusError as error:
             if error.code != 404:
                 raise
-            self.client.create(LEASE, {
-                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"holderIdentity": name, "leaseDurationSeconds": LEASE_DURATION_SECONDS,
-                         "renewTime": now, "acquireTime": now},
-            }, namespace)
+            created = Lease(metadata=ObjectMeta(name=name, namespace=namespace),
+                            spec=LeaseSpec(holder_identity=name, lease_duration_seconds=LEASE_DURATION_SECONDS,
+                                           renew_time=now, acquire_time=now))
+            self.client.create(LEASE, created.to_wire(), namespace)
             return
-        lease["spec"]["renewTime"] = now
-        lease["spec"]["holderIdentity"] = name
-        self.client.update(LEASE, lease)
+        lease.spec = lease.spec or LeaseSpec()
+        lease.spec.renew_time, lease.spec.holder_identity = now, name
+        self.client.update(LEASE, lease.to_wire())
 
     # ----- the loop
 
@@ -178,9 +185,10 @@ class NodeStatusReporter:
         return thread
 
 
-def _condition(type_: str, status: str, reason: str, message: str, now: str) -> dict[str, str]:
-    return {"type": type_, "status": status, "reason": reason, "message": message,
-            "lastHeartbeatTime": now, "lastTransitionTime": now}
+def _condition(type_: NodeConditionType, status: ConditionStatus, reason: str, message: str,
+               now: str) -> NodeCondition:
+    return NodeCondition(type=type_, status=status, reason=reason, message=message, last_heartbeat_time=now,
+                         last_transition_time=now)
 
 
 def _micro_now() -> str:
