@@ -8,6 +8,7 @@ the Kubernetes API reference.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
@@ -41,6 +42,11 @@ class DeploymentSpec(K8sModel):
     selector: LabelSelector | None = None
     strategy: DeploymentStrategy | None = None
     template: PodTemplateSpec | None = None
+
+
+class DeploymentStrategyType(StrEnum):
+    ROLLING_UPDATE = "RollingUpdate"
+    RECREATE = "Recreate"
 
 
 class DeploymentStrategy(K8sModel):
@@ -138,6 +144,11 @@ class DaemonSetSpec(K8sModel):
     selector: LabelSelector | None = None
     template: PodTemplateSpec | None = None
     update_strategy: DaemonSetUpdateStrategy | None = None
+
+
+class DaemonSetUpdateStrategyType(StrEnum):
+    ROLLING_UPDATE = "RollingUpdate"
+    ON_DELETE = "OnDelete"
 
 
 class DaemonSetUpdateStrategy(K8sModel):

@@ -19,7 +19,6 @@ becomes new again, with the next revision number. The arithmetic lives in
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import threading
@@ -28,15 +27,18 @@ from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
 from master.controllers import deployment_rollout as rollout
+from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.deployment_rollout import PROGRESSING, REVISION, replicas
-from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.pod_template import (
-    TEMPLATE_HASH_LABEL, Obj, claim, controller_ref, template_hash, templates_equal_ignoring_hash, utc_now,
+    TEMPLATE_HASH_LABEL, Obj, cached_selector, claim, controller_ref, event_subject, label_selector, template_hash,
+    utc_now,
 )
+from objects.apps import Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec
 from objects.kinds import DEPLOYMENT, POD, REPLICASET
-from objects.meta import ObjectMeta, OwnerReference
-from objects.selectors import LabelSelectorExpr, selector_from_label_selector
+from objects.meta import LabelSelector, ObjectMeta, OwnerReference
+from objects.phases import ConditionStatus
+from objects.selectors import LabelSelectorExpr
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +72,12 @@ class DeploymentController(Controller):
             self._enqueue_matching(rs)
 
     def _replica_set_updated(self, old: Obj, new: Obj) -> None:
-        if _controller_of(old) is not None and _controller_of(old) != _controller_of(new):
+        old_ref, new_ref = _controller_of(old), _controller_of(new)
+        if old_ref is not None and old_ref != new_ref:
             self._enqueue_owner(old)
-        if _controller_of(new) is not None:
+        if new_ref is not None:
             self._enqueue_owner(new)
-        elif _controller_of(old) is not None or old["metadata"].get("labels") != new["metadata"].get("labels"):
+        elif old_ref is not None or ObjectView(old).labels != ObjectView(new).labels:
             self._enqueue_matching(new)
 
     def _replica_set_deleted(self, rs: Obj) -> None:
@@ -88,7 +91,7 @@ class DeploymentController(Controller):
         rs = self.replica_sets.get(f"{ObjectView(pod).namespace}/{ref.name}")
         if rs is not None:
             d = self._owner(rs)
-            if d is not None and not rollout.is_rolling_update(d):
+            if d is not None and not rollout.is_rolling_update(Deployment.model_validate(d)):
                 self._enqueue(d)
 
     def _owner(self, rs: Obj) -> Obj | None:
@@ -103,9 +106,9 @@ class DeploymentController(Controller):
             self._enqueue(d)
 
     def _enqueue_matching(self, rs: Obj) -> None:
+        replica_set = ObjectView(rs)
         for d in self.deployments.items():
-            if d["metadata"]["namespace"] == rs["metadata"]["namespace"] and \
-                    _selector(d).matches(rs["metadata"].get("labels")):
+            if ObjectView(d).namespace == replica_set.namespace and cached_selector(d).matches(replica_set.labels):
                 self._enqueue(d)
 
     # ----- reconcile
@@ -114,59 +117,61 @@ class DeploymentController(Controller):
         cached = self.deployments.get(key)
         if cached is None:
             return
-        d = copy.deepcopy(cached)
+        d = Deployment.model_validate(cached)
         if _selector(d).empty:
-            self.events.event(d, type_="Warning", reason="SelectingAll",
+            self.events.event(event_subject(d), type_="Warning", reason="SelectingAll",
                               message="This deployment is selecting all pods. A non-empty selector is required.")
             return
         replica_sets = self._claim_replica_sets(d)
-        if d["metadata"].get("deletionTimestamp"):
+        if d.metadata.is_terminating:
             d, new_rs, old = self._new_and_old(d, replica_sets, create=False)
             self._sync_status(d, old + _present(new_rs), new_rs)
             return
         d = self._check_paused_conditions(d)
-        if d["spec"].get("paused") or self._is_scaling_event(d, replica_sets):
+        if d.spec.paused or self._is_scaling_event(d, replica_sets):
             self._sync(d, replica_sets)
         elif rollout.is_rolling_update(d):
             self._rollout_rolling(d, replica_sets)
         else:
             self._rollout_recreate(d, replica_sets)
 
-    def _claim_replica_sets(self, d: Obj) -> list[Obj]:
-        namespace = d["metadata"]["namespace"]
+    def _claim_replica_sets(self, d: Deployment) -> list[ReplicaSet]:
+        namespace = d.metadata.namespace
         candidates = [view for rs in self.replica_sets.items() if (view := ObjectView(rs)).namespace == namespace]
-        owner = ObjectMeta.model_validate(d["metadata"])
-        return [view.raw for view in claim(self.client, REPLICASET, owner, DEPLOYMENT, _selector(d), candidates)]
+        claimed = claim(self.client, REPLICASET, d.metadata, DEPLOYMENT, _selector(d), candidates)
+        return [ReplicaSet.model_validate(view.raw) for view in claimed]
 
     # ----- the strategies
 
-    def _rollout_rolling(self, d: Obj, replica_sets: list[Obj]) -> None:
+    def _rollout_rolling(self, d: Deployment, replica_sets: list[ReplicaSet]) -> None:
         d, new_rs, old = self._new_and_old(d, replica_sets, create=True)
         scaled, new_rs = self._reconcile_new_replica_set(d, old + [new_rs], new_rs)
         if not scaled:
             scaled, old = self._reconcile_old_replica_sets(d, old, new_rs)
-        if not scaled and rollout.deployment_complete(d, d.get("status") or {}):
+        if not scaled and rollout.deployment_complete(d, d.status or DeploymentStatus()):
             self._cleanup(d, old)
         self._sync_rollout_status(d, old + [new_rs], new_rs)
 
-    def _reconcile_new_replica_set(self, d: Obj, all_replica_sets: list[Obj], new_rs: Obj) -> tuple[bool, Obj]:
+    def _reconcile_new_replica_set(self, d: Deployment, all_replica_sets: list[ReplicaSet],
+                                   new_rs: ReplicaSet) -> tuple[bool, ReplicaSet]:
         if replicas(new_rs) == replicas(d):
             return False, new_rs
         if replicas(new_rs) > replicas(d):
             return self._scale(d, new_rs, replicas(d))
         return self._scale(d, new_rs, rollout.new_rs_new_replicas(d, all_replica_sets, new_rs))
 
-    def _reconcile_old_replica_sets(self, d: Obj, old: list[Obj], new_rs: Obj) -> tuple[bool, list[Obj]]:
+    def _reconcile_old_replica_sets(self, d: Deployment, old: list[ReplicaSet],
+                                    new_rs: ReplicaSet) -> tuple[bool, list[ReplicaSet]]:
         sizes = rollout.old_replica_set_sizes(d, old, new_rs)
         scaled_any, result = False, []
         for rs in old:
-            if rs["metadata"]["name"] in sizes:
-                scaled, rs = self._scale(d, rs, sizes[rs["metadata"]["name"]])
+            if rs.metadata.name in sizes:
+                scaled, rs = self._scale(d, rs, sizes[rs.metadata.name])
                 scaled_any = scaled_any or scaled
             result.append(rs)
         return scaled_any, result
 
-    def _rollout_recreate(self, d: Obj, replica_sets: list[Obj]) -> None:
+    def _rollout_recreate(self, d: Deployment, replica_sets: list[ReplicaSet]) -> None:
         d, new_rs, old = self._new_and_old(d, replica_sets, create=False)
         scaled_any, shrunk = False, []
         for rs in old:
@@ -179,58 +184,60 @@ class DeploymentController(Controller):
         if new_rs is None:
             d, new_rs, shrunk = self._new_and_old(d, replica_sets, create=True)
         _, new_rs = self._scale(d, new_rs, replicas(d))
-        if rollout.deployment_complete(d, d.get("status") or {}):
+        if rollout.deployment_complete(d, d.status or DeploymentStatus()):
             self._cleanup(d, shrunk)
         self._sync_rollout_status(d, shrunk + [new_rs], new_rs)
 
-    def _old_pods_running(self, new_rs: Obj | None, old: list[Obj]) -> bool:
+    def _old_pods_running(self, new_rs: ReplicaSet | None, old: list[ReplicaSet]) -> bool:
         """Recreate must not start the new pods while an old one may still run (terminating counts as running)."""
-        if sum(rollout.status_count(rs, "replicas") for rs in old) > 0:
+        if sum(rollout.current_replicas(rs) for rs in old) > 0:
             return True
-        old_uids = {rs["metadata"]["uid"] for rs in old} - ({new_rs["metadata"]["uid"]} if new_rs else set())
+        old_uids = {rs.metadata.uid for rs in old} - ({new_rs.metadata.uid} if new_rs else set())
         # Every cached pod is looked at: read through a view, not parsed (see cache_view).
         return any(pod.controller_uid in old_uids and not pod.is_finished
                    for pod in map(PodView, self.pods.items()))
 
     # ----- resizing: paused Deployments and scale events
 
-    def _is_scaling_event(self, d: Obj, replica_sets: list[Obj]) -> bool:
+    def _is_scaling_event(self, d: Deployment, replica_sets: list[ReplicaSet]) -> bool:
         """An active ReplicaSet was sized for another spec.replicas: the user resized, nothing else changed."""
         for rs in rollout.active(replica_sets):
-            desired = (rs["metadata"].get("annotations") or {}).get(rollout.DESIRED_REPLICAS)
+            desired = (rs.metadata.annotations or {}).get(rollout.DESIRED_REPLICAS)
             if desired is not None and desired != str(replicas(d)):
                 return True
         return False
 
-    def _sync(self, d: Obj, replica_sets: list[Obj]) -> None:
+    def _sync(self, d: Deployment, replica_sets: list[ReplicaSet]) -> None:
         d, new_rs, old = self._new_and_old(d, replica_sets, create=False)
         new_rs, old = self._scale_to_spec(d, new_rs, old)
-        if d["spec"].get("paused"):
+        if d.spec.paused:
             self._cleanup(d, old)
         self._sync_status(d, old + _present(new_rs), new_rs)
 
-    def _scale_to_spec(self, d: Obj, new_rs: Obj | None, old: list[Obj]) -> tuple[Obj | None, list[Obj]]:
+    def _scale_to_spec(self, d: Deployment, new_rs: ReplicaSet | None,
+                       old: list[ReplicaSet]) -> tuple[ReplicaSet | None, list[ReplicaSet]]:
         """Deployment `scale`: the only active ReplicaSet takes the new size; mid-rollout, all share it."""
-        by_name = {rs["metadata"]["name"]: rs for rs in old + _present(new_rs)}
+        by_name = {rs.metadata.name: rs for rs in old + _present(new_rs)}
         if (only := rollout.find_active_or_latest(new_rs, old)) is not None:
-            _, by_name[only["metadata"]["name"]] = self._scale(d, only, replicas(d))
+            _, by_name[only.metadata.name] = self._scale(d, only, replicas(d))
         elif rollout.is_saturated(d, new_rs):
             for rs in rollout.active(old):
-                _, by_name[rs["metadata"]["name"]] = self._scale(d, rs, 0)
+                _, by_name[rs.metadata.name] = self._scale(d, rs, 0)
         elif rollout.is_rolling_update(d):
             targets = rollout.active(old + _present(new_rs))
             sizes, _ = rollout.proportional_sizes(d, targets)
             for rs in targets:
-                _, by_name[rs["metadata"]["name"]] = self._scale(d, rs, sizes[rs["metadata"]["name"]])
-        new_rs = by_name[new_rs["metadata"]["name"]] if new_rs is not None else None
-        return new_rs, [by_name[rs["metadata"]["name"]] for rs in old]
+                _, by_name[rs.metadata.name] = self._scale(d, rs, sizes[rs.metadata.name])
+        new_rs = by_name[new_rs.metadata.name] if new_rs is not None else None
+        return new_rs, [by_name[rs.metadata.name] for rs in old]
 
     # ----- the new ReplicaSet and the revision
 
-    def _new_and_old(self, d: Obj, replica_sets: list[Obj], *, create: bool) -> tuple[Obj, Obj | None, list[Obj]]:
+    def _new_and_old(self, d: Deployment, replica_sets: list[ReplicaSet], *,
+                     create: bool) -> tuple[Deployment, ReplicaSet | None, list[ReplicaSet]]:
         """getAllReplicaSetsAndSyncRevision: (deployment, new ReplicaSet or None, old ReplicaSets)."""
         new_rs = rollout.find_new_replica_set(d, replica_sets)
-        old = [rs for rs in replica_sets if new_rs is None or rs["metadata"]["uid"] != new_rs["metadata"]["uid"]]
+        old = [rs for rs in replica_sets if new_rs is None or rs.metadata.uid != new_rs.metadata.uid]
         next_revision = rollout.max_revision(old) + 1
         if new_rs is not None:
             d, new_rs = self._sync_new_replica_set(d, new_rs, next_revision)
@@ -238,36 +245,37 @@ class DeploymentController(Controller):
             d, new_rs = self._create_new_replica_set(d, old, next_revision)
         return d, new_rs, old
 
-    def _sync_new_replica_set(self, d: Obj, rs: Obj, next_revision: int) -> tuple[Obj, Obj]:
+    def _sync_new_replica_set(self, d: Deployment, rs: ReplicaSet,
+                              next_revision: int) -> tuple[Deployment, ReplicaSet]:
         """Bring an existing new ReplicaSet's revision and minReadySeconds up to date, and the Deployment's revision."""
-        wanted = copy.deepcopy(rs)
+        wanted = rs.model_copy(deep=True)
         annotations_changed = rollout.set_new_rs_annotations(d, wanted, next_revision, exists=True)
-        min_ready = d["spec"].get("minReadySeconds") or 0
-        if annotations_changed or (rs["spec"].get("minReadySeconds") or 0) != min_ready:
-            _set_min_ready_seconds(wanted, min_ready)
-            return d, self.client.update(REPLICASET, wanted)
-        status = copy.deepcopy(d.get("status") or {})
+        min_ready = d.spec.min_ready_seconds or 0
+        if annotations_changed or rs.min_ready_seconds != min_ready:
+            wanted.spec.min_ready_seconds = min_ready or None  # omitted when zero, as Kubernetes writes it
+            return d, ReplicaSet.model_validate(self.client.update(REPLICASET, wanted.to_wire()))
+        status = _status_copy(d)
         if rollout.has_progress_deadline(d) and rollout.condition(status, PROGRESSING) is None:
             rollout.set_condition(status, rollout.new_condition(
-                PROGRESSING, "True", rollout.FOUND_NEW_RS, f"Found new replica set {_q(rs['metadata']['name'])}",
-                utc_now()))
+                PROGRESSING, ConditionStatus.TRUE, rollout.FOUND_NEW_RS,
+                f"Found new replica set {_q(rs.metadata.name)}", utc_now()))
             d = self._write_status(d, status)
-        return self._set_revision(d, rs["metadata"].get("annotations", {}).get(REVISION, "")), rs
+        return self._set_revision(d, (rs.metadata.annotations or {}).get(REVISION, "")), rs
 
-    def _create_new_replica_set(self, d: Obj, old: list[Obj], next_revision: int) -> tuple[Obj, Obj]:
+    def _create_new_replica_set(self, d: Deployment, old: list[ReplicaSet],
+                                next_revision: int) -> tuple[Deployment, ReplicaSet]:
         rs = self._new_replica_set(d)
-        rs["spec"]["replicas"] = rollout.new_rs_new_replicas(d, old + [rs], rs)
+        rs.spec.replicas = rollout.new_rs_new_replicas(d, old + [rs], rs)
         rollout.set_new_rs_annotations(d, rs, next_revision, exists=False)
-        name, namespace = rs["metadata"]["name"], d["metadata"]["namespace"]
+        name, namespace = rs.metadata.name, d.metadata.namespace
         existed = False
         try:
-            created = self.client.create(REPLICASET, rs, namespace)
+            created = ReplicaSet.model_validate(self.client.create(REPLICASET, rs.to_wire(), namespace))
         except ApiStatusError as error:
             if error.code == 409 and error.reason == "AlreadyExists":
-                created = self.client.get(REPLICASET, name, namespace)
-                controlled = ObjectMeta.model_validate(created["metadata"]).is_controlled_by(d["metadata"]["uid"])
-                if not (controlled and templates_equal_ignoring_hash(
-                        created["spec"].get("template"), d["spec"].get("template"))):
+                created = ReplicaSet.model_validate(self.client.get(REPLICASET, name, namespace))
+                if not (created.metadata.is_controlled_by(d.metadata.uid)
+                        and rollout.same_template(created.spec.template, d.spec.template)):
                     self._count_collision(d)  # a stranger holds the name: next time, hash with a new salt
                     raise
                 existed = True
@@ -277,112 +285,116 @@ class DeploymentController(Controller):
                 self._report_create_failure(d, name, error)
                 raise
         if not existed and replicas(created) > 0:
-            self.events.event(d, type_="Normal", reason="ScalingReplicaSet",
+            self.events.event(event_subject(d), type_="Normal", reason="ScalingReplicaSet",
                               message=f"Scaled up replica set {name} from 0 to {replicas(created)}")
         if not existed and rollout.has_progress_deadline(d):
-            status = copy.deepcopy(d.get("status") or {})
+            status = _status_copy(d)
             rollout.set_condition(status, rollout.new_condition(
-                PROGRESSING, "True", rollout.NEW_RS_CREATED, f"Created new replica set {_q(name)}", utc_now()))
+                PROGRESSING, ConditionStatus.TRUE, rollout.NEW_RS_CREATED, f"Created new replica set {_q(name)}",
+                utc_now()))
             d = self._write_status(d, status)
         return self._set_revision(d, str(next_revision)), created
 
-    def _new_replica_set(self, d: Obj) -> Obj:
+    def _new_replica_set(self, d: Deployment) -> ReplicaSet:
         """The ReplicaSet for the Deployment's current template: its hash in the name, labels and selector."""
-        template = copy.deepcopy(d["spec"]["template"])
-        pod_hash = template_hash(template, (d.get("status") or {}).get("collisionCount"))
-        template.setdefault("metadata", {}).setdefault("labels", {})[TEMPLATE_HASH_LABEL] = pod_hash
-        selector = copy.deepcopy(d["spec"]["selector"])
-        selector.setdefault("matchLabels", {})[TEMPLATE_HASH_LABEL] = pod_hash
-        rs = {
-            "apiVersion": REPLICASET.api_version, "kind": REPLICASET.kind,
-            "metadata": {"name": f"{d['metadata']['name']}-{pod_hash}", "namespace": d["metadata"]["namespace"],
-                         "labels": dict(template["metadata"]["labels"]),
-                         "ownerReferences": [controller_ref(ObjectMeta.model_validate(d["metadata"]), DEPLOYMENT).to_wire()]},
-            "spec": {"replicas": 0, "selector": selector, "template": template},
-        }
-        _set_min_ready_seconds(rs, d["spec"].get("minReadySeconds") or 0)
-        return rs
+        template = d.spec.template.model_copy(deep=True)
+        # The hash is of the template's wire form, so that it stays the same across restarts and versions.
+        pod_hash = template_hash(template.to_wire(), d.status.collision_count if d.status else None)
+        template.metadata = template.metadata or ObjectMeta()
+        template.metadata.labels = {**(template.metadata.labels or {}), TEMPLATE_HASH_LABEL: pod_hash}
+        selector = (d.spec.selector or LabelSelector()).model_copy(deep=True)
+        selector.match_labels = {**(selector.match_labels or {}), TEMPLATE_HASH_LABEL: pod_hash}
+        meta = ObjectMeta(name=f"{d.metadata.name}-{pod_hash}", namespace=d.metadata.namespace,
+                          labels=dict(template.metadata.labels),
+                          owner_references=[controller_ref(d.metadata, DEPLOYMENT)])
+        spec = ReplicaSetSpec(replicas=0, selector=selector, template=template,
+                              min_ready_seconds=d.spec.min_ready_seconds or None)  # omitted when zero
+        return ReplicaSet(metadata=meta, spec=spec)
 
-    def _count_collision(self, d: Obj) -> None:
-        status = copy.deepcopy(d.get("status") or {})
-        status["collisionCount"] = (status.get("collisionCount") or 0) + 1
+    def _count_collision(self, d: Deployment) -> None:
+        status = _status_copy(d)
+        status.collision_count = (status.collision_count or 0) + 1
         self._write_status(d, status)
 
-    def _report_create_failure(self, d: Obj, name: str, error: ApiStatusError) -> None:
+    def _report_create_failure(self, d: Deployment, name: str, error: ApiStatusError) -> None:
         message = f"Failed to create new replica set {_q(name)}: {error.message}"
         if rollout.has_progress_deadline(d):
-            status = copy.deepcopy(d.get("status") or {})
+            status = _status_copy(d)
             rollout.set_condition(status, rollout.new_condition(
-                PROGRESSING, "False", rollout.FAILED_RS_CREATE, message, utc_now()))
+                PROGRESSING, ConditionStatus.FALSE, rollout.FAILED_RS_CREATE, message, utc_now()))
             self._write_status(d, status)
-        self.events.event(d, type_="Warning", reason=rollout.FAILED_RS_CREATE, message=message)
+        self.events.event(event_subject(d), type_="Warning", reason=rollout.FAILED_RS_CREATE, message=message)
 
-    def _set_revision(self, d: Obj, revision: str) -> Obj:
+    def _set_revision(self, d: Deployment, revision: str) -> Deployment:
         """The Deployment carries the revision of its new ReplicaSet (what `kubectl rollout history` numbers)."""
-        if not revision or (d["metadata"].get("annotations") or {}).get(REVISION) == revision:
+        if not revision or (d.metadata.annotations or {}).get(REVISION) == revision:
             return d
-        meta = d["metadata"]
-        return self.client.patch(DEPLOYMENT, meta["name"], {"metadata": {"annotations": {REVISION: revision}}},
-                                 meta["namespace"], patch_type="application/merge-patch+json")
+        patched = self.client.patch(DEPLOYMENT, d.metadata.name, {"metadata": {"annotations": {REVISION: revision}}},
+                                    d.metadata.namespace, patch_type="application/merge-patch+json")
+        return Deployment.model_validate(patched)
 
     # ----- scaling one ReplicaSet
 
-    def _scale(self, d: Obj, rs: Obj, size: int) -> tuple[bool, Obj]:
+    def _scale(self, d: Deployment, rs: ReplicaSet, size: int) -> tuple[bool, ReplicaSet]:
         """Resize `rs` (compare-and-swap against the cached copy) and say so in a ScalingReplicaSet event."""
-        wanted = copy.deepcopy(rs)
+        wanted = rs.model_copy(deep=True)
         annotations_changed = rollout.set_replicas_annotations(wanted, replicas(d), replicas(d) + rollout.max_surge(d))
         if replicas(rs) == size and not annotations_changed:
             return False, rs
-        wanted["spec"]["replicas"] = size
-        updated = self.client.update(REPLICASET, wanted)
+        wanted.spec.replicas = size
+        updated = ReplicaSet.model_validate(self.client.update(REPLICASET, wanted.to_wire()))
         if replicas(rs) != size:
             direction = "up" if size > replicas(rs) else "down"
-            self.events.event(d, type_="Normal", reason="ScalingReplicaSet",
-                              message=f"Scaled {direction} replica set {rs['metadata']['name']} "
+            self.events.event(event_subject(d), type_="Normal", reason="ScalingReplicaSet",
+                              message=f"Scaled {direction} replica set {rs.metadata.name} "
                                       f"from {replicas(rs)} to {size}")
         return True, updated
 
-    def _cleanup(self, d: Obj, old: list[Obj]) -> None:
+    def _cleanup(self, d: Deployment, old: list[ReplicaSet]) -> None:
         """Keep at most revisionHistoryLimit old ReplicaSets, deleting the oldest empty ones."""
         for rs in rollout.replica_sets_to_clean(d, old):
             try:
-                self.client.delete(REPLICASET, rs["metadata"]["name"], rs["metadata"]["namespace"])
+                self.client.delete(REPLICASET, rs.metadata.name, rs.metadata.namespace)
             except ApiStatusError as error:
                 if error.code != 404:
                     raise
 
     # ----- status
 
-    def _check_paused_conditions(self, d: Obj) -> Obj:
+    def _check_paused_conditions(self, d: Deployment) -> Deployment:
         """Progressing is Unknown while paused (DeploymentPaused), and says DeploymentResumed once resumed."""
-        status = copy.deepcopy(d.get("status") or {})
+        status = _status_copy(d)
         current = rollout.condition(status, PROGRESSING)
-        if not rollout.has_progress_deadline(d) or (current or {}).get("reason") == rollout.TIMED_OUT:
+        current_reason = current.reason if current else None
+        if not rollout.has_progress_deadline(d) or current_reason == rollout.TIMED_OUT:
             return d
-        paused_reported = (current or {}).get("reason") == rollout.PAUSED
-        if d["spec"].get("paused") and not paused_reported:
-            new = rollout.new_condition(PROGRESSING, "Unknown", rollout.PAUSED, "Deployment is paused", utc_now())
-        elif not d["spec"].get("paused") and paused_reported:
-            new = rollout.new_condition(PROGRESSING, "Unknown", rollout.RESUMED, "Deployment is resumed", utc_now())
+        paused_reported = current_reason == rollout.PAUSED
+        if d.spec.paused and not paused_reported:
+            new = rollout.new_condition(PROGRESSING, ConditionStatus.UNKNOWN, rollout.PAUSED, "Deployment is paused",
+                                        utc_now())
+        elif not d.spec.paused and paused_reported:
+            new = rollout.new_condition(PROGRESSING, ConditionStatus.UNKNOWN, rollout.RESUMED,
+                                        "Deployment is resumed", utc_now())
         else:
             return d
         rollout.set_condition(status, new)
         return self._write_status(d, status)
 
-    def _sync_status(self, d: Obj, all_replica_sets: list[Obj], new_rs: Obj | None) -> None:
+    def _sync_status(self, d: Deployment, all_replica_sets: list[ReplicaSet], new_rs: ReplicaSet | None) -> None:
         status = rollout.calculate_status(d, all_replica_sets, new_rs, utc_now())
-        if status != (d.get("status") or {}):
+        if _changed(d, status):
             self._write_status(d, status)
 
-    def _sync_rollout_status(self, d: Obj, all_replica_sets: list[Obj], new_rs: Obj | None) -> None:
+    def _sync_rollout_status(self, d: Deployment, all_replica_sets: list[ReplicaSet],
+                             new_rs: ReplicaSet | None) -> None:
         """The status, and Progressing: created, progressing, complete, or out of time (ProgressDeadlineExceeded)."""
         now = utc_now()
         status = rollout.calculate_status(d, all_replica_sets, new_rs, now)
         if not rollout.has_progress_deadline(d):
             rollout.remove_condition(status, PROGRESSING)
-        current = rollout.condition(d.get("status") or {}, PROGRESSING)
-        finished = (status.get("replicas", 0) == status.get("updatedReplicas", 0) and current is not None
-                    and current.get("reason") == rollout.NEW_RS_AVAILABLE)
+        current = rollout.condition(d.status, PROGRESSING)
+        finished = ((status.replicas or 0) == (status.updated_replicas or 0) and current is not None
+                    and current.reason == rollout.NEW_RS_AVAILABLE)
         if rollout.has_progress_deadline(d) and not finished:
             self._set_progressing(d, status, current, new_rs, now)
         failure = rollout.replica_failure(all_replica_sets, new_rs)
@@ -390,61 +402,66 @@ class DeploymentController(Controller):
             rollout.set_condition(status, failure)
         else:
             rollout.remove_condition(status, rollout.REPLICA_FAILURE)
-        if status == (d.get("status") or {}):
+        if not _changed(d, status):
             self._requeue_before_deadline(d, status)
             return
         self._write_status(d, status)
 
     @staticmethod
-    def _set_progressing(d: Obj, status: Obj, current: Obj | None, new_rs: Obj | None, now) -> None:
-        subject = (f"ReplicaSet {_q(new_rs['metadata']['name'])}" if new_rs
-                   else f"Deployment {_q(d['metadata']['name'])}")
+    def _set_progressing(d: Deployment, status: DeploymentStatus, current: DeploymentCondition | None,
+                         new_rs: ReplicaSet | None, now) -> None:
+        subject = (f"ReplicaSet {_q(new_rs.metadata.name)}" if new_rs
+                   else f"Deployment {_q(d.metadata.name)}")
         if rollout.deployment_complete(d, status):
             rollout.set_condition(status, rollout.new_condition(
-                PROGRESSING, "True", rollout.NEW_RS_AVAILABLE, f"{subject} has successfully progressed.", now))
+                PROGRESSING, ConditionStatus.TRUE, rollout.NEW_RS_AVAILABLE, f"{subject} has successfully progressed.",
+                now))
         elif rollout.deployment_progressing(d, status):
             # Progress refreshes lastUpdateTime even when the reason stays: the deadline counts from the last progress.
-            new = rollout.new_condition(PROGRESSING, "True", rollout.RS_UPDATED, f"{subject} is progressing.", now)
-            if current is not None and current.get("status") == "True":
-                new["lastTransitionTime"] = current.get("lastTransitionTime")
+            new = rollout.new_condition(PROGRESSING, ConditionStatus.TRUE, rollout.RS_UPDATED,
+                                        f"{subject} is progressing.", now)
+            if current is not None and current.status == ConditionStatus.TRUE:
+                new.last_transition_time = current.last_transition_time
             rollout.remove_condition(status, PROGRESSING)
             rollout.set_condition(status, new)
         elif rollout.deployment_timed_out(d, status, now):
             rollout.set_condition(status, rollout.new_condition(
-                PROGRESSING, "False", rollout.TIMED_OUT, f"{subject} has timed out progressing.", now))
+                PROGRESSING, ConditionStatus.FALSE, rollout.TIMED_OUT, f"{subject} has timed out progressing.", now))
 
-    def _requeue_before_deadline(self, d: Obj, status: Obj) -> None:
+    def _requeue_before_deadline(self, d: Deployment, status: DeploymentStatus) -> None:
         """No event marks a deadline passing: look again just after it would."""
         if rollout.deployment_complete(d, status):
             return
         deadline = rollout.progress_deadline(d, status)
         if deadline is not None:
-            self.queue.add_after(object_key(d), max((deadline - utc_now()).total_seconds(), 0.0) + 1.0)
+            key = f"{d.metadata.namespace}/{d.metadata.name}"
+            self.queue.add_after(key, max((deadline - utc_now()).total_seconds(), 0.0) + 1.0)
 
-    def _write_status(self, d: Obj, status: Obj) -> Obj:
-        return self.client.update(DEPLOYMENT, {**d, "status": status}, subresource="status")
+    def _write_status(self, d: Deployment, status: DeploymentStatus) -> Deployment:
+        written = self.client.update(DEPLOYMENT, d.model_copy(update={"status": status}).to_wire(),
+                                     subresource="status")
+        return Deployment.model_validate(written)
 
 
-def _set_min_ready_seconds(rs: Obj, seconds: int) -> None:
-    if seconds:
-        rs["spec"]["minReadySeconds"] = seconds
-    else:
-        rs["spec"].pop("minReadySeconds", None)  # omitted when zero, as Kubernetes writes it
+def _status_copy(d: Deployment) -> DeploymentStatus:
+    """A copy of the Deployment's status to change and write back."""
+    return d.status.model_copy(deep=True) if d.status else DeploymentStatus()
+
+
+def _changed(d: Deployment, status: DeploymentStatus) -> bool:
+    return status.to_wire() != (d.status.to_wire() if d.status else {})
 
 
 def _controller_of(obj: Obj) -> OwnerReference | None:
     return ObjectView(obj).controller_ref()
 
 
-def _present(rs: Obj | None) -> list[Obj]:
+def _present(rs: ReplicaSet | None) -> list[ReplicaSet]:
     return [rs] if rs is not None else []
 
 
-def _selector(d: Obj) -> LabelSelectorExpr:
-    try:
-        return selector_from_label_selector((d.get("spec") or {}).get("selector"))
-    except ValueError:
-        return selector_from_label_selector(None)
+def _selector(d: Deployment) -> LabelSelectorExpr:
+    return label_selector(d.spec.selector if d.spec else None)
 
 
 def _q(text: str) -> str:

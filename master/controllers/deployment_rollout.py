@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
 
-from master.controllers.pod_template import Obj, rfc3339, templates_equal_ignoring_hash
-from objects.meta import parse_time
+from master.controllers.pod_template import rfc3339, templates_equal_ignoring_hash
+from objects.apps import (
+    Deployment, DeploymentCondition, DeploymentStatus, DeploymentStrategyType, PodTemplateSpec, ReplicaSet,
+    RollingUpdateDeployment,
+)
+from objects.meta import IntOrString, parse_time
+from objects.phases import ConditionStatus
 
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
@@ -51,58 +55,78 @@ NO_DEADLINE = 2**31 - 1
 # ----- reading a Deployment and its ReplicaSets
 
 
-def replicas(obj: Obj | None) -> int:
+def replicas(obj: Deployment | ReplicaSet | None) -> int:
     """spec.replicas (1 when unset, as defaulting leaves it); 0 for no object."""
-    if obj is None:
-        return 0
-    value = (obj.get("spec") or {}).get("replicas")
-    return 1 if value is None else value
+    return 0 if obj is None else obj.replicas
 
 
-def status_count(obj: Obj | None, field: str) -> int:
-    return ((obj or {}).get("status") or {}).get(field) or 0
+def current_replicas(obj: Deployment | ReplicaSet | None) -> int:
+    """status.replicas: the pods it has now."""
+    return (obj.status.replicas if obj is not None and obj.status else None) or 0
 
 
-def is_rolling_update(d: Obj) -> bool:
-    return ((d["spec"].get("strategy") or {}).get("type") or "RollingUpdate") == "RollingUpdate"
+def available_replicas(rs: ReplicaSet | None) -> int:
+    return (rs.status.available_replicas if rs is not None and rs.status else None) or 0
 
 
-def has_progress_deadline(d: Obj) -> bool:
-    deadline = d["spec"].get("progressDeadlineSeconds")
+def ready_replicas(rs: ReplicaSet) -> int:
+    return (rs.status.ready_replicas if rs.status else None) or 0
+
+
+def generation(obj: Deployment | ReplicaSet) -> int:
+    return 1 if obj.metadata.generation is None else obj.metadata.generation
+
+
+def is_rolling_update(d: Deployment) -> bool:
+    strategy = d.spec.strategy if d.spec else None
+    return ((strategy.type if strategy else None) or DeploymentStrategyType.ROLLING_UPDATE) == \
+        DeploymentStrategyType.ROLLING_UPDATE
+
+
+def has_progress_deadline(d: Deployment) -> bool:
+    deadline = d.spec.progress_deadline_seconds if d.spec else None
     return deadline is not None and deadline != NO_DEADLINE
 
 
-def revision(obj: Obj) -> int:
+def revision(obj: Deployment | ReplicaSet) -> int:
     try:
-        return int((obj["metadata"].get("annotations") or {}).get(REVISION, "0"))
+        return int((obj.metadata.annotations or {}).get(REVISION, "0"))
     except ValueError:
         return 0
 
 
-def max_revision(replica_sets: list[Obj]) -> int:
+def max_revision(replica_sets: list[ReplicaSet]) -> int:
     return max((revision(rs) for rs in replica_sets), default=0)
 
 
-def by_creation(replica_sets: list[Obj]) -> list[Obj]:
+def by_creation(replica_sets: list[ReplicaSet]) -> list[ReplicaSet]:
     """Oldest first; the name breaks ties, as controller.ReplicaSetsByCreationTimestamp does."""
-    return sorted(replica_sets, key=lambda rs: (rs["metadata"].get("creationTimestamp") or "", rs["metadata"]["name"]))
+    return sorted(replica_sets, key=lambda rs: (rs.metadata.creation_timestamp or "", rs.metadata.name))
 
 
-def active(replica_sets: list[Obj | None]) -> list[Obj]:
+def active(replica_sets: list[ReplicaSet | None]) -> list[ReplicaSet]:
     return [rs for rs in replica_sets if rs is not None and replicas(rs) > 0]
 
 
-def find_new_replica_set(d: Obj, replica_sets: list[Obj]) -> Obj | None:
+def template_of(obj: Deployment | ReplicaSet) -> PodTemplateSpec | None:
+    return obj.spec.template if obj.spec else None
+
+
+def same_template(a: PodTemplateSpec | None, b: PodTemplateSpec | None) -> bool:
+    """deploymentutil.EqualIgnoreHash on the templates' wire form, whatever pod-template-hash label either carries."""
+    return templates_equal_ignoring_hash(a.to_wire() if a else None, b.to_wire() if b else None)
+
+
+def find_new_replica_set(d: Deployment, replica_sets: list[ReplicaSet]) -> ReplicaSet | None:
     """The oldest ReplicaSet whose template is the Deployment's (a rollback reuses the old one)."""
-    template = d["spec"].get("template")
-    return next((rs for rs in by_creation(replica_sets)
-                 if templates_equal_ignoring_hash(rs["spec"].get("template"), template)), None)
+    template = template_of(d)
+    return next((rs for rs in by_creation(replica_sets) if same_template(template_of(rs), template)), None)
 
 
 # ----- the fences
 
 
-def scaled_value(value: int | str | None, total: int, *, round_up: bool) -> int:
+def scaled_value(value: IntOrString | None, total: int, *, round_up: bool) -> int:
     """intstr.GetScaledValueFromIntOrPercent: 2 is 2; "25%" of 10 is 3 rounding up, 2 rounding down."""
     if value is None:
         return 0
@@ -115,7 +139,8 @@ def scaled_value(value: int | str | None, total: int, *, round_up: bool) -> int:
     return math.ceil(exact) if round_up else math.floor(exact)
 
 
-def resolve_fenceposts(max_surge: Any, max_unavailable: Any, desired: int) -> tuple[int, int]:
+def resolve_fenceposts(max_surge: IntOrString | None, max_unavailable: IntOrString | None,
+                       desired: int) -> tuple[int, int]:
     """Surge rounds up, unavailability down; both zero would deadlock a rollout, so unavailability becomes 1."""
     surge = scaled_value(max_surge, desired, round_up=True)
     unavailable = scaled_value(max_unavailable, desired, round_up=False)
@@ -124,29 +149,30 @@ def resolve_fenceposts(max_surge: Any, max_unavailable: Any, desired: int) -> tu
     return surge, unavailable
 
 
-def _rolling(d: Obj) -> Obj:
-    return (d["spec"].get("strategy") or {}).get("rollingUpdate") or {}
+def _rolling(d: Deployment) -> RollingUpdateDeployment:
+    strategy = d.spec.strategy if d.spec else None
+    return (strategy.rolling_update if strategy else None) or RollingUpdateDeployment()
 
 
-def max_surge(d: Obj) -> int:
+def max_surge(d: Deployment) -> int:
     if not is_rolling_update(d):
         return 0
     rolling = _rolling(d)
-    return resolve_fenceposts(rolling.get("maxSurge"), rolling.get("maxUnavailable"), replicas(d))[0]
+    return resolve_fenceposts(rolling.max_surge, rolling.max_unavailable, replicas(d))[0]
 
 
-def max_unavailable(d: Obj) -> int:
+def max_unavailable(d: Deployment) -> int:
     if not is_rolling_update(d) or replicas(d) == 0:
         return 0
     rolling = _rolling(d)
-    unavailable = resolve_fenceposts(rolling.get("maxSurge"), rolling.get("maxUnavailable"), replicas(d))[1]
+    unavailable = resolve_fenceposts(rolling.max_surge, rolling.max_unavailable, replicas(d))[1]
     return min(unavailable, replicas(d))
 
 
 # ----- how big each ReplicaSet should be
 
 
-def new_rs_new_replicas(d: Obj, all_replica_sets: list[Obj], new_rs: Obj) -> int:
+def new_rs_new_replicas(d: Deployment, all_replica_sets: list[ReplicaSet], new_rs: ReplicaSet) -> int:
     """NewRSNewReplicas: grow the new ReplicaSet as far as the surge fence allows (Recreate: all at once)."""
     if not is_rolling_update(d):
         return replicas(d)
@@ -158,7 +184,7 @@ def new_rs_new_replicas(d: Obj, all_replica_sets: list[Obj], new_rs: Obj) -> int
     return replicas(new_rs) + grow
 
 
-def old_replica_set_sizes(d: Obj, old: list[Obj], new_rs: Obj | None) -> dict[str, int]:
+def old_replica_set_sizes(d: Deployment, old: list[ReplicaSet], new_rs: ReplicaSet | None) -> dict[str, int]:
     """reconcileOldReplicaSets: what the old ReplicaSets shrink to, never taking availability below the fence.
 
     Unhealthy old pods go first (cleanupUnhealthyReplicas): they serve nobody.
@@ -169,7 +195,7 @@ def old_replica_set_sizes(d: Obj, old: list[Obj], new_rs: Obj | None) -> dict[st
     if not old:
         return {}
     min_available = replicas(d) - max_unavailable(d)
-    new_unavailable = replicas(new_rs) - status_count(new_rs, "availableReplicas")
+    new_unavailable = replicas(new_rs) - available_replicas(new_rs)
     total = sum(replicas(rs) for rs in old) + replicas(new_rs)
     budget = total - min_available - new_unavailable
     if budget <= 0:
@@ -179,38 +205,38 @@ def old_replica_set_sizes(d: Obj, old: list[Obj], new_rs: Obj | None) -> dict[st
     for rs in by_creation(old):
         if cleaned >= budget:
             break
-        unhealthy = replicas(rs) - status_count(rs, "availableReplicas")
+        unhealthy = replicas(rs) - available_replicas(rs)
         if unhealthy <= 0:
             continue
         cut = min(budget - cleaned, unhealthy)
-        sizes[rs["metadata"]["name"]] = replicas(rs) - cut
+        sizes[rs.metadata.name] = replicas(rs) - cut
         cleaned += cut
-    available = sum(status_count(rs, "availableReplicas") for rs in old) + status_count(new_rs, "availableReplicas")
+    available = sum(available_replicas(rs) for rs in old) + available_replicas(new_rs)
     if available <= min_available:
         return sizes
     to_remove, removed = available - min_available, 0
     for rs in by_creation(old):
         if removed >= to_remove:
             break
-        size = sizes.get(rs["metadata"]["name"], replicas(rs))
+        size = sizes.get(rs.metadata.name, replicas(rs))
         if size == 0:
             continue
         cut = min(size, to_remove - removed)
-        sizes[rs["metadata"]["name"]] = size - cut
+        sizes[rs.metadata.name] = size - cut
         removed += cut
     return sizes
 
 
-def is_saturated(d: Obj, rs: Obj | None) -> bool:
+def is_saturated(d: Deployment, rs: ReplicaSet | None) -> bool:
     """The ReplicaSet holds every pod the Deployment wants, all available."""
     if rs is None:
         return False
-    desired = (rs["metadata"].get("annotations") or {}).get(DESIRED_REPLICAS)
+    desired = (rs.metadata.annotations or {}).get(DESIRED_REPLICAS)
     return (replicas(rs) == replicas(d) and desired == str(replicas(d))
-            and status_count(rs, "availableReplicas") == replicas(d))
+            and available_replicas(rs) == replicas(d))
 
 
-def find_active_or_latest(new_rs: Obj | None, old: list[Obj]) -> Obj | None:
+def find_active_or_latest(new_rs: ReplicaSet | None, old: list[ReplicaSet]) -> ReplicaSet | None:
     """The one ReplicaSet with pods; the newest when none has any; None when several do (mid-rollout)."""
     if new_rs is None and not old:
         return None
@@ -221,7 +247,7 @@ def find_active_or_latest(new_rs: Obj | None, old: list[Obj]) -> Obj | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def proportional_sizes(d: Obj, replica_sets: list[Obj]) -> tuple[dict[str, int], str]:
+def proportional_sizes(d: Deployment, replica_sets: list[ReplicaSet]) -> tuple[dict[str, int], str]:
     """Resize mid-rollout: share the change among active ReplicaSets in proportion to their size (`scale`)."""
     allowed = replicas(d) + max_surge(d) if replicas(d) > 0 else 0
     to_add = allowed - sum(replicas(rs) for rs in replica_sets)
@@ -229,19 +255,19 @@ def proportional_sizes(d: Obj, replica_sets: list[Obj]) -> tuple[dict[str, int],
     if to_add > 0:
         ordered.reverse()  # growing: among equals the newer grows first; shrinking: the older shrinks first
     ordered.sort(key=lambda rs: -replicas(rs))  # stable: larger first
-    sizes = {rs["metadata"]["name"]: replicas(rs) for rs in ordered}
+    sizes = {rs.metadata.name: replicas(rs) for rs in ordered}
     added = 0
     if to_add != 0:
         for rs in ordered:
             share = _proportion(d, rs, to_add, added)
-            sizes[rs["metadata"]["name"]] += share
+            sizes[rs.metadata.name] += share
             added += share
-        first = ordered[0]["metadata"]["name"]
+        first = ordered[0].metadata.name
         sizes[first] = max(0, sizes[first] + to_add - added)
     return sizes, "up" if to_add > 0 else "down"
 
 
-def _proportion(d: Obj, rs: Obj, to_add: int, added: int) -> int:
+def _proportion(d: Deployment, rs: ReplicaSet, to_add: int, added: int) -> int:
     if replicas(rs) == 0 or to_add == 0 or to_add == added:
         return 0
     fraction = _fraction(d, rs)
@@ -249,15 +275,15 @@ def _proportion(d: Obj, rs: Obj, to_add: int, added: int) -> int:
     return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
 
-def _fraction(d: Obj, rs: Obj) -> int:
+def _fraction(d: Deployment, rs: ReplicaSet) -> int:
     """How much `rs` should change so that it keeps its share of the Deployment at the new size."""
     if replicas(d) == 0:
         return -replicas(rs)
     target_total = replicas(d) + max_surge(d)
     try:
-        annotated = int((rs["metadata"].get("annotations") or {})[MAX_REPLICAS])
+        annotated = int((rs.metadata.annotations or {})[MAX_REPLICAS])
     except (KeyError, ValueError):
-        annotated = status_count(d, "replicas")
+        annotated = current_replicas(d)
     if annotated == 0:
         return 0
     return _round_half_away(replicas(rs) * target_total / annotated) - replicas(rs)
@@ -267,19 +293,19 @@ def _round_half_away(value: float) -> int:
     return int(math.floor(value + 0.5)) if value >= 0 else -int(math.floor(-value + 0.5))
 
 
-def replica_sets_to_clean(d: Obj, old: list[Obj]) -> list[Obj]:
+def replica_sets_to_clean(d: Deployment, old: list[ReplicaSet]) -> list[ReplicaSet]:
     """cleanupDeployment: the oldest revisions beyond revisionHistoryLimit that have fully scaled down."""
-    limit = d["spec"].get("revisionHistoryLimit")
+    limit = d.spec.revision_history_limit if d.spec else None
     if limit is None:
         return []
-    alive = [rs for rs in old if not rs["metadata"].get("deletionTimestamp")]
+    alive = [rs for rs in old if not rs.metadata.is_terminating]
     excess = len(alive) - limit
     if excess <= 0:
         return []
     doomed = []
-    for rs in sorted(alive, key=lambda rs: (revision(rs), rs["metadata"].get("creationTimestamp") or ""))[:excess]:
-        observed = status_count(rs, "observedGeneration")
-        if status_count(rs, "replicas") or replicas(rs) or rs["metadata"].get("generation", 1) > observed:
+    for rs in sorted(alive, key=lambda rs: (revision(rs), rs.metadata.creation_timestamp or ""))[:excess]:
+        observed = (rs.status.observed_generation if rs.status else None) or 0
+        if current_replicas(rs) or replicas(rs) or generation(rs) > observed:
             continue  # still has pods, or its controller has not caught up with it
         doomed.append(rs)
     return doomed
@@ -288,18 +314,18 @@ def replica_sets_to_clean(d: Obj, old: list[Obj]) -> list[Obj]:
 # ----- annotations
 
 
-def set_replicas_annotations(rs: Obj, desired: int, maximum: int) -> bool:
-    annotations = rs["metadata"].setdefault("annotations", {})
+def set_replicas_annotations(rs: ReplicaSet, desired: int, maximum: int) -> bool:
+    annotations = rs.metadata.annotations = rs.metadata.annotations or {}
     changed = annotations.get(DESIRED_REPLICAS) != str(desired) or annotations.get(MAX_REPLICAS) != str(maximum)
     annotations[DESIRED_REPLICAS], annotations[MAX_REPLICAS] = str(desired), str(maximum)
     return changed
 
 
-def set_new_rs_annotations(d: Obj, rs: Obj, new_revision: int, *, exists: bool) -> bool:
+def set_new_rs_annotations(d: Deployment, rs: ReplicaSet, new_revision: int, *, exists: bool) -> bool:
     """Copy the Deployment's annotations, raise the revision (keeping the old one in the history), set the sizes."""
-    annotations = rs["metadata"].setdefault("annotations", {})
+    annotations = rs.metadata.annotations = rs.metadata.annotations or {}
     changed = False
-    for key, value in (d["metadata"].get("annotations") or {}).items():
+    for key, value in (d.metadata.annotations or {}).items():
         if key not in NOT_COPIED_TO_REPLICA_SETS and annotations.get(key) != value:
             annotations[key] = value
             changed = True
@@ -324,102 +350,99 @@ def set_new_rs_annotations(d: Obj, rs: Obj, new_revision: int, *, exists: bool) 
 # ----- status and conditions
 
 
-def condition(status: Obj, type_: str) -> Obj | None:
-    return next((c for c in status.get("conditions") or [] if c.get("type") == type_), None)
+def condition(status: DeploymentStatus | None, type_: str) -> DeploymentCondition | None:
+    return next((c for c in (status.conditions if status else None) or [] if c.type == type_), None)
 
 
-def new_condition(type_: str, status: str, reason: str, message: str, now: datetime) -> Obj:
+def new_condition(type_: str, status: ConditionStatus, reason: str, message: str,
+                  now: datetime) -> DeploymentCondition:
     moment = rfc3339(now)
-    return {"type": type_, "status": status, "lastUpdateTime": moment, "lastTransitionTime": moment,
-            "reason": reason, "message": message}
+    return DeploymentCondition(type=type_, status=status, last_update_time=moment, last_transition_time=moment,
+                               reason=reason, message=message)
 
 
-def set_condition(status: Obj, new: Obj) -> None:
+def set_condition(status: DeploymentStatus, new: DeploymentCondition) -> None:
     """SetDeploymentCondition: same status and reason changes nothing; same status keeps the transition time."""
-    current = condition(status, new["type"])
-    if current is not None and current.get("status") == new["status"] and current.get("reason") == new["reason"]:
+    current = condition(status, new.type)
+    if current is not None and current.status == new.status and current.reason == new.reason:
         return
-    if current is not None and current.get("status") == new["status"]:
-        new = {**new, "lastTransitionTime": current.get("lastTransitionTime")}
-    status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") != new["type"]] + [new]
+    if current is not None and current.status == new.status:
+        new = new.model_copy(update={"last_transition_time": current.last_transition_time})
+    status.conditions = [c for c in status.conditions or [] if c.type != new.type] + [new]
 
 
-def remove_condition(status: Obj, type_: str) -> None:
-    kept = [c for c in status.get("conditions") or [] if c.get("type") != type_]
-    if kept:
-        status["conditions"] = kept
-    else:
-        status.pop("conditions", None)
+def remove_condition(status: DeploymentStatus, type_: str) -> None:
+    status.conditions = [c for c in status.conditions or [] if c.type != type_] or None
 
 
-def calculate_status(d: Obj, all_replica_sets: list[Obj], new_rs: Obj | None, now: datetime) -> Obj:
+def calculate_status(d: Deployment, all_replica_sets: list[ReplicaSet], new_rs: ReplicaSet | None,
+                     now: datetime) -> DeploymentStatus:
     """The counts summed over the ReplicaSets, and Available: are at least replicas - maxUnavailable pods available?"""
-    available = sum(status_count(rs, "availableReplicas") for rs in all_replica_sets)
+    available = sum(available_replicas(rs) for rs in all_replica_sets)
     wanted_total = sum(replicas(rs) for rs in all_replica_sets)
-    old = d.get("status") or {}
-    status: Obj = {
-        "observedGeneration": d["metadata"].get("generation", 1),
-        "replicas": sum(status_count(rs, "replicas") for rs in all_replica_sets),
-        "updatedReplicas": status_count(new_rs, "replicas"),
-        "readyReplicas": sum(status_count(rs, "readyReplicas") for rs in all_replica_sets),
-        "availableReplicas": available,
-        "unavailableReplicas": max(wanted_total - available, 0),
-    }
-    status = {k: v for k, v in status.items() if v}  # Kubernetes omits zero counts (omitempty)
-    if old.get("collisionCount") is not None:
-        status["collisionCount"] = old["collisionCount"]
-    if old.get("conditions"):
-        status["conditions"] = [dict(c) for c in old["conditions"]]
+    old = d.status or DeploymentStatus()
+    # Kubernetes omits zero counts (omitempty): a zero is left unset.
+    status = DeploymentStatus(
+        observed_generation=generation(d) or None,
+        replicas=sum(current_replicas(rs) for rs in all_replica_sets) or None,
+        updated_replicas=current_replicas(new_rs) or None,
+        ready_replicas=sum(ready_replicas(rs) for rs in all_replica_sets) or None,
+        available_replicas=available or None,
+        unavailable_replicas=max(wanted_total - available, 0) or None,
+        collision_count=old.collision_count,
+        conditions=[c.model_copy() for c in old.conditions] if old.conditions else None,
+    )
     if available >= replicas(d) - max_unavailable(d):
-        set_condition(status, new_condition(AVAILABLE, "True", MIN_AVAILABLE,
-                                             "Deployment has minimum availability.", now))
+        set_condition(status, new_condition(AVAILABLE, ConditionStatus.TRUE, MIN_AVAILABLE,
+                                            "Deployment has minimum availability.", now))
     else:
-        set_condition(status, new_condition(AVAILABLE, "False", MIN_UNAVAILABLE,
-                                             "Deployment does not have minimum availability.", now))
+        set_condition(status, new_condition(AVAILABLE, ConditionStatus.FALSE, MIN_UNAVAILABLE,
+                                            "Deployment does not have minimum availability.", now))
     return status
 
 
-def deployment_complete(d: Obj, status: Obj) -> bool:
+def deployment_complete(d: Deployment, status: DeploymentStatus) -> bool:
     """Every pod updated and available, none left over, and this generation observed."""
     want = replicas(d)
-    return (status.get("updatedReplicas", 0) == want and status.get("replicas", 0) == want
-            and status.get("availableReplicas", 0) == want
-            and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 1))
+    return ((status.updated_replicas or 0) == want and (status.replicas or 0) == want
+            and (status.available_replicas or 0) == want
+            and (status.observed_generation or 0) >= generation(d))
 
 
-def deployment_progressing(d: Obj, new: Obj) -> bool:
+def deployment_progressing(d: Deployment, new: DeploymentStatus) -> bool:
     """More pods updated, ready or available than last time, or fewer old ones."""
-    old = d.get("status") or {}
-    old_leftovers = old.get("replicas", 0) - old.get("updatedReplicas", 0)
-    new_leftovers = new.get("replicas", 0) - new.get("updatedReplicas", 0)
-    return (new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0) or new_leftovers < old_leftovers
-            or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
-            or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
+    old = d.status or DeploymentStatus()
+    old_leftovers = (old.replicas or 0) - (old.updated_replicas or 0)
+    new_leftovers = (new.replicas or 0) - (new.updated_replicas or 0)
+    return ((new.updated_replicas or 0) > (old.updated_replicas or 0) or new_leftovers < old_leftovers
+            or (new.ready_replicas or 0) > (old.ready_replicas or 0)
+            or (new.available_replicas or 0) > (old.available_replicas or 0))
 
 
-def progress_deadline(d: Obj, status: Obj) -> datetime | None:
+def progress_deadline(d: Deployment, status: DeploymentStatus) -> datetime | None:
     """When the rollout runs out of time without progress; None when it cannot (done, timed out, no deadline)."""
     current = condition(status, PROGRESSING)
-    if not has_progress_deadline(d) or current is None or current.get("reason") in (NEW_RS_AVAILABLE, TIMED_OUT):
+    if not has_progress_deadline(d) or current is None or current.reason in (NEW_RS_AVAILABLE, TIMED_OUT):
         return None
-    since = parse_time(current.get("lastUpdateTime"))
-    return None if since is None else since + timedelta(seconds=d["spec"]["progressDeadlineSeconds"])
+    since = parse_time(current.last_update_time)
+    return None if since is None else since + timedelta(seconds=d.spec.progress_deadline_seconds)
 
 
-def deployment_timed_out(d: Obj, status: Obj, now: datetime) -> bool:
+def deployment_timed_out(d: Deployment, status: DeploymentStatus, now: datetime) -> bool:
     current = condition(status, PROGRESSING)
-    if current is not None and current.get("reason") == TIMED_OUT:
+    if current is not None and current.reason == TIMED_OUT:
         return True
     deadline = progress_deadline(d, status)
     return deadline is not None and deadline < now
 
 
-def replica_failure(all_replica_sets: list[Obj], new_rs: Obj | None) -> Obj | None:
+def replica_failure(all_replica_sets: list[ReplicaSet], new_rs: ReplicaSet | None) -> DeploymentCondition | None:
     """The first ReplicaFailure among the ReplicaSets (the new one first), as a Deployment condition."""
     for rs in ([new_rs] if new_rs is not None else []) + all_replica_sets:
-        found = condition(rs.get("status") or {}, REPLICA_FAILURE)
+        found = next((c for c in (rs.status.conditions if rs.status else None) or [] if c.type == REPLICA_FAILURE),
+                     None)
         if found is not None:
-            return {"type": REPLICA_FAILURE, "status": found.get("status"), "reason": found.get("reason"),
-                    "message": found.get("message"), "lastUpdateTime": found.get("lastTransitionTime"),
-                    "lastTransitionTime": found.get("lastTransitionTime")}
+            return DeploymentCondition(type=REPLICA_FAILURE, status=found.status, reason=found.reason,
+                                       message=found.message, last_update_time=found.last_transition_time,
+                                       last_transition_time=found.last_transition_time)
     return None

@@ -121,6 +121,13 @@ def label_selector(selector: LabelSelector | None) -> LabelSelectorExpr:
         return selector_from_label_selector(None)
 
 
+def cached_selector(workload: Obj) -> LabelSelectorExpr:
+    """The spec.selector of a workload as the informer caches it, read without parsing the whole object
+    (event handlers try every cached workload against one changed object)."""
+    selector = (workload.get("spec") or {}).get("selector")
+    return label_selector(None if selector is None else LabelSelector.model_validate(selector))
+
+
 def claim(client: ApiClient, rt: ResourceType, owner: ObjectMeta, owner_rt: ResourceType,
           selector: LabelSelectorExpr, candidates: list[ViewT]) -> list[ViewT]:
     """ControllerRefManager.Claim: what `owner` controls once matching orphans are adopted and strays released.

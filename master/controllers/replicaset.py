@@ -24,11 +24,11 @@ from apiclient.informer import Informer, object_key
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.pod_template import (
-    Obj, claim, event_subject, label_selector, pod_from_template, rfc3339, utc_now,
+    Obj, cached_selector, claim, event_subject, label_selector, pod_from_template, rfc3339, utc_now,
 )
 from objects.apps import PodTemplateSpec, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus
 from objects.kinds import POD, REPLICASET
-from objects.meta import LabelSelector, OwnerReference, parse_time
+from objects.meta import OwnerReference, parse_time
 from objects.phases import ConditionStatus, PodConditionType, PodPhase
 from objects.selectors import LabelSelectorExpr
 
@@ -152,9 +152,8 @@ class ReplicaSetController(Controller):
 
     def _enqueue_matching(self, pod: PodView) -> None:
         """An orphan: every ReplicaSet whose selector matches may adopt it."""
-        # Every cached ReplicaSet is looked at per orphan pod event, so only its selector is parsed, not the whole set.
         for rs in self.replica_sets.items():
-            if ObjectView(rs).namespace == pod.namespace and _cached_selector(rs).matches(pod.labels):
+            if ObjectView(rs).namespace == pod.namespace and cached_selector(rs).matches(pod.labels):
                 self._enqueue(rs)
 
     # ----- reconcile
@@ -334,11 +333,6 @@ def _expendability(pod: PodView, per_node: Counter) -> tuple:
 
 def _selector(rs: ReplicaSet) -> LabelSelectorExpr:
     return label_selector(rs.spec.selector if rs.spec else None)
-
-
-def _cached_selector(rs: Obj) -> LabelSelectorExpr:
-    selector = (rs.get("spec") or {}).get("selector")
-    return label_selector(None if selector is None else LabelSelector.model_validate(selector))
 
 
 def _generation(rs: ReplicaSet) -> int:

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from kubelet.runtime.protocol import LABEL_CONTAINER_NAME, LABEL_POD_UID
+from objects.phases import is_finished_phase
 from tests.support.cluster import live_cluster, wait_for
 
 IMAGE = "tinykube/busybox:test"
@@ -167,7 +168,7 @@ def test_restart_policies_never_and_on_failure_end_the_pod(api, kubelet, policy,
     name = f"once-{policy.lower()}-{exit_code}"
     create(api, kubelet, name, [app(command)], restartPolicy=policy)
     try:
-        assert wait_for(lambda: phase(api, name) if phase(api, name) in ("Succeeded", "Failed") else None,
+        assert wait_for(lambda: (lambda p: p if is_finished_phase(p) else None)(phase(api, name)),
                         timeout=30) == expected_phase
         status = container_status(api, name)
         assert status["state"]["terminated"]["exitCode"] == exit_code

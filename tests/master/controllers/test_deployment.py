@@ -15,6 +15,7 @@ from master.controllers.deployment_rollout import proportional_sizes, resolve_fe
 from master.controllers.garbage_collector import GarbageCollector
 from master.controllers.pod_template import TEMPLATE_HASH_LABEL, template_hash
 from master.controllers.replicaset import ReplicaSetController
+from objects.apps import Deployment, ReplicaSet
 from objects.kinds import DEPLOYMENT, EVENT, POD, REPLICASET
 from tests.master.controllers.test_replicaset import active_pods, is_ready, report_running, start_controllers, template
 from tests.support.cluster import wait_for
@@ -237,13 +238,13 @@ def test_fenceposts_round_surge_up_and_unavailability_down():
 
 
 def test_a_resize_mid_rollout_is_shared_in_proportion():
-    d = {"metadata": {}, "spec": {"replicas": 20, "strategy": {"type": "RollingUpdate", "rollingUpdate": {
-        "maxSurge": 3, "maxUnavailable": 2}}}, "status": {"replicas": 13}}
+    d = Deployment.model_validate({"metadata": {}, "spec": {"replicas": 20, "strategy": {
+        "type": "RollingUpdate", "rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}}}, "status": {"replicas": 13}})
 
     def rs(name, size, created):
-        return {"metadata": {"name": name, "creationTimestamp": created,
-                             "annotations": {"deployment.kubernetes.io/max-replicas": "13"}},
-                "spec": {"replicas": size}}
+        return ReplicaSet.model_validate({"metadata": {"name": name, "creationTimestamp": created,
+                                                       "annotations": {"deployment.kubernetes.io/max-replicas": "13"}},
+                                          "spec": {"replicas": size}})
 
     sizes, direction = proportional_sizes(
         d, [rs("old", 8, "2024-01-01T00:00:00Z"), rs("new", 5, "2024-01-02T00:00:00Z")])
