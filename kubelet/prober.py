@@ -45,6 +45,7 @@ class ProbeKind(StrEnum):
         return {ProbeKind.STARTUP: "Startup", ProbeKind.LIVENESS: "Liveness", ProbeKind.READINESS: "Readiness"}[self]
 
     def of(self, container: Container) -> Probe | None:
+        """The container's probe of this kind, or None when it declares none."""
         return {ProbeKind.STARTUP: container.startup_probe, ProbeKind.LIVENESS: container.liveness_probe,
                 ProbeKind.READINESS: container.readiness_probe}[self]
 
