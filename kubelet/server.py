@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kubelet import exec_stream
 from kubelet.summary import summarize
 from kubelet.runtime.protocol import ContainerNotFound, ContainerRuntime, ContainerStatus, RuntimeFailure
+from objects.status import Status
 from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
 
 FindPod = Callable[[str, str], dict[str, Any] | None]
@@ -52,8 +53,7 @@ class KubeletError(Exception):
         self.code, self.reason, self.message = code, reason, message
 
     def to_status(self) -> dict[str, Any]:
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": self.message, "reason": self.reason, "code": self.code}
+        return Status.failure(self.code, self.reason, self.message).to_wire()
 
     def response(self) -> JSONResponse:
         return JSONResponse(self.to_status(), status_code=self.code)

@@ -1,9 +1,10 @@
 """Object metadata and the envelope types every kind shares.
 
 ObjectMeta (name, namespace, labels, resourceVersion...), owner references and
-label selectors; ListMeta and the generic list body; Status, the error body the
-API server returns; DeleteOptions. Fields are listed alphabetically, as in the
-Kubernetes API reference, so a missing one is easy to spot.
+label selectors; ListMeta and the generic list body; DeleteOptions. Fields are
+listed alphabetically, as in the Kubernetes API reference, so a missing one is
+easy to spot. (Status, the error body, lives in objects.status: its fields keep
+the order the apiserver writes them in.)
 """
 
 from __future__ import annotations
@@ -148,40 +149,6 @@ class ObjectList(K8sModel, Generic[ItemT]):
 
 class ShardInfo(K8sModel):
     selector: str | None = None
-
-
-class Status(K8sModel):
-    """The body of every API error (and of some successful deletes), as metav1.Status.
-
-    `status` is "Success" or "Failure"; `reason` is the machine-readable cause
-    (NotFound, AlreadyExists, Conflict, Invalid...) and `code` repeats the HTTP status.
-    """
-
-    api_version: str = "v1"
-    kind: str = "Status"
-    metadata: ListMeta = Field(default_factory=ListMeta)
-    code: int | None = None
-    details: StatusDetails | None = None
-    message: str | None = None
-    reason: str | None = None
-    status: str | None = None
-
-
-class StatusDetails(K8sModel):
-    """Which object an error is about and, for Invalid, one cause per bad field."""
-
-    causes: list[StatusCause] | None = None
-    group: str | None = None
-    kind: str | None = None
-    name: str | None = None
-    retry_after_seconds: int | None = None
-    uid: str | None = None
-
-
-class StatusCause(K8sModel):
-    field: str | None = None
-    message: str | None = None
-    reason: str | None = None
 
 
 class DeleteOptions(K8sModel):

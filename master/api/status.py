@@ -3,7 +3,8 @@
 kubectl and the Python client decode only this shape; a bare FastAPI
 `{"detail": ...}` would make kubectl print a generic "the server could not find
 the requested resource". Messages follow the apiserver's wording, because users
-(and scripts) read them.
+(and scripts) read them. Every body is an `objects.status.Status`, the model
+apiclient and tkctl read it back into.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from objects.kinds import ResourceType
+from objects.status import Status, StatusDetails
 
 
 class ApiError(Exception):
-    """An answer that is not a success, carrying the Status to send."""
+    """An answer that is not a success, carrying the Status to send.
+
+    `details` stays the dict it was given (callers and tests index into it);
+    the body itself is always rendered through `objects.status.Status`.
+    """
 
     def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None):
         super().__init__(message)
@@ -23,21 +29,17 @@ class ApiError(Exception):
         self.message = message
         self.details = details
 
+    @property
+    def status(self) -> Status:
+        details = StatusDetails.model_validate(self.details) if self.details else None
+        return Status.failure(self.code, self.reason, self.message, details)
+
     def to_status(self) -> dict[str, Any]:
-        status: dict[str, Any] = {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": self.message, "reason": self.reason, "code": self.code,
-        }
-        if self.details:
-            status["details"] = self.details
-        return status
+        return self.status.to_wire()
 
 
 def success_status(details: dict[str, Any] | None = None) -> dict[str, Any]:
-    status: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
-    if details:
-        status["details"] = details
-    return status
+    return Status.success(StatusDetails.model_validate(details) if details else None).to_wire()
 
 
 def _details(rt: ResourceType, name: str) -> dict[str, Any]:

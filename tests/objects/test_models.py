@@ -22,10 +22,11 @@ from objects.apps import DaemonSet, Deployment, ReplicaSet, Scale
 from objects.base import K8sModel, unknown_fields
 from objects.cluster import Event, Lease, Namespace
 from objects.kinds import ALL_KINDS
-from objects.meta import DeleteOptions, ObjectList, Status
+from objects.meta import DeleteOptions, ObjectList
 from objects.node import Node
 from objects.pod import Binding, Pod
 from objects.registry import MODELS, model_for
+from objects.status import Status
 
 ROOTS: list[tuple[type, type[K8sModel]]] = [
     (k8s.V1Pod, Pod),
