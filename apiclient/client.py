@@ -1,47 +1,31 @@
-"""ApiClient: the REST verbs and watch over httpx, with Status answers turned into exceptions."""
+"""ApiClient: the REST verbs and watch over httpx, with Status answers turned into exceptions.
+
+Two ways in, one set of requests: typed verbs for the components (`get(POD,
+name, namespace)`, `watch(...)`), and path verbs for tkctl, which names any URL
+the server serves (`get_path("/apis")`, a Table, a streamed log).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
-import ssl
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from apiclient.errors import ApiStatusError, status_error, status_error_from_content, unreachable
 from apiclient.kubeconfig import Connection
 from objects.kinds import ResourceType
 
-
-class ApiClientError(Exception):
-    pass
-
-
-class ApiStatusError(ApiClientError):
-    def __init__(self, code: int, reason: str, message: str, status: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.code, self.reason, self.message, self.status = code, reason, message, status or {}
+# The Accept header that asks for a Table (kubectl get's columns), with plain JSON for kinds the server cannot print.
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 
-class Expired(ApiStatusError):
-    pass
-
-
-class Unreachable(ApiClientError):
-    pass
-
-
-def _ssl_context(connection: Connection) -> ssl.SSLContext | bool:
-    if connection.insecure:
-        return False
-    if connection.ca_pem:
-        return ssl.create_default_context(cadata=connection.ca_pem.decode())
-    return True
-
-
-# The Host a request over a unix socket names: the socket file, not the URL, says where it goes.
 # The URL an in-process client names; its transport, not the network, carries the request.
 LOOPBACK_BASE_URL = "http://loopback"
 
@@ -66,10 +50,13 @@ class ApiClient:
     DirectTransport, plain requests skip building httpx's Request and Response
     objects, which was most of their cost inside one process; watches still
     stream through httpx.
+
+    With `log_requests`, each request over the network is logged to stderr as
+    kubectl's -v=6 logs it: `GET https://host/api/v1/pods 200 OK in 5 milliseconds`.
     """
 
     def __init__(self, connection: Connection, *, timeout: float = 30.0, user_agent: str = "tinykube",
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, log_requests: bool = False):
         self.connection = connection
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
         if connection.token:
@@ -77,13 +64,20 @@ class ApiClient:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         self._headers = headers
         self._timeout = timeout
+        self._log_requests = log_requests
         self._send_direct = transport.send_direct if isinstance(transport, DirectTransport) else None
         if transport is not None:
             self._http = httpx.Client(base_url=LOOPBACK_BASE_URL, headers=headers, timeout=timeout,
                                       transport=transport)
         else:
-            self._http = httpx.Client(base_url=connection.server, verify=_ssl_context(connection),
+            self._http = httpx.Client(base_url=connection.server, verify=connection.tls_context(),
                                       headers=headers, timeout=timeout, limits=limits)
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self._http.close()
@@ -92,6 +86,7 @@ class ApiClient:
 
     def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
                 content_type: str = "application/json", headers: dict[str, str] | None = None) -> Any:
+        """The decoded JSON answer (None for an empty one); a Status answer raises ApiStatusError."""
         content = None if body is None else json.dumps(body).encode()
         all_headers = {"Content-Type": content_type, **(headers or {})}
         try:
@@ -99,13 +94,18 @@ class ApiClient:
                 code, answer = self._send_direct(method, path, params=params, headers={**self._headers, **all_headers},
                                                  body=content or b"", timeout=self._timeout)
             else:
+                started = time.monotonic()
                 response = self._http.request(method, path, content=content, params=params, headers=all_headers)
+                self._log(response, started)
                 code, answer = response.status_code, response.content
         except httpx.HTTPError as error:
-            raise Unreachable(f"{method} {path}: {error}") from error
+            raise unreachable(self.connection.server, f"{method} {path}", error) from error
         if code >= 400:
-            raise _status_error(code, answer)
-        return json.loads(answer) if answer else None
+            raise status_error_from_content(code, answer)
+        try:
+            return json.loads(answer) if answer else None
+        except ValueError:
+            raise ApiStatusError(code, "", f"the server answered {method} {path} with non-JSON") from None
 
     def get(self, rt: ResourceType, name: str, namespace: str | None = None, *, subresource: str = "") -> Any:
         return self.request("GET", _item_path(rt, namespace, name, subresource))
@@ -138,6 +138,68 @@ class ApiClient:
             options["propagationPolicy"] = propagation_policy
         return self.request("DELETE", _item_path(rt, namespace, name, ""), body=options)
 
+    # ----- requests by path (what tkctl sends): each answer is a JSON object, {} when empty
+
+    def get_path(self, path: str, *, params: dict[str, str] | None = None, table: bool = False) -> dict[str, Any]:
+        headers = {"Accept": TABLE_ACCEPT} if table else None
+        return self._object("GET", path, params=params, headers=headers)
+
+    def post_path(self, path: str, body: dict[str, Any], *, params: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._object("POST", path, body=body, params=params)
+
+    def put_path(self, path: str, body: dict[str, Any], *, params: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._object("PUT", path, body=body, params=params)
+
+    def patch_path(self, path: str, body: dict[str, Any] | list[Any], *, content_type: str,
+                   params: dict[str, str] | None = None) -> dict[str, Any]:
+        """`body` is a list only for a JSON patch (application/json-patch+json)."""
+        return self._object("PATCH", path, body=body, params=params, content_type=content_type)
+
+    def delete_path(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._object("DELETE", path, body=body)
+
+    def exists(self, path: str, *, uid: str | None = None) -> bool:
+        """Whether the object is still there; with `uid`, a namesake created since does not count.
+        (What `delete --wait`, `replace --force` and `drain` poll for.)"""
+        try:
+            live = self.get_path(path)
+        except ApiStatusError as error:
+            if error.not_found:
+                return False
+            raise
+        return uid is None or (live.get("metadata") or {}).get("uid") == uid
+
+    @contextlib.contextmanager
+    def stream(self, path: str, *, params: dict[str, str] | None = None,
+               accept: str = "*/*") -> Iterator[Iterator[bytes]]:
+        """GET a body that may never end (a followed log, a watch): yields its bytes as they arrive,
+        unchanged. Only connecting is bounded by the timeout; a followed log may be silent for hours."""
+        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        try:
+            started = time.monotonic()
+            with self._http.stream("GET", path, params=params, timeout=timeout,
+                                   headers={"Accept": accept}) as response:
+                self._log(response, started)
+                if not response.is_success:
+                    raise status_error_from_content(response.status_code, response.read())
+                yield response.iter_raw()
+        except httpx.HTTPError as error:
+            raise unreachable(self.connection.server, f"GET {path}", error) from error
+
+    def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        answer = self.request(method, path, **kwargs)
+        if answer is None:
+            return {}
+        if not isinstance(answer, dict):
+            raise ApiStatusError(200, "", f"the server answered {method} {path} with non-JSON")
+        return answer
+
+    def _log(self, response: httpx.Response, started: float) -> None:
+        if self._log_requests:
+            elapsed_ms = int((time.monotonic() - started) * 1000)
+            print(f"{response.request.method} {response.request.url} {response.status_code} "
+                  f"{response.reason_phrase} in {elapsed_ms} milliseconds", file=sys.stderr)
+
     # ----- watch
 
     def watch(self, rt: ResourceType, namespace: str | None = None, *, resource_version: str = "",
@@ -154,14 +216,14 @@ class ApiClient:
             with self._http.stream("GET", rt.collection_path(namespace), params=params,
                                    timeout=httpx.Timeout(30.0, read=timeout_seconds + 30)) as response:
                 if response.status_code >= 400:
-                    raise _status_error(response.status_code, response.read())
+                    raise status_error_from_content(response.status_code, response.read())
                 ended = _close_when_stopped(response, stop)
                 try:
                     for line in _lines(response.iter_bytes()):
                         event = json.loads(line)
                         if event["type"] == "ERROR":
                             obj = event["object"]
-                            raise _status_error(obj.get("code", 500), json.dumps(obj).encode())
+                            raise status_error(obj.get("code") or 500, obj)
                         yield event["type"], event["object"]
                 finally:
                     ended.set()
@@ -170,7 +232,7 @@ class ApiClient:
             # master's loopback) is our own stop as much as a socket shut down is.
             if stop is not None and stop.is_set():
                 return  # we closed the stream ourselves
-            raise Unreachable(f"watch {rt.plural}: {error}") from error
+            raise unreachable(self.connection.server, f"watch {rt.plural}", error) from error
 
 
 def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -221,15 +283,3 @@ def _shut_down(response: httpx.Response) -> None:
 def _item_path(rt: ResourceType, namespace: str | None, name: str, subresource: str) -> str:
     path = f"{rt.collection_path(namespace)}/{name}"
     return f"{path}/{subresource}" if subresource else path
-
-
-def _status_error(code: int, content: bytes) -> ApiStatusError:
-    try:
-        status = json.loads(content)
-    except ValueError:
-        status = {}
-    if not isinstance(status, dict):
-        status = {}
-    reason, message = status.get("reason", ""), status.get("message", content.decode(errors="replace")[:200])
-    error_type = Expired if code == 410 else ApiStatusError
-    return error_type(code, reason, message, status)

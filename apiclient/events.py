@@ -17,7 +17,8 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from apiclient.client import ApiClient, ApiClientError, ApiStatusError
+from apiclient.client import ApiClient
+from apiclient.errors import ApiClientError, ApiStatusError
 from apiclient.event_correlation import Correlated, EventCorrelator
 from objects.kinds import EVENT
 

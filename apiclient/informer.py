@@ -17,7 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from apiclient.client import ApiClient, ApiClientError, Expired
+from apiclient.client import ApiClient
+from apiclient.errors import ApiClientError, Expired
 from objects.kinds import ResourceType
 
 log = logging.getLogger(__name__)

@@ -48,7 +48,7 @@ def test_a_request_without_a_valid_token_is_refused(served, token):
     with pytest.raises(ApiStatusError) as refused:
         client(served, token).list(NAMESPACE)
     assert refused.value.code == 401
-    assert refused.value.status["kind"] == "Status"
+    assert refused.value.status.kind == "Status"
 
 
 def test_the_node_token_has_the_limits_it_has_over_https(served):
