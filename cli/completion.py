@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 from click.shell_completion import CompletionItem
 
-from cli.errors import TkctlError
+from cli.errors import REPORTED
 from cli.resources import resolve_kind
 from cli.session import Session
 from objects.kinds import ALL_KINDS, POD
@@ -42,8 +42,8 @@ def object_names(ctx: click.Context, kind: str, prefix: str) -> list[str]:
     try:
         resource = resolve_kind(kind)
         namespace = session.namespace if resource.namespaced else None
-        listing = session.client().get(resource.collection_path(namespace))
-    except (TkctlError, OSError):
+        listing = session.client().get_path(resource.collection_path(namespace))
+    except (*REPORTED, OSError):
         return []
     names = [(item.get("metadata") or {}).get("name", "") for item in listing.get("items") or []]
     return sorted(name for name in names if name.startswith(prefix))

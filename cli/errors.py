@@ -1,16 +1,25 @@
 """The errors tkctl reports, and the one place they become kubectl's wording on stderr.
 
-    TkctlError
+A command reports two families, both printed by `message_for` (one line each)
+and neither with a traceback:
+
+    TkctlError          found on this side (cli/)
     ├── CommandError    the user asked for something impossible: `error: <message>`
-    ├── Unreachable     no answer from the server (refused, TLS, timeout)
-    ├── ServerError     the server answered with a non-2xx Status (reason, message, code)
-    │                   -> `Error from server (NotFound): pods "x" not found`
-    │                   -> 401: `error: You must be logged in to the server (...)`
-    │                   -> 422: `The Pod "x" is invalid: spec...: ...`
-    ├── Failures        several of the above, collected while a command carried on
+    ├── Failures        several errors, collected while a command carried on
     │                   with the other objects (one line each, after the output)
     └── Refusals        several client-side refusals kubectl aggregates (label's
                         "'a' already has a value"): one bare line each, no `error: `
+
+    ApiClientError      from apiclient, which every request goes through
+    ├── KubeconfigError -> `error: context was not found for specified context: x`
+    ├── ApiStatusError  the server answered a Status (reason, message, code)
+    │   │               -> `Error from server (NotFound): pods "x" not found`
+    │   │               -> 401: `error: You must be logged in to the server (...)`
+    │   │               -> 422: `The Pod "x" is invalid: spec...: ...`
+    │   └── Expired
+    └── Unreachable     -> `The connection to the server HOST was refused - did you
+                            specify the right host or port?`, or
+                           `Unable to connect to the server: <cause>`
 
 Commands raise these (or collect several and keep going, as kubectl does for
 multi-object files); `cli.main` prints them with `message_for` and exits 1.
@@ -18,62 +27,30 @@ multi-object files); `cli.main` prints them with `message_for` and exits 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from apiclient import ApiClientError, ApiStatusError, Unreachable
+from objects.status import StatusCause
 
-_REASON_BY_CODE = {
-    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-    409: "Conflict", 410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests",
-    500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
-}
 _UNAUTHORIZED = ("error: You must be logged in to the server "
                  "(the server has asked for the client to provide credentials)")
 
 
 class TkctlError(Exception):
-    """Anything tkctl reports to the user without a traceback."""
+    """Anything tkctl finds wrong on its own side and reports without a traceback."""
 
 
 class CommandError(TkctlError):
     """A usage or input error found on this side: a bad flag, an unreadable file, an unknown kind."""
 
 
-class Unreachable(TkctlError):
-    """The server could not be reached; `message` is already in kubectl's words."""
-
-
-@dataclass
-class ServerError(TkctlError):
-    """A Status the API server answered with instead of an object."""
-
-    code: int
-    reason: str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
-
-    @classmethod
-    def from_status(cls, http_code: int, body: Any, text: str = "") -> ServerError:
-        if isinstance(body, dict) and body.get("kind") == "Status":
-            return cls(int(body.get("code") or http_code), body.get("reason") or _REASON_BY_CODE.get(http_code, ""),
-                       body.get("message") or text, body.get("details") or {})
-        return cls(http_code, _REASON_BY_CODE.get(http_code, ""), text.strip() or f"HTTP {http_code}")
-
-    def when(self, action: str, source: str) -> ServerError:
-        """kubectl's AddSourceToErr: `error when creating "pod.yaml": <message>`."""
-        return ServerError(self.code, self.reason, f'error when {action} "{source}": {self.message}', self.details)
-
-    @property
-    def not_found(self) -> bool:
-        return self.code == 404
+Reported = TkctlError | ApiClientError
+"""What a command reports to the user instead of a traceback."""
+REPORTED = (TkctlError, ApiClientError)  # the same, for `except`, which takes a tuple and not a union
 
 
 class Failures(TkctlError):
     """The errors a command met on some objects while it finished the others, as kubectl does."""
 
-    def __init__(self, errors: list[TkctlError]):
+    def __init__(self, errors: list[Reported]):
         super().__init__(f"{len(errors)} errors")
         self.errors = errors
 
@@ -94,18 +71,18 @@ def refuse(messages: list[str]) -> None:
         raise Refusals(messages)
 
 
-def raise_collected(errors: list[TkctlError]) -> None:
+def raise_collected(errors: list[Reported]) -> None:
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise Failures(errors)
 
 
-def message_for(error: TkctlError) -> str:
+def message_for(error: Reported) -> str:
     """The line(s) kubectl would print for this error, without a trailing newline."""
     if isinstance(error, Failures):
         return "\n".join(message_for(each) for each in error.errors)
-    if isinstance(error, ServerError):
+    if isinstance(error, ApiStatusError):
         if error.code == 401:
             return _UNAUTHORIZED
         if error.reason == "Invalid":  # kubectl words Invalid itself, with or without details
@@ -113,27 +90,31 @@ def message_for(error: TkctlError) -> str:
         if error.reason:
             return f"Error from server ({error.reason}): {error.message}"
         return f"Error from server: {error.message}"
-    if isinstance(error, (Unreachable, Refusals)):
+    if isinstance(error, Unreachable):
+        if error.refused:
+            return f"The connection to the server {error.server} was refused - did you specify the right host or port?"
+        return f"Unable to connect to the server: {error.cause}"
+    if isinstance(error, Refusals):
         return str(error)
     return f"error: {error}"
 
 
-def _invalid_message(error: ServerError) -> str:
+def _invalid_message(error: ApiStatusError) -> str:
     details = error.details
-    if details.get("kind") or details.get("name"):
-        prefix = f'The {details.get("kind", "")} "{details.get("name", "")}" is invalid'
+    if details.kind or details.name:
+        prefix = f'The {details.kind or ""} "{details.name or ""}" is invalid'
     else:
         prefix = "The request is invalid"
-    causes = [_cause_text(cause) for cause in details.get("causes") or []]
+    causes = [_cause_text(cause) for cause in details.causes or []]
     if not causes:
-        return prefix if details.get("kind") or details.get("name") else f"{prefix}: {error.message}"
+        return prefix if details.kind or details.name else f"{prefix}: {error.message}"
     if len(causes) == 1:
         return f"{prefix}: {causes[0]}"
     return f"{prefix}: \n" + "\n".join(f"* {cause}" for cause in causes)
 
 
-def _cause_text(cause: dict[str, Any]) -> str:
-    field_path, message = cause.get("field") or "", cause.get("message") or ""
+def _cause_text(cause: StatusCause) -> str:
+    field_path, message = cause.field or "", cause.message or ""
     if not field_path or message.startswith(f"{field_path}: "):
         return message
     return f"{field_path}: {message}"

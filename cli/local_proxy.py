@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from cli.client import USER_AGENT, tls_context
-from cli.kubeconfig import ClusterAccess
+from apiclient import Connection
+from cli.session import USER_AGENT
 
 DEFAULT_ACCEPT_HOSTS = r"^localhost$,^127\.0\.0\.1$,^\[::1\]$"
 DEFAULT_REJECT_PATHS = r"^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach"
@@ -74,12 +74,12 @@ class ApiServerProxy(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], access: ClusterAccess, *, request_filter: RequestFilter | None,
+    def __init__(self, address: tuple[str, int], connection: Connection, *, request_filter: RequestFilter | None,
                  api_prefix: str = "/", verbose: bool = False):
-        self.upstream = httpx.Client(base_url=access.server, verify=tls_context(access), http2=False,
+        self.upstream = httpx.Client(base_url=connection.server, verify=connection.tls_context(), http2=False,
                                      timeout=httpx.Timeout(CONNECT_TIMEOUT_SECONDS, read=None),
                                      headers={"User-Agent": USER_AGENT})
-        self.token = access.token
+        self.token = connection.token
         self.request_filter = request_filter  # None: --disable-filter
         self.api_prefix = api_prefix if api_prefix.endswith("/") else api_prefix + "/"
         self.verbose = verbose

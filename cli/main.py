@@ -1,6 +1,6 @@
 """`tkctl`: the command group, and the one place errors become kubectl's messages and exit code 1.
 
-Commands raise TkctlError (see cli/errors.py) and never print tracebacks;
+Commands raise TkctlError or apiclient's errors (see cli/errors.py) and never print tracebacks;
 `--debug` or `-v` adds the traceback for an unexpected failure.
 """
 
@@ -13,7 +13,7 @@ import traceback
 
 import click
 
-from cli.errors import TkctlError, message_for
+from cli.errors import REPORTED, message_for
 from cli.session import Session, session_options
 from cli.usage_errors import UnknownCommand, kubectl_usage_message
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
                                obj=session, standalone_mode=False)
         if isinstance(exit_code, int) and exit_code:  # ctx.exit(N): exec passes on the remote command's code
             sys.exit(exit_code)
-    except TkctlError as error:
+    except REPORTED as error:
         if session.shows_tracebacks:
             traceback.print_exc()
         click.echo(message_for(error), err=True)

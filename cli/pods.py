@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from cli.client import ApiClient
+from apiclient import ApiClient
 from cli.errors import CommandError
 from cli.resources import kind_label, object_path, resolve_kind
 from objects.kinds import POD
@@ -77,20 +77,20 @@ def default_container(pod: dict[str, Any], warn: Warn, *, warn_about_init: bool)
 def fetch_pod(client: ApiClient, namespace: str, target: str, warn: Warn) -> dict[str, Any]:
     """The pod `NAME` or `TYPE/NAME` means; for a workload (deploy/web), one of its pods, as kubectl picks.
 
-    Raises ServerError when the object is missing; CommandError when a workload has no pods.
+    Raises ApiStatusError when the object is missing; CommandError when a workload has no pods.
     """
     kind, slash, name = target.partition("/")
     if not slash:
-        return client.get(POD.collection_path(namespace) + f"/{target}")
+        return client.get_path(POD.collection_path(namespace) + f"/{target}")
     resource = resolve_kind(kind)
     if resource == POD:
-        return client.get(POD.collection_path(namespace) + f"/{name}")
-    owner = client.get(object_path(resource, namespace, name))
+        return client.get_path(POD.collection_path(namespace) + f"/{name}")
+    owner = client.get_path(object_path(resource, namespace, name))
     match_labels = (((owner.get("spec") or {}).get("selector") or {}).get("matchLabels") or {})
     if not match_labels:
         raise CommandError(f"cannot get the pods of {kind_label(resource)}/{name}: it has no selector")
     selector = ",".join(f"{key}={value}" for key, value in sorted(match_labels.items()))
-    pods = client.get(POD.collection_path(namespace), params={"labelSelector": selector}).get("items") or []
+    pods = client.get_path(POD.collection_path(namespace), params={"labelSelector": selector}).get("items") or []
     if not pods:
         raise CommandError(f"no pods found for {kind_label(resource)}/{name}")
     pods = most_active_first(pods)

@@ -19,15 +19,18 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from urllib.parse import urlencode, urlsplit
 
+from pydantic import ValidationError
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from cli.client import USER_AGENT, tls_context
-from cli.errors import ServerError, TkctlError, Unreachable
-from cli.kubeconfig import ClusterAccess
+from apiclient import Connection
+from apiclient.errors import status_error, unreachable
+from cli.errors import TkctlError
+from cli.session import USER_AGENT
+from objects.status import Status, StatusOutcome
 
 SUBPROTOCOL = "v5.channel.k8s.io"
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
@@ -64,16 +67,16 @@ class ExecRequest:
         return urlencode(pairs)
 
 
-def open_exec(access: ClusterAccess, path: str, request: ExecRequest) -> ClientConnection:
-    """Connect, or raise the server's refusal as a ServerError (kubectl prints it the same way)."""
-    split = urlsplit(access.server)
+def open_exec(connection: Connection, path: str, request: ExecRequest) -> ClientConnection:
+    """Connect, or raise the server's refusal as an ApiStatusError (kubectl prints it the same way)."""
+    split = urlsplit(connection.server)
     scheme = "wss" if split.scheme == "https" else "ws"
     url = f"{scheme}://{split.netloc}{split.path}{path}?{request.query()}"
-    headers = {"Authorization": f"Bearer {access.token}"} if access.token else {}
+    headers = {"Authorization": f"Bearer {connection.token}"} if connection.token else {}
     try:
         return connect(url, subprotocols=[SUBPROTOCOL], additional_headers=headers, max_size=None,
-                       ssl=tls_context(access) if scheme == "wss" else None, open_timeout=OPEN_TIMEOUT_SECONDS,
-                       compression=None, user_agent_header=USER_AGENT)
+                       ssl=connection.tls_context() if scheme == "wss" else None,
+                       open_timeout=OPEN_TIMEOUT_SECONDS, compression=None, user_agent_header=USER_AGENT)
     except InvalidStatus as refusal:
         response = refusal.response
         try:
@@ -81,12 +84,9 @@ def open_exec(access: ClusterAccess, path: str, request: ExecRequest) -> ClientC
         except ValueError:
             body = None
         text = (response.body or b"").decode(errors="replace")
-        raise ServerError.from_status(response.status_code, body, text) from None
-    except ConnectionRefusedError:
-        raise Unreachable(f"The connection to the server {split.netloc} was refused - "
-                          "did you specify the right host or port?") from None
+        raise status_error(response.status_code, body, text) from None
     except (InvalidHandshake, OSError, TimeoutError) as error:
-        raise Unreachable(f"Unable to connect to the server: {error}") from None
+        raise unreachable(connection.server, f"exec {path}", error) from None
 
 
 class RemoteCommand:
@@ -100,7 +100,7 @@ class RemoteCommand:
         """Run to the end and return the remote exit code (or raise RemoteCommandFailed)."""
         if stdin is not None:
             threading.Thread(target=self._pump_stdin, args=(stdin,), daemon=True).start()
-        status: dict[str, Any] | None = None
+        status: Status | None = None
         try:
             for message in self._connection:
                 frame = message.encode() if isinstance(message, str) else message
@@ -146,29 +146,25 @@ def _write(out: BinaryIO, payload: bytes) -> None:
     out.flush()
 
 
-def _decode_status(payload: bytes) -> dict[str, Any]:
+def _decode_status(payload: bytes) -> Status:
     try:
-        status = json.loads(payload)
-    except ValueError:
+        return Status.model_validate_json(payload)
+    except ValidationError:
         raise TkctlError(f"error stream protocol error: {payload[:200]!r}") from None
-    if not isinstance(status, dict):
-        raise TkctlError("error stream protocol error: the status is not an object")
-    return status
 
 
-def exit_code(status: dict[str, Any] | None) -> int:
+def exit_code(status: Status | None) -> int:
     """kubectl's reading of the channel-3 Status (client-go remotecommand errorDecoderV4)."""
-    if status is None or status.get("status") == "Success":
+    if status is None or status.status == StatusOutcome.SUCCESS:
         return 0
-    if status.get("status") != "Failure":
+    if status.status != StatusOutcome.FAILURE:
         raise TkctlError("error stream protocol error: unknown error")
-    if status.get("reason") == "NonZeroExitCode":
-        causes = (status.get("details") or {}).get("causes") or []
-        code = next((cause.get("message") for cause in causes if cause.get("reason") == "ExitCode"), None)
+    if status.reason == "NonZeroExitCode":
+        code = next((cause.message for cause in status.causes if cause.reason == "ExitCode"), None)
         if code is None:
             raise TkctlError("error stream protocol error: no ExitCode cause given")
         try:
             return int(code)
         except ValueError:
             raise TkctlError(f"error stream protocol error: invalid exit code value {code!r}") from None
-    raise RemoteCommandFailed(status.get("message") or "the command failed")
+    raise RemoteCommandFailed(status.message or "the command failed")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cli.errors import CommandError, ServerError, TkctlError
+from apiclient import ApiStatusError
+from cli.errors import CommandError, Reported
 from cli.manifests import read_manifests, settle_namespace
 from cli.resources import kind_label, object_path, parse_targets
 from cli.session import Session
@@ -45,7 +46,7 @@ class LiveObject:
         return f"{kind_label(self.resource)}/{self.name}"
 
 
-def fetch_selected(session: Session, args: tuple[str, ...], errors: list[TkctlError], *,
+def fetch_selected(session: Session, args: tuple[str, ...], errors: list[Reported], *,
                    filenames: tuple[str, ...] = (), selector: str | None = None, select_all: bool = False,
                    all_namespaces: bool = False) -> list[LiveObject]:
     """Every object the line names, in order; a missing one goes to `errors` and the rest carry on."""
@@ -56,8 +57,8 @@ def fetch_selected(session: Session, args: tuple[str, ...], errors: list[TkctlEr
             namespace = settle_namespace(manifest, session.namespace, enforced=session.namespace_flag is not None)
             try:
                 found.append(LiveObject(manifest.resource,
-                                        client.get(object_path(manifest.resource, namespace, manifest.name))))
-            except ServerError as error:
+                                        client.get_path(object_path(manifest.resource, namespace, manifest.name))))
+            except ApiStatusError as error:
                 errors.append(error)
         return found
     if not args:
@@ -74,12 +75,12 @@ def fetch_selected(session: Session, args: tuple[str, ...], errors: list[TkctlEr
             for name in target.names:
                 try:
                     found.append(LiveObject(target.resource,
-                                            client.get(object_path(target.resource, session.namespace, name))))
-                except ServerError as error:
+                                            client.get_path(object_path(target.resource, session.namespace, name))))
+                except ApiStatusError as error:
                     errors.append(error)
             continue
         namespace = None if all_namespaces else session.namespace
         params = {"labelSelector": selector} if selector else None
-        listed = client.get(target.resource.collection_path(namespace), params=params)
+        listed = client.get_path(target.resource.collection_path(namespace), params=params)
         found.extend(LiveObject(target.resource, item) for item in listed.get("items") or [])
     return found

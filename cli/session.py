@@ -3,20 +3,21 @@
 The options (`--kubeconfig`, `--context`, `-n`, `-v`, `--debug`) are accepted
 both before the command (`tkctl -n x get pods`) and after it (`tkctl get pods
 -n x`), as kubectl accepts them anywhere. The kubeconfig is read and the client
-built only when a command first needs the server.
+built only when a command first needs the server; both are apiclient's, so tkctl
+finds its kubeconfig and speaks HTTP exactly as the other components do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import click
 
-from cli.kubeconfig import ClusterAccess, find_kubeconfig, load
+from apiclient import ApiClient, Connection, load_kubeconfig
 
-if TYPE_CHECKING:  # httpx is imported only by the commands that talk to the server
-    from cli.client import ApiClient
+USER_AGENT = "tkctl/0.1.0"
+DEBUG_VERBOSITY = 6  # kubectl's -v=6 logs each request and its answer
 
 
 @dataclass
@@ -26,19 +27,19 @@ class Session:
     namespace_flag: str | None = None
     verbosity: int = 0
     debug: bool = False
-    _access: ClusterAccess | None = field(default=None, repr=False)
+    _connection: Connection | None = field(default=None, repr=False)
     _client: ApiClient | None = field(default=None, repr=False)
 
     @property
-    def access(self) -> ClusterAccess:
-        if self._access is None:
-            self._access = load(find_kubeconfig(self.kubeconfig), context=self.context)
-        return self._access
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = load_kubeconfig(self.kubeconfig, context=self.context)
+        return self._connection
 
     @property
     def namespace(self) -> str:
         """The namespace commands act in: -n, else the context's, else `default`."""
-        return self.namespace_flag or self.access.namespace
+        return self.namespace_flag or self.connection.namespace
 
     @property
     def shows_tracebacks(self) -> bool:
@@ -46,8 +47,8 @@ class Session:
 
     def client(self) -> ApiClient:
         if self._client is None:
-            from cli.client import ApiClient
-            self._client = ApiClient(self.access, verbosity=self.verbosity)
+            self._client = ApiClient(self.connection, user_agent=USER_AGENT,
+                                     log_requests=self.verbosity >= DEBUG_VERBOSITY)
         return self._client
 
     def close(self) -> None:

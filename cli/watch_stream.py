@@ -14,8 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from cli.client import TABLE_ACCEPT, ApiClient
-from cli.errors import Unreachable
+from apiclient import TABLE_ACCEPT, ApiClient, Unreachable
 
 
 def watch_events(client: ApiClient, path: str, params: dict[str, str], *, table: bool) -> Iterator[dict[str, Any]]:

@@ -23,7 +23,8 @@ from typing import Any
 
 import click
 
-from cli.errors import CommandError, ServerError
+from apiclient.errors import status_error
+from cli.errors import CommandError
 from cli.encoding import go_yaml, indented_json
 from cli.go_format import go_json
 from cli.printers import (TABLE_MIN_WIDTH, TABLE_PADDING, ColumnsPrinter, TableOptions, TemplatePrinter,
@@ -74,7 +75,7 @@ def watch(session: Session, request: WatchRequest, printer: str | TemplatePrinte
             continue
         if event.get("type") == "ERROR":
             status = event.get("object") or {}
-            raise ServerError.from_status(status.get("code") or 500, status)
+            raise status_error(status.get("code") or 500, status)
         shown = event.get("type") if request.output_events else None
         click.echo(out.print_event(event.get("object") or {}, shown), nl=False)
 
@@ -91,11 +92,11 @@ def _current(session: Session, request: WatchRequest, name: str | None, *,
     client = session.client()
     rt = request.target.resource
     if name is not None:
-        return client.get(object_path(rt, request.namespace, name), table=table), "0"
+        return client.get_path(object_path(rt, request.namespace, name), table=table), "0"
     params = dict(request.query)
     if table and request.sort_by:
         params["includeObject"] = "Object"  # the rows need whole objects to sort by any field
-    listed = client.get(rt.collection_path(request.namespace), params=params, table=table)
+    listed = client.get_path(rt.collection_path(request.namespace), params=params, table=table)
     return listed, (listed.get("metadata") or {}).get("resourceVersion", "0")
 
 

@@ -61,13 +61,13 @@ def served_resources(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
     """(group, groupVersion, APIResource) for every preferred version the server lists."""
     client = session.client()
     found = []
-    for version in client.get("/api").get("versions") or []:
-        for resource in client.get(f"/api/{version}").get("resources") or []:
+    for version in client.get_path("/api").get("versions") or []:
+        for resource in client.get_path(f"/api/{version}").get("resources") or []:
             found.append(("", version, resource))
-    for group in client.get("/apis").get("groups") or []:
+    for group in client.get_path("/apis").get("groups") or []:
         group_version = (group.get("preferredVersion") or {}).get("groupVersion")
         if not group_version:
             continue
-        for resource in client.get(f"/apis/{group_version}").get("resources") or []:
+        for resource in client.get_path(f"/apis/{group_version}").get("resources") or []:
             found.append((group["name"], group_version, resource))
     return found

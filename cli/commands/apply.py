@@ -23,10 +23,10 @@ from typing import Any
 
 import click
 
-from cli.client import ApiClient
+from apiclient import ApiClient, ApiStatusError
 from cli.dry_run import CLIENT, NONE, WritePrinter, dry_run_option, output_option, params
 from cli.encoding import compact_json
-from cli.errors import ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, Reported, raise_collected
 from cli.manifests import Manifest, read_manifests, settle_namespace
 from cli.resources import object_path
 from cli.session import Session, pass_session, session_options
@@ -51,12 +51,12 @@ def apply(session: Session, filenames: tuple[str, ...], recursive: bool, dry_run
     printer = WritePrinter(output, dry_run)
     manifests = read_manifests(filenames, recursive=recursive)
     client = session.client()
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for manifest in manifests:
         try:
             outcome, obj = apply_one(client, manifest, session.namespace,
                                      enforced=session.namespace_flag is not None, dry_run=dry_run)
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
             continue
         printer.done(manifest.resource, obj, outcome)
@@ -73,15 +73,15 @@ def apply_one(client: ApiClient, manifest: Manifest, namespace: str, *, enforced
     path = object_path(rt, object_namespace, manifest.name)
     write_params = params(dry_run, WRITE_PARAMS)
     try:
-        live = client.get(path)
-    except ServerError as error:
+        live = client.get_path(path)
+    except ApiStatusError as error:
         if not error.not_found:
             raise error.when("retrieving current configuration of", manifest.source) from None
         if dry_run == CLIENT:
             return "created", modified
         try:
-            return "created", client.post(rt.collection_path(object_namespace), modified, params=write_params)
-        except ServerError as create_error:
+            return "created", client.post_path(rt.collection_path(object_namespace), modified, params=write_params)
+        except ApiStatusError as create_error:
             raise create_error.when("creating", manifest.source) from None
 
     original = last_applied(live)
@@ -96,8 +96,8 @@ def apply_one(client: ApiClient, manifest: Manifest, namespace: str, *, enforced
     if not patch:
         return "unchanged", live
     try:
-        return "configured", client.patch(path, patch, content_type=MERGE_PATCH, params=write_params)
-    except ServerError as error:
+        return "configured", client.patch_path(path, patch, content_type=MERGE_PATCH, params=write_params)
+    except ApiStatusError as error:
         raise error.when(_patch_action(manifest, patch, object_namespace), manifest.source) from None
 
 

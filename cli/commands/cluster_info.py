@@ -16,6 +16,6 @@ from cli.session import Session, pass_session, session_options
 @pass_session
 def cluster_info(session: Session) -> None:
     """Display the address of the control plane."""
-    session.client().get("/version")  # reachable, or kubectl's error for a server that is not
-    click.echo(f"Kubernetes control plane is running at {session.access.server}")
+    session.client().get_path("/version")  # reachable, or kubectl's error for a server that is not
+    click.echo(f"Kubernetes control plane is running at {session.connection.server}")
     click.echo("\nTo further debug and diagnose cluster problems, use 'tkctl get nodes' and 'tkctl describe nodes'.")

@@ -1,7 +1,7 @@
 """`tkctl config view|get-contexts|current-context|use-context`: read and switch kubeconfig contexts.
 
 These work on the kubeconfig file alone (the one --kubeconfig, $KUBECONFIG or the
-defaults name; see cli/kubeconfig.py) and never call the server. `view` hides
+defaults name; see apiclient/kubeconfig.py) and never call the server. `view` hides
 secrets as kubectl does (certificate data as DATA+OMITTED, tokens and passwords
 as REDACTED) unless --raw; --minify keeps only what the current context uses.
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
+from apiclient import find_kubeconfig, read_kubeconfig
 from cli.encoding import go_yaml
 from cli.errors import CommandError
-from cli.kubeconfig import find_kubeconfig, read_kubeconfig
 from cli.session import Session, pass_session, session_options
 from cli.tabwriter import align
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import click
 
-from cli.client import ApiClient
+from apiclient import ApiClient
 from cli.dry_run import CLIENT, NONE, SUFFIX, dry_run_option, params
-from cli.errors import CommandError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.selection import LiveObject, fetch_selected
 from cli.session import Session, pass_session, session_options
 
@@ -24,7 +24,7 @@ def set_schedulable(client: ApiClient, node: LiveObject, *, cordoned: bool, dry_
     if bool((node.obj.get("spec") or {}).get("unschedulable")) == cordoned:
         return f"already {verb}{SUFFIX[dry_run]}"
     if dry_run != CLIENT:
-        client.patch(node.path, {"spec": {"unschedulable": True if cordoned else None}}, content_type=MERGE_PATCH,
+        client.patch_path(node.path, {"spec": {"unschedulable": True if cordoned else None}}, content_type=MERGE_PATCH,
                      params=params(dry_run))
     return f"{verb}{SUFFIX[dry_run]}"
 
@@ -39,12 +39,12 @@ def _node_command(name: str, *, cordoned: bool) -> click.Command:
     def command(session: Session, nodes: tuple[str, ...], selector: str | None, dry_run: str) -> None:
         if not nodes and not selector:
             raise CommandError(f"USAGE: {name} NODE [flags]\nSee 'tkctl {name} -h' for help and examples")
-        errors: list[TkctlError] = []
+        errors: list[Reported] = []
         for node in fetch_selected(session, ("nodes", *nodes), errors, selector=selector):
             try:
                 outcome = set_schedulable(session.client(), node, cordoned=cordoned, dry_run=dry_run)
                 click.echo(f"{node.reference} {outcome}")
-            except TkctlError as error:
+            except REPORTED as error:
                 errors.append(error)
         raise_collected(errors)
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
+from apiclient import ApiStatusError
 from cli.dry_run import CLIENT, WritePrinter, dry_run_option, output_option, params
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.manifests import read_manifests, settle_namespace
 from cli.session import Session, pass_session, session_options
 from objects.kinds import DEPLOYMENT, NAMESPACE, ResourceType
@@ -44,15 +45,15 @@ def create(ctx: click.Context, filenames: tuple[str, ...], recursive: bool, dry_
 def create_from_files(session: Session, filenames: tuple[str, ...], *, recursive: bool,
                       printer: WritePrinter) -> None:
     manifests = read_manifests(filenames, recursive=recursive)
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for manifest in manifests:
         try:
             namespace = settle_namespace(manifest, session.namespace, enforced=session.namespace_flag is not None)
             created = _create(session, manifest.resource, namespace, manifest.body, printer.dry_run)
-        except ServerError as error:
+        except ApiStatusError as error:
             errors.append(error.when("creating", manifest.source))
             continue
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
             continue
         printer.done(manifest.resource, created, "created")
@@ -64,7 +65,7 @@ def _create(session: Session, resource: ResourceType, namespace: str | None, bod
     """POST `body`, or for a client dry run only say what would have been posted."""
     if dry_run == CLIENT:
         return body
-    return session.client().post(resource.collection_path(namespace), body, params=params(dry_run, WRITE_PARAMS))
+    return session.client().post_path(resource.collection_path(namespace), body, params=params(dry_run, WRITE_PARAMS))
 
 
 @create.command("deployment")

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import click
 
+from apiclient import ApiClient, ApiStatusError
 from cli import progress
-from cli.client import ApiClient
 from cli.completion import complete_kind_then_names
 from cli.dry_run import CLIENT, NONE, SERVER, SUFFIX, dry_run_option
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from cli.errors import CommandError, Reported, raise_collected
 from cli.manifests import read_manifests, settle_namespace
 from cli.resources import kind_label, object_path, parse_targets
 from cli.session import Session, pass_session, session_options
@@ -90,13 +90,13 @@ def delete(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], 
     if dry_run == SERVER:
         body["dryRun"] = ["All"]  # in the DeleteOptions, where kubectl puts it
 
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     deleted: list[Doomed] = []
     for target in doomed:
         try:
             # a client dry run sends nothing, as kubectl's: it does not even look whether the object exists
-            obj = {} if dry_run == CLIENT else client.delete(target.path, body)
-        except ServerError as error:
+            obj = {} if dry_run == CLIENT else client.delete_path(target.path, body)
+        except ApiStatusError as error:
             if not (error.not_found and ignore_not_found):
                 errors.append(error)
             continue
@@ -136,14 +136,14 @@ def _pick(session: Session, args: tuple[str, ...], filenames: tuple[str, ...], s
     params = {"labelSelector": selector} if selector else None
     doomed = []
     for target in targets:
-        listed = session.client().get(target.resource.collection_path(namespace), params=params)
+        listed = session.client().get_path(target.resource.collection_path(namespace), params=params)
         for item in listed.get("items") or []:
             metadata = item["metadata"]
             doomed.append(Doomed(target.resource, metadata.get("namespace"), metadata["name"], metadata.get("uid")))
     return doomed or None
 
 
-def _wait_until_gone(client: ApiClient, deleted: list[Doomed], *, timeout: float) -> list[TkctlError]:
+def _wait_until_gone(client: ApiClient, deleted: list[Doomed], *, timeout: float) -> list[Reported]:
     deadline = time.monotonic() + timeout
     pending = list(deleted)
     if not pending:

@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from cli.client import ApiClient
+from apiclient import ApiClient, ApiStatusError
 from cli.completion import complete_kind_then_names
 from cli.describers import (describe_daemon_set, describe_deployment, describe_generic, describe_namespace,
                             describe_node, describe_pod, describe_replica_set)
-from cli.errors import ServerError, TkctlError, raise_collected
+from cli.errors import Reported, raise_collected
 from cli.resources import object_path, parse_targets
 from cli.session import Session, pass_session, session_options
 from objects.kinds import DAEMONSET, DEPLOYMENT, EVENT, LEASE, NAMESPACE, NODE, POD, REPLICASET, ResourceType
@@ -36,7 +36,7 @@ def describe(session: Session, args: tuple[str, ...], selector: str | None) -> N
     """Show the details of objects, with their events."""
     client = session.client()
     namespace = session.namespace
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     pages: list[str] = []
     for target in parse_targets(args):
         rt = target.resource
@@ -44,12 +44,12 @@ def describe(session: Session, args: tuple[str, ...], selector: str | None) -> N
             objects = []
             for name in target.names:
                 try:
-                    objects.append(client.get(object_path(rt, namespace, name)))
-                except ServerError as error:
+                    objects.append(client.get_path(object_path(rt, namespace, name)))
+                except ApiStatusError as error:
                     errors.append(error)
         else:
             params = {"labelSelector": selector} if selector else None
-            objects = client.get(rt.collection_path(namespace), params=params).get("items") or []
+            objects = client.get_path(rt.collection_path(namespace), params=params).get("items") or []
         pages.extend(render_page(client, rt, obj) for obj in objects)
     if pages:
         click.echo(PAGE_SEPARATOR.join(pages), nl=False)
@@ -90,15 +90,15 @@ def _events(client: ApiClient, rt: ResourceType, obj: dict[str, Any], *,
         selector.append(f"involvedObject.kind={rt.kind}")
     selector.append(f"involvedObject.uid={meta.get('uid', '') if uid is None else uid}")
     path = EVENT.collection_path(namespace or None)
-    return client.get(path, params={"fieldSelector": ",".join(selector)}).get("items") or []
+    return client.get_path(path, params={"fieldSelector": ",".join(selector)}).get("items") or []
 
 
 def _explanation(client: ApiClient, pod: dict[str, Any]) -> dict[str, Any] | None:
     """The scheduler's last verdict on the pod; None before its first attempt (or on a server without one)."""
     meta = pod["metadata"]
     try:
-        return client.get(f"{object_path(POD, meta.get('namespace'), meta['name'])}/explanation")
-    except ServerError as error:
+        return client.get_path(f"{object_path(POD, meta.get('namespace'), meta['name'])}/explanation")
+    except ApiStatusError as error:
         if error.not_found:
             return None
         raise
@@ -106,14 +106,14 @@ def _explanation(client: ApiClient, pod: dict[str, Any]) -> dict[str, Any] | Non
 
 def _pods_on(client: ApiClient, node_name: str) -> list[dict[str, Any]]:
     selector = f"spec.nodeName={node_name},status.phase!=Succeeded,status.phase!=Failed"
-    return client.get(POD.collection_path(None), params={"fieldSelector": selector}).get("items") or []
+    return client.get_path(POD.collection_path(None), params={"fieldSelector": selector}).get("items") or []
 
 
 def _lease_of(client: ApiClient, node_name: str) -> dict[str, Any] | str:
     """The node's Lease, or the error kubectl prints in its place."""
     try:
-        return client.get(object_path(LEASE, "kube-node-lease", node_name))
-    except ServerError as error:
+        return client.get_path(object_path(LEASE, "kube-node-lease", node_name))
+    except ApiStatusError as error:
         return error.message
 
 
@@ -123,14 +123,14 @@ def _selector_of(obj: dict[str, Any]) -> str:
 
 def _selected_pods(client: ApiClient, obj: dict[str, Any]) -> list[dict[str, Any]]:
     path = POD.collection_path(obj["metadata"].get("namespace"))
-    return client.get(path, params={"labelSelector": _selector_of(obj)}).get("items") or []
+    return client.get_path(path, params={"labelSelector": _selector_of(obj)}).get("items") or []
 
 
 def _list_if_served(client: ApiClient, path: str, *, selector: str | None = None) -> list[dict[str, Any]] | None:
     """The items, or None from a server that does not serve the kind (kubectl leaves the section out)."""
     try:
-        return client.get(path, params={"labelSelector": selector} if selector else None).get("items") or []
-    except ServerError as error:
+        return client.get_path(path, params={"labelSelector": selector} if selector else None).get("items") or []
+    except ApiStatusError as error:
         if error.not_found:
             return None
         raise

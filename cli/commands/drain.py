@@ -22,13 +22,13 @@ from typing import Any
 
 import click
 
+from apiclient import ApiClient, ApiStatusError
 from cli import progress
-from cli.client import ApiClient
 from cli.commands.cordon import set_schedulable
 from cli.drain_filters import DrainOptions, grouped, judge
 from cli.dry_run import CLIENT, SERVER, SUFFIX, dry_run_option
 from cli.durations import parse_duration
-from cli.errors import CommandError, Refusals, ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Refusals, Reported, raise_collected
 from cli.selection import LiveObject, fetch_selected
 from cli.session import Session, pass_session, session_options
 from objects.kinds import DAEMONSET, POD
@@ -59,7 +59,7 @@ def drain(session: Session, nodes: tuple[str, ...], force: bool, ignore_daemonse
         raise CommandError("USAGE: drain NODE [flags]\nSee 'tkctl drain -h' for help and examples")
     timeout_seconds = parse_duration(timeout)
     client = session.client()
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     targets = fetch_selected(session, ("nodes", *nodes), errors, selector=selector)
     raise_collected(errors)  # kubectl drains nothing when a named node is missing
     for node in targets:
@@ -68,11 +68,11 @@ def drain(session: Session, nodes: tuple[str, ...], force: bool, ignore_daemonse
     drainer = _Drainer(client, DrainOptions(force, ignore_daemonsets, delete_emptydir_data), grace_period=grace_period,
                        timeout=timeout_seconds, pod_selector=pod_selector,
                        evict=not disable_eviction and _eviction_supported(client), dry_run=dry_run)
-    failed: dict[str, TkctlError] = {}
+    failed: dict[str, Reported] = {}
     for node in targets:
         try:
             drainer.drain(node)
-        except TkctlError as error:
+        except REPORTED as error:
             click.echo(f'error: unable to drain node "{node.name}" due to error: {_inline(error)}, '
                        "continuing command...", err=True)
             failed[node.name] = error
@@ -105,7 +105,7 @@ class _Drainer:
             if self.dry_run == SERVER:
                 return  # nothing will go
             self._wait_until_gone([pod for pod, gone in zip(doomed, removed) if not gone])
-        except TkctlError as error:
+        except REPORTED as error:
             still = self._pods_to_remove(node.name, report=False)
             if still:
                 click.echo(f'There are pending pods in node "{node.name}" when an error occurred: {_inline(error)}',
@@ -117,7 +117,7 @@ class _Drainer:
         params = {"fieldSelector": f"spec.nodeName={node_name}"}
         if self.pod_selector:
             params["labelSelector"] = self.pod_selector
-        pods = self.client.get(POD.collection_path(None), params=params).get("items") or []
+        pods = self.client.get_path(POD.collection_path(None), params=params).get("items") or []
         verdicts = [(pod, judge(pod, self.options, self._daemonset_exists)) for pod in pods]
         refusals = grouped([(v.error, _reference(pod)) for pod, v in verdicts if not v.delete and v.error])
         if refusals and report:
@@ -130,16 +130,16 @@ class _Drainer:
 
     def _daemonset_exists(self, namespace: str, name: str) -> tuple[bool, str]:
         try:
-            self.client.get(f"{DAEMONSET.collection_path(namespace)}/{name}")
-        except ServerError as error:
+            self.client.get_path(f"{DAEMONSET.collection_path(namespace)}/{name}")
+        except ApiStatusError as error:
             return False, error.message
         return True, ""
 
     def _delete(self, pod: dict[str, Any]) -> bool:
         """DELETE the pod; True when it was already gone."""
         try:
-            self.client.delete(_path(pod), self._delete_options() or None)
-        except ServerError as error:
+            self.client.delete_path(_path(pod), self._delete_options() or None)
+        except ApiStatusError as error:
             if error.not_found:
                 return True
             raise
@@ -154,9 +154,9 @@ class _Drainer:
         click.echo(f"evicting pod {_reference(pod)}{SUFFIX[self.dry_run]}")
         while True:
             try:
-                self.client.post(f"{_path(pod)}/eviction", eviction)
+                self.client.post_path(f"{_path(pod)}/eviction", eviction)
                 return False
-            except ServerError as error:
+            except ApiStatusError as error:
                 if error.not_found:
                     return True
                 if error.code != 429:  # kubectl gathers these from its per-pod workers: an aggregate
@@ -195,7 +195,7 @@ class _Drainer:
                 shown.update(self._waiting_for(pending))
                 time.sleep(POLL_INTERVAL_SECONDS)
 
-    def _timed_out(self, pending: list[dict[str, Any]]) -> TkctlError:
+    def _timed_out(self, pending: list[dict[str, Any]]) -> Reported:
         """kubectl waits for each evicted pod on its own, so each one still there is an error of its own."""
         if not self.evict:
             return CommandError(DEADLINE_EXCEEDED)
@@ -215,12 +215,12 @@ class _Drainer:
 
 def _eviction_supported(client: ApiClient) -> bool:
     """kubectl's CheckEvictionSupport: does discovery list pods/eviction, of kind Eviction in a named group?"""
-    resources = client.get(f"/api/{POD.version}").get("resources") or []
+    resources = client.get_path(f"/api/{POD.version}").get("resources") or []
     return any(resource.get("name") == "pods/eviction" and resource.get("kind") == "Eviction"
                and resource.get("group") and resource.get("version") for resource in resources)
 
 
-def _inline(error: TkctlError) -> str:
+def _inline(error: Reported) -> str:
     """How kubectl embeds an aggregate in a sentence: `[a, b]`."""
     if isinstance(error, Refusals) and len(error.messages) > 1:
         return "[" + ", ".join(error.messages) + "]"

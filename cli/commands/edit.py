@@ -22,8 +22,9 @@ from typing import Any
 
 import click
 
+from apiclient import ApiStatusError
 from cli.encoding import go_yaml
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.manifests import read_manifests
 from cli.selection import LiveObject, fetch_selected
 from cli.session import Session, pass_session, session_options
@@ -46,11 +47,11 @@ def edit(session: Session, args: tuple[str, ...], filenames: tuple[str, ...]) ->
         raise CommandError("You must provide one or more resources by argument or filename.\n"
                            "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
                            "   '<resource> <name>'\n   '<resource>'")
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for live in fetch_selected(session, args, errors, filenames=filenames):
         try:
             _edit_one(session, live)
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
     raise_collected(errors)
 
@@ -79,7 +80,7 @@ def _edit_one(session: Session, live: LiveObject) -> None:
                                    f'"{copy}"\nerror: Edit cancelled, no valid changes were saved.')
             try:
                 _save(session, live, path)
-            except ServerError as error:
+            except ApiStatusError as error:
                 previous_attempt, previous_failure, text = edited, _failure(live, error), edited
                 header = HEADER + _failure_comment(live, error)
                 continue
@@ -99,7 +100,7 @@ def _save(session: Session, live: LiveObject, path: Path) -> None:
         raise CommandError("At least one of apiVersion, kind and name was changed")
     patch = merge_patch(live.obj, body)
     if patch:
-        session.client().patch(live.path, patch, content_type=MERGE_PATCH, params=WRITE_PARAMS)
+        session.client().patch_path(live.path, patch, content_type=MERGE_PATCH, params=WRITE_PARAMS)
 
 
 def merge_patch(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -136,16 +137,16 @@ def _without_comments(text: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
 
 
-def _failure_comment(live: LiveObject, error: ServerError) -> str:
+def _failure_comment(live: LiveObject, error: ApiStatusError) -> str:
     if error.reason == "Invalid":
-        causes = error.details.get("causes") or []
         lines = [f'# {live.resource.group_resource} "{live.name}" was not valid:']
-        lines += [f"# * {cause.get('field', '')}: {cause.get('message', '')}".replace(": : ", ": ") for cause in causes]
+        lines += [f"# * {cause.field or ''}: {cause.message or ''}".replace(": : ", ": ")
+                  for cause in error.status.causes]
         return "\n".join(lines) + "\n#\n"
     return f"# {error.message}\n#\n"
 
 
-def _failure(live: LiveObject, error: ServerError) -> str:
+def _failure(live: LiveObject, error: ApiStatusError) -> str:
     if error.reason == "Invalid":
         return f'{live.resource.group_resource} "{live.name}" is invalid'
     return error.message

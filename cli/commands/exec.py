@@ -94,7 +94,7 @@ def _uses_terminal(*, stdin: bool, tty: bool, warn: Any) -> bool:
 def _run(session: Session, pod: dict[str, Any], request: ExecRequest) -> int:
     namespace = (pod.get("metadata") or {}).get("namespace") or session.namespace
     path = f"{POD.collection_path(namespace)}/{pod_name(pod)}/exec"
-    remote = RemoteCommand(open_exec(session.access, path, request))
+    remote = RemoteCommand(open_exec(session.connection, path, request))
     stdin = sys.stdin.buffer if request.stdin else None
     with contextlib.ExitStack() as terminal:
         if request.tty:

@@ -20,7 +20,8 @@ from typing import Any
 
 import click
 
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from apiclient import ApiStatusError
+from cli.errors import CommandError, Reported, raise_collected
 from cli.printers import (PrintFailure, TableOptions, TemplatePrinter, choose_output, render_names, render_objects,
                           render_tables, render_template)
 from cli.resources import Target, object_path, parse_targets
@@ -109,7 +110,7 @@ def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
         raise CommandError("a resource cannot be retrieved by name across all namespaces")
     namespace = None if flags.all_namespaces else session.namespace
     query = flags.query()
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
 
     single = len(targets) == 1 and len(targets[0].names) == 1
     sort_by = None if single else flags.sort_by  # kubectl sorts nothing when one object was named
@@ -192,19 +193,19 @@ def _render_objects(printer: str | TemplatePrinter, found: list[tuple[ResourceTy
 
 
 def _fetch_tables(session: Session, targets: list[Target], namespace: str | None, query: dict[str, str],
-                  errors: list[TkctlError]) -> list[tuple[ResourceType, dict[str, Any]]]:
+                  errors: list[Reported]) -> list[tuple[ResourceType, dict[str, Any]]]:
     client = session.client()
     tables = []
     for target in targets:
         rt = target.resource
         if not target.names:
-            tables.append((rt, client.get(rt.collection_path(namespace), params=query, table=True)))
+            tables.append((rt, client.get_path(rt.collection_path(namespace), params=query, table=True)))
             continue
         combined: dict[str, Any] | None = None
         for name in target.names:
             try:
-                table = client.get(object_path(rt, namespace, name), table=True)
-            except ServerError as error:
+                table = client.get_path(object_path(rt, namespace, name), table=True)
+            except ApiStatusError as error:
                 errors.append(error)
                 continue
             if combined is None:
@@ -217,19 +218,19 @@ def _fetch_tables(session: Session, targets: list[Target], namespace: str | None
 
 
 def _fetch_objects(session: Session, targets: list[Target], namespace: str | None, query: dict[str, str],
-                   errors: list[TkctlError]) -> list[tuple[ResourceType, dict[str, Any]]]:
+                   errors: list[Reported]) -> list[tuple[ResourceType, dict[str, Any]]]:
     client = session.client()
     found = []
     for target in targets:
         rt = target.resource
         if not target.names:
-            listed = client.get(rt.collection_path(namespace), params=query)
+            listed = client.get_path(rt.collection_path(namespace), params=query)
             found.extend((rt, _typed(rt, item)) for item in listed.get("items") or [])
             continue
         for name in target.names:
             try:
-                found.append((rt, _typed(rt, client.get(object_path(rt, namespace, name)))))
-            except ServerError as error:
+                found.append((rt, _typed(rt, client.get_path(object_path(rt, namespace, name)))))
+            except ApiStatusError as error:
                 errors.append(error)
     return found
 

@@ -19,7 +19,7 @@ import click
 
 from cli.encoding import compact_json
 from cli.dry_run import CLIENT, SUFFIX, dry_run_option, params
-from cli.errors import CommandError, TkctlError, raise_collected, refuse
+from cli.errors import REPORTED, CommandError, Reported, raise_collected, refuse
 from cli.metadata_changes import (
     MetadataChanges, parse_annotation_changes, parse_label_changes, split_resources_and_changes,
 )
@@ -90,14 +90,14 @@ def _validate(resources: tuple[str, ...], filenames: tuple[str, ...], changes: M
 def _change_each(session: Session, resources: tuple[str, ...], changes: MetadataChanges, field: str, *,
                  overwrite: bool, filenames: tuple[str, ...], selector: str | None, select_all: bool,
                  all_namespaces: bool, resource_version: str | None, dry_run: str) -> None:
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     found = fetch_selected(session, resources, errors, filenames=filenames, selector=selector,
                            select_all=select_all, all_namespaces=all_namespaces)
     for live in found:
         try:
             outcome = _change_one(session, live, changes, field, overwrite=overwrite,
                                   resource_version=resource_version, dry_run=dry_run)
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
             continue
         click.echo(f"{live.reference} {outcome}{SUFFIX[dry_run]}")
@@ -122,7 +122,7 @@ def _change_one(session: Session, live: LiveObject, changes: MetadataChanges, fi
         metadata_patch[field].update({key: None for key in before if key not in after})
         if resource_version:
             metadata_patch["resourceVersion"] = resource_version
-        session.client().patch(live.path, {"metadata": metadata_patch}, content_type=MERGE_PATCH,
+        session.client().patch_path(live.path, {"metadata": metadata_patch}, content_type=MERGE_PATCH,
                                params=params(dry_run))
     if field == "annotations":
         return "annotated"

@@ -17,10 +17,10 @@ from typing import Any, BinaryIO
 
 import click
 
-from cli.client import ApiClient
+from apiclient import ApiClient, ApiStatusError
 from cli.completion import complete_pod_names
 from cli.durations import parse_duration, round_to_seconds
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.pods import default_container, every_container, fetch_pod, has_container, pod_name
 from cli.session import Session, pass_session, session_options
 from objects.kinds import POD
@@ -136,10 +136,10 @@ def _log_params(*, follow: bool, previous: bool, tail: int | None, timestamps: b
 
 def _pods(client: ApiClient, namespace: str, args: tuple[str, ...], selector: str | None) -> list[dict[str, Any]]:
     if selector:
-        return client.get(POD.collection_path(namespace), params={"labelSelector": selector}).get("items") or []
+        return client.get_path(POD.collection_path(namespace), params={"labelSelector": selector}).get("items") or []
     try:
         return [fetch_pod(client, namespace, args[0], _warn)]
-    except ServerError as error:
+    except ApiStatusError as error:
         if error.not_found:  # kubectl words a missing pod this way in logs only
             raise CommandError(f'error from server (NotFound): {error.message} in namespace "{namespace}"') from None
         raise
@@ -190,12 +190,12 @@ class LogReader:
 
     def read_side_by_side(self, streams: list[LogStream]) -> None:
         """Follow every stream at once; report their errors once all have ended."""
-        errors: list[TkctlError] = []
+        errors: list[Reported] = []
 
         def follow(stream: LogStream) -> None:
             try:
                 self.read(stream, whole_lines=True)
-            except TkctlError as error:
+            except REPORTED as error:
                 errors.append(error)
 
         threads = [threading.Thread(target=follow, args=(stream,), daemon=True) for stream in streams]

@@ -16,7 +16,7 @@ import click
 import yaml
 
 from cli.dry_run import NONE, SERVER, WritePrinter, dry_run_option, output_option, params
-from cli.errors import CommandError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.selection import fetch_selected
 from cli.session import Session, pass_session, session_options
 
@@ -47,13 +47,13 @@ def patch(session: Session, args: tuple[str, ...], patch_text: str | None, patch
     # kubectl's patch says no "(dry run)"; a client dry run applies the patch locally, which the
     # server's dry run does for us exactly, storing nothing
     printer = WritePrinter(output, NONE)
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for live in fetch_selected(session, args, errors, filenames=filenames):
         try:
-            patched = session.client().patch(live.path, body, content_type=PATCH_CONTENT_TYPES[patch_type],
+            patched = session.client().patch_path(live.path, body, content_type=PATCH_CONTENT_TYPES[patch_type],
                                              params=params(SERVER if dry_run != NONE else NONE,
                                                            {"fieldManager": FIELD_MANAGER}))
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
             continue
         printer.done(live.resource, patched, "patched" + ("" if patched != live.obj else " (no change)"))

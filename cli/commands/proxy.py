@@ -46,7 +46,7 @@ def proxy(session: Session, port: int, address: str, api_prefix: str, accept_hos
                                        accept_paths=patterns(accept_paths),
                                        reject_methods=patterns(reject_methods))
     try:
-        server = ApiServerProxy((address, port), session.access, request_filter=request_filter,
+        server = ApiServerProxy((address, port), session.connection, request_filter=request_filter,
                                 api_prefix=api_prefix, verbose=session.verbosity > 0)
     except OSError as error:
         reason = "address already in use" if error.errno == errno.EADDRINUSE else error.strerror or str(error)

@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
+from apiclient import ApiClient, ApiStatusError
 from cli import progress
-from cli.client import ApiClient
 from cli.dry_run import CLIENT, NONE, WritePrinter, dry_run_option, output_option, params
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.manifests import Manifest, read_manifests, settle_namespace
 from cli.resources import kind_label, object_path
 from cli.session import Session, pass_session, session_options
@@ -47,22 +47,22 @@ def replace(session: Session, filenames: tuple[str, ...], recursive: bool, force
         raise CommandError("--dry-run can not be used when --force is set")
     printer = WritePrinter(output, dry_run)
     client = session.client()
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for manifest in read_manifests(filenames, recursive=recursive):
         try:
             namespace = settle_namespace(manifest, session.namespace, enforced=session.namespace_flag is not None)
             if force:
                 _delete_and_wait(client, manifest, namespace, grace_period=grace_period, timeout=timeout)
-                replaced = client.post(manifest.resource.collection_path(namespace), manifest.body,
+                replaced = client.post_path(manifest.resource.collection_path(namespace), manifest.body,
                                        params=WRITE_PARAMS)
             elif dry_run == CLIENT:
                 replaced = manifest.body
             else:
                 replaced = _put(client, manifest, namespace, dry_run)
-        except ServerError as error:
+        except ApiStatusError as error:
             errors.append(error.when("replacing", manifest.source))
             continue
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
             continue
         printer.done(manifest.resource, replaced, "replaced")
@@ -73,9 +73,9 @@ def _put(client: ApiClient, manifest: Manifest, namespace: str | None, dry_run: 
     path = object_path(manifest.resource, namespace, manifest.name)
     body: dict[str, Any] = manifest.body
     if not (body.get("metadata") or {}).get("resourceVersion"):
-        live = client.get(path)
+        live = client.get_path(path)
         body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-    return client.put(path, body, params=params(dry_run, WRITE_PARAMS))
+    return client.put_path(path, body, params=params(dry_run, WRITE_PARAMS))
 
 
 def _delete_and_wait(client: ApiClient, manifest: Manifest, namespace: str | None, *, grace_period: int,
@@ -85,8 +85,8 @@ def _delete_and_wait(client: ApiClient, manifest: Manifest, namespace: str | Non
     if grace_period >= 0:
         options["gracePeriodSeconds"] = grace_period
     try:
-        deleted = client.delete(path, options)
-    except ServerError as error:
+        deleted = client.delete_path(path, options)
+    except ApiStatusError as error:
         if not error.not_found:
             raise
     else:

@@ -19,10 +19,10 @@ from typing import Any
 
 import click
 
-from cli.client import ApiClient
+from apiclient import ApiClient, ApiStatusError
 from cli.dry_run import CLIENT, SUFFIX, dry_run_option, params
 from cli.durations import parse_duration
-from cli.errors import CommandError, ServerError
+from cli.errors import CommandError
 from cli.progress import waiting
 from cli.resources import kind_label, object_path, parse_targets
 from cli.rollout_history import (
@@ -59,7 +59,7 @@ def _one_object(session: Session, args: tuple[str, ...], supported: tuple[Resour
     target = parse_targets(args)[0]
     if not target.names:
         raise CommandError("resource(s) were provided, but no name was specified")
-    live = session.client().get(object_path(target.resource, session.namespace, target.names[0]))
+    live = session.client().get_path(object_path(target.resource, session.namespace, target.names[0]))
     if target.resource not in supported:
         raise CommandError(f"no {what} has been implemented for {target.resource.kind}")
     return target.resource, live
@@ -91,7 +91,7 @@ def status(session: Session, args: tuple[str, ...], watch: bool, timeout: str) -
             if deadline is not None and time.monotonic() >= deadline:
                 raise CommandError("timed out waiting for the condition")
             time.sleep(POLL_INTERVAL_SECONDS)
-            live = session.client().get(path)
+            live = session.client().get_path(path)
 
 
 @rollout.command("history")
@@ -151,7 +151,7 @@ def undo(session: Session, args: tuple[str, ...], to_revision: int, dry_run: str
         click.echo(f"{reference} skipped rollback (current template already matches revision {revision(old)})"
                    f"{SUFFIX[dry_run]}")
         return
-    client.patch(object_path(DEPLOYMENT, session.namespace, name), [
+    client.patch_path(object_path(DEPLOYMENT, session.namespace, name), [
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": rolled_back_annotations(deployment, old)},
     ], content_type=JSON_PATCH, params=params(dry_run))
@@ -169,9 +169,9 @@ def _undo_daemon_set(session: Session, ds: dict[str, Any], to_revision: int, dry
         # kubectl names the revision asked for, so a bare `undo` reads "revision 0" here
         return f"{reference} skipped rollback (current template already matches revision {to_revision})"
     try:
-        client.patch(object_path(DAEMONSET, session.namespace, ds["metadata"]["name"]), target.get("data"),
+        client.patch_path(object_path(DAEMONSET, session.namespace, ds["metadata"]["name"]), target.get("data"),
                      content_type=STRATEGIC_MERGE_PATCH, params=params(dry_run))
-    except ServerError as error:
+    except ApiStatusError as error:
         raise CommandError(f"failed restoring revision {to_revision}: {error.message}") from None
     return f"{reference} rolled back"
 
@@ -191,7 +191,7 @@ def restart(session: Session, args: tuple[str, ...]) -> None:
     if annotations.get(RESTARTED_AT) == now:
         raise CommandError(f"failed to create patch for {name}: if restart has already been triggered within the "
                            "past second, please wait before attempting to trigger another")
-    session.client().patch(object_path(resource, session.namespace, name),
+    session.client().patch_path(object_path(resource, session.namespace, name),
                            {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}},
                            content_type=MERGE_PATCH)
     click.echo(f"{kind_label(resource)}/{name} restarted")
@@ -200,7 +200,7 @@ def restart(session: Session, args: tuple[str, ...]) -> None:
 def _replica_sets(client: ApiClient, deployment: dict[str, Any]) -> list[dict[str, Any]]:
     match_labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{key}={value}" for key, value in sorted(match_labels.items()))
-    listed = client.get(REPLICASET.collection_path(deployment["metadata"]["namespace"]),
+    listed = client.get_path(REPLICASET.collection_path(deployment["metadata"]["namespace"]),
                         params={"labelSelector": selector} if selector else None)
     return owned_replica_sets(deployment, listed.get("items") or [])
 
@@ -208,7 +208,7 @@ def _replica_sets(client: ApiClient, deployment: dict[str, Any]) -> list[dict[st
 def _controller_revisions(client: ApiClient, ds: dict[str, Any]) -> list[dict[str, Any]]:
     """The ControllerRevisions the DaemonSet's selector matches and it controls (kubectl's controlledHistory)."""
     selector = str(selector_from_label_selector((ds.get("spec") or {}).get("selector")))
-    listed = client.get(CONTROLLER_REVISION.collection_path(ds["metadata"]["namespace"]),
+    listed = client.get_path(CONTROLLER_REVISION.collection_path(ds["metadata"]["namespace"]),
                         params={"labelSelector": selector} if selector else None)
     return controlled_by(ds, listed.get("items") or [])
 

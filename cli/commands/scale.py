@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import click
 
+from apiclient import ApiStatusError
 from cli.completion import complete_kind_then_names
 from cli.dry_run import CLIENT, SUFFIX, dry_run_option, params
-from cli.errors import CommandError, ServerError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.resources import kind_label, object_path, parse_targets
 from cli.session import Session, pass_session, session_options
 
@@ -31,7 +32,7 @@ def scale(session: Session, args: tuple[str, ...], replicas: int, current_replic
     if replicas < 0:
         raise CommandError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
     client = session.client()
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for target in parse_targets(args):
         if target.resource.plural not in SCALABLE:
             raise CommandError(f'cannot scale "{target.resource.plural}": only deployments and replicasets')
@@ -41,19 +42,19 @@ def scale(session: Session, args: tuple[str, ...], replicas: int, current_replic
             path = f"{object_path(target.resource, session.namespace, name)}/scale"
             try:
                 if current_replicas >= 0:
-                    current = client.get(path).get("spec", {}).get("replicas", 0)
+                    current = client.get_path(path).get("spec", {}).get("replicas", 0)
                     if current != current_replicas:
                         raise CommandError(f"Expected replicas to be {current_replicas}, was {current}")
                 if dry_run == CLIENT:
-                    client.get(path)  # kubectl looks the object up even when it will not write
+                    client.get_path(path)  # kubectl looks the object up even when it will not write
                 else:
-                    client.patch(path, {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json",
+                    client.patch_path(path, {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json",
                                  params=params(dry_run))
-            except ServerError as error:
+            except ApiStatusError as error:
                 # kubectl looks the objects up first, and has nothing left to scale.
                 errors.append(CommandError(f"no objects passed to scale {error.message}") if error.not_found else error)
                 continue
-            except TkctlError as error:
+            except REPORTED as error:
                 errors.append(error)
                 continue
             click.echo(f"{kind_label(target.resource)}/{name} scaled{SUFFIX[dry_run]}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from cli.dry_run import CLIENT, dry_run_option, params
-from cli.errors import CommandError, TkctlError, raise_collected
+from cli.errors import REPORTED, CommandError, Reported, raise_collected
 from cli.metadata_changes import split_resources_and_changes
 from cli.selection import fetch_selected
 from cli.session import Session, pass_session, session_options
@@ -44,7 +44,7 @@ def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: st
     if not to_add and not to_remove:
         raise CommandError("at least one taint update is required")
 
-    errors: list[TkctlError] = []
+    errors: list[Reported] = []
     for node in fetch_selected(session, resources, errors, selector=selector, select_all=select_all):
         if node.resource != NODE:
             errors.append(CommandError(f"invalid resource type {node.resource.plural}, only node types are supported"))
@@ -59,9 +59,9 @@ def taint(session: Session, args: tuple[str, ...], overwrite: bool, selector: st
             outcome, new = reorganize(current, to_add, to_remove, overwrite=overwrite)
             taints = [t.as_json() for t in new] or None
             if dry_run != CLIENT:  # kubectl's taint says no "(dry run)"
-                session.client().patch(node.path, {"spec": {"taints": taints}}, content_type=MERGE_PATCH,
+                session.client().patch_path(node.path, {"spec": {"taints": taints}}, content_type=MERGE_PATCH,
                                        params=params(dry_run))
-        except TkctlError as error:
+        except REPORTED as error:
             errors.append(error)
             continue
         click.echo(f"{node.reference} {outcome}")

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cli.client import ApiClient
+from apiclient import ApiClient
 from cli.durations import format_duration
 from cli.errors import CommandError
 from cli.metrics_table import render_nodes, render_pods
@@ -63,13 +63,13 @@ def top_node(session: Session, name: str | None, selector: str, sort_by: str, no
     _require_metrics_api(client)
     query = {"labelSelector": selector} if selector else None
     if name:
-        metrics = [client.get(f"{NODE_METRICS.collection_path()}/{name}")]
+        metrics = [client.get_path(f"{NODE_METRICS.collection_path()}/{name}")]
     else:
-        metrics = client.get(NODE_METRICS.collection_path(), params=query).get("items") or []
+        metrics = client.get_path(NODE_METRICS.collection_path(), params=query).get("items") or []
     if not metrics:
         raise CommandError("metrics not available yet")
-    nodes = [client.get(f"{NODE.collection_path()}/{name}")] if name else \
-        client.get(NODE.collection_path(), params=query).get("items") or []
+    nodes = [client.get_path(f"{NODE.collection_path()}/{name}")] if name else \
+        client.get_path(NODE.collection_path(), params=query).get("items") or []
     field = "capacity" if show_capacity else "allocatable"
     available = {n["metadata"]["name"]: (n.get("status") or {}).get(field) or {} for n in nodes}
     click.echo(render_nodes(metrics, available, no_headers=no_headers, sort_by=sort_by), nl=False)
@@ -99,9 +99,9 @@ def top_pod(session: Session, name: str | None, all_namespaces: bool, selector: 
     query = {key: value for key, value in (("labelSelector", selector), ("fieldSelector", field_selector)) if value}
     collection = POD_METRICS.collection_path(None if all_namespaces else namespace)
     if name:
-        metrics = [client.get(f"{collection}/{name}")]
+        metrics = [client.get_path(f"{collection}/{name}")]
     else:
-        metrics = client.get(collection, params=query).get("items") or []
+        metrics = client.get_path(collection, params=query).get("items") or []
     if not metrics:
         _explain_no_metrics(client, namespace, name, query)
         click.echo("No resources found" if all_namespaces else f"No resources found in {namespace} namespace.",
@@ -126,7 +126,7 @@ def _canonical_selector(selector: str) -> str:
 
 
 def _require_metrics_api(client: ApiClient) -> None:
-    groups = client.get("/apis").get("groups") or []
+    groups = client.get_path("/apis").get("groups") or []
     for group in groups:
         if group.get("name") == METRICS_GROUP and any(v.get("version") == METRICS_VERSION
                                                       for v in group.get("versions") or []):
@@ -141,9 +141,9 @@ def _explain_no_metrics(client: ApiClient, namespace: str, name: str | None, que
     it looks in the current namespace even with -A, as kubectl does.
     """
     if name:
-        pods = [client.get(f"{POD.collection_path(namespace)}/{name}")]
+        pods = [client.get_path(f"{POD.collection_path(namespace)}/{name}")]
     else:
-        pods = client.get(POD.collection_path(namespace), params=query or None).get("items") or []
+        pods = client.get_path(POD.collection_path(namespace), params=query or None).get("items") or []
         if not pods:
             return
     now = datetime.now(timezone.utc)

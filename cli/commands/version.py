@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.encoding import go_yaml, indented_json
-from cli.errors import TkctlError
+from cli.errors import REPORTED, Reported
 from cli.session import Session, pass_session, session_options
 
 
@@ -25,11 +25,11 @@ def client_version() -> dict[str, str]:
 def version(session: Session, client_only: bool, output: str | None) -> None:
     """Print the client and server version information."""
     info: dict[str, Any] = {"clientVersion": client_version()}
-    server_error: TkctlError | None = None
+    server_error: Reported | None = None
     if not client_only:
         try:
-            info["serverVersion"] = session.client().get("/version")
-        except TkctlError as error:  # kubectl prints what it has, then the error
+            info["serverVersion"] = session.client().get_path("/version")
+        except REPORTED as error:  # kubectl prints what it has, then the error
             server_error = error
     if output == "json":
         click.echo(indented_json(info).replace("    ", "  "), nl=False)

@@ -5,9 +5,11 @@ import base64
 import pytest
 import yaml
 
-from cli.errors import CommandError, ServerError, message_for
-from cli.kubeconfig import find_kubeconfig, load
+from apiclient import ApiStatusError, KubeconfigError, Unreachable, find_kubeconfig, load_kubeconfig
+from apiclient.errors import status_error
+from cli.errors import CommandError, message_for
 from cli.tabwriter import align
+from objects.status import Status, StatusCause, StatusDetails
 
 
 def test_an_invalid_status_reads_as_kubectl_prints_it():
@@ -17,19 +19,20 @@ def test_an_invalid_status_reads_as_kubectl_prints_it():
               "details": {"name": "applied", "kind": "Pod", "causes": [
                   {"reason": "FieldValueInvalid", "message": 'Invalid value: "INVALID": bad image',
                    "field": "spec.containers[0].image"}]}}
-    error = ServerError.from_status(422, status).when("creating", "pod.yaml")
+    error = status_error(422, status).when("creating", "pod.yaml")
     assert message_for(error) == \
         'The Pod "applied" is invalid: spec.containers[0].image: Invalid value: "INVALID": bad image'
 
 
 def test_several_causes_are_listed_one_per_line():
-    error = ServerError(422, "Invalid", "x", {"kind": "Pod", "name": "p", "causes": [
-        {"field": "a", "message": "Required value"}, {"field": "b", "message": "b: Required value"}]})
+    causes = [StatusCause(field="a", message="Required value"), StatusCause(field="b", message="b: Required value")]
+    error = ApiStatusError(422, "Invalid", "x", Status.failure(422, "Invalid", "x", StatusDetails(
+        kind="Pod", name="p", causes=causes)))
     assert message_for(error) == 'The Pod "p" is invalid: \n* a: Required value\n* b: Required value'
 
 
 def test_a_body_that_is_not_a_status_still_names_the_reason():
-    assert message_for(ServerError.from_status(404, None, "404 page not found")) == \
+    assert message_for(status_error(404, None, "404 page not found")) == \
         "Error from server (NotFound): 404 page not found"
     assert message_for(CommandError("boom")) == "error: boom"
 
@@ -57,7 +60,15 @@ def write_kubeconfig(path, *, server="https://example:6443", token="t", namespac
     return path
 
 
-def test_kubeconfig_lookup_order(tmp_path):
+def test_a_refused_connection_and_any_other_failure_read_as_kubectl_words_them():
+    refused = Unreachable("GET /version", server="127.0.0.1:1", cause="[Errno 111] Connection refused", refused=True)
+    assert message_for(refused) == \
+        "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"
+    timed_out = Unreachable("GET /version", server="10.0.0.1:6443", cause="ConnectTimeout")
+    assert message_for(timed_out) == "Unable to connect to the server: ConnectTimeout"
+
+
+def test_kubeconfig_lookup_order(tmp_path, monkeypatch):
     home = tmp_path / "home"
     (home / ".kube").mkdir(parents=True)
     (home / ".tinykube").mkdir()
@@ -65,19 +76,40 @@ def test_kubeconfig_lookup_order(tmp_path):
     tiny = write_kubeconfig(home / ".tinykube" / "admin.kubeconfig")
     env = write_kubeconfig(tmp_path / "env.kubeconfig")
     flag = write_kubeconfig(tmp_path / "flag.kubeconfig")
+    monkeypatch.setenv("HOME", str(home))
 
-    assert find_kubeconfig(str(flag), environ={"KUBECONFIG": str(env)}, home=home) == flag
-    assert find_kubeconfig(None, environ={"KUBECONFIG": f"/nope:{env}"}, home=home) == env
-    assert find_kubeconfig(None, environ={}, home=home) == tiny
+    monkeypatch.setenv("KUBECONFIG", str(env))
+    assert find_kubeconfig(str(flag)) == flag
+    monkeypatch.setenv("KUBECONFIG", f"/nope:{env}")
+    assert find_kubeconfig() == env
+    monkeypatch.delenv("KUBECONFIG")
+    assert find_kubeconfig() == tiny
     tiny.unlink()
-    assert find_kubeconfig(None, environ={}, home=home) == kube
+    assert find_kubeconfig() == kube
+
+
+def test_a_kubeconfig_env_naming_no_existing_file_is_not_passed_over_for_the_defaults(tmp_path, monkeypatch):
+    # as kubectl: a $KUBECONFIG that is set is the whole search, even when none of its files exist
+    home = tmp_path / "home"
+    (home / ".kube").mkdir(parents=True)
+    write_kubeconfig(home / ".kube" / "config")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path}/nope:{tmp_path}/neither")
+    with pytest.raises(KubeconfigError, match="no kubeconfig found"):
+        find_kubeconfig()
+
+
+def test_a_missing_kubeconfig_flag_reads_as_kubectl_words_it(tmp_path):
+    with pytest.raises(KubeconfigError) as raised:
+        find_kubeconfig(str(tmp_path / "absent"))
+    assert message_for(raised.value) == f"error: stat {tmp_path / 'absent'}: no such file or directory"
 
 
 def test_a_context_picks_cluster_user_and_namespace(tmp_path):
     path = write_kubeconfig(tmp_path / "config", token="secret")
-    access = load(path)
-    assert (access.server, access.ca_pem, access.token, access.namespace) == \
-        ("https://example:6443", "PEM", "secret", "default")
-    assert load(path, context="other").namespace == "o"
-    with pytest.raises(CommandError, match="context was not found for specified context: nope"):
-        load(path, context="nope")
+    connection = load_kubeconfig(path)
+    assert (connection.server, connection.ca_pem, connection.token, connection.namespace) == \
+        ("https://example:6443", b"PEM", "secret", "default")
+    assert load_kubeconfig(path, context="other").namespace == "o"
+    with pytest.raises(KubeconfigError, match="context was not found for specified context: nope"):
+        load_kubeconfig(path, context="nope")
