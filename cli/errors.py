@@ -1,7 +1,7 @@
 """The errors tkctl reports, and the one place they become kubectl's wording on stderr.
 
-A command reports two families, both printed by `message_for` (one line each)
-and neither with a traceback:
+A command reports errors of two families, both worded by `message_for` and
+printed without a traceback:
 
     TkctlError          found on this side (cli/)
     ├── CommandError    the user asked for something impossible: `error: <message>`
