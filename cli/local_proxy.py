@@ -25,16 +25,13 @@ import httpx
 
 from apiclient import Connection
 from cli.session import USER_AGENT
+from wire.hop_by_hop import end_to_end
 
 DEFAULT_ACCEPT_HOSTS = r"^localhost$,^127\.0\.0\.1$,^\[::1\]$"
 DEFAULT_REJECT_PATHS = r"^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach"
 DEFAULT_ACCEPT_PATHS = r"^.*"
 DEFAULT_REJECT_METHODS = r"^$"
 CONNECT_TIMEOUT_SECONDS = 30.0
-HOP_BY_HOP_HEADERS = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-    "trailer", "trailers", "transfer-encoding", "upgrade",
-})
 
 
 def patterns(text: str) -> list[re.Pattern[str]]:
@@ -130,17 +127,17 @@ class ForwardingHandler(BaseHTTPRequestHandler):
         finally:
             response.close()
 
-    def _request_headers(self) -> dict[str, str]:
-        connection_tokens = {t.strip().lower() for t in self.headers.get("Connection", "").split(",")}
-        headers = {name: value for name, value in self.headers.items()
-                   if name.lower() not in HOP_BY_HOP_HEADERS | connection_tokens | {"host", "content-length"}}
-        lowered = {name.lower() for name in headers}
+    def _request_headers(self) -> list[tuple[str, str]]:
+        # Host and Content-Length describe this hop's request; httpx writes the upstream's own.
+        headers = end_to_end(self.headers.items(), also_drop={"host", "content-length", "x-forwarded-for"})
+        lowered = {name.lower() for name, _value in headers}
         if "authorization" not in lowered and self.server.token:  # a caller's own credentials win, as kubectl's
-            headers["Authorization"] = f"Bearer {self.server.token}"
+            headers.append(("Authorization", f"Bearer {self.server.token}"))
         if "accept-encoding" not in lowered:
-            headers["Accept-Encoding"] = "identity"  # else httpx asks for gzip the caller never wanted
+            headers.append(("Accept-Encoding", "identity"))  # else httpx asks for gzip the caller never wanted
         forwarded = self.headers.get("X-Forwarded-For")
-        headers["X-Forwarded-For"] = f"{forwarded}, {self.client_address[0]}" if forwarded else self.client_address[0]
+        headers.append(("X-Forwarded-For", f"{forwarded}, {self.client_address[0]}" if forwarded
+                        else self.client_address[0]))
         return headers
 
     def _request_body(self) -> bytes:
@@ -158,10 +155,8 @@ class ForwardingHandler(BaseHTTPRequestHandler):
 
     def _relay(self, response: httpx.Response) -> None:
         self.send_response_only(response.status_code, response.reason_phrase)
-        connection_tokens = {t.strip().lower() for t in response.headers.get("Connection", "").split(",")}
-        for name, value in response.headers.multi_items():
-            if name.lower() not in HOP_BY_HOP_HEADERS | connection_tokens:
-                self.send_header(name, value)
+        for name, value in end_to_end(response.headers.multi_items()):
+            self.send_header(name, value)
         has_body = self.command != "HEAD" and response.status_code not in (204, 304)
         chunked = has_body and "content-length" not in response.headers and self.request_version == "HTTP/1.1"
         if chunked:
