@@ -32,7 +32,6 @@ confirm a graceful delete.
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import threading
@@ -48,24 +47,31 @@ from apiclient.informer import Informer, object_key
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.daemonset_history import CONTROLLER_REVISION_HASH, DaemonSetHistory, live_hashes
+from master.controllers.pod_template import controller_ref, event_subject
 from master.scheduler.framework import NodeInfo, PodInfo
 from master.scheduler.plugins import node_affinity
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, pod_tolerations, tolerates
+from objects.apps import DaemonSet, DaemonSetStatus, DaemonSetUpdateStrategyType
 from objects.kinds import CONTROLLER_REVISION, DAEMONSET, NODE, POD
+from objects.meta import IntOrString, ObjectMeta
 from objects.phases import PodPhase
+from objects.pod import (
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Toleration,
+)
 
 log = logging.getLogger(__name__)
 
 # What Kubernetes adds to every daemon pod (pkg/controller/daemon/util: AddOrUpdateDaemonPodTolerations).
 DAEMON_TOLERATIONS = (
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": NO_EXECUTE},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": NO_EXECUTE},
-    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": NO_SCHEDULE},
-    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": NO_SCHEDULE},
-    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": NO_SCHEDULE},
-    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": NO_SCHEDULE},
+    Toleration(key="node.kubernetes.io/not-ready", operator="Exists", effect=NO_EXECUTE),
+    Toleration(key="node.kubernetes.io/unreachable", operator="Exists", effect=NO_EXECUTE),
+    Toleration(key="node.kubernetes.io/disk-pressure", operator="Exists", effect=NO_SCHEDULE),
+    Toleration(key="node.kubernetes.io/memory-pressure", operator="Exists", effect=NO_SCHEDULE),
+    Toleration(key="node.kubernetes.io/pid-pressure", operator="Exists", effect=NO_SCHEDULE),
+    Toleration(key="node.kubernetes.io/unschedulable", operator="Exists", effect=NO_SCHEDULE),
 )
-HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": NO_SCHEDULE}
+HOST_NETWORK_TOLERATION = Toleration(key="node.kubernetes.io/network-unavailable", operator="Exists",
+                                     effect=NO_SCHEDULE)
 
 EXPECTATIONS_TTL_SECONDS = 300.0  # client-go's ExpectationsTimeout: a lost watch event cannot stall a DaemonSet forever
 FAILED_POD_BACKOFF_SECONDS = (1.0, 900.0)  # first and longest wait before replacing a failed pod again
@@ -107,77 +113,76 @@ class DaemonSetController(Controller):
             self.recorder.close()
 
     def reconcile(self, key: str) -> None:
-        ds = self.daemonsets.get(key)
-        if ds is None:
+        cached = self.daemonsets.get(key)
+        if cached is None:
             self.expectations.forget(key)
             return
-        if ds["metadata"].get("deletionTimestamp"):
+        ds = DaemonSet.model_validate(cached)
+        if ds.metadata.is_terminating:
             return  # its pods and revisions go with it (garbage collection), nothing to keep up
         current, old_revisions = self.history.construct(ds)
-        template_hash = current["metadata"]["labels"][CONTROLLER_REVISION_HASH]
-        nodes = sorted(self.nodes.items(), key=lambda n: n["metadata"]["name"])
+        template_hash = current.metadata.labels[CONTROLLER_REVISION_HASH]
+        nodes = sorted((NodeInfo.from_node(n) for n in self.nodes.items()), key=lambda n: n.name)
+        # Where the daemon belongs is asked of every node by each step below: decide it once per reconcile.
+        template = daemon_pod_info(ds)
+        placements = {node.name: placement(template, ds, node) for node in nodes}
         pods_by_node = self._daemon_pods_by_node(ds)
         caught_up = self.expectations.satisfied(key)
         if caught_up:  # the informer has seen our last writes: its view is safe to act on
-            to_create, to_delete = self._manage(ds, nodes, pods_by_node)
-            if not to_create and not to_delete and _strategy(ds) == "RollingUpdate":
-                to_delete = self._roll(ds, nodes, pods_by_node, template_hash)
-            self._sync_nodes(ds, to_create, to_delete, template_hash, {n["metadata"]["name"] for n in nodes})
+            to_create, to_delete = self._manage(ds, placements, pods_by_node)
+            if not to_create and not to_delete and _strategy(ds) == DaemonSetUpdateStrategyType.ROLLING_UPDATE:
+                to_delete = self._roll(ds, placements, pods_by_node, template_hash)
+            self._sync_nodes(ds, to_create, to_delete, template_hash, set(placements))
             self.history.cleanup(ds, old_revisions, live_hashes([p for pods in pods_by_node.values() for p in pods]))
-        self._update_status(ds, nodes, pods_by_node, template_hash, observed=caught_up)
+        self._update_status(ds, placements, pods_by_node, template_hash, observed=caught_up)
 
     # ----- 1. manage
 
-    def _manage(self, ds: dict[str, Any], nodes: list[dict[str, Any]],
-                pods_by_node: dict[str, list[dict[str, Any]]]) -> tuple[list[str], list[dict[str, Any]]]:
+    def _manage(self, ds: DaemonSet, placements: dict[str, Placement],
+                pods_by_node: dict[str, list[PodView]]) -> tuple[list[str], list[PodView]]:
         """The nodes that need a daemon pod, and the daemon pods that must go."""
         to_create: list[str] = []
-        to_delete: list[dict[str, Any]] = []
-        template = daemon_pod_info(ds)
-        for node in nodes:
-            name = node["metadata"]["name"]
-            where = placement(template, ds, node)
+        to_delete: list[PodView] = []
+        for name, where in placements.items():
             pods = pods_by_node.get(name, [])
             if where.should_run and not pods:
                 to_create.append(name)
             elif where.should_continue_running:
                 to_delete += self._pods_to_prune(ds, name, pods)
             else:
-                to_delete += [pod for pod in pods if not pod["metadata"].get("deletionTimestamp")]
-        existing = {n["metadata"]["name"] for n in nodes}
+                to_delete += [pod for pod in pods if not pod.is_terminating]
         for node_name, pods in pods_by_node.items():
-            if node_name not in existing:
+            if node_name not in placements:
                 to_delete += pods  # even a Terminating one: nobody is left to finish it
         return to_create, to_delete
 
-    def _pods_to_prune(self, ds: dict[str, Any], node_name: str, pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _pods_to_prune(self, ds: DaemonSet, node_name: str, pods: list[PodView]) -> list[PodView]:
         """Finished pods (their replacement comes next time), and all but the oldest of several running ones."""
         finished, running = [], []
         for pod in pods:
-            view = PodView(pod)
-            if view.is_terminating:
+            if pod.is_terminating:
                 continue
-            failed = view.phase == PodPhase.FAILED
+            failed = pod.phase == PodPhase.FAILED
             if failed and self._in_failed_backoff(ds, node_name):
                 continue
-            if view.is_finished:
-                self.recorder.event(ds, type_="Warning" if failed else "Normal",
+            if pod.is_finished:
+                self.recorder.event(event_subject(ds), type_="Warning" if failed else "Normal",
                                     reason="FailedDaemonPod" if failed else "SucceededDaemonPod",
-                                    message=f"Found {view.phase.lower()} daemon pod {view.key} "
+                                    message=f"Found {pod.phase.lower()} daemon pod {pod.key} "
                                             f"on node {node_name}, will try to delete it")
                 finished.append(pod)
             else:
                 running.append(pod)
         return finished + sorted(running, key=_oldest_first)[1:]
 
-    def _in_failed_backoff(self, ds: dict[str, Any], node_name: str) -> bool:
+    def _in_failed_backoff(self, ds: DaemonSet, node_name: str) -> bool:
         """A node that keeps failing the daemon's pod gets it back after 1s, 2s, 4s ... up to 15 minutes."""
         first, longest = (s * self.time_scale for s in FAILED_POD_BACKOFF_SECONDS)
-        key, now = (ds["metadata"]["uid"], node_name), self.clock()
+        key, now = (ds.metadata.uid, node_name), self.clock()
         with self._backoff_lock:
             not_before, delay = self._failed_backoff.get(key, (0.0, 0.0))
             if now < not_before:
-                self.queue.add_after(object_key(ds), not_before - now)
+                self.queue.add_after(_key(ds), not_before - now)
                 return True
             delay = min(delay * 2, longest) if delay else first
             self._failed_backoff[key] = (now + delay, delay)
@@ -185,90 +190,91 @@ class DaemonSetController(Controller):
 
     # ----- 2. roll
 
-    def _roll(self, ds: dict[str, Any], nodes: list[dict[str, Any]], pods_by_node: dict[str, list[dict[str, Any]]],
-              template_hash: str) -> list[dict[str, Any]]:
-        template = daemon_pod_info(ds)
-        wanted = {n["metadata"]["name"]: pods_by_node.get(n["metadata"]["name"], [])
-                  for n in nodes if placement(template, ds, n).should_run}
-        rolling = (ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}
-        max_unavailable = scaled_count(rolling.get("maxUnavailable", 1), len(wanted)) or 1
-        return pods_to_replace(wanted, template_hash, max_unavailable=max_unavailable,
-                               min_ready_seconds=ds["spec"].get("minReadySeconds") or 0, now=_utcnow())
+    def _roll(self, ds: DaemonSet, placements: dict[str, Placement], pods_by_node: dict[str, list[PodView]],
+              template_hash: str) -> list[PodView]:
+        wanted = {name: pods_by_node.get(name, []) for name, where in placements.items() if where.should_run}
+        strategy = ds.spec.update_strategy
+        rolling = strategy.rolling_update if strategy else None
+        max_unavailable = rolling.max_unavailable if rolling and rolling.max_unavailable is not None else 1
+        return pods_to_replace(wanted, template_hash, max_unavailable=scaled_count(max_unavailable, len(wanted)) or 1,
+                               min_ready_seconds=ds.spec.min_ready_seconds or 0, now=_utcnow())
 
     # ----- writes
 
-    def _sync_nodes(self, ds: dict[str, Any], to_create: list[str], to_delete: list[dict[str, Any]],
+    def _sync_nodes(self, ds: DaemonSet, to_create: list[str], to_delete: list[PodView],
                     template_hash: str, existing_nodes: set[str]) -> None:
         """Create and delete, having first told the expectations what the informer should soon show."""
         if not to_create and not to_delete:
             return
-        key, errors = object_key(ds), []
-        namespace = ds["metadata"]["namespace"]
+        key, errors = _key(ds), []
+        namespace = ds.metadata.namespace
         # a pod already Terminating (only on a vanished node) shows no new deletionTimestamp: expect nothing of it
-        fresh_deletes = [pod for pod in to_delete if not pod["metadata"].get("deletionTimestamp")]
+        fresh_deletes = [pod for pod in to_delete if not pod.is_terminating]
         self.expectations.expect(key, creates=len(to_create), deletes=len(fresh_deletes))
         for node_name in to_create:
             try:
-                pod = self.client.create(POD, daemon_pod(ds, node_name, template_hash), namespace)
+                pod = self.client.create(POD, daemon_pod(ds, node_name, template_hash).to_wire(), namespace)
             except ApiClientError as error:
                 self.expectations.observe_creation(key)  # it will never arrive
-                self.recorder.event(ds, type_="Warning", reason="FailedCreate", message=f"Error creating: {error}")
+                self.recorder.event(event_subject(ds), type_="Warning", reason="FailedCreate",
+                                    message=f"Error creating: {error}")
                 errors.append(error)
                 continue
-            self.recorder.event(ds, type_="Normal", reason="SuccessfulCreate",
-                                message=f"Created pod: {pod['metadata']['name']}")
+            self.recorder.event(event_subject(ds), type_="Normal", reason="SuccessfulCreate",
+                                message=f"Created pod: {ObjectView(pod).name}")
         for pod in to_delete:
-            name, node_name = pod["metadata"]["name"], (pod.get("spec") or {}).get("nodeName")
-            orphaned = bool(node_name) and node_name not in existing_nodes
+            orphaned = bool(pod.node_name) and pod.node_name not in existing_nodes
             try:
-                self.client.delete(POD, name, namespace, grace_period_seconds=0 if orphaned else None)
+                self.client.delete(POD, pod.name, namespace, grace_period_seconds=0 if orphaned else None)
             except ApiClientError as error:
-                if not pod["metadata"].get("deletionTimestamp"):
+                if not pod.is_terminating:
                     self.expectations.observe_deletion(key)
                 if isinstance(error, ApiStatusError) and error.code == 404:
                     continue
-                self.recorder.event(ds, type_="Warning", reason="FailedDelete", message=f"Error deleting: {error}")
+                self.recorder.event(event_subject(ds), type_="Warning", reason="FailedDelete",
+                                    message=f"Error deleting: {error}")
                 errors.append(error)
                 continue
-            self.recorder.event(ds, type_="Normal", reason="SuccessfulDelete", message=f"Deleted pod: {name}")
+            self.recorder.event(event_subject(ds), type_="Normal", reason="SuccessfulDelete",
+                                message=f"Deleted pod: {pod.name}")
         if errors:
             raise errors[0]
 
     # ----- 3. status
 
-    def _update_status(self, ds: dict[str, Any], nodes: list[dict[str, Any]],
-                       pods_by_node: dict[str, list[dict[str, Any]]], template_hash: str, *, observed: bool) -> None:
-        counts = daemon_set_counts(ds, nodes, pods_by_node, template_hash, now=_utcnow())
-        min_ready = ds["spec"].get("minReadySeconds") or 0
-        if min_ready and counts["numberReady"] != counts["numberAvailable"]:
-            self.queue.add_after(object_key(ds), min_ready)  # a ready pod becomes available with time alone
-        generation = ds["metadata"].get("generation", 0)
+    def _update_status(self, ds: DaemonSet, placements: dict[str, Placement], pods_by_node: dict[str, list[PodView]],
+                       template_hash: str, *, observed: bool) -> None:
+        counts = daemon_set_counts(placements, pods_by_node, template_hash,
+                                   min_ready_seconds=ds.spec.min_ready_seconds or 0, now=_utcnow())
+        min_ready = ds.spec.min_ready_seconds or 0
+        if min_ready and counts.number_ready != counts.number_available:
+            self.queue.add_after(_key(ds), min_ready)  # a ready pod becomes available with time alone
+        generation = ds.metadata.generation or 0
         for attempt in range(STATUS_UPDATE_RETRIES):
-            status = dict(ds.get("status") or {})
-            wanted = {**status, **counts}
+            status = ds.status or DaemonSetStatus()
+            wanted = status.model_copy(update=counts.model_dump(exclude_unset=True, by_alias=False))
             if observed:
-                wanted["observedGeneration"] = generation
-            if wanted == status:
+                wanted.observed_generation = generation
+            if wanted.to_wire() == status.to_wire():
                 return
             try:
-                self.client.update(DAEMONSET, {**ds, "status": wanted}, subresource="status")
+                self.client.update(DAEMONSET, ds.model_copy(update={"status": wanted}).to_wire(), subresource="status")
                 return
             except ApiStatusError as error:
                 if error.code == 404:
                     return
                 if error.code != 409 or attempt == STATUS_UPDATE_RETRIES - 1:
                     raise
-                ds = self.client.get(DAEMONSET, ds["metadata"]["name"], ds["metadata"]["namespace"])
+                ds = DaemonSet.model_validate(self.client.get(DAEMONSET, ds.metadata.name, ds.metadata.namespace))
 
     # ----- the informers
 
-    def _daemon_pods_by_node(self, ds: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    def _daemon_pods_by_node(self, ds: DaemonSet) -> dict[str, list[PodView]]:
         """The pods this DaemonSet controls (by controllerRef uid), by the node each is for."""
-        uid, namespace = ds["metadata"]["uid"], ds["metadata"]["namespace"]
-        by_node: dict[str, list[dict[str, Any]]] = {}
-        for pod in self.pods.items():  # all of them: read through a view, not parsed (see cache_view)
-            view = PodView(pod)
-            if view.controller_uid != uid or view.namespace != namespace:
+        uid, namespace = ds.metadata.uid, ds.metadata.namespace
+        by_node: dict[str, list[PodView]] = {}
+        for pod in map(PodView, self.pods.items()):  # all of them: read through a view, not parsed (see cache_view)
+            if pod.controller_uid != uid or pod.namespace != namespace:
                 continue
             node_name = target_node_name(pod)
             if node_name:
@@ -284,7 +290,7 @@ class DaemonSetController(Controller):
 
     def _on_node_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         # a heartbeat changes nothing for a DaemonSet; labels and taints decide placement
-        if old["metadata"].get("labels") != new["metadata"].get("labels") or old.get("spec") != new.get("spec"):
+        if ObjectView(old).labels != ObjectView(new).labels or old.get("spec") != new.get("spec"):
             self._enqueue_all()
 
     def _on_revision_change(self, revision: dict[str, Any]) -> None:
@@ -296,7 +302,7 @@ class DaemonSetController(Controller):
             return
         # An orphan may be adopted by any DaemonSet of its namespace whose selector matches: let each look.
         for ds in self.daemonsets.items():
-            if ds["metadata"].get("namespace") == namespace:
+            if ObjectView(ds).namespace == namespace:
                 self._enqueue(ds)
 
     def _on_daemonset_delete(self, ds: dict[str, Any]) -> None:
@@ -304,7 +310,7 @@ class DaemonSetController(Controller):
 
     def _on_pod_add(self, pod: dict[str, Any]) -> None:
         if key := _owner_key(pod):
-            if pod["metadata"].get("deletionTimestamp"):
+            if PodView(pod).is_terminating:
                 self.expectations.observe_deletion(key)
             else:
                 self.expectations.observe_creation(key)
@@ -312,13 +318,13 @@ class DaemonSetController(Controller):
 
     def _on_pod_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         if key := _owner_key(new):
-            if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
+            if PodView(new).is_terminating and not PodView(old).is_terminating:
                 self.expectations.observe_deletion(key)  # a graceful delete is seen when it starts
             self.queue.add(key)
 
     def _on_pod_delete(self, pod: dict[str, Any]) -> None:
         if key := _owner_key(pod):
-            if not pod["metadata"].get("deletionTimestamp"):  # a graceful one was counted when it began
+            if not PodView(pod).is_terminating:  # a graceful one was counted when it began
                 self.expectations.observe_deletion(key)
             self.queue.add(key)
 
@@ -368,78 +374,74 @@ class Expectations:
 # ----- pure functions: what the controller decides, apart from how it acts
 
 
-def daemon_pod_info(ds: dict[str, Any]) -> PodInfo:
+def daemon_pod_info(ds: DaemonSet) -> PodInfo:
     """The scheduler's view of the pod the DaemonSet would create, before it is pinned to a node."""
-    spec = with_daemon_tolerations(copy.deepcopy(ds["spec"]["template"].get("spec") or {}))
-    meta = ds["metadata"]
-    return PodInfo.from_pod({"metadata": {"name": meta["name"], "namespace": meta.get("namespace", "")},
-                             "spec": spec})
+    template_spec = ds.spec.template.spec if ds.spec.template else None
+    spec = with_daemon_tolerations(template_spec.model_copy(deep=True) if template_spec else PodSpec())
+    meta = ObjectMeta(name=ds.metadata.name, namespace=ds.metadata.namespace or "")
+    return PodInfo.from_model(Pod(metadata=meta, spec=spec))
 
 
-def placement(template: PodInfo, ds: dict[str, Any], node: dict[str, Any]) -> Placement:
+def placement(template: PodInfo, ds: DaemonSet, node: NodeInfo) -> Placement:
     """Whether the daemon belongs on `node` (Kubernetes' NodeShouldRunDaemonPod)."""
-    info = NodeInfo.from_node(node)
-    wanted_node = (ds["spec"]["template"].get("spec") or {}).get("nodeName")
-    if wanted_node and wanted_node != info.name:
+    template_spec = ds.spec.template.spec if ds.spec.template else None
+    wanted_node = template_spec.node_name if template_spec else None
+    if wanted_node and wanted_node != node.name:
         return Placement(False, False)
-    if not node_affinity.matches(template, info):
+    if not node_affinity.matches(template, node):
         return Placement(False, False)
     tolerations = pod_tolerations(template)
-    untolerated = [t for t in info.taints if t.effect in (NO_SCHEDULE, NO_EXECUTE) and not tolerates(tolerations, t)]
+    untolerated = [t for t in node.taints if t.effect in (NO_SCHEDULE, NO_EXECUTE) and not tolerates(tolerations, t)]
     if not untolerated:
         return Placement(True, True)
     return Placement(False, not any(t.effect == NO_EXECUTE for t in untolerated))
 
 
-def with_daemon_tolerations(spec: dict[str, Any]) -> dict[str, Any]:
+def with_daemon_tolerations(spec: PodSpec) -> PodSpec:
     """Add (or replace the same-keyed) tolerations every daemon pod carries."""
-    tolerations = list(spec.get("tolerations") or [])
-    extra = [*DAEMON_TOLERATIONS, *([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])]
+    tolerations = list(spec.tolerations or [])
+    extra = [*DAEMON_TOLERATIONS, *([HOST_NETWORK_TOLERATION] if spec.host_network else [])]
     for wanted in extra:
         same = next((i for i, t in enumerate(tolerations) if _same_toleration(t, wanted)), None)
         if same is None:
-            tolerations.append(dict(wanted))
+            tolerations.append(wanted.model_copy())
         else:
-            tolerations[same] = dict(wanted)
-    spec["tolerations"] = tolerations
+            tolerations[same] = wanted.model_copy()
+    spec.tolerations = tolerations
     return spec
 
 
-def daemon_pod(ds: dict[str, Any], node_name: str, template_hash: str) -> dict[str, Any]:
+def daemon_pod(ds: DaemonSet, node_name: str, template_hash: str) -> Pod:
     """The pod for one node: the template, the daemon tolerations, the hash label, and node affinity for that node."""
-    template = copy.deepcopy(ds["spec"]["template"])
-    template_meta = template.get("metadata") or {}
-    spec = with_daemon_tolerations(template.get("spec") or {})
-    spec["affinity"] = _pinned_to(spec.get("affinity"), node_name)
-    meta = ds["metadata"]
-    metadata: dict[str, Any] = {
-        "generateName": f"{meta['name']}-", "namespace": meta["namespace"],
-        "labels": {**(template_meta.get("labels") or {}), CONTROLLER_REVISION_HASH: template_hash},
-        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": meta["name"], "uid": meta["uid"],
-                             "controller": True, "blockOwnerDeletion": True}],
-    }
-    if template_meta.get("annotations"):
-        metadata["annotations"] = dict(template_meta["annotations"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+    template_meta = (ds.spec.template.metadata if ds.spec.template else None) or ObjectMeta()
+    template_spec = ds.spec.template.spec if ds.spec.template else None
+    spec = with_daemon_tolerations(template_spec.model_copy(deep=True) if template_spec else PodSpec())
+    spec.affinity = _pinned_to(spec.affinity, node_name)
+    meta = ObjectMeta(generate_name=f"{ds.metadata.name}-", namespace=ds.metadata.namespace,
+                      labels={**(template_meta.labels or {}), CONTROLLER_REVISION_HASH: template_hash},
+                      annotations=dict(template_meta.annotations) if template_meta.annotations else None,
+                      owner_references=[controller_ref(ds.metadata, DAEMONSET)])
+    return Pod(metadata=meta, spec=spec)
 
 
-def target_node_name(pod: dict[str, Any]) -> str:
+def target_node_name(pod: PodView) -> str:
     """The node a daemon pod is bound to, or (still unscheduled) the one its matchFields pin it to."""
-    spec = pod.get("spec") or {}
-    if spec.get("nodeName"):
-        return spec["nodeName"]
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution") or {}
-    for term in required.get("nodeSelectorTerms") or []:
-        for field in term.get("matchFields") or []:
-            values = field.get("values") or []
-            if field.get("key") == "metadata.name" and field.get("operator") == "In" and len(values) == 1:
+    if pod.node_name:
+        return pod.node_name
+    # Only a pod the scheduler has not bound yet gets here: few at a time, so parsing its spec is cheap.
+    spec = PodSpec.model_validate(pod.raw.get("spec") or {})
+    node_aff = spec.affinity.node_affinity if spec.affinity else None
+    required = node_aff.required_during_scheduling_ignored_during_execution if node_aff else None
+    for term in (required.node_selector_terms if required else None) or []:
+        for field in term.match_fields or []:
+            values = field.values or []
+            if field.key == "metadata.name" and field.operator == "In" and len(values) == 1:
                 return values[0]
     return ""
 
 
-def pods_to_replace(pods_by_node: dict[str, list[dict[str, Any]]], template_hash: str, *, max_unavailable: int,
-                    min_ready_seconds: int, now: datetime) -> list[dict[str, Any]]:
+def pods_to_replace(pods_by_node: dict[str, list[PodView]], template_hash: str, *, max_unavailable: int,
+                    min_ready_seconds: int, now: datetime) -> list[PodView]:
     """Old pods to delete now so that at most `max_unavailable` nodes lack an available daemon pod.
 
     `pods_by_node` holds every node that should run the daemon (with no pods if it has none).
@@ -447,14 +449,14 @@ def pods_to_replace(pods_by_node: dict[str, list[dict[str, Any]]], template_hash
     """
     unavailable, doomed, candidates = 0, [], []
     for node_name in sorted(pods_by_node):
-        live = [p for p in pods_by_node[node_name] if not p["metadata"].get("deletionTimestamp")]
-        new = [p for p in live if _labels(p).get(CONTROLLER_REVISION_HASH) == template_hash]
-        old = [p for p in live if _labels(p).get(CONTROLLER_REVISION_HASH) != template_hash]
+        live = [p for p in pods_by_node[node_name] if not p.is_terminating]
+        new = [p for p in live if p.labels.get(CONTROLLER_REVISION_HASH) == template_hash]
+        old = [p for p in live if p.labels.get(CONTROLLER_REVISION_HASH) != template_hash]
         if len(new) > 1 or len(old) > 1 or len(new) == len(old):
             unavailable += 1  # being created, being replaced, or untidy: manage sorts it out first
         elif new:
-            unavailable += 0 if is_available(new[0], min_ready_seconds, now) else 1
-        elif not is_available(old[0], min_ready_seconds, now):
+            unavailable += 0 if new[0].is_available(min_ready_seconds, now) else 1
+        elif not old[0].is_available(min_ready_seconds, now):
             doomed.append(old[0])
         else:
             candidates.append(old[0])
@@ -462,14 +464,13 @@ def pods_to_replace(pods_by_node: dict[str, list[dict[str, Any]]], template_hash
     return doomed + candidates[:room]
 
 
-def daemon_set_counts(ds: dict[str, Any], nodes: list[dict[str, Any]], pods_by_node: dict[str, list[dict[str, Any]]],
-                      template_hash: str, *, now: datetime) -> dict[str, int]:
-    template = daemon_pod_info(ds)
-    min_ready = ds["spec"].get("minReadySeconds") or 0
+def daemon_set_counts(placements: dict[str, Placement], pods_by_node: dict[str, list[PodView]], template_hash: str,
+                      *, min_ready_seconds: int, now: datetime) -> DaemonSetStatus:
+    """The counts of a DaemonSet's status, node by node (the rest of its status is left unset)."""
     desired = current = misscheduled = ready = available = updated = 0
-    for node in nodes:
-        pods = sorted(pods_by_node.get(node["metadata"]["name"], []), key=_oldest_first)
-        if not placement(template, ds, node).should_run:
+    for name, where in placements.items():
+        pods = sorted(pods_by_node.get(name, []), key=_oldest_first)
+        if not where.should_run:
             misscheduled += 1 if pods else 0
             continue
         desired += 1
@@ -477,21 +478,16 @@ def daemon_set_counts(ds: dict[str, Any], nodes: list[dict[str, Any]], pods_by_n
             continue
         current += 1
         oldest = pods[0]
-        if _is_ready(oldest):
+        if oldest.is_ready:
             ready += 1
-            available += 1 if is_available(oldest, min_ready, now) else 0
-        updated += 1 if _labels(oldest).get(CONTROLLER_REVISION_HASH) == template_hash else 0
-    return {"desiredNumberScheduled": desired, "currentNumberScheduled": current, "numberMisscheduled": misscheduled,
-            "numberReady": ready, "numberAvailable": available, "numberUnavailable": desired - available,
-            "updatedNumberScheduled": updated}
+            available += 1 if oldest.is_available(min_ready_seconds, now) else 0
+        updated += 1 if oldest.labels.get(CONTROLLER_REVISION_HASH) == template_hash else 0
+    return DaemonSetStatus(desired_number_scheduled=desired, current_number_scheduled=current,
+                           number_misscheduled=misscheduled, number_ready=ready, number_available=available,
+                           number_unavailable=desired - available, updated_number_scheduled=updated)
 
 
-def is_available(pod: dict[str, Any], min_ready_seconds: int, now: datetime) -> bool:
-    """Ready, and for at least minReadySeconds."""
-    return PodView(pod).is_available(min_ready_seconds, now)
-
-
-def scaled_count(value: int | str | None, total: int) -> int:
+def scaled_count(value: IntOrString | None, total: int) -> int:
     """An IntOrString such as maxUnavailable: a count, or a percentage of `total` rounded up."""
     if value is None:
         return 0
@@ -500,37 +496,35 @@ def scaled_count(value: int | str | None, total: int) -> int:
     return int(value)
 
 
-def _pinned_to(affinity: dict[str, Any] | None, node_name: str) -> dict[str, Any]:
+def _pinned_to(affinity: Affinity | None, node_name: str) -> Affinity:
     """Replace the required node affinity with one term naming the node (Kubernetes'
     ReplaceDaemonSetPodNodeNameNodeAffinity): placement() already checked the rest."""
-    affinity = dict(affinity or {})
-    node_aff = dict(affinity.get("nodeAffinity") or {})
-    node_aff["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": [
-        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}]}
-    affinity["nodeAffinity"] = node_aff
+    affinity = affinity or Affinity()
+    node_aff = affinity.node_affinity or NodeAffinity()
+    node_aff.required_during_scheduling_ignored_during_execution = NodeSelector(node_selector_terms=[
+        NodeSelectorTerm(match_fields=[NodeSelectorRequirement(key="metadata.name", operator="In",
+                                                               values=[node_name])])])
+    affinity.node_affinity = node_aff
     return affinity
 
 
-def _same_toleration(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return all((a.get(f) or "") == (b.get(f) or "") for f in ("key", "operator", "value", "effect"))
+def _same_toleration(a: Toleration, b: Toleration) -> bool:
+    return ((a.key or "", a.operator or "", a.value or "", a.effect or "")
+            == (b.key or "", b.operator or "", b.value or "", b.effect or ""))
 
 
-def _strategy(ds: dict[str, Any]) -> str:
-    return (ds["spec"].get("updateStrategy") or {}).get("type") or "RollingUpdate"
+def _strategy(ds: DaemonSet) -> str:
+    strategy = ds.spec.update_strategy
+    return (strategy.type if strategy else None) or DaemonSetUpdateStrategyType.ROLLING_UPDATE
 
 
-def _is_ready(pod: dict[str, Any]) -> bool:
-    return PodView(pod).is_ready
+def _key(ds: DaemonSet) -> str:
+    return f"{ds.metadata.namespace or ''}/{ds.metadata.name}"
 
 
-def _labels(pod: dict[str, Any]) -> dict[str, str]:
-    return pod["metadata"].get("labels") or {}
-
-
-def _oldest_first(pod: dict[str, Any]) -> tuple[bool, str, str]:
+def _oldest_first(pod: PodView) -> tuple[bool, str, str]:
     """Scheduled pods first, then by creation time, then by name (Kubernetes' podByCreationTimestampAndPhase)."""
-    return (not (pod.get("spec") or {}).get("nodeName"), pod["metadata"].get("creationTimestamp") or "",
-            pod["metadata"]["name"])
+    return not pod.node_name, pod.creation_timestamp, pod.name
 
 
 def _owner_key(pod: dict[str, Any]) -> str | None:

@@ -18,6 +18,8 @@ from apiclient.events import now_rfc3339
 from master.controllers.daemonset import (
     CONTROLLER_REVISION_HASH, DaemonSetController, Placement, daemon_pod_info, placement,
 )
+from master.scheduler.framework import NodeInfo
+from objects.apps import DaemonSet
 from objects.kinds import DAEMONSET, NODE, POD
 from tests.support.cluster import Master, wait_for
 
@@ -177,16 +179,17 @@ def ds_status(client: ApiClient, namespace: str, name: str) -> dict[str, Any]:
 
 
 def test_an_untolerated_no_schedule_taint_keeps_new_pods_off_but_lets_a_running_one_stay():
-    ds = {"metadata": {"name": "agent", "namespace": "default"}, "spec": daemon_set("agent")["spec"]}
+    ds = DaemonSet.model_validate({"metadata": {"name": "agent", "namespace": "default"},
+                                   "spec": daemon_set("agent")["spec"]})
     node = {"metadata": {"name": "n1"}, "status": {},
             "spec": {"taints": [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]}}
-    assert placement(daemon_pod_info(ds), ds, node) == Placement(should_run=False, should_continue_running=True)
+    assert placement(daemon_pod_info(ds), ds, NodeInfo.from_node(node)) == Placement(should_run=False, should_continue_running=True)
     node["spec"]["taints"][0]["effect"] = "NoExecute"
-    assert placement(daemon_pod_info(ds), ds, node) == Placement(should_run=False, should_continue_running=False)
+    assert placement(daemon_pod_info(ds), ds, NodeInfo.from_node(node)) == Placement(should_run=False, should_continue_running=False)
     # the taints the node lifecycle controller puts on sick nodes are tolerated by every daemon pod
     node["spec"]["taints"] = [{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"},
                               {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]
-    assert placement(daemon_pod_info(ds), ds, node) == Placement(should_run=True, should_continue_running=True)
+    assert placement(daemon_pod_info(ds), ds, NodeInfo.from_node(node)) == Placement(should_run=True, should_continue_running=True)
 
 
 # ----- against a live master

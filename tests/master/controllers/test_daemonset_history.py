@@ -9,6 +9,7 @@ import pytest
 from master.controllers.daemonset import DaemonSetController
 from master.controllers.daemonset_history import CONTROLLER_REVISION_HASH, matches
 from master.controllers.garbage_collector import GarbageCollector
+from objects.apps import ControllerRevision, DaemonSet
 from objects.history import patch_bytes, template_patch
 from objects.kinds import CONTROLLER_REVISION, DAEMONSET, POD
 from tests.master.controllers.test_daemonset import HollowKubelets, daemon_set, set_image, unique
@@ -57,12 +58,14 @@ def test_the_data_is_the_patch_kubectl_builds_from_the_live_template():
 
 
 def test_a_template_matches_its_revision_whatever_empty_values_either_spells():
-    ds = {"spec": {"template": {"metadata": {"labels": {"app": "a"}},
-                                "spec": {"containers": [{"name": "agent", "image": "nginx:1", "resources": {}}]}}}}
-    revision = {"data": {"spec": {"template": {"$patch": "replace", "metadata": {"labels": {"app": "a"}},
-                                               "spec": {"containers": [{"name": "agent", "image": "nginx:1"}]}}}}}
+    ds = DaemonSet.model_validate({"spec": {"template": {
+        "metadata": {"labels": {"app": "a"}},
+        "spec": {"containers": [{"name": "agent", "image": "nginx:1", "resources": {}}]}}}})
+    revision = ControllerRevision.model_validate({"data": {"spec": {"template": {
+        "$patch": "replace", "metadata": {"labels": {"app": "a"}},
+        "spec": {"containers": [{"name": "agent", "image": "nginx:1"}]}}}}})
     assert matches(ds, revision)
-    ds["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:2"
+    ds.spec.template.spec.containers[0].image = "nginx:2"
     assert not matches(ds, revision)
 
 
