@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import stat
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from cli.encoding import go_yaml
 from cli.errors import CommandError
 from cli.session import Session, pass_session, session_options
 from cli.tabwriter import align
+from wire.files import write_atomically
 
 OMITTED_DATA = ("certificate-authority-data", "client-certificate-data", "client-key-data")
 REDACTED_FIELDS = ("token", "password")
@@ -98,7 +100,8 @@ def use_context(session: Session, name: str) -> None:
     if name not in {entry.get("name") for entry in kubeconfig.get("contexts") or []}:
         raise CommandError(f'no context exists with the name: "{name}"')
     kubeconfig["current-context"] = name
-    path.write_text(go_yaml(kubeconfig))
+    # The file holds credentials: a crash mid-write must leave the old file whole, with its mode.
+    write_atomically(path, go_yaml(kubeconfig).encode(), mode=stat.S_IMODE(path.stat().st_mode))
     click.echo(f'Switched to context "{name}".')
 
 

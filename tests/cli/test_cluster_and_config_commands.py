@@ -48,9 +48,11 @@ def test_use_context_switches_and_says_so(tkctl, master, tmp_path):
                                                                     namespace="elsewhere")})
     path = tmp_path / "kubeconfig"
     path.write_text(yaml.safe_dump(kubeconfig))
+    path.chmod(0o600)
 
     result = tkctl("config", "use-context", "other", kubeconfig=path)
     assert (result.returncode, result.stdout) == (0, 'Switched to context "other".\n')
+    assert path.stat().st_mode & 0o777 == 0o600  # rewritten in place of the old file, keeping its mode
     assert tkctl("config", "current-context", kubeconfig=path).stdout == "other\n"
     contexts = tkctl("config", "get-contexts", kubeconfig=path).stdout.splitlines()
     assert [line.split() for line in contexts[1:]] == [["*", "other", "tinykube", "tinykube-admin", "elsewhere"],
