@@ -22,6 +22,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from master.store import Expired, SqlStore, WatchEvent
+from objects.status import Status
 
 MAX_BUFFERED_EVENTS = 10_000
 DEFAULT_TIMEOUT_SECONDS = 1800  # the apiserver's minimum request timeout for watches
@@ -98,5 +99,4 @@ def _line(event_type: str, obj: dict[str, Any]) -> bytes:
 
 
 def _expired_status(message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": "Expired", "code": 410}
+    return Status.failure(410, "Expired", message).to_wire()
