@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from master.controllers.cache_view import ObjectView
 from master.store import Conflict, NotFound, ObjectKey, SqlStore
 from master.store.sql_store import DELETED, WatchEvent
 
@@ -41,10 +42,10 @@ class EventExpiry:
         events, _ = store.list(RESOURCE)
         now = clock()
         with self._lock:
-            for event in events:
-                meta = event["metadata"]
-                key = ObjectKey(RESOURCE, meta.get("namespace", ""), meta["name"])
-                self._last_write.setdefault(key, (now, int(meta["resourceVersion"])))
+            # Every stored event is read at startup: through a view of its dict, as parsing each would slow the start.
+            for event in map(ObjectView, events):
+                key = ObjectKey(RESOURCE, event.namespace, event.name)
+                self._last_write.setdefault(key, (now, int(event.resource_version)))
 
     def sweep_interval(self) -> float:
         """How often to look: a tenth of the ttl (so an event outlives it by at most 10 %), at most a minute."""

@@ -67,6 +67,14 @@ class ObjectView:
         return bool(self.raw["metadata"].get("deletionTimestamp"))
 
     @property
+    def finalizers(self) -> list[str]:
+        return self.raw["metadata"].get("finalizers") or []
+
+    def owner_references(self) -> list[OwnerReference]:
+        """Every owner reference, parsed (a method, not a property: it builds models)."""
+        return [OwnerReference.model_validate(ref) for ref in self.raw["metadata"].get("ownerReferences") or []]
+
+    @property
     def controller_uid(self) -> str | None:
         """The uid its controller reference names ("" if that names none), None for an orphan; builds no model."""
         for ref in self.raw["metadata"].get("ownerReferences") or ():
