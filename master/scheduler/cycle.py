@@ -93,7 +93,7 @@ class Cycle:
         feasible: list[NodeInfo] = []
         count = len(nodes)
         start = self._next_start % count if count else 0
-        filters = [plugin.filter for plugin in self.profile.filters]
+        filters = [plugin.filter for plugin in self.profile.filters if not _skips(plugin, "skip_filter", pod)]
         evaluated = 0
         for offset in range(start, start + count):
             node = nodes[offset if offset < count else offset - count]
@@ -116,6 +116,9 @@ class Cycle:
         because this runs for hundreds of nodes per pod and per-node dicts were its main cost."""
         scores = FeasibleScores(nodes=[node.name for node in feasible], totals=[0] * len(feasible))
         for plugin, weight in self.profile.scorers:
+            if _skips(plugin, "skip_score", pod):
+                scores.columns[plugin.name] = [0] * len(feasible)  # and the totals stay as they are
+                continue
             score = plugin.score
             column = [score(pod, node) for node in feasible]
             normalize = getattr(plugin, "normalize", None)
@@ -130,3 +133,9 @@ class Cycle:
         best = max(scores.totals)
         tied = [i for i, total in enumerate(scores.totals) if total == best]
         return scores.nodes[tied[0] if len(tied) == 1 else self.rng.choice(tied)]
+
+
+def _skips(plugin: object, stage: str, pod: PodInfo) -> bool:
+    """Whether the plugin's optional `skip_filter` / `skip_score` says this pod gives it nothing to do."""
+    skip = getattr(plugin, stage, None)
+    return skip is not None and skip(pod)

@@ -194,7 +194,13 @@ class Rejection:
 
 
 class FilterPlugin(Protocol):
-    """Decides whether a pod may run on a node. Pure: no I/O, no mutation of its arguments."""
+    """Decides whether a pod may run on a node. Pure: no I/O, no mutation of its arguments.
+
+    `skip_filter` (optional) answers True when the plugin has nothing to check for
+    this pod (no nodeSelector, no host ports), so the cycle leaves it out for every
+    node: kube-scheduler's PreFilter returning Skip. `filter` must still answer
+    None for such a pod when it is called directly.
+    """
 
     name: str
 
@@ -208,6 +214,10 @@ class ScorePlugin(Protocol):
     cycle in place, as kube-scheduler's NormalizeScore does: it gets a list of
     ints in the cycle's node order (no node names: rescaling needs none, and a
     cycle builds no per-node dicts). Plugins that do not need it omit the method.
+
+    `skip_score` (optional) answers True when every node would end with 0 for this
+    pod, after `normalize`; the cycle then records zeros without calling `score`:
+    kube-scheduler's PreScore returning Skip.
     """
 
     name: str

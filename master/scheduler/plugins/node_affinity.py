@@ -200,12 +200,18 @@ def preferred_score(pod: PodInfo, node: NodeInfo) -> int:
 class NodeAffinity:
     name = NAME
 
+    def skip_filter(self, pod: PodInfo) -> bool:
+        return not pod.node_selector and not pod.required_node_affinity
+
     def filter(self, pod: PodInfo, node: NodeInfo) -> Rejection | None:
         if not pod.node_selector and not pod.required_node_affinity:
             return None
         if matches(pod, node):
             return None
         return Rejection(NAME, ERR_REASON_POD, unmatched(pod, node) or "")
+
+    def skip_score(self, pod: PodInfo) -> bool:
+        return not pod.preferred_node_affinity  # every node scores 0, and normalize keeps 0s
 
     def score(self, pod: PodInfo, node: NodeInfo) -> int:
         if not pod.preferred_node_affinity:

@@ -37,6 +37,9 @@ def conflicting_port(pod: PodInfo, node: NodeInfo) -> HostPort | None:
 class NodePorts:
     name = NAME
 
+    def skip_filter(self, pod: PodInfo) -> bool:
+        return not pod.host_ports
+
     def filter(self, pod: PodInfo, node: NodeInfo) -> Rejection | None:
         if not pod.host_ports:
             return None

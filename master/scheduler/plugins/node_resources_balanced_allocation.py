@@ -32,6 +32,9 @@ def balanced_score(requested: tuple[int, ...], allocatable: tuple[int, ...]) -> 
 class BalancedAllocation:
     name = NAME
 
+    def skip_score(self, pod: PodInfo) -> bool:
+        return pod.requests.milli_cpu == 0 and pod.requests.memory == 0  # best-effort: 0 everywhere
+
     def score(self, pod: PodInfo, node: NodeInfo) -> int:
         wanted = pod.requests
         if wanted.milli_cpu == 0 and wanted.memory == 0:
