@@ -72,7 +72,9 @@ class PodInfo:
     """What scheduling needs of one pod, read once from its `Pod` model at the informer edge.
 
     The affinity terms and tolerations stay the `objects.pod` models they were validated as; the
-    plugins compile them on first use and keep the result in `cache`."""
+    plugins compile them on first use and keep the result in `cache`. A full pydantic `Pod` per
+    pod update is affordable: validating a typical pod takes about 10 us, and the whole PodInfo
+    about 18 us, where walking the wire dict by hand took 16 us (bench.scheduler's pod)."""
 
     namespace: str
     name: str

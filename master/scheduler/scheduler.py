@@ -1,12 +1,14 @@
 """The scheduling loop: watch pending pods and nodes, place each pod, bind it.
 
-    informers ─► cache (nodes + placed pods) and queue (pending pods)
+    informers ─► Pod / Node models ─► cache (NodeInfo + placed PodInfo) and queue (pending pod keys)
     loop:  pop ─► cycle under the cache lock ─► assume ─► binder pool ─► POST pods/{name}/binding
                                        └─► no fit ─► queue.unschedulable + report (FailedScheduling)
 
 The loop is single-threaded, like kube-scheduler's scheduleOne, so two pods of a
 burst never race for the same free space; binding is the slow part (an API
-write) and runs in a pool, with the cache already charged for the pod.
+write) and runs in a pool, with the cache already charged for the pod. Wire
+dicts stop at the handlers: each object is validated into its model once, and
+only the event recorder still gets the informer's dict.
 """
 
 from __future__ import annotations
