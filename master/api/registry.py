@@ -313,6 +313,11 @@ class Registry:
         self, rt: ResourceType, body: dict[str, Any], current: dict[str, Any], *, field_validation: str,
         subresource: str,
     ) -> Admitted:
+        if subresource != "status" and body == current:
+            # The stored object sent back as it is (a patch that changes nothing): admitting it would
+            # store it unchanged. Answered before decoding, because the typed chain also decodes the
+            # stored object, which made this no-op a fifth slower than the dict chain was.
+            return Admitted(current, [])
         model = model_for(rt)
         new, warnings = decode_object(rt, model, body, field_validation=field_validation)
         apply_defaults(rt, new)
