@@ -1,14 +1,16 @@
 """Typed views of the wire dicts an informer caches, for the loops that walk the whole cache.
 
 The controllers read the objects a reconcile is about (a ReplicaSet, a
-Deployment, a DaemonSet) as `objects/` models. The pods they filter are another
-matter: the ReplicaSet controller walks every pod of a namespace on each
-reconcile, the node lifecycle controller every pod on each node look. Parsing a
-pod into `objects.pod.Pod` costs about 60 µs (300 ms for 5,000 pods, against
-2 ms to read the same fields from the dicts), so those loops wrap each cached
-dict in a view instead: no copy, no validation, typed properties over the raw
-fields. A view never writes; `raw` is the informer's own dict, shared with every
-other reader, so it must not be changed either.
+Deployment, a DaemonSet, a Node) as `objects/` models. The pods they filter are
+another matter: the ReplicaSet controller walks every pod of a namespace on each
+reconcile, the DaemonSet and Deployment controllers every pod, and the garbage
+collector's graph holds every object of five kinds. Parsing a pod into
+`objects.pod.Pod` costs about 60 µs (300 ms for 5,000 pods, against 2 ms to read
+the same fields from the dicts), so those loops wrap each cached dict in a view
+instead: no copy, no validation, typed properties over the raw fields. Over
+5,000 cached pods, claiming a ReplicaSet's pods through views costs what the
+dict code did (about 6 ms either way). A view never writes; `raw` is the
+informer's own dict, shared with every other reader, so it must not be changed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from objects.meta import OwnerReference
 from objects.phases import FINISHED_PHASES, ConditionStatus, PodConditionType, PodPhase, is_finished_phase
-from objects.pod import PodCondition, seconds_until_available
+from objects.pod import PodCondition, Toleration, seconds_until_available
 
 
 class ObjectView:
@@ -119,6 +121,10 @@ class PodView(ObjectView):
         raw = self.raw
         phase = (raw.get("status") or {}).get("phase")
         return not raw["metadata"].get("deletionTimestamp") and phase not in FINISHED_PHASES
+
+    def tolerations(self) -> list[Toleration]:
+        """spec.tolerations, parsed (a method, not a property: it builds models)."""
+        return [Toleration.model_validate(t) for t in (self.raw.get("spec") or {}).get("tolerations") or []]
 
     @property
     def restart_count(self) -> int:

@@ -43,7 +43,7 @@ from typing import Any
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder, now_rfc3339
 from apiclient.informer import Informer
-from master.controllers.cache_view import PodView
+from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.scheduler.framework import Taint
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, Toleration
@@ -52,7 +52,7 @@ from objects.cluster import Lease
 from objects.kinds import LEASE, NODE, POD
 from objects.node import Node, NodeCondition, NodeSpec, NodeStatus
 from objects.phases import ConditionStatus, NodeConditionType, PodConditionType
-from objects.pod import PodCondition, PodStatus
+from objects.pod import PodCondition, PodStatus, Toleration as PodToleration
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class NodeLifecycleController(Controller):
         while not stop.wait(self.monitor_period):
             if self.nodes.synced.is_set():
                 for node in self.nodes.items():
-                    self.queue.add(node["metadata"]["name"])
+                    self.queue.add(ObjectView(node).name)
 
     def reconcile(self, key: str) -> None:
         cached = self.nodes.get(f"/{key}")
@@ -234,7 +234,7 @@ class NodeLifecycleController(Controller):
         for pod in self._pods_on(name):
             if pod.is_terminating:
                 continue
-            wait = toleration_wait(taints, effective_tolerations(pod.raw)) if taints else None
+            wait = toleration_wait(taints, effective_tolerations(pod.tolerations())) if taints else None
             if wait is None:
                 self._cancel_eviction(pod)
                 continue
@@ -313,13 +313,14 @@ class NodeLifecycleController(Controller):
             self._wake_at.pop(name, None)
 
     def _enqueue_node(self, obj: dict[str, Any]) -> None:
-        self.queue.add(obj["metadata"]["name"])
+        self.queue.add(ObjectView(obj).name)
 
     def _on_pod_add(self, pod: dict[str, Any]) -> None:
         if node_name := PodView(pod).node_name:
             self.queue.add(node_name)
 
     def _on_pod_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        # Compared as the cache holds them: any change to either field may change what the node look decides.
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
         if any(old_spec.get(field) != new_spec.get(field) for field in ("nodeName", "tolerations")):
             self._on_pod_add(new)
@@ -332,11 +333,10 @@ class NodeLifecycleController(Controller):
 # ----- pure functions: what the controller decides, apart from how it acts
 
 
-def effective_tolerations(pod: dict[str, Any]) -> list[tuple[Toleration, int | None]]:
-    """The pod's tolerations with their tolerationSeconds, plus what DefaultTolerationSeconds would add:
+def effective_tolerations(pod_tolerations: list[PodToleration]) -> list[tuple[Toleration, int | None]]:
+    """A pod's tolerations with their tolerationSeconds, plus what DefaultTolerationSeconds would add:
     a pod that tolerates neither not-ready nor unreachable NoExecute tolerates each for 300 seconds."""
-    raw = list((pod.get("spec") or {}).get("tolerations") or [])
-    tolerations = [(Toleration.from_dict(t), t.get("tolerationSeconds")) for t in raw]
+    tolerations = [(Toleration.from_model(t), t.toleration_seconds) for t in pod_tolerations]
     for key in (TAINT_NOT_READY, TAINT_UNREACHABLE):
         covered = any(t.key in (key, "") and t.effect in (NO_EXECUTE, "") for t, _ in tolerations)
         if not covered:

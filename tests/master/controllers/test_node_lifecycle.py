@@ -23,6 +23,7 @@ from master.controllers.node_lifecycle import (
 )
 from master.scheduler.framework import Taint
 from objects.kinds import EVENT, LEASE, NODE, POD
+from objects.pod import Toleration as PodToleration
 from tests.support.cluster import Master, wait_for
 
 TIME_SCALE = 0.05
@@ -196,20 +197,20 @@ def events_for(client: ApiClient, namespace: str, name: str, reason: str) -> lis
 
 
 def test_a_pod_without_its_own_toleration_waits_the_default_300_seconds():
-    assert toleration_wait([Taint(UNREACHABLE, "", "NoExecute")], effective_tolerations({"spec": {}})) == 300
+    assert toleration_wait([Taint(UNREACHABLE, "", "NoExecute")], effective_tolerations([])) == 300
 
 
 def test_a_toleration_without_seconds_tolerates_forever_and_the_shortest_seconds_win():
-    forever = {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"}
-    brief = {"key": NOT_READY, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 20}
+    forever = PodToleration(key=UNREACHABLE, operator="Exists", effect="NoExecute")
+    brief = PodToleration(key=NOT_READY, operator="Exists", effect="NoExecute", toleration_seconds=20)
     both = [Taint(UNREACHABLE, "", "NoExecute"), Taint(NOT_READY, "", "NoExecute")]
-    assert toleration_wait(both[:1], effective_tolerations({"spec": {"tolerations": [forever]}})) is None
-    assert toleration_wait(both, effective_tolerations({"spec": {"tolerations": [forever, brief]}})) == 20
+    assert toleration_wait(both[:1], effective_tolerations([forever])) is None
+    assert toleration_wait(both, effective_tolerations([forever, brief])) == 20
     assert DEFAULT_TOLERATION_SECONDS == 300
 
 
 def test_a_no_execute_taint_the_pod_does_not_tolerate_evicts_it_at_once():
-    assert toleration_wait([Taint("dedicated", "db", "NoExecute")], effective_tolerations({"spec": {}})) == 0
+    assert toleration_wait([Taint("dedicated", "db", "NoExecute")], effective_tolerations([])) == 0
 
 
 # ----- against a live master
