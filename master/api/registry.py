@@ -4,7 +4,8 @@ Each write runs the same admission chain before anything is stored, so a
 rejected request changes nothing. The object stays typed from the decode to
 the store, which keeps the wire dict (strategy's stored_after_*: the JSON edge):
 
-    decode (types, unknown fields) ─► defaults ─► strategy (server-owned fields) ─► validate ─► wire dict ─► store
+    decode (types, unknown fields) ─► defaults ─► strategy (server-owned fields) ─► validate
+        ─► wire dict ─► store
 
 Pods have one special rule, Kubernetes' graceful deletion: a pod bound to a
 node is only marked (deletionTimestamp) and disappears when its kubelet
@@ -41,6 +42,7 @@ from master.store import AlreadyExists, Conflict, NotFound, ObjectKey, SqlStore
 from objects.base import K8sModel
 from objects.kinds import ALL_KINDS, NAMESPACE, POD, ResourceType
 from objects.registry import model_for
+from objects.status import NAMESPACE_TERMINATING_CAUSE
 
 DEFAULT_GRACE_SECONDS = 30
 DELETE_ATTEMPTS = 16
@@ -115,7 +117,7 @@ class Registry:
                     "the namespace of the provided object does not match the namespace sent on the request"
                 )
             meta.namespace = namespace
-            self._require_active_namespace(namespace)
+            self._require_active_namespace(rt, meta.name or "", namespace)
         else:
             meta.namespace = None
         if not meta.name and meta.generate_name:
@@ -408,15 +410,15 @@ class Registry:
             return options.grace_period_seconds
         return spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
 
-    def _require_active_namespace(self, namespace: str | None) -> None:
+    def _require_active_namespace(self, rt: ResourceType, name: str, namespace: str | None) -> None:
+        """What the apiserver's NamespaceLifecycle admission checks: nothing new goes into a namespace
+        that is missing or being deleted."""
         try:
             ns = self.store.get(ObjectKey(NAMESPACE.group_resource, "", namespace or ""))
         except NotFound:
             raise status.not_found(NAMESPACE, namespace or "") from None
         if ns["metadata"].get("deletionTimestamp"):
-            raise status.forbidden(
-                f"unable to create new content in namespace {namespace} because it is being terminated"
-            )
+            raise _namespace_terminating(rt, name, namespace or "")
 
     def _delete_namespace(self, key: ObjectKey, options: DeleteOptions) -> dict[str, Any]:
         """Mark the namespace Terminating (that is the answer), remove its contents, then the namespace.
@@ -458,6 +460,22 @@ class Registry:
         causes = validate(rt, obj, old)
         if causes:
             raise status.invalid(rt, obj.metadata.name or "", causes)
+
+
+def _namespace_terminating(rt: ResourceType, name: str, namespace: str) -> status.ApiError:
+    """403 with a NamespaceTerminating cause, so a client can tell this refusal apart without reading it.
+
+    Worded as admission.NewForbidden words it; a create by generateName has no name yet.
+    """
+    subject = f'{rt.group_resource} "{name}"' if name else rt.group_resource
+    details: dict[str, Any] = {"name": name} if name else {}
+    if rt.group:
+        details["group"] = rt.group
+    details["kind"] = rt.plural
+    details["causes"] = [{"reason": NAMESPACE_TERMINATING_CAUSE, "field": "metadata.namespace",
+                          "message": f"namespace {namespace} is being terminated"}]
+    return status.ApiError(403, "Forbidden", f"{subject} is forbidden: unable to create new content in namespace "
+                                             f"{namespace} because it is being terminated", details)
 
 
 def _explanation_key(namespace: str, name: str) -> ObjectKey:

@@ -31,6 +31,7 @@ from objects.kinds import POD, REPLICASET
 from objects.meta import OwnerReference, parse_time
 from objects.phases import ConditionStatus, PodConditionType, PodPhase
 from objects.selectors import LabelSelectorExpr
+from objects.status import NAMESPACE_TERMINATING_CAUSE
 
 log = logging.getLogger(__name__)
 
@@ -340,4 +341,5 @@ def _generation(rs: ReplicaSet) -> int:
 
 
 def _namespace_terminating(error: ApiStatusError) -> bool:
-    return error.code == 403 and "being terminated" in error.message
+    """A create refused because the namespace is going away: its pods go with it, so nothing failed."""
+    return any(cause.reason == NAMESPACE_TERMINATING_CAUSE for cause in error.status.causes)

@@ -1,12 +1,20 @@
 """The API server over real HTTPS: auth, verbs, conflicts, watch, and bad input that writes nothing."""
 
+import asyncio
 import json
 import threading
 
 import httpx
 import pytest
 
+from apiclient.client import LOOPBACK_BASE_URL
+from master.api.app import create_app
+from master.api.loopback import LoopbackTransport
+from master.auth import TokenAuthenticator
+from master.store import ObjectKey, SqlStore
 from tests.support.cluster import wait_for
+
+ADMIN_TOKEN, NODE_TOKEN = "admin-token", "node-token"
 
 
 def pod(name="web", image="busybox:1.36", **extra):
@@ -317,3 +325,61 @@ def test_a_status_write_for_a_recreated_namesake_is_refused_by_its_uid(api, name
     assert stale.status_code == 409
     assert "Precondition failed: UID in precondition" in stale.json()["message"]
     assert api.get(pods_path(namespace, "web")).json()["status"]["phase"] == "Pending"
+
+
+# ----- a namespace being deleted
+
+
+@pytest.fixture
+def served_in_process(tmp_path):
+    """The app on an event loop thread over a real SQLite store, and that store.
+
+    Over HTTPS a namespace is Terminating only while its own delete request runs;
+    in process, a test can mark it through the store and hold it there.
+    """
+    store = SqlStore(f"sqlite:///{tmp_path / 'tinykube.db'}")
+    app = create_app(store=store, authenticator=TokenAuthenticator(admin_token=ADMIN_TOKEN, node_token=NODE_TOKEN))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    with httpx.Client(base_url=LOOPBACK_BASE_URL, transport=LoopbackTransport(app, loop),
+                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as http:
+        yield http, store
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+    store.close()
+
+
+def mark_terminating(store, namespace):
+    """What a namespace delete writes first, before it empties the namespace."""
+    def mark(ns):
+        ns["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+        ns["status"] = {"phase": "Terminating"}
+        return ns
+    store.guaranteed_update(ObjectKey("namespaces", "", namespace), mark)
+
+
+@pytest.mark.parametrize(("path", "manifest", "subject", "details"), [
+    (pods_path("going"), pod(), 'pods "web"', {"name": "web", "kind": "pods"}),
+    ("/apis/apps/v1/namespaces/going/deployments", {**deployment(), "metadata": {"generateName": "web-"}},
+     "deployments.apps", {"group": "apps", "kind": "deployments"}),  # a generated name is not chosen yet
+])
+def test_a_create_in_a_terminating_namespace_is_forbidden_with_a_namespace_terminating_cause(
+        served_in_process, path, manifest, subject, details):
+    http, store = served_in_process
+    assert http.post("/api/v1/namespaces", json={"metadata": {"name": "going"}}).status_code == 201
+    mark_terminating(store, "going")
+
+    answer = http.post(path, json=manifest)
+
+    assert answer.status_code == 403
+    assert answer.content == json.dumps({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": f"{subject} is forbidden: unable to create new content in namespace going "
+                   "because it is being terminated",
+        "reason": "Forbidden",
+        "details": {**details, "causes": [{"reason": "NamespaceTerminating",
+                                           "message": "namespace going is being terminated",
+                                           "field": "metadata.namespace"}]},
+        "code": 403,
+    }, separators=(",", ":")).encode()

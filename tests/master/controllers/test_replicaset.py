@@ -5,16 +5,23 @@ No kubelet runs: pods stay Pending unless a test plays kubelet with `report_runn
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import datetime, timezone
 
 import pytest
 
 from apiclient import ApiClient, ApiStatusError, load_kubeconfig
+from apiclient.client import LOOPBACK_BASE_URL
+from apiclient.kubeconfig import Connection
+from master.api.app import create_app
+from master.api.loopback import LoopbackTransport
+from master.auth import TokenAuthenticator
 from master.controllers.cache_view import PodView
 from master.controllers.replicaset import ReplicaSetController, calculate_status, pods_to_delete
+from master.store import ObjectKey, SqlStore
 from objects.apps import ReplicaSet
-from objects.kinds import POD, REPLICASET
+from objects.kinds import NAMESPACE, POD, REPLICASET
 from tests.support.cluster import wait_for
 
 
@@ -201,3 +208,43 @@ def test_unscheduled_pods_go_before_scheduled_ones_and_newer_before_older():
 
     pods = [pod("old-bound", "n1"), pod("new-bound", "n2", "2024-01-02T00:00:00Z"), pod("unbound")]
     assert [p.name for p in pods_to_delete(pods, 2)] == ["unbound", "new-bound"]
+
+
+def test_a_replica_set_whose_namespace_is_terminating_records_no_failed_create(tmp_path):
+    """Its pods are refused with a NamespaceTerminating cause: that is the namespace going away, not a failure.
+
+    Over HTTPS a namespace is Terminating only while its delete request runs, so this test serves the
+    app in process and holds the namespace there through the store.
+    """
+    store = SqlStore(f"sqlite:///{tmp_path / 'tinykube.db'}")
+    app = create_app(store=store, authenticator=TokenAuthenticator(admin_token="admin-token", node_token="node-token"))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    client = ApiClient(Connection(LOOPBACK_BASE_URL, None, "admin-token"), transport=LoopbackTransport(app, loop))
+    stop = threading.Event()
+    try:
+        client.create(NAMESPACE, {"metadata": {"name": "going"}})
+        client.create(REPLICASET, replica_set("web", 0), "going")
+
+        def mark_terminating(ns):
+            ns["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+            ns["status"] = {"phase": "Terminating"}
+            return ns
+        store.guaranteed_update(ObjectKey("namespaces", "", "going"), mark_terminating)
+        controller = ReplicaSetController(client)
+        controller.start(stop)
+        for informer in controller.informers:
+            assert informer.synced.wait(10)
+
+        scale(client, "going", "web", 2)
+
+        status = wait_for(lambda: (s := get_rs(client, "going", "web")["status"]).get("observedGeneration") == 2 and s,
+                          message="the replica set synced at generation 2")
+        assert "conditions" not in status
+        assert client.list(POD, "going")["items"] == []
+    finally:
+        stop.set()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        store.close()
