@@ -109,8 +109,8 @@ class Registry:
     def create(self, rt: ResourceType, namespace: str | None, body: Any, *, field_validation: str) -> Admitted:
         obj, warnings = decode_object(rt, model_for(rt), body, field_validation=field_validation)
         apply_defaults(rt, obj)
-        sent = sent_metadata(obj.metadata)
         meta = obj.metadata
+        sent = sent_metadata(meta)  # the stored metadata lists these first, before what the server fills in
         if rt.namespaced:
             if meta.namespace not in (None, "", namespace):
                 raise status.bad_request(
