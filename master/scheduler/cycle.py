@@ -8,7 +8,6 @@ node has been looked at, so a FailedScheduling explanation is always complete.
 
 from __future__ import annotations
 
-import heapq
 import random
 from dataclasses import dataclass, field
 
@@ -42,11 +41,13 @@ class FeasibleScores:
     def best(self, limit: int | None = None) -> list[NodeScore]:
         """The `limit` best nodes (all when None): highest total first, ties by node name."""
         nodes, totals = self.nodes, self.totals
-        # (-total, name, index) tuples compare in C, where a key function would be called per node.
-        ranked = zip([-total for total in totals], nodes, range(len(nodes)))
-        order = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
-        return [NodeScore(node, {plugin: column[i] for plugin, column in self.columns.items()}, -negated)
-                for negated, node, i in order]
+        # Two stable sorts, by name and then by total (reverse keeps equal totals in name order), with
+        # keys looked up in C: twice as fast as ranking (-total, name) tuples, which mostly tie on the
+        # total and so compare names in nearly every step.
+        order = sorted(range(len(nodes)), key=nodes.__getitem__)
+        order.sort(key=totals.__getitem__, reverse=True)
+        return [NodeScore(nodes[i], {plugin: column[i] for plugin, column in self.columns.items()}, totals[i])
+                for i in order[:limit]]
 
 
 @dataclass

@@ -87,4 +87,4 @@ def _rejection(node: str, rejection: Rejection) -> NodeRejection:
 
 
 def _score(score: NodeScore) -> NodeScoreModel:
-    return NodeScoreModel(node=score.node, scores=dict(score.scores), total=score.total)
+    return NodeScoreModel(node=score.node, scores=score.scores, total=score.total)

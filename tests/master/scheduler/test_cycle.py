@@ -1,4 +1,5 @@
-"""One cycle: what skipping a plugin with nothing to do (PreFilter/PreScore Skip) must not change."""
+"""One cycle: what skipping a plugin with nothing to do (PreFilter/PreScore Skip) must not change, and
+how the feasible nodes are ranked."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import random
 
 import pytest
 
-from master.scheduler.cycle import Cycle
+from master.scheduler.cycle import Cycle, FeasibleScores
 from master.scheduler.profile import Profile, default_profile
 from tests.master.scheduler import make_node, make_pod
 
@@ -48,3 +49,10 @@ def test_skipped_plugins_leave_every_rejection_score_and_choice_as_running_them_
     assert skipping.node == running.node
     assert skipping.rejected == running.rejected
     assert skipping.feasible == running.feasible
+
+
+def test_best_ranks_by_total_then_by_node_name_and_keeps_the_limit():
+    scores = FeasibleScores(nodes=["c", "a", "d", "b", "e"], columns={"P": [1, 2, 3, 4, 5]}, totals=[7, 9, 7, 9, 1])
+    assert [(s.node, s.total, s.scores) for s in scores.best()] == [
+        ("a", 9, {"P": 2}), ("b", 9, {"P": 4}), ("c", 7, {"P": 1}), ("d", 7, {"P": 3}), ("e", 1, {"P": 5})]
+    assert [s.node for s in scores.best(3)] == ["a", "b", "c"]
