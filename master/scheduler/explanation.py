@@ -6,9 +6,9 @@ loop. Above EXPLAIN_EVERY_NODE_UP_TO evaluated nodes it is capped as that
 module's docstring describes, which keeps it to a few dozen small models per
 attempt: built with their ordinary constructors (about 1 us each, validated in
 pydantic's compiled core; `model_construct` runs in Python and was three times
-slower). With 500 nodes that is about 90 us per attempt plus 20 us of
-`to_wire()`, against 50 us for the dict this module once wrote by hand; the
-cycle's skipped plugins (see framework.py) save more than the difference.
+slower). With 500 nodes the models cost about 50 us per attempt more than the
+dict this module once wrote by hand, and `to_wire()` 20 us more; the cycle's
+skipped plugins (see framework.py) and its ranking save more than that.
 """
 
 from __future__ import annotations
