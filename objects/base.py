@@ -42,9 +42,10 @@ def unknown_fields(model: BaseModel, path: str = "") -> list[str]:
     for key in (model.model_extra or {}):
         found.append(f"{path}.{key}" if path else key)
     fields = type(model).model_fields
-    # Only what the client sent can hold unknown fields; defaults never do.
-    for name in model.model_fields_set:
-        if name not in fields:
+    # Only what the client sent can hold unknown fields; defaults never do. Walked in declaration order,
+    # not the set's, which changes from process to process, so the warnings keep one order.
+    for name in fields:
+        if name not in model.model_fields_set:
             continue
         value = getattr(model, name)
         wire_name = fields[name].alias or name
