@@ -8,6 +8,11 @@ something happens that could help it (a node added or changed, a pod deleted or
 finished); it then passes through backoff so a flapping cluster cannot spin the
 scheduler. A periodic flush moves every pod that waited too long back anyway:
 a Pending pod must never stay stuck after capacity frees.
+
+A change can land while a pod is in its cycle, after the cycle took its
+snapshot: the new node was not among those it tried. Parking that pod would
+lose the change until the flush, so, as kube-scheduler's moveRequestCycle does,
+a pod whose cycle began no later than the last change goes to backoff instead.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class _Entry:
     key: str
     attempts: int = 0
     unschedulable_since: float = 0.0
+    popped_in_cycle: int = 0  # the scheduling cycle that last took this pod
 
 
 class SchedulingQueue:
@@ -42,6 +48,8 @@ class SchedulingQueue:
         self._unschedulable: set[str] = set()
         self._tiebreak = itertools.count()
         self._closed = False
+        self._cycle = 0  # counts pops: one scheduling cycle each
+        self._changed_in_cycle = -1  # the cycle during which the cluster last changed
 
     def add(self, key: str) -> None:
         """A new or changed pending pod: try it now."""
@@ -65,6 +73,8 @@ class SchedulingQueue:
                 self._flush_locked()
                 if self._active:
                     key, _ = self._active.popitem(last=False)
+                    self._cycle += 1
+                    self._entries[key].popped_in_cycle = self._cycle
                     return key
                 wait = self._next_wake_locked()
                 if deadline is not None:
@@ -82,6 +92,9 @@ class SchedulingQueue:
                 return
             entry.attempts += 1
             entry.unschedulable_since = self._clock()
+            if self._changed_in_cycle >= entry.popped_in_cycle:
+                self._to_backoff_locked(entry)  # the cluster changed since this pod's cycle began
+                return
             self._unschedulable.add(key)
 
     def retry_later(self, key: str) -> None:
@@ -100,6 +113,7 @@ class SchedulingQueue:
     def cluster_changed(self) -> None:
         """Something happened that could make parked pods fit: move them on, through backoff."""
         with self._cond:
+            self._changed_in_cycle = self._cycle
             for key in list(self._unschedulable):
                 self._unschedulable.discard(key)
                 self._to_backoff_locked(self._entries[key])

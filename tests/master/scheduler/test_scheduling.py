@@ -130,11 +130,17 @@ def test_failed_scheduling_message_has_the_kubernetes_shape(api, ns):
     add_node(api, f"{ns}-b", cpu="1")
     add_node(api, f"{ns}-c", cpu="1")
     add_pod(api, ns, "big", cpu="2")
-    events = wait_for(lambda: events_of(api, ns, "big", "FailedScheduling"), timeout=SCHEDULE_TIMEOUT)
     total = len(api.get("/api/v1/nodes").json()["items"])
     others = total - 3  # nodes other tests left behind would be counted too; the fixture removes them
     assert others == 0, "a previous test leaked nodes"
-    assert events[0]["message"] == "0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu."
+    # Nodes and pods reach the scheduler on two watch streams in no order between them, so a first
+    # attempt may see only two nodes (as kube-scheduler may); the third node's arrival requeues the pod.
+    # Guards a flake: the test read the first event, written before node c was in the scheduler's cache.
+    expected = "0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu."
+    events = wait_for(lambda: [event for event in events_of(api, ns, "big", "FailedScheduling")
+                               if event["message"] == expected],
+                      timeout=SCHEDULE_TIMEOUT,
+                      message=lambda: f"saw {[e['message'] for e in events_of(api, ns, 'big', 'FailedScheduling')]}")
     assert events[0]["type"] == "Warning"
     # The condition is written by its own request, after or before the event: wait for it too.
     condition = wait_for(lambda: pod_scheduled_condition(api, ns, "big"), timeout=SCHEDULE_TIMEOUT)
