@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from objects.phases import FINISHED_PHASES
+
 DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
 DAEMONSET_WARNING = "ignoring DaemonSet-managed Pods"
 LOCAL_STORAGE_FATAL = "Pods with local storage (use --delete-emptydir-data to override)"
@@ -26,7 +28,6 @@ LOCAL_STORAGE_WARNING = "deleting Pods with local storage"
 UNMANAGED_FATAL = "cannot delete Pods that declare no controller (use --force to override)"
 UNMANAGED_WARNING = "deleting Pods that declare no controller"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
-FINISHED_PHASES = ("Succeeded", "Failed")
 
 # (namespace, name) -> (exists, the server's error otherwise, e.g. `daemonsets.apps "x" not found`)
 DaemonSetLookup = Callable[[str, str], tuple[bool, str]]

@@ -16,7 +16,6 @@ from cli.resources import kind_label, object_path, resolve_kind
 from objects.kinds import POD
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
-COMPLETED_PHASES = ("Succeeded", "Failed")
 
 Warn = Callable[[str], None]
 

@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kubelet import exec_stream
 from kubelet.summary import summarize
 from kubelet.runtime.protocol import ContainerNotFound, ContainerRuntime, ContainerStatus, RuntimeFailure
+from objects.phases import is_finished_phase
 from objects.status import Status
 from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
 
@@ -216,7 +217,7 @@ class PodContainers:
 def _will_restart(pod: dict[str, Any], exited: ContainerStatus) -> bool:
     if exited.state != "exited":
         return True  # still running (the log stream broke off): keep waiting for the real end
-    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+    if is_finished_phase((pod.get("status") or {}).get("phase")):
         return False
     policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
     return policy == "Always" or (policy == "OnFailure" and exited.exit_code != 0)

@@ -16,11 +16,12 @@ import click
 
 from cli.completion import complete_pod_names
 from cli.errors import CommandError
-from cli.pods import COMPLETED_PHASES, default_container, fetch_pod, pod_name
+from cli.pods import default_container, fetch_pod, pod_name
 from cli.remote_command import ExecRequest, RemoteCommand, open_exec
 from cli.session import Session, pass_session, session_options
 from cli.terminal import is_terminal, on_resize, raw_mode, size
 from objects.kinds import POD
+from objects.phases import is_finished_phase
 
 DASH = "--"
 SEE_HELP = "See 'tkctl exec -h' for help and examples"
@@ -55,7 +56,7 @@ def exec_(ctx: click.Context, session: Session, args: tuple[str, ...], container
     warn = (lambda _message: None) if quiet else (lambda message: click.echo(message, err=True))
     pod = fetch_pod(session.client(), session.namespace, target, warn)
     phase = (pod.get("status") or {}).get("phase")
-    if phase in COMPLETED_PHASES:
+    if is_finished_phase(phase):
         raise CommandError(f"cannot exec into a container in a completed pod; current phase is {phase}")
     if container is None:
         container = default_container(pod, warn, warn_about_init=False)

@@ -41,6 +41,7 @@ from master.api.validation import validate
 from master.store import AlreadyExists, Conflict, NotFound, ObjectKey, SqlStore
 from objects.base import K8sModel
 from objects.kinds import ALL_KINDS, NAMESPACE, POD, ResourceType
+from objects.phases import is_finished_phase
 from objects.registry import model_for
 from objects.status import NAMESPACE_TERMINATING_CAUSE
 
@@ -404,7 +405,7 @@ class Registry:
         if rt != POD:
             return None
         spec, phase = obj.get("spec") or {}, (obj.get("status") or {}).get("phase")
-        if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+        if not spec.get("nodeName") or is_finished_phase(phase):
             return None
         if options.grace_period_seconds is not None:
             return options.grace_period_seconds

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from objects.kinds import ResourceType
+from objects.phases import is_finished_phase
 from objects.selectors import format_label_selector, format_labels, selector_from_label_selector
 
 Obj = Mapping[str, Any]
@@ -296,7 +297,7 @@ def _pod_status_reason(pod: Obj) -> _PodTally:
     deleting = _get(pod, "metadata.deletionTimestamp") is not None
     if deleting and status.get("reason") == _NODE_LOST:
         tally.reason = "Unknown"
-    elif deleting and status.get("phase") not in ("Succeeded", "Failed"):
+    elif deleting and not is_finished_phase(status.get("phase")):
         tally.reason = "Terminating"
     return tally
 
