@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import stat
 from typing import Any
 
@@ -100,8 +101,13 @@ def use_context(session: Session, name: str) -> None:
     if name not in {entry.get("name") for entry in kubeconfig.get("contexts") or []}:
         raise CommandError(f'no context exists with the name: "{name}"')
     kubeconfig["current-context"] = name
-    # The file holds credentials: a crash mid-write must leave the old file whole, with its mode.
-    write_atomically(path, go_yaml(kubeconfig).encode(), mode=stat.S_IMODE(path.stat().st_mode))
+    # The file holds credentials: a crash mid-write must leave the old file whole, with its mode and
+    # owner. A symlinked kubeconfig is written where the link points, as kubectl writes it.
+    target = path.resolve()
+    before = target.stat()
+    write_atomically(target, go_yaml(kubeconfig).encode(), mode=stat.S_IMODE(before.st_mode))
+    if (before.st_uid, before.st_gid) != (os.getuid(), os.getgid()):
+        os.chown(target, before.st_uid, before.st_gid)
     click.echo(f'Switched to context "{name}".')
 
 

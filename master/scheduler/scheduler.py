@@ -202,7 +202,7 @@ class PodView:
 
     @property
     def scheduler_name(self) -> str:
-        return self._spec.get("schedulerName") or DEFAULT_SCHEDULER_NAME
+        return self._spec.get("schedulerName", DEFAULT_SCHEDULER_NAME)  # an explicit "" names no scheduler
 
     @property
     def needs_scheduling(self) -> bool:

@@ -46,13 +46,17 @@ def test_use_context_switches_and_says_so(tkctl, master, tmp_path):
     kubeconfig = yaml.safe_load(master.kubeconfig.read_text())
     kubeconfig["contexts"].append({"name": "other", "context": dict(kubeconfig["contexts"][0]["context"],
                                                                     namespace="elsewhere")})
+    target = tmp_path / "dotfiles" / "kubeconfig"
+    target.parent.mkdir()
+    target.write_text(yaml.safe_dump(kubeconfig))
+    target.chmod(0o600)
     path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(kubeconfig))
-    path.chmod(0o600)
+    path.symlink_to(target)
 
     result = tkctl("config", "use-context", "other", kubeconfig=path)
     assert (result.returncode, result.stdout) == (0, 'Switched to context "other".\n')
-    assert path.stat().st_mode & 0o777 == 0o600  # rewritten in place of the old file, keeping its mode
+    assert path.is_symlink()  # the file the link names is rewritten, not the link replaced
+    assert target.stat().st_mode & 0o777 == 0o600  # replaced whole, keeping its mode
     assert tkctl("config", "current-context", kubeconfig=path).stdout == "other\n"
     contexts = tkctl("config", "get-contexts", kubeconfig=path).stdout.splitlines()
     assert [line.split() for line in contexts[1:]] == [["*", "other", "tinykube", "tinykube-admin", "elsewhere"],

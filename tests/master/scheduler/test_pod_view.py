@@ -24,7 +24,8 @@ def pod(**changes) -> dict:
     ({"status__phase": "Succeeded"}, False),
     ({"status__phase": "Failed"}, False),
     ({"spec__schedulerName": "my-scheduler"}, False),
-], ids=["pending", "named-default", "bound", "deleting", "succeeded", "failed", "other-scheduler"])
+    ({"spec__schedulerName": ""}, False),
+], ids=["pending", "named-default", "bound", "deleting", "succeeded", "failed", "other-scheduler", "empty-name"])
 def test_only_an_unbound_live_unfinished_pod_of_ours_needs_scheduling(changes, needed):
     assert PodView(pod(**changes)).needs_scheduling is needed
 
