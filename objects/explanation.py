@@ -32,6 +32,8 @@ master/scheduler/explanation.py) and its reporter dumps them with `to_wire()`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from objects.base import K8sModel
@@ -62,6 +64,32 @@ class RejectionCount(K8sModel):
     count: int  # nodes whose first reason this was
 
 
+class ObjectRef(K8sModel):
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+
+class Attempt(K8sModel):
+    time: str  # RFC 3339 with milliseconds
+    result: str  # Scheduled | Unschedulable
+    message: str  # the FailedScheduling message, or "assigned to node-2"
+    requeued_by: str = ""  # the cluster change that sent the pod back to scheduling; "" for the first
+
+
+class Suggestion(K8sModel):
+    type: str  # LowerRequests | TolerateTaint | RelaxNodeSelector | RelaxNodeAffinity | UncordonNode | RemovePods | AddNode
+    message: str  # one line a learner reads
+    target: ObjectRef | None = None  # the object to patch (a Deployment, ReplicaSet, Pod or Node); None for AddNode
+    patch_type: str = "strategic"  # as `kubectl patch --type`
+    patch: dict[str, Any] | None = None
+    command: str = ""  # the kubectl command that applies it
+    nodes: list[str] = Field(default_factory=list)  # where the pod fits once applied, as the filters found
+    pods: list[str] = Field(default_factory=list)  # RemovePods: namespace/name, lowest priority first
+    node: dict[str, Any] | None = None  # AddNode: the Node to add (its capacity, labels and taints)
+
+
 class SchedulingExplanation(K8sModel):
     api_version: str = "v1"
     kind: str = "SchedulingExplanation"
@@ -80,3 +108,7 @@ class SchedulingExplanation(K8sModel):
     feasible_omitted: int | None = None
     rejected_omitted: int | None = None
     rejection_summary: list[RejectionCount] | None = None
+    # The latest attempts of this pod, oldest first (the last is the one above), and, while it is
+    # unschedulable, the changes that would let it schedule now, checked by the filters (objects.why).
+    attempts: list[Attempt] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
