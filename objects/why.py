@@ -33,6 +33,7 @@ suggestion is only listed if the pod would then fit the nodes it names.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import Field
@@ -225,3 +226,14 @@ class Why(K8sModel):
     rollout: RolloutReport | None = None
     replica_set: ReplicaSetReport | None = None
     daemon_set: DaemonSetReport | None = None
+
+
+def moment(epoch_seconds: float) -> str:
+    """A countdown's `at`: RFC 3339, UTC, with milliseconds, from wall-clock seconds (time.time())."""
+    stamp = datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def epoch_of(at: str) -> float:
+    """The wall-clock seconds of a countdown's `at` (or any RFC 3339 time the API writes)."""
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
