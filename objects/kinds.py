@@ -50,22 +50,22 @@ class ResourceType:
 
 POD = ResourceType(
     "", "v1", "Pod", "pods", True, ("po",),
-    subresources=("status", "binding", "eviction", "log", "exec", "proxy", "explanation"), categories=("all",),
+    subresources=("status", "binding", "eviction", "log", "exec", "proxy", "explanation", "why"), categories=("all",),
 )
-NODE = ResourceType("", "v1", "Node", "nodes", False, ("no",), subresources=("status", "proxy"))
+NODE = ResourceType("", "v1", "Node", "nodes", False, ("no",), subresources=("status", "proxy", "why"))
 NAMESPACE = ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), subresources=("status",))
 EVENT = ResourceType("", "v1", "Event", "events", True, ("ev",))
 LEASE = ResourceType("coordination.k8s.io", "v1", "Lease", "leases", True)
 DEPLOYMENT = ResourceType(
     "apps", "v1", "Deployment", "deployments", True, ("deploy",),
-    subresources=("status", "scale"), categories=("all",),
+    subresources=("status", "scale", "why"), categories=("all",),
 )
 REPLICASET = ResourceType(
     "apps", "v1", "ReplicaSet", "replicasets", True, ("rs",),
-    subresources=("status", "scale"), categories=("all",),
+    subresources=("status", "scale", "why"), categories=("all",),
 )
 DAEMONSET = ResourceType(
-    "apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), subresources=("status",), categories=("all",),
+    "apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), subresources=("status", "why"), categories=("all",),
 )
 # A DaemonSet's history: one immutable snapshot of its pod template per revision.
 CONTROLLER_REVISION = ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True)

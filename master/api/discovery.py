@@ -28,12 +28,13 @@ KUBERNETES_COMPATIBILITY = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-
 SUBRESOURCE_VERBS = {
     "status": ["get", "patch", "update"], "scale": ["get", "patch", "update"], "binding": ["create"],
     "log": ["get"], "exec": ["create", "get"], "proxy": ["create", "delete", "get", "patch", "update"],
-    "explanation": ["get"], "eviction": ["create"],
+    "explanation": ["get"], "eviction": ["create"], "why": ["get", "update"],
 }
 # Subresources whose kind lives in another API group: discovery names the group, as for Scale.
 FOREIGN_SUBRESOURCE_KINDS = {
     "scale": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
     "eviction": {"group": "policy", "version": "v1", "kind": "Eviction"},
+    "why": {"group": "tinykube.io", "version": "v1alpha1", "kind": "Why"},  # objects/why.py
 }
 
 

@@ -91,7 +91,7 @@ async def _serve_log(request: Request, info: RequestInfo, registry: Registry, to
         return Response(b"", media_type="text/plain")  # not scheduled yet, so no log yet (as upstream)
     kubelet = await run_in_threadpool(locate_kubelet, registry, pod, token)
     query = {k: request.query_params[k] for k in LOG_QUERY_PARAMETERS if k in request.query_params}
-    url = kubelet.url(f"/containerLogs/{_segment(info.namespace)}/{_segment(info.name)}/{_segment(container)}")
+    url = kubelet.url(f"/containerLogs/{segment(info.namespace)}/{segment(info.name)}/{segment(container)}")
     if query:
         url += "?" + urlencode(query)
     return await relay_to_kubelet("GET", url, headers=list(kubelet.headers.items()), content=b"")
@@ -108,7 +108,7 @@ async def _serve_proxy(request: Request, info: RequestInfo, registry: Registry, 
     port_number = resolve_port(pod, port)
     kubelet = await run_in_threadpool(locate_kubelet, registry, pod, token)
     target = f"{scheme}:{port_number}" if scheme else str(port_number)
-    url = kubelet.url(f"/proxy/{_segment(info.namespace)}/{_segment(name)}/{target}/{rest or ''}")
+    url = kubelet.url(f"/proxy/{segment(info.namespace)}/{segment(name)}/{target}/{rest or ''}")
     if request.url.query:
         url += f"?{request.url.query}"
     headers = [*forwarded_request_headers(request.headers.items()), *kubelet.headers.items()]
@@ -164,7 +164,7 @@ async def _admit_exec(websocket: WebSocket, namespace: str, name: str) -> tuple[
         raise status.bad_request(f"pod {name} does not have a host assigned")
     kubelet = await run_in_threadpool(locate_kubelet, state.registry, pod, state.kubelet_token)
     passed_on = [(k, v) for k, v in query.multi_items() if k != "container"]
-    url = kubelet.url(f"/exec/{_segment(namespace)}/{_segment(name)}/{_segment(container)}?{urlencode(passed_on)}",
+    url = kubelet.url(f"/exec/{segment(namespace)}/{segment(name)}/{segment(container)}?{urlencode(passed_on)}",
                       scheme="wss")
     return subprotocol, await _open_kubelet_exec(url, kubelet, subprotocol)
 
@@ -304,5 +304,5 @@ def _raw_path_after_proxy(request: Request) -> str | None:
     return parts[8] if len(parts) > 8 else None
 
 
-def _segment(text: str | None) -> str:
+def segment(text: str | None) -> str:
     return quote(text or "", safe="")

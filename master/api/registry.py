@@ -373,10 +373,14 @@ class Registry:
         return obj
 
     def _forget_dependents(self, rt: ResourceType, key: ObjectKey) -> None:
-        """What the store keeps beside an object goes with it (a pod's scheduling explanation)."""
-        if rt == POD:
+        """What the store keeps beside an object goes with it: a pod's scheduling explanation, and the
+        report a controller published on the object's why (master/api/why/reports.py)."""
+        beside = [_explanation_key(key.namespace, key.name)] if rt == POD else []
+        beside.append(why_report_key(rt, key.namespace, key.name))
+        for dependent in beside:
             try:
-                self.store.delete(_explanation_key(key.namespace, key.name))
+                self.store.get(dependent)  # from memory: most objects have neither, and a delete is a write
+                self.store.delete(dependent)
             except NotFound:
                 pass
 
@@ -482,6 +486,11 @@ def _namespace_terminating(rt: ResourceType, name: str, namespace: str) -> statu
 def _explanation_key(namespace: str, name: str) -> ObjectKey:
     # Kept beside the pod under its own resource name, so pod lists and watches never carry it.
     return ObjectKey("pods/explanation", namespace, name)
+
+
+def why_report_key(rt: ResourceType, namespace: str | None, name: str) -> ObjectKey:
+    """Where a controller's why report on an object is kept (master/api/why/reports.py)."""
+    return ObjectKey(f"{rt.group_resource}/why", (namespace or "") if rt.namespaced else "", name)
 
 
 def _key(rt: ResourceType, namespace: str | None, name: str) -> ObjectKey:

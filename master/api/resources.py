@@ -9,6 +9,7 @@
     DELETE .../pods/web    delete
     DELETE .../pods        deletecollection
     .../pods/web/status|binding, .../deployments/web/scale: the same verbs on a subresource
+    GET    .../pods/web/why      why it is as it is, from the deciding components (master/api/why/)
     POST   .../pods/web/eviction  a delete that asks first (master/api/eviction.py)
 
 Single-object verbs run on the event loop, not in a worker thread: reads are
@@ -42,9 +43,11 @@ from master.api.request_info import RequestInfo
 from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
+from master.api.why import serve_why
 from master.auth import User, authorize
 from objects.kinds import NAMESPACE, ResourceType, by_plural
 from objects.selectors import parse_label_selector
+from objects.why import WHY_KINDS
 
 VERBS_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -173,6 +176,8 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
             scale = registry.update_scale(rt, info.namespace, info.name, await _body(request),
                                           content_type=content_type)
             return JSONBody(scale)
+    if sub == "why" and rt.plural in WHY_KINDS:
+        return await serve_why(request, rt, info, registry)
     if sub == "explanation" and rt.plural == "pods":
         if method == "GET":
             return JSONBody(registry.get_explanation(info.namespace, info.name))

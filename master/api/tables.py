@@ -222,7 +222,7 @@ def _terminated_reason(terminated: Obj, prefix: str = "") -> str:
 
 
 @dataclass
-class _PodTally:
+class PodTally:
     """What printPod accumulates while walking the container statuses."""
 
     reason: str
@@ -231,7 +231,7 @@ class _PodTally:
     last_restart: datetime | None = None
 
 
-def _pod_status_reason(pod: Obj) -> _PodTally:
+def pod_status_reason(pod: Obj) -> PodTally:
     """The STATUS, READY count and RESTARTS of a pod, walked the way printPod walks them.
 
     Init containers run first, in order: the first one not yet done names the
@@ -246,7 +246,7 @@ def _pod_status_reason(pod: Obj) -> _PodTally:
     for condition in status.get("conditions") or []:
         if condition.get("type") == "PodScheduled" and condition.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
-    tally = _PodTally(reason)
+    tally = PodTally(reason)
 
     init_specs = spec.get("initContainers") or []
     # A restartable init container (restartPolicy: Always) is a sidecar and counts as a container.
@@ -312,7 +312,7 @@ def _readiness_gates(pod: Obj) -> str:
 
 
 def pod_cells(pod: Obj, now: datetime) -> list[Cell]:
-    tally = _pod_status_reason(pod)
+    tally = pod_status_reason(pod)
     spec = pod.get("spec") or {}
     total = len(spec.get("containers") or []) + sum(
         1 for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"
