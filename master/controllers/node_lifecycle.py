@@ -17,6 +17,10 @@ taint manager in one loop, keyed by node name:
                       a taint it does not tolerate   ─► evict now
                       tolerated for N seconds        ─► evict N seconds after the taint was first seen on it
                       tolerated forever (DaemonSets) ─► stays
+      5. explain    publish its verdict and timers on the node's why, when they changed (node_health_report)
+
+The controller's clock is monotonic; the countdowns it publishes are the same
+timers as wall-clock moments (objects.why), converted at the moment it publishes.
 
 Every pod is treated as Kubernetes' DefaultTolerationSeconds admission plugin
 would have left it: without its own toleration for not-ready or unreachable it
@@ -37,14 +41,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder, now_rfc3339
 from apiclient.informer import Informer
+from apiclient.why_reports import ReportPublisher
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
+from master.controllers.node_health_report import PodOnTaintedNode, node_health_report, substance
 from master.scheduler.framework import Taint
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, Toleration
 from objects import node as node_model
@@ -53,6 +59,7 @@ from objects.kinds import LEASE, NODE, POD
 from objects.node import Node, NodeCondition, NodeSpec, NodeStatus
 from objects.phases import ConditionStatus, NodeConditionType, PodConditionType
 from objects.pod import PodCondition, PodStatus, Toleration as PodToleration
+from objects.why import NodeHealthReport
 
 log = logging.getLogger(__name__)
 
@@ -113,19 +120,32 @@ class NodeHealth:
     ready_heartbeat: str
 
 
+@dataclass
+class PublishedReport:
+    """The report last published for a node, and its substance (the report without what heartbeats move)."""
+
+    basis: dict[str, Any]
+    report: NodeHealthReport
+
+
 class NodeLifecycleController(Controller):
     name = "node-lifecycle"
 
     def __init__(self, client: ApiClient, *, time_scale: float = 1.0,
                  node_monitor_period: float = NODE_MONITOR_PERIOD_SECONDS,
                  node_monitor_grace_period: float = NODE_MONITOR_GRACE_PERIOD_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
-        """`node_monitor_period` and `node_monitor_grace_period` are unscaled seconds, as Kubernetes' flags."""
+                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time):
+        """`node_monitor_period` and `node_monitor_grace_period` are unscaled seconds, as Kubernetes' flags.
+
+        `clock` times heartbeats and evictions; `wall_clock` only turns those timers into published moments."""
         super().__init__(client, time_scale=time_scale)
         self.monitor_period = node_monitor_period * time_scale
         self.grace_period = node_monitor_grace_period * time_scale
         self.clock = clock
+        self.wall_clock = wall_clock
         self.recorder = EventRecorder(client, component="node-controller")
+        self.reports = ReportPublisher(client, NODE)
+        self._published: dict[str, PublishedReport] = {}  # node -> the last report whose substance changed
         self._lock = threading.Lock()
         self._health: dict[str, NodeHealth] = {}
         self._tainted_since: dict[str, float] = {}  # pod key -> when it was first seen on a NoExecute-tainted node
@@ -167,7 +187,8 @@ class NodeLifecycleController(Controller):
         node = self._sync_taints(node)
         if not node.is_ready:
             self._mark_pods_not_ready(node)
-        self._evict_pods(node, now)
+        pods = self._evict_pods(node, now)
+        self._explain(node, health, pods)
 
     # ----- 1. observe
 
@@ -228,15 +249,19 @@ class NodeLifecycleController(Controller):
 
     # ----- 4. evict
 
-    def _evict_pods(self, node: Node, now: float) -> None:
+    def _evict_pods(self, node: Node, now: float) -> list[PodOnTaintedNode]:
+        """Evict the pods whose time is up; return the others on a NoExecute-tainted node, with their timers."""
         name = node.metadata.name
         taints = [t for t in _taints(node) if t.effect == NO_EXECUTE]
+        remaining: list[PodOnTaintedNode] = []
         for pod in self._pods_on(name):
             if pod.is_terminating:
                 continue
             wait = toleration_wait(taints, effective_tolerations(pod.tolerations())) if taints else None
             if wait is None:
                 self._cancel_eviction(pod)
+                if taints:
+                    remaining.append(PodOnTaintedNode(pod, toleration_seconds=None, evict_at=None))
                 continue
             with self._lock:
                 since = self._tainted_since.setdefault(pod.key, now)
@@ -245,6 +270,8 @@ class NodeLifecycleController(Controller):
                 self._evict(pod, unreachable=any(t.key == TAINT_UNREACHABLE for t in taints))
             else:
                 self._look_again(name, due - now)
+                remaining.append(PodOnTaintedNode(pod, toleration_seconds=wait * self.time_scale, evict_at=due))
+        return remaining
 
     def _evict(self, pod: PodView, *, unreachable: bool) -> None:
         namespace, name = pod.namespace, pod.name
@@ -283,6 +310,27 @@ class NodeLifecycleController(Controller):
             self._wake_at[node_name] = now + delay
         self.queue.add_after(node_name, delay)
 
+    # ----- 5. explain
+
+    def _explain(self, node: Node, health: NodeHealth, pods: list[PodOnTaintedNode]) -> None:
+        """Publish the node's report when anything but the heartbeat moved (see node_health_report)."""
+        to_wall = self.wall_clock() - self.clock()  # the timers are on the monotonic clock; the report says when
+        pods = [replace(p, evict_at=p.evict_at + to_wall) if p.evict_at is not None else p for p in pods]
+        report = node_health_report(
+            node, last_heartbeat=health.lease_renew_time or health.ready_heartbeat or None,
+            grace_period=self.grace_period, unknown_at=health.probe_time + self.grace_period + to_wall,
+            managed_taints=OWNED_TAINTS, pods=pods)
+        name, basis = node.metadata.name, substance(report)
+        with self._lock:
+            last = self._published.get(name)
+            if last is not None and last.basis == basis:
+                # Only the heartbeat moved: send the report as last sent, which the publisher skips (or retries,
+                # if that write failed).
+                report.last_heartbeat, report.countdowns = last.report.last_heartbeat, last.report.countdowns
+            else:
+                self._published[name] = PublishedReport(basis, report)
+        self.reports.publish(report)
+
     # ----- the API and the informers
 
     def _write_node(self, node: Node, change: Callable[[Node], bool], *, subresource: str = "") -> tuple[Node, bool]:
@@ -311,6 +359,8 @@ class NodeLifecycleController(Controller):
         with self._lock:
             self._health.pop(name, None)
             self._wake_at.pop(name, None)
+            self._published.pop(name, None)
+        self.reports.forget("", name)
 
     def _enqueue_node(self, obj: dict[str, Any]) -> None:
         self.queue.add(ObjectView(obj).name)
@@ -320,14 +370,17 @@ class NodeLifecycleController(Controller):
             self.queue.add(node_name)
 
     def _on_pod_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        # Compared as the cache holds them: any change to either field may change what the node look decides.
+        # Compared as the cache holds them: any change to these may change what the node look decides, or the
+        # pods its report lists (a terminating pod is no longer the taint manager's to evict).
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
-        if any(old_spec.get(field) != new_spec.get(field) for field in ("nodeName", "tolerations")):
+        if any(old_spec.get(field) != new_spec.get(field) for field in ("nodeName", "tolerations")) or \
+                old["metadata"].get("deletionTimestamp") != new["metadata"].get("deletionTimestamp"):
             self._on_pod_add(new)
 
     def _on_pod_delete(self, pod: dict[str, Any]) -> None:
         with self._lock:
             self._tainted_since.pop(PodView(pod).key, None)
+        self._on_pod_add(pod)  # the node's report lists its pods
 
 
 # ----- pure functions: what the controller decides, apart from how it acts

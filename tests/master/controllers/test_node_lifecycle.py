@@ -24,6 +24,7 @@ from master.controllers.node_lifecycle import (
 from master.scheduler.framework import Taint
 from objects.kinds import EVENT, LEASE, NODE, POD
 from objects.pod import Toleration as PodToleration
+from objects.why import NodeHealthReport, Why, epoch_of
 from tests.support.cluster import Master, wait_for
 
 TIME_SCALE = 0.05
@@ -170,9 +171,12 @@ def taints(obj: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def create_pod(client: ApiClient, namespace: str, name: str, node_name: str,
-               tolerations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+               tolerations: list[dict[str, Any]] | None = None, *, controller: str = "") -> dict[str, Any]:
+    """`controller`: "Kind/name" for a controller ownerReference (no such object needs to exist here)."""
+    owners = [{"apiVersion": "apps/v1", "kind": controller.split("/")[0], "name": controller.split("/")[1],
+               "uid": str(uuid.uuid4()), "controller": True}] if controller else []
     return client.create(POD, {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "ownerReferences": owners},
         "spec": {"nodeName": node_name, "containers": [{"name": "app", "image": "tinykube/bootcamp:v1"}],
                  "tolerations": tolerations or []},
     }, namespace)
@@ -311,3 +315,82 @@ def test_a_node_reporting_ready_false_gets_the_not_ready_taints(client, hollow, 
     sick = wait_for_node(client, name, lambda n: bool(taints(n)), message="the not-ready taints")
     assert taints(sick) == {(NOT_READY, "NoExecute"), (NOT_READY, "NoSchedule")}
     assert conditions(sick)["Ready"]["status"] == "False"  # its Lease is fresh: the kubelet's word stands
+
+
+# ----- its why report
+
+
+def node_health(client: ApiClient, name: str) -> NodeHealthReport | None:
+    """The node's why as the API answers it: the controller's report, with the seconds left filled in."""
+    return Why.model_validate(client.get(NODE, name, subresource="why")).node_health
+
+
+def test_a_ready_node_is_reported_once_with_its_unknown_countdown_and_heartbeats_do_not_rewrite_it(
+        client, hollow, controller):
+    name = unique("steady")
+    hollow.register(name)
+    first = wait_for(lambda: node_health(client, name), message="the controller's first report")
+    assert (first.ready, first.message, first.grace_period_seconds) == ("True", "Ready: renewing its Lease",
+                                                                       GRACE_SECONDS)
+    [countdown] = first.countdowns
+    assert countdown.name == "NodeUnknown" and countdown.owner == "node-lifecycle-controller"
+    assert abs(epoch_of(countdown.at) - (epoch_of(first.last_heartbeat) + GRACE_SECONDS)) < 0.5
+
+    renewed = {client.get(LEASE, name, "kube-node-lease")["spec"]["renewTime"]}
+    wait_for(lambda: renewed.add(client.get(LEASE, name, "kube-node-lease")["spec"]["renewTime"]) or len(renewed) >= 3,
+             message="two more Lease renewals")
+    # a write per heartbeat is what the report avoids: it still says what it said at first
+    assert node_health(client, name).last_heartbeat == first.last_heartbeat
+
+
+def test_a_silent_node_reports_its_taints_and_each_pods_eviction_countdown_which_the_eviction_keeps(
+        client, hollow, controller, namespace):
+    name = unique("lost")
+    hollow.register(name)
+    forever = [{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"}]
+
+    def tolerating(seconds: int) -> list[dict[str, Any]]:
+        return [{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": seconds}]
+
+    create_pod(client, namespace, "web-1", name, tolerating(40), controller="ReplicaSet/web-5d8f")
+    create_pod(client, namespace, "solo", name, tolerating(60))
+    create_pod(client, namespace, "agent", name, forever, controller="DaemonSet/agent")
+    deleted_at: dict[str, float] = {}
+    stop = threading.Event()
+    watcher = Informer(client, POD, namespace=namespace,
+                       on_delete=lambda pod: deleted_at.setdefault(pod["metadata"]["name"], time.time()))
+    watcher.start(stop)
+    watcher.synced.wait(10)
+    wait_for(lambda: node_health(client, name), message="the controller's first report")
+
+    try:
+        hollow.silence(name)
+        report = wait_for(lambda: (lambda r: r if r and r.ready == "Unknown" and len(r.pods) == 3 else None)(
+            node_health(client, name)), timeout=GRACE_SECONDS + 10, message="a report of the node Unknown")
+        assert report.message.startswith("no heartbeat since ")
+        assert report.message.endswith(f"; Unknown after a {GRACE_SECONDS:.1f} s grace period")
+        assert report.countdowns == [] and report.not_ready_since
+        assert {(t.key, t.effect) for t in report.taints} == {(UNREACHABLE, "NoExecute"), (UNREACHABLE, "NoSchedule")}
+        assert next(t for t in report.taints if t.effect == "NoExecute").time_added
+
+        pods = {p.name: p for p in report.pods}
+        assert (pods["web-1"].toleration_seconds, pods["solo"].toleration_seconds, pods["agent"].toleration_seconds) \
+            == (40 * TIME_SCALE, 60 * TIME_SCALE, None)
+        assert pods["web-1"].replaced_by == "ReplicaSet " + namespace + "/web-5d8f creates a replacement"
+        assert pods["solo"].replaced_by == "nothing: the pod has no controller"
+        assert pods["agent"].replaced_by.startswith("DaemonSet " + namespace + "/agent does not replace it")
+        assert pods["agent"].countdowns == []
+
+        wait_for(lambda: {"web-1", "solo"} <= deleted_at.keys(), timeout=10, message="both evictions")
+        for pod in ("web-1", "solo"):
+            [eviction] = pods[pod].countdowns
+            assert eviction.name == "Eviction" and eviction.owner == "node-lifecycle-controller"
+            late = deleted_at[pod] - epoch_of(eviction.at)
+            assert -0.05 < late < 1.0, f"{pod} evicted {late:+.3f}s from its countdown"
+        assert "agent" not in deleted_at
+
+        # the evicted pods leave the report; the one that stays is still listed
+        wait_for(lambda: [p.name for p in node_health(client, name).pods] == ["agent"],
+                 message="a report without the evicted pods")
+    finally:
+        stop.set()
