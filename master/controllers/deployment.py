@@ -10,6 +10,7 @@ ReplicaSets' status changes bring it back for the next:
                                       ─► RollingUpdate: grow new (surge fence) ─► shrink old (availability fence)
                                       ─► Recreate: old to 0 ─► wait for old pods to go ─► new to replicas
                   ─► done? drop revisions beyond revisionHistoryLimit ─► status and conditions
+                  ─► the arithmetic it stepped by, PUT on the Deployment's why (`rollout_report`)
 
 A rollback is only a template change back to an old one (`kubectl rollout
 undo` patches the template): the old ReplicaSet is found by its template and
@@ -22,10 +23,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import datetime
 
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
+from apiclient.why_reports import ReportPublisher
 from master.controllers import deployment_rollout as rollout
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
@@ -34,6 +37,7 @@ from master.controllers.pod_template import (
     TEMPLATE_HASH_LABEL, Obj, cached_selector, claim, controller_ref, event_subject, label_selector, template_hash,
     utc_now,
 )
+from master.controllers.rollout_report import rollout_report
 from objects.apps import Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec
 from objects.kinds import DEPLOYMENT, POD, REPLICASET
 from objects.meta import LabelSelector, ObjectMeta, OwnerReference
@@ -55,6 +59,7 @@ class DeploymentController(Controller):
                                      on_update=self._replica_set_updated, on_delete=self._replica_set_deleted)
         self.pods = Informer(client, POD, on_delete=self._pod_deleted)
         self.informers = [self.deployments, self.replica_sets, self.pods]
+        self.reports = ReportPublisher(client, DEPLOYMENT)
 
     def run(self, stop: threading.Event) -> None:
         super().run(stop)
@@ -116,6 +121,7 @@ class DeploymentController(Controller):
     def reconcile(self, key: str) -> None:
         cached = self.deployments.get(key)
         if cached is None:
+            self.reports.forget(*key.split("/", 1))
             return
         d = Deployment.model_validate(cached)
         if _selector(d).empty:
@@ -382,6 +388,8 @@ class DeploymentController(Controller):
 
     def _sync_status(self, d: Deployment, all_replica_sets: list[ReplicaSet], new_rs: ReplicaSet | None) -> None:
         status = rollout.calculate_status(d, all_replica_sets, new_rs, utc_now())
+        if not d.metadata.is_terminating:
+            self._publish_report(d, all_replica_sets, new_rs, status, check_at=None)  # paused or resized: no deadline
         if _changed(d, status):
             self._write_status(d, status)
 
@@ -402,8 +410,12 @@ class DeploymentController(Controller):
             rollout.set_condition(status, failure)
         else:
             rollout.remove_condition(status, rollout.REPLICA_FAILURE)
+        check_at = rollout.progress_check_at(d, status)
+        self._publish_report(d, all_replica_sets, new_rs, status, check_at=check_at)
         if not _changed(d, status):
-            self._requeue_before_deadline(d, status)
+            if check_at is not None:  # no event marks a deadline passing: look again just after it
+                self.queue.add_after(f"{d.metadata.namespace}/{d.metadata.name}",
+                                     max((check_at - utc_now()).total_seconds(), 0.0))
             return
         self._write_status(d, status)
 
@@ -428,14 +440,19 @@ class DeploymentController(Controller):
             rollout.set_condition(status, rollout.new_condition(
                 PROGRESSING, ConditionStatus.FALSE, rollout.TIMED_OUT, f"{subject} has timed out progressing.", now))
 
-    def _requeue_before_deadline(self, d: Deployment, status: DeploymentStatus) -> None:
-        """No event marks a deadline passing: look again just after it would."""
-        if rollout.deployment_complete(d, status):
-            return
-        deadline = rollout.progress_deadline(d, status)
-        if deadline is not None:
-            key = f"{d.metadata.namespace}/{d.metadata.name}"
-            self.queue.add_after(key, max((deadline - utc_now()).total_seconds(), 0.0) + 1.0)
+    def _publish_report(self, d: Deployment, all_replica_sets: list[ReplicaSet], new_rs: ReplicaSet | None,
+                        status: DeploymentStatus, *, check_at: datetime | None) -> None:
+        """The arithmetic this reconcile stepped by, on the Deployment's why (the publisher skips repeats)."""
+        new_uid = new_rs.metadata.uid if new_rs is not None else None
+        old = [rs for rs in all_replica_sets if rs.metadata.uid != new_uid]
+        # A finished rollout waits on no pod, so the pod cache is only walked mid-rollout.
+        pods = [] if rollout.deployment_complete(d, status) else self._pods_of(all_replica_sets)
+        self.reports.publish(rollout_report(d, new_rs, old, status, pods, check_at=check_at, now=utc_now()))
+
+    def _pods_of(self, replica_sets: list[ReplicaSet]) -> list[PodView]:
+        """The unfinished pods these ReplicaSets control, terminating ones included."""
+        uids = {rs.metadata.uid for rs in replica_sets}
+        return [pod for pod in map(PodView, self.pods.items()) if pod.controller_uid in uids and not pod.is_finished]
 
     def _write_status(self, d: Deployment, status: DeploymentStatus) -> Deployment:
         written = self.client.update(DEPLOYMENT, d.model_copy(update={"status": status}).to_wire(),

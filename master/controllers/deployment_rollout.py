@@ -50,6 +50,8 @@ MIN_AVAILABLE = "MinimumReplicasAvailable"
 MIN_UNAVAILABLE = "MinimumReplicasUnavailable"
 # progressDeadlineSeconds of MaxInt32 means "no deadline".
 NO_DEADLINE = 2**31 - 1
+# No event marks a deadline passing: the controller looks again this long after it.
+DEADLINE_CHECK_DELAY_SECONDS = 1.0
 
 
 # ----- reading a Deployment and its ReplicaSets
@@ -426,6 +428,16 @@ def progress_deadline(d: Deployment, status: DeploymentStatus) -> datetime | Non
         return None
     since = parse_time(current.last_update_time)
     return None if since is None else since + timedelta(seconds=d.spec.progress_deadline_seconds)
+
+
+def progress_check_at(d: Deployment, status: DeploymentStatus) -> datetime | None:
+    """When the controller looks again to mark ProgressDeadlineExceeded, or None when it holds no such timer
+    (no deadline, complete, already timed out). progressDeadlineSeconds counts real seconds: --time-scale
+    does not scale it."""
+    if deployment_complete(d, status):
+        return None
+    deadline = progress_deadline(d, status)
+    return None if deadline is None else deadline + timedelta(seconds=DEADLINE_CHECK_DELAY_SECONDS)
 
 
 def deployment_timed_out(d: Deployment, status: DeploymentStatus, now: datetime) -> bool:

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 BURST_REPLICAS = 500
 # Unmet expectations are given up after this long: a lost watch event must not wedge a ReplicaSet.
 EXPECTATIONS_TIMEOUT_SECONDS = 300.0
+# No event marks a Ready pod's minReadySeconds running out: the controller looks again this long after.
+AVAILABILITY_RECHECK_DELAY_SECONDS = 1.0
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 REPLICA_FAILURE = "ReplicaFailure"
 
@@ -263,7 +265,7 @@ class ReplicaSetController(Controller):
         now = utc_now()
         waits = [w for p in pods if (w := p.seconds_until_available(min_ready, now))]
         if waits:
-            self.queue.add_after(key, min(waits) + 1.0)
+            self.queue.add_after(key, min(waits) + AVAILABILITY_RECHECK_DELAY_SECONDS)
 
 
 def calculate_status(rs: ReplicaSet, pods: list[PodView], manage_error: ApiStatusError | None) -> ReplicaSetStatus:

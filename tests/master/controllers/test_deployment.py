@@ -249,3 +249,26 @@ def test_a_resize_mid_rollout_is_shared_in_proportion():
     sizes, direction = proportional_sizes(
         d, [rs("old", 8, "2024-01-01T00:00:00Z"), rs("new", 5, "2024-01-02T00:00:00Z")])
     assert direction == "up" and sizes == {"old": 14, "new": 9}
+
+
+def test_a_stalled_rollout_explains_its_arithmetic_on_the_deployments_why(client, namespace, controllers):
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    with FakeKubelet(client, namespace, {GOOD}):
+        client.create(DEPLOYMENT, deployment(replicas=2, strategy=strategy, progressDeadlineSeconds=600), namespace)
+        wait_for(lambda: rolled_out(client, namespace, 2))
+        set_image(client, namespace, BROKEN)
+        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/web/why"
+
+        def waiting_on_a_new_pod():
+            rollout = client.get_path(path).get("rollout") or {}
+            return rollout if rollout.get("waitingFor") and rollout.get("newReplicas") == 1 else None
+
+        rollout = wait_for(waiting_on_a_new_pod, timeout=10, message="the rollout waiting on its new pod")
+
+    assert (rollout["maxTotal"], rollout["minAvailable"], rollout["mayCreate"], rollout["mayRemove"]) == (3, 2, 0, 0)
+    assert rollout["message"].endswith("2 old available + 0 new available = 2, "
+                                       "so no old pod may go until a new one is available")
+    [waiting] = rollout["waitingFor"]
+    assert waiting.startswith(f"pod {namespace}/web-") and waiting.endswith(" to become Ready")
+    [deadline] = rollout["countdowns"]
+    assert deadline["name"] == "ProgressDeadline" and 590 < deadline["secondsLeft"] <= 601
