@@ -3,6 +3,7 @@
     reconcile(rs) ─► claim pods (adopt matching orphans, release strays)
                   ─► expectations met? ─► create missing pods / delete extras
                   ─► write status (replicas, ready, available, ReplicaFailure)
+                  ─► its why: the counts, pending expectations, latest FailedCreates (`replicaset_report`)
 
 Pods that finished (Succeeded/Failed) or are being deleted no longer count, so
 an evicted, failed or deleted pod is replaced. The informer cache lags behind
@@ -21,11 +22,13 @@ from dataclasses import dataclass, field
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
+from apiclient.why_reports import ReportPublisher
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.pod_template import (
     Obj, cached_selector, claim, event_subject, label_selector, pod_from_template, rfc3339, utc_now,
 )
+from master.controllers.replicaset_report import MAX_FAILED_CREATES, replica_set_report
 from objects.apps import PodTemplateSpec, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus
 from objects.kinds import POD, REPLICASET
 from objects.meta import OwnerReference, parse_time
@@ -87,6 +90,12 @@ class Expectations:
         with self._lock:
             self._pending.pop(key, None)
 
+    def pending(self, key: str) -> tuple[int, int]:
+        """(creates, deletes) still unseen, as the last `satisfied` found them."""
+        with self._lock:
+            pending = self._pending.get(key)
+            return (len(pending.creates), len(pending.deletes)) if pending else (0, 0)
+
 
 def _still_active(pod: Obj | None) -> bool:
     return pod is not None and not ObjectView(pod).is_terminating
@@ -105,6 +114,10 @@ class ReplicaSetController(Controller):
         self.pods = Informer(client, POD, on_add=self._pod_added, on_update=self._pod_updated,
                              on_delete=self._pod_deleted)
         self.informers = [self.replica_sets, self.pods]
+        self.reports = ReportPublisher(client, REPLICASET)
+        # The latest FailedCreate messages per ReplicaSet key, newest last, while it is short (for its why).
+        # A key is reconciled by one worker at a time, so each list has one writer.
+        self._failed_creates: dict[str, list[str]] = {}
 
     def run(self, stop: threading.Event) -> None:
         super().run(stop)
@@ -117,6 +130,8 @@ class ReplicaSetController(Controller):
 
     def _replica_set_deleted(self, rs: Obj) -> None:
         self.expectations.forget(object_key(rs))
+        self._failed_creates.pop(object_key(rs), None)
+        self.reports.forget(ObjectView(rs).namespace, ObjectView(rs).name)
         self._enqueue(rs)
 
     def _pod_added(self, pod: Obj) -> None:
@@ -169,6 +184,7 @@ class ReplicaSetController(Controller):
         rs = ReplicaSet.model_validate(cached)
         namespace = rs.metadata.namespace
         needs_sync = self.expectations.satisfied(key, self.pods, namespace)
+        pending_creations, pending_deletions = self.expectations.pending(key)
         # Every pod of the cache is looked at, so each is read through a view, not parsed (see cache_view).
         candidates = [pod for raw in self.pods.items()
                       if (pod := PodView(raw)).namespace == namespace and pod.is_active]
@@ -183,6 +199,12 @@ class ReplicaSetController(Controller):
         pods = [p for p in pods if p.name not in deleted]
         rs = self._update_status(rs, pods, manage_error)
         self._requeue_for_availability(key, rs, pods)
+        if not rs.metadata.is_terminating:
+            if len(pods) >= rs.replicas:
+                self._failed_creates.pop(key, None)  # no longer short: old refusals explain nothing
+            self.reports.publish(replica_set_report(
+                rs, pods, pending_creations=pending_creations, pending_deletions=pending_deletions,
+                failed_creates=self._failed_creates.get(key, [])))
         if manage_error is not None:
             raise manage_error
 
@@ -207,14 +229,22 @@ class ReplicaSetController(Controller):
             except ApiStatusError as error:
                 if _namespace_terminating(error):
                     return None
-                self.events.event(event_subject(rs), type_="Warning", reason="FailedCreate",
-                                  message=f"Error creating: {error.message}")
+                message = f"Error creating: {error.message}"
+                self.events.event(event_subject(rs), type_="Warning", reason="FailedCreate", message=message)
+                self._remember_failed_create(key, message)
                 return error
             name = ObjectView(created).name
             self.expectations.expect(key, creates=[name])
             self.events.event(event_subject(rs), type_="Normal", reason="SuccessfulCreate",
                               message=f"Created pod: {name}")
         return None
+
+    def _remember_failed_create(self, key: str, message: str) -> None:
+        """Keep the latest few; a refusal repeated on every retry is kept once, so the report stays the same."""
+        failed = self._failed_creates.setdefault(key, [])
+        if not failed or failed[-1] != message:
+            failed.append(message)
+            del failed[:-MAX_FAILED_CREATES]
 
     def _delete_pods(self, key: str, rs: ReplicaSet, doomed: list[PodView]) -> tuple[ApiStatusError | None, set[str]]:
         namespace = rs.metadata.namespace

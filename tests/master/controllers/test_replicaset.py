@@ -248,3 +248,25 @@ def test_a_replica_set_whose_namespace_is_terminating_records_no_failed_create(t
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         store.close()
+
+
+def test_a_replica_set_whose_pods_are_refused_names_the_refusal_on_its_why(client, namespace, controller):
+    # Kubernetes admits an image with surrounding whitespace in a template, and refuses it in a pod.
+    rs = replica_set("web", 2)
+    rs["spec"]["template"]["spec"]["containers"][0]["image"] = " tinykube/bootcamp:v1"
+    client.create(REPLICASET, rs, namespace)
+    path = f"/apis/apps/v1/namespaces/{namespace}/replicasets/web/why"
+
+    report = wait_for(lambda: (r := client.get_path(path).get("replicaSet") or {}).get("failedCreates") and r,
+                      message="a FailedCreate on the ReplicaSet's why")
+
+    [refusal] = report["failedCreates"]
+    assert refusal.startswith("Error creating: ") and "must not have leading or trailing whitespace" in refusal
+    assert (report["replicas"], report["current"]) == (2, 0)
+    assert report["message"].startswith("short of 2: its last create was refused")
+
+    client.patch(REPLICASET, "web", {"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "tinykube/bootcamp:v1"}]}}}}, namespace)
+    fixed = wait_for(lambda: (r := client.get_path(path).get("replicaSet") or {}).get("current") == 2 and r,
+                     timeout=15, message="the pods created once the image is fixed")
+    assert fixed["failedCreates"] == [] and fixed["message"] == "2 of 2 pods, 0 Ready"
