@@ -18,6 +18,7 @@ As kube-controller-manager's daemon set controller, keyed by namespace/name:
                    OnDelete: nothing; a pod deleted by hand comes back with the new template
       3. cleanup   delete old revisions beyond spec.revisionHistoryLimit that no pod runs any more
       4. status    desiredNumberScheduled, currentNumberScheduled, numberReady, numberAvailable, ...
+      5. why       every node, whether it runs the daemon, and the rule that keeps it off (daemonset_report)
 
 A node should run the daemon when the template's nodeSelector and required node
 affinity match it and its pod tolerates every NoSchedule and NoExecute taint;
@@ -37,18 +38,20 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
+from apiclient.why_reports import ReportPublisher
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
 from master.controllers.daemonset_history import CONTROLLER_REVISION_HASH, DaemonSetHistory, live_hashes
+from master.controllers.daemonset_report import daemon_set_report
 from master.controllers.pod_template import controller_ref, event_subject
-from master.scheduler.framework import NodeInfo, PodInfo
+from master.scheduler.framework import NodeInfo, PodInfo, Taint
 from master.scheduler.plugins import node_affinity
 from master.scheduler.plugins.taint_toleration import NO_EXECUTE, NO_SCHEDULE, pod_tolerations, tolerates
 from objects.apps import DaemonSet, DaemonSetStatus, DaemonSetUpdateStrategyType
@@ -82,6 +85,8 @@ STATUS_UPDATE_RETRIES = 3
 class Placement:
     should_run: bool  # a new daemon pod belongs on this node
     should_continue_running: bool  # a daemon pod already there may stay
+    # The rule that keeps a new daemon pod off the node, in words (for its why); "" when it belongs there.
+    reason: str = field(default="", compare=False)
 
 
 class DaemonSetController(Controller):
@@ -105,6 +110,7 @@ class DaemonSetController(Controller):
                                   on_delete=self._on_revision_change)
         self.informers = [self.daemonsets, self.pods, self.nodes, self.revisions]
         self.history = DaemonSetHistory(client, self.revisions)
+        self.reports = ReportPublisher(client, DAEMONSET)
 
     def run(self, stop: threading.Event) -> None:
         try:
@@ -116,6 +122,7 @@ class DaemonSetController(Controller):
         cached = self.daemonsets.get(key)
         if cached is None:
             self.expectations.forget(key)
+            self.reports.forget(*key.split("/", 1))
             return
         ds = DaemonSet.model_validate(cached)
         if ds.metadata.is_terminating:
@@ -135,6 +142,7 @@ class DaemonSetController(Controller):
             self._sync_nodes(ds, to_create, to_delete, template_hash, set(placements))
             self.history.cleanup(ds, old_revisions, live_hashes([p for pods in pods_by_node.values() for p in pods]))
         self._update_status(ds, placements, pods_by_node, template_hash, observed=caught_up)
+        self.reports.publish(daemon_set_report(ds, placements, pods_by_node))
 
     # ----- 1. manage
 
@@ -387,14 +395,16 @@ def placement(template: PodInfo, ds: DaemonSet, node: NodeInfo) -> Placement:
     template_spec = ds.spec.template.spec if ds.spec.template else None
     wanted_node = template_spec.node_name if template_spec else None
     if wanted_node and wanted_node != node.name:
-        return Placement(False, False)
+        return Placement(False, False, f"spec.nodeName is {wanted_node}")
     if not node_affinity.matches(template, node):
-        return Placement(False, False)
+        return Placement(False, False, node_affinity.unmatched(template, node) or "node affinity does not match")
     tolerations = pod_tolerations(template)
     untolerated = [t for t in node.taints if t.effect in (NO_SCHEDULE, NO_EXECUTE) and not tolerates(tolerations, t)]
     if not untolerated:
         return Placement(True, True)
-    return Placement(False, not any(t.effect == NO_EXECUTE for t in untolerated))
+    # A NoExecute taint is the one that decides whether a running pod may stay, so it is the one named.
+    deciding = next((t for t in untolerated if t.effect == NO_EXECUTE), untolerated[0])
+    return Placement(False, deciding.effect != NO_EXECUTE, f"taint {_spelled(deciding)} is not tolerated")
 
 
 def with_daemon_tolerations(spec: PodSpec) -> PodSpec:
@@ -506,6 +516,11 @@ def _pinned_to(affinity: Affinity | None, node_name: str) -> Affinity:
                                                                values=[node_name])])])
     affinity.node_affinity = node_aff
     return affinity
+
+
+def _spelled(taint: Taint) -> str:
+    """As kubectl spells a taint: key=value:Effect, or key:Effect without a value."""
+    return f"{taint.key}={taint.value}:{taint.effect}" if taint.value else f"{taint.key}:{taint.effect}"
 
 
 def _same_toleration(a: Toleration, b: Toleration) -> bool:

@@ -307,3 +307,30 @@ def test_on_delete_replaces_only_the_pods_deleted_by_hand(client, hollow, contro
     assert now[chosen]["spec"]["containers"][0]["image"] == "tinykube/bootcamp:v2"
     other = (nodes - {chosen}).pop()
     assert now[other]["metadata"]["uid"] == old[other]["metadata"]["uid"]
+
+
+def test_the_daemon_sets_why_names_the_selector_term_and_the_taint_that_keep_it_off_nodes(
+        client, hollow, controller, namespace):
+    ssd, hdd, tainted = unique("ssd"), unique("hdd"), unique("tainted")
+    hollow.register(ssd)
+    hollow.register(hdd)
+    hollow.register(tainted, taints=[{"key": "dedicated", "value": "db", "effect": "NoSchedule"}])
+    for name, disk in ((ssd, "ssd"), (hdd, "hdd"), (tainted, "ssd")):
+        client.patch(NODE, name, {"metadata": {"labels": {"disk": disk}}}, patch_type="application/merge-patch+json")
+    ds = daemon_set("agent")
+    ds["spec"]["template"]["spec"]["nodeSelector"] = {"disk": "ssd"}
+    client.create(DAEMONSET, ds, namespace)
+    wait_for_one_pod_on(client, namespace, {ssd})
+    path = f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent/why"
+
+    def reported():
+        report = client.get_path(path).get("daemonSet") or {}
+        lines = {n["node"]: n for n in report.get("nodes", [])}
+        return report if lines.get(ssd, {}).get("runs") and {hdd, tainted} <= set(lines) else None
+
+    report = wait_for(reported, timeout=TIMEOUT, message="the DaemonSet's why with its node running")
+    lines = {n["node"]: n for n in report["nodes"]}
+    assert lines[ssd]["reason"].startswith(f"runs pod {namespace}/agent-")
+    assert lines[hdd] == {"node": hdd, "runs": False, "reason": "nodeSelector disk=ssd (node has disk=hdd)"}
+    assert lines[tainted] == {"node": tainted, "runs": False,
+                              "reason": "taint dedicated=db:NoSchedule is not tolerated"}
