@@ -38,7 +38,8 @@ def report_of(node: Node, *, pods: list[PodOnTaintedNode] | None = None, heartbe
 
 
 UNREACHABLE_TAINTS = [{"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": "2026-12-05T12:00:05Z"},
-                      {"key": UNREACHABLE, "effect": "NoSchedule"}, {"key": "team", "value": "a", "effect": "NoSchedule"}]
+                      {"key": UNREACHABLE, "effect": "NoSchedule"},
+                      {"key": "team", "value": "a", "effect": "NoSchedule"}]
 
 
 def test_an_unknown_node_says_since_when_it_is_silent_and_after_what_grace_period():
