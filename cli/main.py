@@ -35,6 +35,7 @@ COMMANDS = {
     "api-resources": "cli.commands.api_resources:api_resources",
     "cluster-info": "cli.commands.cluster_info:cluster_info", "completion": "cli.completion:completion",
     "config": "cli.commands.config:config", "version": "cli.commands.version:version",
+    "why": "cli.commands.why:why",
 }
 
 
