@@ -16,8 +16,10 @@ store write per heartbeat would cost more than the heartbeats themselves. So the
 controller publishes only when the rest of the report (`substance`) changes, and
 both are as of the moment it published: the countdown's `at` is `lastHeartbeat`
 plus the grace period as the controller saw it then, and the node may since
-have renewed its Lease many times. Once a node has gone silent nothing moves,
-and the report is exact.
+have renewed its Lease many times. The API server's answer moves both to the
+Lease's latest renewTime plus this same published grace period
+(master/api/why/subjects.py). Once a node has gone silent nothing moves, and
+the report is exact.
 """
 
 from __future__ import annotations

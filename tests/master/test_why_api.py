@@ -168,3 +168,27 @@ def test_a_placed_pod_compares_its_node_with_the_runner_up_and_says_when_its_kub
         for name in (f"{ns}-small", f"{ns}-large"):
             api.delete(f"/api/v1/nodes/{name}")
         api.delete(f"/api/v1/namespaces/{ns}")
+
+
+def test_a_nodes_unknown_countdown_follows_its_lease_renewals(api, namespace):
+    name = f"{namespace}-node"
+    api.post("/api/v1/nodes", json={"metadata": {"name": name},
+                                    "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+    published = time.time() - 30
+    report = {"apiVersion": "tinykube.io/v1alpha1", "kind": "NodeHealthReport", "metadata": {"name": name},
+              "ready": "True", "message": "Ready: renewing its Lease", "lastHeartbeat": moment(published),
+              "gracePeriodSeconds": 40.0,
+              "countdowns": [{"name": "NodeUnknown", "message": "marked Unknown without a heartbeat",
+                              "at": moment(published + 40), "owner": "node-lifecycle-controller"}]}
+    assert api.put(f"/api/v1/nodes/{name}/why", json=report).status_code == 200
+    renewed = time.time()
+    api.post("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+             json={"metadata": {"name": name}, "spec": {"holderIdentity": name, "renewTime": moment(renewed)}})
+
+    why = api.get(f"/api/v1/nodes/{name}/why").json()
+
+    (countdown,) = why["countdowns"]
+    assert 38 < countdown["secondsLeft"] <= 40  # from the renewal, not from the published heartbeat
+    assert why["nodeHealth"]["lastHeartbeat"] == moment(renewed)
+    api.delete(f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}")
+    api.delete(f"/api/v1/nodes/{name}")

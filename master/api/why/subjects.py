@@ -11,13 +11,17 @@ answer says so instead of guessing.
 
 from __future__ import annotations
 
+from master.api import status
 from master.api.registry import Registry
 from master.api.why.reports import read_report
 from objects.apps import DaemonSet, Deployment, ReplicaSet
-from objects.kinds import DAEMONSET, DEPLOYMENT, NODE, REPLICASET
+from objects.cluster import Lease
+from objects.kinds import DAEMONSET, DEPLOYMENT, LEASE, NODE, REPLICASET
 from objects.node import Node
 from objects.phases import NodeConditionType
-from objects.why import Why
+from objects.why import NodeHealthReport, Why, epoch_of, moment
+
+NODE_LEASE_NAMESPACE = "kube-node-lease"  # where each kubelet renews its heartbeat Lease
 
 
 def node_why(registry: Registry, name: str, why: Why) -> None:
@@ -29,9 +33,29 @@ def node_why(registry: Registry, name: str, why: Why) -> None:
         why.state += ",SchedulingDisabled"
     why.node_health = read_report(registry, NODE, None, name, node.metadata.uid or "")
     if why.node_health is not None:
+        _follow_heartbeats(registry, why.node_health)
         why.summary = why.node_health.message
     else:
         why.summary = _unreported("node lifecycle controller", ready.message if ready else "")
+
+
+def _follow_heartbeats(registry: Registry, report: NodeHealthReport) -> None:
+    """Move the NodeUnknown countdown to the node's latest Lease renewal.
+
+    The controller does not republish on every heartbeat (a write per renewal); it published its
+    grace period and the heartbeat it saw. The Lease holds the newer renewals, so the deadline the
+    controller will apply is that renewal plus the same grace period."""
+    try:
+        lease = Lease.model_validate(registry.get(LEASE, NODE_LEASE_NAMESPACE, report.metadata.name or ""))
+    except status.ApiError:
+        return
+    renewed = lease.spec.renew_time if lease.spec else None
+    if not renewed or (report.last_heartbeat and epoch_of(renewed) <= epoch_of(report.last_heartbeat)):
+        return
+    report.last_heartbeat = renewed
+    for countdown in report.countdowns:
+        if countdown.name == "NodeUnknown":
+            countdown.at = moment(epoch_of(renewed) + report.grace_period_seconds)
 
 
 def deployment_why(registry: Registry, namespace: str, name: str, why: Why) -> None:
