@@ -39,19 +39,35 @@ class Backoff:
             if state is None or moment - state.since > RESET_AFTER_SECONDS * self.scale:
                 delay = INITIAL_SECONDS * self.scale
             else:
-                delay = min(state.delay * 2, MAX_SECONDS * self.scale)
+                delay = self._after(state.delay)
             self._states[key] = _State(delay, moment)
             return delay
 
     def remaining(self, key: tuple[str, str], *, since: float | None = None) -> float:
         """Seconds left before a new try; `since` is when the latest failure happened (default: the
         recorded one). 0 when no backoff is running."""
+        ends = self.ends_at(key, since=since)
+        return 0.0 if ends is None else max(0.0, ends - self.clock())
+
+    def ends_at(self, key: tuple[str, str], *, since: float | None = None) -> float | None:
+        """The wall-clock moment the running wait lets a new try happen (`since` as for `remaining`);
+        None when no backoff is running. What `why` publishes as NextRestart and NextPull."""
         with self._lock:
             state = self._states.get(key)
             if state is None:
-                return 0.0
-            start = state.since if since is None else since
-            return max(0.0, state.delay - (self.clock() - start))
+                return None
+            return (state.since if since is None else since) + state.delay
+
+    def sequence(self) -> list[float]:
+        """The waits this backoff goes through, scaled: 10, 20, 40 ... up to 300 seconds at scale 1."""
+        waits = [INITIAL_SECONDS * self.scale]
+        while waits[-1] < MAX_SECONDS * self.scale:
+            waits.append(self._after(waits[-1]))
+        return waits
+
+    def _after(self, delay: float) -> float:
+        """The wait that follows `delay`."""
+        return min(delay * 2, MAX_SECONDS * self.scale)
 
     def forget_pod(self, pod_uid: str) -> None:
         with self._lock:

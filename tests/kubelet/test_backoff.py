@@ -24,3 +24,21 @@ def test_ten_quiet_minutes_forget_the_backoff():
     backoff.failed(("pod", "app"), at=0.0)
     backoff.failed(("pod", "app"), at=1.0)
     assert backoff.failed(("pod", "app"), at=700.0) == 10.0
+
+
+def test_ends_at_is_the_moment_remaining_counts_down_to():
+    now = [1000.0]
+    backoff = Backoff(time_scale=0.1, clock=lambda: now[0])
+    assert backoff.ends_at(("pod", "app")) is None
+    backoff.failed(("pod", "app"), at=1000.0)
+    backoff.failed(("pod", "app"), at=1001.0)  # the wait is now 2s, from the failure at 1001
+    assert backoff.ends_at(("pod", "app")) == 1003.0
+    assert backoff.ends_at(("pod", "app"), since=1002.5) == 1004.5
+    now[0] = 1004.0
+    assert backoff.remaining(("pod", "app"), since=1002.5) == 0.5
+
+
+def test_the_sequence_is_the_waits_failed_goes_through():
+    backoff = Backoff(time_scale=0.1, clock=lambda: 0.0)
+    waits = [backoff.failed(("pod", "app"), at=0.0) for _ in range(7)]
+    assert backoff.sequence() == waits[:6] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0]
