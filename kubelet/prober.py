@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -28,8 +29,11 @@ from kubelet.runtime.protocol import ContainerRuntime, ContainerStatus, RuntimeF
 from objects.container import Container, HTTPGetAction, Probe, TCPSocketAction
 from objects.meta import IntOrString
 from objects.pod import Pod
+from objects.why import ProbeReport, moment
 
 log = logging.getLogger(__name__)
+
+OUTPUT_LIMIT = 500  # characters of a failed probe's output that `why` shows
 
 
 class ProbeKind(StrEnum):
@@ -38,6 +42,11 @@ class ProbeKind(StrEnum):
     STARTUP = "startupProbe"
     LIVENESS = "livenessProbe"
     READINESS = "readinessProbe"
+
+    @property
+    def report_name(self) -> str:
+        """As `why` names it: readiness, liveness, startup."""
+        return self.event_name.lower()
 
     @property
     def event_name(self) -> str:
@@ -130,9 +139,17 @@ class ProbeWorker:
         self.kind, self.probe, self.manager = kind, probe, manager
         self.pod, self.pod_ip, self.container, self.container_spec = pod, pod_ip, container, container_spec
         self.stop_event = threading.Event()
+        self.period = period_seconds(probe, manager.time_scale)
+        self.failure_threshold = _given(probe.failure_threshold, 3)
+        self.success_threshold = _given(probe.success_threshold, 1)
         # Liveness starts out passing (nothing is known against the container); readiness and startup
         # start out failing: a container is neither ready nor started until its probe says so.
         self.passing = kind == ProbeKind.LIVENESS
+        # The run so far, read by `why` from the server's threads while this worker writes it.
+        self._lock = threading.Lock()
+        self.successes = self.failures = 0
+        self.last_failure = ""
+        self.last_probe_at: float | None = None
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"probe-{kind}-{container.name}")
         self._thread.start()
@@ -149,30 +166,47 @@ class ProbeWorker:
         probe = self.probe
         if self.stop_event.wait(_given(probe.initial_delay_seconds, 0) * scale):
             return
-        period = max(_given(probe.period_seconds, 10), 1) * scale
         timeout = max(_given(probe.timeout_seconds, 1), 1) * max(scale, 0.5)
-        failure_threshold = _given(probe.failure_threshold, 3)
-        success_threshold = _given(probe.success_threshold, 1)
-        successes = failures = 0
         while not self.stop_event.is_set():
             if self.kind == ProbeKind.STARTUP or self.manager.started(self.container.id):
                 outcome = run_probe(probe, runtime=self.manager.runtime, container=self.container,
                                     container_spec=self.container_spec, pod_ip=self.pod_ip,
                                     timeout=timeout)
+                successes, failures = self._count(outcome)
                 if outcome.ok:
-                    successes, failures = successes + 1, 0
-                    if not self.passing and successes >= success_threshold:
+                    if not self.passing and successes >= self.success_threshold:
                         self._flip(True)
                     if self.kind == ProbeKind.STARTUP and self.passing:
                         return  # a startup probe's job ends with its first success
                 else:
-                    successes, failures = 0, failures + 1
                     self.manager.unhealthy(self.pod, self.container, self.kind, outcome)
-                    if failures >= failure_threshold and (self.passing or self.kind == ProbeKind.STARTUP):
+                    if failures >= self.failure_threshold and (self.passing or self.kind == ProbeKind.STARTUP):
                         self._flip(False)
                         if self.kind != ProbeKind.READINESS:
                             return  # the container is being killed; its next instance gets new workers
-            self.stop_event.wait(period)
+            self.stop_event.wait(self.period)
+
+    def _count(self, outcome: ProbeOutcome) -> tuple[int, int]:
+        """Add one attempt to the run of successes or failures; returns both runs."""
+        with self._lock:
+            self.last_probe_at = time.time()
+            if outcome.ok:
+                self.successes, self.failures = self.successes + 1, 0
+            else:
+                self.successes, self.failures = 0, self.failures + 1
+                self.last_failure = outcome.message
+            return self.successes, self.failures
+
+    def report(self) -> ProbeReport:
+        """Where this probe stands, for `why`."""
+        with self._lock:
+            return ProbeReport(
+                type=self.kind.report_name, handler=handler_text(self.probe), passing=self.passing,
+                consecutive_failures=self.failures, failure_threshold=self.failure_threshold,
+                consecutive_successes=self.successes, success_threshold=self.success_threshold,
+                last_output=self.last_failure[:OUTPUT_LIMIT],
+                last_probe_time=moment(self.last_probe_at) if self.last_probe_at is not None else None,
+                period_seconds=self.period)
 
     def _flip(self, passing: bool) -> None:
         self.passing = passing
@@ -235,6 +269,23 @@ class ProbeManager:
         with self._lock:
             return container_id in self._started
 
+    def reports(self, container: Container, container_id: str) -> list[ProbeReport]:
+        """Every probe `container` declares, as its worker on instance `container_id` sees it; a probe
+        with no worker (the container is not running) is reported as not yet run."""
+        reports = []
+        for kind in ProbeKind:
+            probe = kind.of(container)
+            if probe is None:
+                continue
+            with self._lock:
+                worker = self._workers.get((container_id, kind))
+            reports.append(worker.report() if worker is not None else ProbeReport(
+                type=kind.report_name, handler=handler_text(probe), passing=False,
+                failure_threshold=_given(probe.failure_threshold, 3),
+                success_threshold=_given(probe.success_threshold, 1),
+                period_seconds=period_seconds(probe, self.time_scale)))
+        return reports
+
     # ----- called by workers
 
     def mark_started(self, container_id: str) -> None:
@@ -260,6 +311,25 @@ class ProbeManager:
             self.runtime.stop_container(container.id, grace)
         except RuntimeFailure as error:
             log.warning("could not stop %s after a failed %s: %s", container.name, kind, error)
+
+
+def period_seconds(probe: Probe, time_scale: float) -> float:
+    """How often the probe runs, in real seconds (at least one second before scaling, as Kubernetes)."""
+    return max(_given(probe.period_seconds, 10), 1) * time_scale
+
+
+def handler_text(probe: Probe) -> str:
+    """The probe's action in one line: "exec cat /tmp/ready", "http-get :8080/healthz", "tcp-socket :5432"."""
+    if probe.exec is not None:
+        return "exec " + " ".join(probe.exec.command or [])
+    if probe.http_get is not None:
+        action = probe.http_get
+        scheme = "https://" if (action.scheme or "HTTP").upper() == "HTTPS" else ""
+        path = action.path or "/"
+        return f"http-get {scheme}{action.host or ''}:{action.port}{path if path.startswith('/') else '/' + path}"
+    if probe.tcp_socket is not None:
+        return f"tcp-socket {probe.tcp_socket.host or ''}:{probe.tcp_socket.port}"
+    return "none"
 
 
 def _given(value: int | None, default: int) -> int:
