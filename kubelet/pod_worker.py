@@ -4,6 +4,9 @@
        ▲  │ every desired-state update or runtime change, and every resync period
        └──┘
 
+A sync that leaves a backoff running (CrashLoopBackOff, ImagePullBackOff) is
+repeated the moment it runs out.
+
 Updates are level-triggered: `update()` only replaces the pod the worker will
 look at next, so ten quick updates cost one sync, and the worker always acts on
 the newest spec. A sync that raises is retried at the next wake-up with backoff.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Protocol
 
 from objects.pod import Pod
@@ -32,8 +36,9 @@ class PodSync(Protocol):
     """What a worker asks of the syncer (kubelet.pod_sync.PodSyncer). Both calls are idempotent and
     may raise; the worker then calls again later, with backoff."""
 
-    def sync_pod(self, pod: Pod) -> None:
-        """Make the runtime match the pod's spec and report its status."""
+    def sync_pod(self, pod: Pod) -> float | None:
+        """Make the runtime match the pod's spec and report its status. Returns the wall-clock moment
+        a backoff it waits on runs out (a crash-loop restart, an image pull), or None."""
         ...
 
     def terminate_pod(self, pod: Pod, *, grace_seconds: float, confirm_deletion: bool) -> None:
@@ -95,9 +100,13 @@ class PodWorker:
                 if self._gone or pod.is_terminating:
                     self._terminate(pod)
                     return
-                self.syncer.sync_pod(pod)
+                due = self.syncer.sync_pod(pod)
                 failures = 0
                 wait = RESYNC_SECONDS * self.time_scale
+                if due is not None:
+                    # At the moment the backoff ends, not at the next resync: the restart then happens
+                    # when `why` said it would.
+                    wait = min(wait, max(0.0, due - time.time()))
             except Exception:  # the loop outlives a failed sync; it retries with backoff
                 log.exception("sync of pod %s/%s failed", pod.metadata.namespace, pod.metadata.name)
                 wait = ERROR_BACKOFF_SECONDS[min(failures, len(ERROR_BACKOFF_SECONDS) - 1)]

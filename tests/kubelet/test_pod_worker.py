@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from kubelet.pod_worker import PodWorker, desired_changed
@@ -26,13 +27,15 @@ class FakeSync:
     """Records what the worker asked; `during_sync` runs inside a sync_pod call, as a watch event would."""
 
     synced: list[Pod] = field(default_factory=list)
+    due: list[float | None] = field(default_factory=list)  # what each sync_pod returns, then None
     terminated: list[tuple[float, bool]] = field(default_factory=list)
     during_sync: list = field(default_factory=list)
 
-    def sync_pod(self, pod: Pod) -> None:
+    def sync_pod(self, pod: Pod) -> float | None:
         if self.during_sync:
             self.during_sync.pop(0)()
         self.synced.append(pod)
+        return self.due.pop(0) if self.due else None
 
     def terminate_pod(self, pod: Pod, *, grace_seconds: float, confirm_deletion: bool) -> None:
         self.terminated.append((grace_seconds, confirm_deletion))
@@ -73,6 +76,15 @@ def test_updates_during_a_sync_collapse_into_one_sync_of_the_newest_pod():
     finally:
         worker.stop()
     assert [p.spec.containers[0].image for p in sync.synced] == ["busybox:1", "busybox:4"]
+
+
+def test_a_sync_that_leaves_a_backoff_running_is_repeated_when_it_runs_out():
+    sync = FakeSync(due=[time.time() + 0.2])
+    worker = PodWorker(pod(), sync, time_scale=NO_RESYNC)
+    try:
+        wait_for(lambda: len(sync.synced) == 2, timeout=5, message="the sync when the backoff ends")
+    finally:
+        worker.stop()
 
 
 def test_a_deleted_pod_is_terminated_within_its_scaled_grace_period_and_confirmed():
