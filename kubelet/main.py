@@ -3,7 +3,7 @@
     tinykube-kubelet --kubeconfig DIR/node.kubeconfig --node-name node-1 --cpu 2 --memory 2Gi
 
 Registers the Node, renews its Lease, runs the pods bound to it through Docker,
-and serves logs, exec, proxy and usage stats to the master on --port (HTTPS,
+and serves logs, exec, proxy, usage stats and `why` to the master on --port (HTTPS,
 node token).
 Several kubelets can share one Docker engine: each owns only the containers
 labelled with its node name.
@@ -87,7 +87,8 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
 
     cert, key = ensure_serving_cert(config.root_dir, [node_name, address, "localhost"])
     app = create_kubelet_app(runtime=runtime, node_name=node_name, token=connection.token or "",
-                             find_pod=lambda namespace, name: sync_loop.pods.get(f"{namespace}/{name}"))
+                             find_pod=lambda namespace, name: sync_loop.pods.get(f"{namespace}/{name}"),
+                             explain_pod=sync_loop.explain)
     log.info("kubelet %s registered; serving on https://%s:%d", node_name, config.bind, port)
     try:
         uvicorn.run(app, host=config.bind, port=port, ssl_certfile=str(cert), ssl_keyfile=str(key),

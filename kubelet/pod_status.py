@@ -16,6 +16,7 @@ which keeps the zero values clients rely on (`restartCount: 0`, `ready: false`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from kubelet.runtime.protocol import ContainerStatus, Sandbox
 from objects import pod as api
@@ -121,6 +122,18 @@ def rejected_status(pod: api.Pod, *, reason: str, message: str, host_ip: str, no
 def api_time(engine_time: str) -> str | None:
     """The API's Time has second precision: `2024-05-01T12:00:00.123456789Z` -> `2024-05-01T12:00:00Z`."""
     return engine_time[:19] + "Z" if engine_time else None
+
+
+def epoch(engine_time: str) -> float | None:
+    """A runtime timestamp as wall-clock seconds, to the engine's precision; None when unknown."""
+    if not engine_time:
+        return None
+    whole, _, fraction = engine_time.rstrip("Z").partition(".")
+    try:
+        seconds = datetime.fromisoformat(whole + "+00:00").timestamp()
+    except ValueError:
+        return None
+    return seconds + (float(f"0.{fraction}") if fraction.isdigit() else 0.0)
 
 
 def _terminated(instance: ContainerStatus) -> api.ContainerStateTerminated:

@@ -10,6 +10,10 @@ a restart of the kubelet, or every few seconds) is always safe.
                                never ran: pull (per imagePullPolicy) ─► create ─► start
                                exited: restartPolicy says restart? ─► in backoff: CrashLoopBackOff
                                                                       else start a new instance
+
+As it goes, it notes in `notes` (kubelet.why) what the status cannot say: the
+step under way, the backoff timers it waits on, the engine's pull errors and the
+SIGKILL deadline of a termination, which GET /why/{ns}/{pod} answers from.
 """
 
 from __future__ import annotations
@@ -17,23 +21,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
 
 from apiclient.events import now_rfc3339
 from kubelet.backoff import Backoff
 from kubelet.config import KubeletConfig
-from kubelet.pod_status import Waiting, container_status, pod_status
+from kubelet.pod_status import Waiting, container_status, epoch, pod_status
 from kubelet.prober import ProbeManager
 from kubelet.reporter import SyncReporter
 from kubelet.runtime.protocol import (
     ContainerRuntime, ContainerSpec, ContainerStatus, CreateFailed, ImageNotPresent, ImagePullFailed, Mount,
     PodRef, PortMapping, RuntimeFailure, Sandbox, SandboxSpec,
 )
+from kubelet.why import PodNotebook, ReportSources, Stage, Step, Termination, Timer, pod_report
 from objects import pod as api
 from objects.container import Container
 from objects.phases import PullPolicy, RestartPolicy, is_finished_phase
 from objects.pod import Pod
 from objects.quantity import cpu_millicores, to_bytes
+from objects.why import KubeletPodReport
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +57,39 @@ class PodSyncer:
         self.reporter = reporter
         self.backoff = Backoff(time_scale=config.time_scale)
         self.probes = ProbeManager(runtime, reporter, time_scale=config.time_scale)
+        self.notes = PodNotebook()  # what `why` tells beyond the status: steps, timers, pull errors
         self._waiting: dict[tuple[str, str], Waiting] = {}
         self._lock = threading.Lock()
 
     # ----- sync
 
-    def sync_pod(self, pod: Pod) -> None:
-        """Bring the pod's containers to what its spec says, then report the pod's status."""
+    def sync_pod(self, pod: Pod) -> float | None:
+        """Bring the pod's containers to what its spec says, then report the pod's status. Returns when
+        the soonest backoff this sync waits on runs out (wall clock), or None."""
         ref = pod_ref(pod, self.config)
+        self.notes.sync_started(ref.uid)
         sandbox, instances = self._sync(pod, ref)
         status = self.status(pod, sandbox, instances)
+        due = self.notes.sync_finished(ref.uid, status, instances)
         written = self.reporter.pod_status_changed(pod, status)
         if written and is_finished_phase(status.phase) and sandbox is not None:
             # Only once the API holds the final phase: a sandbox stopped earlier would look like a
             # lost network namespace to the next sync, which would make a new one.
             self.runtime.stop_sandbox(sandbox.id)
+        return due
+
+    def explain(self, pod: Pod) -> KubeletPodReport:
+        """What `why` says of `pod`: its containers' states, steps, timers, probes, termination."""
+        sources = ReportSources(node_name=self.config.node_name, probes=self.probes,
+                                backoff_sequence=self.backoff.sequence(), log_tail=self._log_tail)
+        return pod_report(pod, self.notes.copy(pod.metadata.uid or ""), sources)
+
+    def _log_tail(self, container_id: str, lines: int) -> list[str]:
+        try:
+            text = b"".join(self.runtime.logs(container_id, tail=lines)).decode(errors="replace")
+        except RuntimeFailure:
+            return []  # removed meanwhile: nothing left to show
+        return text.splitlines()[-lines:]
 
     def _sync(self, pod: Pod, ref: PodRef) -> tuple[Sandbox | None, dict[str, list[ContainerStatus]]]:
         """Do what is missing; returns the running sandbox (if any) and the container instances."""
@@ -74,11 +97,13 @@ class PodSyncer:
         sandbox = self._sandbox(ref)
         if pod.is_finished:
             return sandbox, instances
+        self.notes.step(ref.uid, Step.VOLUMES)
         memory_volumes = self._ensure_volumes(pod, ref)
         if memory_volumes is None:  # a volume could not be made; FailedMount was recorded
             return sandbox, instances
         if sandbox is None:
             self._stop_all(ref, instances, grace=0)  # a new network namespace means new containers
+            self.notes.step(ref.uid, Step.SANDBOX)
             sandbox = self._run_sandbox(pod, ref, memory_volumes)
             instances = self._instances(ref)
         if sandbox is not None:
@@ -123,9 +148,10 @@ class PodSyncer:
                 return
             restart_count = current.restart_count + 1
             key = (ref.uid, name)
-            exited_at = _epoch(current.finished_at)
+            exited_at = epoch(current.finished_at)
             wait = self.backoff.remaining(key, since=exited_at)
             if wait > 0:
+                self.notes.timer(ref.uid, name, Timer.NEXT_RESTART, self.backoff.ends_at(key, since=exited_at))
                 message = f"back-off {wait:.0f}s restarting failed container={name} " \
                           f"pod={ref.name}_{ref.namespace}({ref.uid})"
                 if self._set_waiting(ref.uid, name, Waiting("CrashLoopBackOff", message)):
@@ -143,6 +169,7 @@ class PodSyncer:
         field_path = f"spec.containers{{{name}}}"
         if not self._ensure_image(pod, ref, container):
             return
+        self.notes.step(ref.uid, Step.START)
         try:
             container_id = self.runtime.create_container(self._container_spec(pod, ref, sandbox, container,
                                                                               restart_count))
@@ -182,21 +209,26 @@ class PodSyncer:
             return True
         key = (ref.uid, f"image:{image}")
         if self.backoff.remaining(key) > 0:
+            self.notes.timer(ref.uid, name, Timer.NEXT_PULL, self.backoff.ends_at(key))
             self._set_waiting(ref.uid, name, Waiting("ImagePullBackOff", f'Back-off pulling image "{image}"'))
             return False
         self.reporter.record_event(pod, type_="Normal", reason="Pulling", message=f'Pulling image "{image}"',
                                    field_path=field_path)
+        self.notes.step(ref.uid, Step.IMAGE_PULL)
         started = time.monotonic()
         try:
             self.runtime.pull_image(image)
         except (ImagePullFailed, ImageNotPresent) as error:
             self.backoff.failed(key)
+            self.notes.pull_failed(ref.uid, name, str(error))
+            self.notes.timer(ref.uid, name, Timer.NEXT_PULL, self.backoff.ends_at(key))
             message = f'Failed to pull image "{image}": {error}'
             self._set_waiting(ref.uid, name, Waiting("ErrImagePull", message))
             self.reporter.record_event(pod, type_="Warning", reason="Failed", message=message, field_path=field_path)
             self.reporter.record_event(pod, type_="Warning", reason="Failed", message="Error: ErrImagePull",
                                        field_path=field_path)
             return False
+        self.notes.pulled(ref.uid, name)
         self.reporter.record_event(pod, type_="Normal", reason="Pulled",
                                    message=f'Successfully pulled image "{image}" in {time.monotonic() - started:.3f}s',
                                    field_path=field_path)
@@ -215,11 +247,25 @@ class PodSyncer:
             self.reporter.record_event(pod, type_="Normal", reason="Killing",
                                        message=f"Stopping container {instance.name}",
                                        field_path=f"spec.containers{{{instance.name}}}")
-        threads = [threading.Thread(target=self.runtime.stop_container, args=(i.id, grace_seconds)) for i in running]
-        for thread in threads:
+        started = time.time()
+        termination = Termination(grace_seconds, started, kill_at=started + grace_seconds)
+        self.notes.terminating(ref.uid, termination)
+        stops = {i.id: threading.Thread(target=self.runtime.stop_container, args=(i.id, grace_seconds))
+                 for i in running}
+        for thread in stops.values():
             thread.start()
-        for thread in threads:
+        for thread in stops.values():
+            thread.join(max(0.0, termination.kill_at - time.time()))
+        late = [container_id for container_id, thread in stops.items() if thread.is_alive()]
+        if late:
+            # The deadline is the kubelet's (the one `why` shows), not the engine's: Docker counts
+            # the grace period in whole seconds.
+            self.notes.stage(ref.uid, Stage.SIG_KILL)
+            for container_id in late:
+                self.runtime.stop_container(container_id, 0)
+        for thread in stops.values():
             thread.join()
+        self.notes.stage(ref.uid, Stage.STOPPED)
         self.remove_pod(ref)
         self.reporter.pod_terminated(pod, confirm_deletion=confirm_deletion)
 
@@ -234,6 +280,7 @@ class PodSyncer:
         self.runtime.remove_pod_volumes(ref)
         self.backoff.forget_pod(ref.uid)
         self.probes.forget_pod(ref.uid)
+        self.notes.forget(ref.uid)
         with self._lock:
             for key in [k for k in self._waiting if k[0] == ref.uid]:
                 del self._waiting[key]
@@ -351,18 +398,6 @@ class PodSyncer:
             else:
                 self._waiting[(uid, name)] = waiting
         return waiting is not None and (previous is None or previous.reason != waiting.reason)
-
-
-def _epoch(rfc3339: str) -> float | None:
-    """A runtime timestamp as wall-clock seconds; None when unknown."""
-    if not rfc3339:
-        return None
-    whole, _, fraction = rfc3339.rstrip("Z").partition(".")
-    try:
-        seconds = datetime.fromisoformat(whole + "+00:00").timestamp()
-    except ValueError:
-        return None
-    return seconds + (float(f"0.{fraction}") if fraction.isdigit() else 0.0)
 
 
 def _containers(pod: Pod) -> list[Container]:

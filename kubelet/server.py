@@ -6,6 +6,7 @@ and the usage summary behind `kubectl top`.
     GET  /containerLogs/{namespace}/{pod}/{container}      text/plain; streamed with follow=true
     WS   /exec/{namespace}/{pod}/{container}?command=..    v5.channel.k8s.io (see kubelet.exec_stream)
     ANY  /proxy/{namespace}/{pod}/{[scheme:]port}/{path}   relayed to the pod's IP and port
+    GET  /why/{namespace}/{pod}                            objects.why.KubeletPodReport (see kubelet.why)
 
 Everything but /healthz requires `Authorization: Bearer <node token>`: the
 master presents the token it minted for nodes, and the kubelet compares it with
@@ -13,7 +14,8 @@ the one in its own kubeconfig. Errors are metav1.Status JSON, as the master's
 are, so the master can relay them to kubectl unchanged.
 
 Talks to: the container runtime (logs, exec, stats) and pod IPs (proxy). Knows pods
-only through `find_pod`, the pod JSON its sync loop holds.
+only through `find_pod`, the pod JSON its sync loop holds, and `explain_pod`, the
+sync loop's account of a pod it runs.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from kubelet.summary import summarize
 from kubelet.runtime.protocol import ContainerNotFound, ContainerRuntime, ContainerStatus, RuntimeFailure
 from objects.phases import is_finished_phase
 from objects.status import Status
+from objects.why import KubeletPodReport
 from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
 
 FindPod = Callable[[str, str], dict[str, Any] | None]
+ExplainPod = Callable[[str, str], KubeletPodReport | None]  # (namespace, name) -> None: no such pod runs here
 
 # How often `logs -f` looks for the restarted instance of an exited container.
 FOLLOW_POLL_SECONDS = 0.2
@@ -73,7 +77,9 @@ def authenticated(request: Request) -> None:
 Authenticated = Annotated[None, Depends(authenticated)]
 
 
-def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str, find_pod: FindPod) -> FastAPI:
+def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str, find_pod: FindPod,
+                       explain_pod: ExplainPod | None = None) -> FastAPI:
+    """`explain_pod` answers /why (the sync loop's); without it the kubelet runs no pod it could explain."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     pods = PodContainers(runtime=runtime, node_name=node_name, find_pod=find_pod)
     app.state.token = expected = token.encode()
@@ -110,6 +116,15 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
         target = await run_in_threadpool(pods.resolve, namespace, pod, container)
         first = await run_in_threadpool(pods.log_instance, target, previous=options.previous)
         return StreamingResponse(stream_logs(pods, target, first, options), media_type="text/plain")
+
+    @app.get("/why/{namespace}/{pod}")
+    async def why(namespace: str, pod: str, _auth: Authenticated) -> Response:
+        # Off the event loop: the report reads the syncer's notes under their lock, and a crash-looping
+        # container's log tail from the runtime.
+        report = await run_in_threadpool(explain_pod, namespace, pod) if explain_pod is not None else None
+        if report is None:
+            raise _pod_not_found(pod)
+        return JSONResponse(report.to_wire())
 
     @app.websocket("/exec/{namespace}/{pod}/{container}")
     async def exec_in_container(websocket: WebSocket, namespace: str, pod: str, container: str) -> None:

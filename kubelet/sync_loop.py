@@ -30,6 +30,7 @@ from kubelet.runtime.protocol import ContainerRuntime, PodRef
 from objects import pod as api
 from objects.kinds import POD
 from objects.pod import Pod
+from objects.why import KubeletPodReport
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,13 @@ class SyncLoop:
         self.record_event(pod, type_="Warning", reason=reason, message=message)
         self.pod_status_changed(pod, rejected_status(pod, reason=reason, message=message,
                                                      host_ip=self.config.address, now=now_rfc3339()))
+
+    def explain(self, namespace: str, name: str) -> KubeletPodReport | None:
+        """The kubelet's live account of a pod it runs (GET /why/{ns}/{pod}); None when it runs none."""
+        with self._lock:
+            pod = next((w.pod for w in self._workers.values()
+                        if w.pod.metadata.namespace == namespace and w.pod.metadata.name == name), None)
+        return self.syncer.explain(pod) if pod is not None else None
 
     # ----- status out: the SyncReporter the syncer and its prober were built with
 
