@@ -50,8 +50,11 @@ MIN_AVAILABLE = "MinimumReplicasAvailable"
 MIN_UNAVAILABLE = "MinimumReplicasUnavailable"
 # progressDeadlineSeconds of MaxInt32 means "no deadline".
 NO_DEADLINE = 2**31 - 1
-# No event marks a deadline passing: the controller looks again this long after it.
-DEADLINE_CHECK_DELAY_SECONDS = 1.0
+# No event marks a deadline passing: the controller looks again this long after it. Kubernetes waits a
+# whole second (against clock skew in its delaying queue); here a timer that fires early only requeues
+# itself, and any reconcile after the deadline marks it, so a longer wait would make the moment the why
+# publishes (deadline + this) up to that much later than the marking an unrelated reconcile can bring.
+DEADLINE_CHECK_DELAY_SECONDS = 0.1
 
 
 # ----- reading a Deployment and its ReplicaSets

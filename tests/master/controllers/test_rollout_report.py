@@ -171,7 +171,7 @@ def test_the_progress_check_is_the_deadline_after_the_last_progress_plus_the_con
     new = replica_set("web-new", "new", 1, created="2026-01-02T00:00:00Z")
     status = rollout.calculate_status(d, old + [new], new, NOW)
 
-    assert rollout.progress_check_at(d, status) == NOW + timedelta(seconds=11)
+    assert rollout.progress_check_at(d, status) == NOW + timedelta(seconds=10.1)
 
     timed_out = {**progressing, "status": "False", "reason": "ProgressDeadlineExceeded"}
     stuck = deployment(3, deadline=10, conditions=[timed_out])
