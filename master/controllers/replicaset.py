@@ -115,9 +115,10 @@ class ReplicaSetController(Controller):
                              on_delete=self._pod_deleted)
         self.informers = [self.replica_sets, self.pods]
         self.reports = ReportPublisher(client, REPLICASET)
-        # The latest FailedCreate messages per ReplicaSet key, newest last, while it is short (for its why).
-        # A key is reconciled by one worker at a time, so each list has one writer.
-        self._failed_creates: dict[str, list[str]] = {}
+        # The latest FailedCreate messages per ReplicaSet key, newest last, while it is short (for its why),
+        # each with its text minus the generated pod name. A key is reconciled by one worker at a time, so
+        # each list has one writer.
+        self._failed_creates: dict[str, list[tuple[str, str]]] = {}
 
     def run(self, stop: threading.Event) -> None:
         super().run(stop)
@@ -204,7 +205,7 @@ class ReplicaSetController(Controller):
                 self._failed_creates.pop(key, None)  # no longer short: old refusals explain nothing
             self.reports.publish(replica_set_report(
                 rs, pods, pending_creations=pending_creations, pending_deletions=pending_deletions,
-                failed_creates=self._failed_creates.get(key, [])))
+                failed_creates=[message for _, message in self._failed_creates.get(key, [])]))
         if manage_error is not None:
             raise manage_error
 
@@ -231,7 +232,7 @@ class ReplicaSetController(Controller):
                     return None
                 message = f"Error creating: {error.message}"
                 self.events.event(event_subject(rs), type_="Warning", reason="FailedCreate", message=message)
-                self._remember_failed_create(key, message)
+                self._remember_failed_create(key, message, error)
                 return error
             name = ObjectView(created).name
             self.expectations.expect(key, creates=[name])
@@ -239,11 +240,14 @@ class ReplicaSetController(Controller):
                               message=f"Created pod: {name}")
         return None
 
-    def _remember_failed_create(self, key: str, message: str) -> None:
-        """Keep the latest few; a refusal repeated on every retry is kept once, so the report stays the same."""
+    def _remember_failed_create(self, key: str, message: str, error: ApiStatusError) -> None:
+        """Keep the latest few refusals. Each retry's pod has a new generated name, so a refusal is the same
+        as the last one when only that name differs: it is kept once, as first seen, and the report stays."""
+        name = error.details.name
+        same_as = message.replace(f'"{name}"', '""') if name else message
         failed = self._failed_creates.setdefault(key, [])
-        if not failed or failed[-1] != message:
-            failed.append(message)
+        if not failed or failed[-1][0] != same_as:
+            failed.append((same_as, message))
             del failed[:-MAX_FAILED_CREATES]
 
     def _delete_pods(self, key: str, rs: ReplicaSet, doomed: list[PodView]) -> tuple[ApiStatusError | None, set[str]]:
