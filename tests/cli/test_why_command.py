@@ -80,7 +80,7 @@ def test_a_pending_pod_is_explained_by_the_scheduler(tkctl, api, namespace):
 
     lines = tkctl.ok("why", f"pod/{pod}", "-n", namespace).splitlines()
 
-    assert lines[0] == f"pod/{pod} is Pending: {NO_NODES}"
+    assert lines[0].startswith(f"pod/{pod} is Pending: {NO_NODES}")
     assert lines[1].split() == ["Namespace:", namespace]
     scheduling = lines[lines.index("Scheduling:"):]
     assert scheduling[1].split()[:4] == ["Last", "Attempt:", "Unschedulable", "at"]
@@ -118,7 +118,7 @@ def test_why_pods_lists_only_the_pods_that_are_not_running_and_ready(tkctl, api,
     lines = tkctl.ok("why", "pods", "-n", namespace).splitlines()
 
     assert [line.split()[:2] for line in lines] == [["NAME", "STATE"], ["waiting", "Pending"]]
-    assert lines[1].endswith(NO_NODES)
+    assert NO_NODES in lines[1]
     assert lines[0].index("REASON") == lines[1].index("Unschedulable")
 
 
