@@ -43,7 +43,9 @@ BURST_REPLICAS = 500
 # Unmet expectations are given up after this long: a lost watch event must not wedge a ReplicaSet.
 EXPECTATIONS_TIMEOUT_SECONDS = 300.0
 # No event marks a Ready pod's minReadySeconds running out: the controller looks again this long after.
-AVAILABILITY_RECHECK_DELAY_SECONDS = 1.0
+# Short, because any reconcile past that moment counts the pod available: the Deployment's why publishes
+# this moment, and a long wait would let an unrelated reconcile come that much before it.
+AVAILABILITY_RECHECK_DELAY_SECONDS = 0.1
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 REPLICA_FAILURE = "ReplicaFailure"
 

@@ -7,6 +7,7 @@ their image is one it can "run", so a rollout can be steered image by image.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ from master.controllers.pod_template import TEMPLATE_HASH_LABEL, template_hash
 from master.controllers.replicaset import ReplicaSetController
 from objects.apps import Deployment, ReplicaSet
 from objects.kinds import DEPLOYMENT, EVENT, POD, REPLICASET
+from objects.why import epoch_of
 from tests.master.controllers.test_replicaset import active_pods, is_ready, report_running, start_controllers, template
 from tests.support.cluster import wait_for
 
@@ -272,3 +274,26 @@ def test_a_stalled_rollout_explains_its_arithmetic_on_the_deployments_why(client
     assert waiting.startswith(f"pod {namespace}/web-") and waiting.endswith(" to become Ready")
     [deadline] = rollout["countdowns"]
     assert deadline["name"] == "ProgressDeadline" and 590 < deadline["secondsLeft"] <= 601
+
+
+def test_the_min_ready_seconds_countdown_is_when_the_new_pod_is_counted_available(client, namespace, controllers):
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/web/why"
+    with FakeKubelet(client, namespace, {GOOD, BETTER}):
+        client.create(DEPLOYMENT, deployment(replicas=1, strategy=strategy, minReadySeconds=2), namespace)
+        wait_for(lambda: rolled_out(client, namespace, 1), timeout=10)
+        set_image(client, namespace, BETTER)
+
+        def counting_down():
+            countdowns = (client.get_path(path).get("rollout") or {}).get("countdowns") or []
+            return next((c for c in countdowns if c["name"] == "MinReadySeconds"), None)
+
+        countdown = wait_for(counting_down, timeout=10, message="a MinReadySeconds countdown")
+        [new_rs] = [rs for rs in replica_sets(client, namespace)
+                    if rs["spec"]["template"]["spec"]["containers"][0]["image"] == BETTER]
+        wait_for(lambda: client.get(REPLICASET, new_rs["metadata"]["name"], namespace)["status"].get(
+            "availableReplicas") == 1, timeout=10, interval=0.02, message="the new pod available")
+        counted_at = time.time()
+
+    assert countdown["owner"] == "replicaset-controller"
+    assert -0.2 <= counted_at - epoch_of(countdown["at"]) <= 0.5, counted_at - epoch_of(countdown["at"])

@@ -117,8 +117,8 @@ def test_a_ready_pod_waits_out_min_ready_seconds_on_the_replica_set_controllers_
     assert report.waiting_for == ["pod default/web-new-x to stay Ready for minReadySeconds (2.0 s)"]
     [countdown] = report.countdowns
     assert (countdown.name, countdown.owner) == ("MinReadySeconds", "replicaset-controller")
-    # Available 2 s after it turned Ready; the ReplicaSet controller counts it on its look 1 s later.
-    assert epoch_of(countdown.at) == (ready_since + timedelta(seconds=3)).timestamp()
+    # Available 2 s after it turned Ready; the ReplicaSet controller counts it on its look just after.
+    assert epoch_of(countdown.at) == (ready_since + timedelta(seconds=2.1)).timestamp()
 
 
 def test_the_report_does_not_change_while_only_time_passes():
