@@ -89,6 +89,10 @@ class PodInfo:
     node_name: str  # "" while unscheduled
     finished: bool  # Succeeded or Failed: holds no resources any more
     deleting: bool
+    # Which of a node's pods to name first when suggesting to free room (suggestions.py).
+    priority: int = 0  # spec.priority, 0 when unset
+    created: str = ""  # metadata.creationTimestamp (RFC 3339, so it sorts as text)
+    controller: str = ""  # its controller as Kind/name ("ReplicaSet/web-5d8f"), "" for a bare pod
     # Plugins keep what they parse once per pod here (tolerations, affinity terms), keyed by
     # plugin name, so filtering thousands of nodes parses nothing.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -108,6 +112,7 @@ class PodInfo:
         affinity = spec.affinity.node_affinity if spec.affinity else None
         required = affinity.required_during_scheduling_ignored_during_execution if affinity else None
         preferred = affinity.preferred_during_scheduling_ignored_during_execution if affinity else None
+        controller = meta.controller_ref()
         return cls(
             namespace=meta.namespace or "", name=meta.name or "", uid=meta.uid or "",
             requests=pod_requests(spec, non_zero=False), non_zero_requests=pod_requests(spec, non_zero=True),
@@ -117,6 +122,8 @@ class PodInfo:
             tolerations=list(spec.tolerations or []),
             host_ports=_host_ports(spec), node_name=pod.node_name or "",
             finished=pod.is_finished, deleting=pod.is_terminating,
+            priority=spec.priority or 0, created=meta.creation_timestamp or "",
+            controller=f"{controller.kind}/{controller.name}" if controller else "",
         )
 
 

@@ -13,6 +13,13 @@ A change can land while a pod is in its cycle, after the cycle took its
 snapshot: the new node was not among those it tried. Parking that pod would
 lose the change until the flush, so, as kube-scheduler's moveRequestCycle does,
 a pod whose cycle began no later than the last change goes to backoff instead.
+
+The queue also remembers, per pending pod, why it was sent back (the cause the
+caller gave: "node node-2 added", "pod default/web-1 deleted from node-1") and
+its latest attempts, which the explanation shows as the pod's history. A cause
+is one string per event, handed over as is: moving a thousand parked pods costs
+one attribute write each, no formatting. An entry, and with it the history,
+goes when the pod is bound or deleted.
 """
 
 from __future__ import annotations
@@ -21,12 +28,20 @@ import heapq
 import itertools
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from objects.explanation import Attempt
+from objects.why import moment
 
 INITIAL_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 10.0
 MAX_UNSCHEDULABLE_SECONDS = 60.0
+ATTEMPTS_KEPT = 10
+
+# Causes the queue names itself; the others come from the caller's event.
+BACKOFF_EXPIRED = "backoff expired"
+PERIODIC_RETRY = "no cluster change for {:g}s: periodic retry"
 
 
 @dataclass
@@ -35,6 +50,9 @@ class _Entry:
     attempts: int = 0
     unschedulable_since: float = 0.0
     popped_in_cycle: int = 0  # the scheduling cycle that last took this pod
+    requeued_by: str = ""  # the change that sent it back, for its next attempt
+    attempt_cause: str = ""  # the change that started the attempt now under way
+    history: deque[Attempt] = field(default_factory=lambda: deque(maxlen=ATTEMPTS_KEPT))
 
 
 class SchedulingQueue:
@@ -50,11 +68,15 @@ class SchedulingQueue:
         self._closed = False
         self._cycle = 0  # counts pops: one scheduling cycle each
         self._changed_in_cycle = -1  # the cycle during which the cluster last changed
+        self._last_change = ""  # what that change was
+        self._periodic_retry = PERIODIC_RETRY.format(MAX_UNSCHEDULABLE_SECONDS * time_scale)
 
-    def add(self, key: str) -> None:
-        """A new or changed pending pod: try it now."""
+    def add(self, key: str, *, cause: str = "") -> None:
+        """A new pending pod (no cause), or a changed one ("pod spec changed"): try it now."""
         with self._cond:
-            self._entries.setdefault(key, _Entry(key))
+            entry = self._entries.setdefault(key, _Entry(key))
+            if cause:
+                entry.requeued_by = cause
             self._unschedulable.discard(key)
             self._activate(key)
 
@@ -74,7 +96,9 @@ class SchedulingQueue:
                 if self._active:
                     key, _ = self._active.popitem(last=False)
                     self._cycle += 1
-                    self._entries[key].popped_in_cycle = self._cycle
+                    entry = self._entries[key]
+                    entry.popped_in_cycle = self._cycle
+                    entry.attempt_cause, entry.requeued_by = entry.requeued_by, ""
                     return key
                 wait = self._next_wake_locked()
                 if deadline is not None:
@@ -93,30 +117,48 @@ class SchedulingQueue:
             entry.attempts += 1
             entry.unschedulable_since = self._clock()
             if self._changed_in_cycle >= entry.popped_in_cycle:
+                entry.requeued_by = self._last_change
                 self._to_backoff_locked(entry)  # the cluster changed since this pod's cycle began
                 return
             self._unschedulable.add(key)
 
-    def retry_later(self, key: str) -> None:
+    def retry_later(self, key: str, *, cause: str = BACKOFF_EXPIRED) -> None:
         """A transient failure (bind conflict, API error): try again after backoff."""
         with self._cond:
             entry = self._entries.get(key)
             if entry is None:
                 return
             entry.attempts += 1
+            entry.requeued_by = cause
             self._to_backoff_locked(entry)
+
+    def record_attempt(self, key: str, *, result: str, message: str, at: float) -> list[Attempt]:
+        """Note the attempt just made (`at`: wall-clock seconds) with the change that started it;
+        the pod's latest attempts, oldest first. A pod deleted meanwhile gets this one alone."""
+        with self._cond:
+            entry = self._entries.get(key)
+            attempt = Attempt(time=moment(at), result=result, message=message,
+                              requeued_by=entry.attempt_cause if entry else "")
+            if entry is None:
+                return [attempt]
+            entry.history.append(attempt)
+            return list(entry.history)
 
     def done(self, key: str) -> None:
         """Bound: the pod leaves the queue for good."""
         self.remove(key)
 
-    def cluster_changed(self) -> None:
-        """Something happened that could make parked pods fit: move them on, through backoff."""
+    def cluster_changed(self, cause: str) -> None:
+        """Something happened that could make parked pods fit: move them on, through backoff.
+        `cause` says what, in a few words ("node node-2 added"); each pod's next attempt shows it."""
         with self._cond:
             self._changed_in_cycle = self._cycle
+            self._last_change = cause
             for key in list(self._unschedulable):
                 self._unschedulable.discard(key)
-                self._to_backoff_locked(self._entries[key])
+                entry = self._entries[key]
+                entry.requeued_by = cause
+                self._to_backoff_locked(entry)
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -151,6 +193,7 @@ class SchedulingQueue:
         limit = MAX_UNSCHEDULABLE_SECONDS * self._scale
         for key in [k for k in self._unschedulable if now - self._entries[k].unschedulable_since >= limit]:
             self._unschedulable.discard(key)
+            self._entries[key].requeued_by = self._periodic_retry
             self._active[key] = None
 
     def _next_wake_locked(self) -> float:

@@ -4,6 +4,11 @@ Binding is what places a pod; these writes only report it, so they go through a
 queue drained by background threads and never slow a cycle down. Explanations
 are coalesced per pod: if a pod is retried before its last explanation was
 written, only the newest is dumped (`to_wire()`) and sent.
+
+An explanation of a pod no node fitted comes with `advise`, the search for
+suggestions (suggestions.py): it reads the API (the pod's owners) and scans
+every node, so it runs here, just before the write, and only for the newest
+attempt of each pod. If it fails, the explanation is written without them.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from apiclient import ApiClient, ApiClientError
 from apiclient.events import EventRecorder, now_rfc3339
-from objects.explanation import SchedulingExplanation
+from objects.explanation import SchedulingExplanation, Suggestion
 from objects.kinds import POD
 from objects.phases import ConditionStatus, PodConditionType
 from objects.pod import Pod
@@ -25,13 +31,15 @@ log = logging.getLogger(__name__)
 COMPONENT = "default-scheduler"
 UNSCHEDULABLE = "Unschedulable"  # the PodScheduled=False reason, as kube-scheduler spells it
 
+Advice = Callable[[], list[Suggestion]]
+
 
 class Reporter:
     def __init__(self, client: ApiClient, *, workers: int = 2):
         self.client = client
         self.events = EventRecorder(client, component=COMPONENT)
         self._tasks: queue.Queue[tuple[str, str, Any] | None] = queue.Queue()
-        self._pending_explanations: dict[str, SchedulingExplanation] = {}
+        self._pending_explanations: dict[str, tuple[SchedulingExplanation, Advice | None]] = {}
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._drain, name=f"scheduler-reporter-{i}", daemon=True)
                          for i in range(workers)]
@@ -55,10 +63,11 @@ class Reporter:
             "message": message, "lastProbeTime": None, "lastTransitionTime": now_rfc3339()}]}}
         self._tasks.put(("condition", f"{pod.metadata.namespace}/{pod.metadata.name}", patch))
 
-    def explanation(self, pod_key: str, explanation: SchedulingExplanation) -> None:
+    def explanation(self, pod_key: str, explanation: SchedulingExplanation, *, advise: Advice | None = None) -> None:
+        """Write `explanation` soon; `advise`, if given, is called first for its `suggestions`."""
         with self._lock:
             first = pod_key not in self._pending_explanations
-            self._pending_explanations[pod_key] = explanation
+            self._pending_explanations[pod_key] = (explanation, advise)
         if first:
             self._tasks.put(("explanation", pod_key, None))
 
@@ -83,7 +92,19 @@ class Reporter:
             self.client.patch(POD, name, payload, namespace, subresource="status")
         elif kind == "explanation":
             with self._lock:
-                explanation = self._pending_explanations.pop(key)
+                explanation, advise = self._pending_explanations.pop(key)
+            if advise is not None:
+                explanation.suggestions = _suggestions(key, advise)
             namespace, name = key.split("/", 1)
             self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation",
                                 body=explanation.to_wire())
+
+
+def _suggestions(key: str, advise: Advice) -> list[Suggestion]:
+    try:
+        return advise()
+    except ApiClientError as error:
+        log.warning("scheduler could not look for suggestions for %s: %s", key, error)
+    except Exception:  # a bug in the search must not cost the pod its explanation
+        log.exception("scheduler failed looking for suggestions for %s", key)
+    return []

@@ -6,7 +6,10 @@
 
 The loop is single-threaded, like kube-scheduler's scheduleOne, so two pods of a
 burst never race for the same free space; binding is the slow part (an API
-write) and runs in a pool, with the cache already charged for the pod. Pod
+write) and runs in a pool, with the cache already charged for the pod. Each
+handler that requeues parked pods says why in a few words ("node node-2
+added"), which the pod's attempt history shows; when no node fits, the search
+for suggestions runs later, in the reporter's thread (`_suggest`). Pod
 events are asked their few questions through `PodView`, a light typed view of
 the informer's dict; the pod being scheduled and the pods the cache keeps
 become PodInfo through the `Pod` model, nodes NodeInfo through the `Node` model.
@@ -18,20 +21,25 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.informer import Informer
 from master.scheduler.cache import SchedulerCache
 from master.scheduler.cycle import Cycle, CycleResult
-from master.scheduler.explanation import explain, scheduled_message, unschedulable_message
+from master.scheduler.explanation import SCHEDULED, UNSCHEDULABLE, explain, scheduled_message, unschedulable_message
 from master.scheduler.framework import NodeInfo, PodInfo
 from master.scheduler.profile import Profile
 from master.scheduler.queue import SchedulingQueue
 from master.scheduler.reporter import Reporter
+from master.scheduler.suggestions import suggest
+from master.scheduler.templates import Templates
+from objects.explanation import Suggestion
 from objects.kinds import NODE, POD
 from objects.meta import ObjectMeta, ObjectReference
-from objects.node import Node, NodeStatus
+from objects.node import Node, NodeSpec, NodeStatus
 from objects.phases import is_finished_phase
 from objects.pod import Binding, Pod
 
@@ -50,6 +58,7 @@ class Scheduler:
         self.queue = SchedulingQueue(time_scale=time_scale)
         self.cycle = Cycle(profile, rng=random.Random(seed), percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.reporter = Reporter(client)
+        self.templates = Templates(client)
         self.explain_attempts = explain_attempts
         self._binder = ThreadPoolExecutor(bind_workers, thread_name_prefix="scheduler-bind")
         self.pods = Informer(client, POD, on_add=self._pod_added, on_update=self._pod_updated,
@@ -98,7 +107,7 @@ class Scheduler:
             if result.node is not None:
                 self.cache.assume_locked(pod, result.node)
         if self.explain_attempts:
-            self.reporter.explanation(key, explain(result, self.profile))
+            self._explain(key, result, pod_obj)
         if result.node is None:
             self.queue.unschedulable(key)
             message = unschedulable_message(result)
@@ -108,6 +117,23 @@ class Scheduler:
         else:
             self._binder.submit(self._bind, wire, result)
         return result
+
+    def _explain(self, key: str, result: CycleResult, pod: Pod) -> None:
+        """Note the attempt in the pod's history and hand its explanation to the reporter, with the
+        search for suggestions when no node fitted (run there, off this loop)."""
+        now = datetime.now(timezone.utc)
+        attempts = self.queue.record_attempt(
+            key, result=SCHEDULED if result.node else UNSCHEDULABLE, at=now.timestamp(),
+            message=scheduled_message(result) if result.node else unschedulable_message(result))
+        advise = None if result.node else partial(self._suggest, pod, result.pod)
+        self.reporter.explanation(key, explain(result, self.profile, now=now, attempts=attempts), advise=advise)
+
+    def _suggest(self, pod: Pod, info: PodInfo) -> list[Suggestion]:
+        """The checked changes that would let `pod` fit now (suggestions.py), aimed at its template.
+        Runs in the reporter's thread; holds the cache lock while it scans the nodes."""
+        template = self.templates.of(pod)
+        with self.cache.lock:
+            return suggest(pod, info, self.cache.nodes_locked(), self.profile.filters, template)
 
     def _bind(self, wire: dict[str, Any], result: CycleResult) -> None:
         pod = result.pod
@@ -121,7 +147,7 @@ class Scheduler:
             if isinstance(error, ApiStatusError) and error.code == 404:
                 self.queue.remove(pod.key)
             else:
-                self.queue.retry_later(pod.key)
+                self.queue.retry_later(pod.key, cause=f"backoff expired after binding to {result.node} failed")
             return
         self.queue.done(pod.key)
         self.reporter.event(wire, type_="Normal", reason="Scheduled", message=scheduled_message(result),
@@ -139,30 +165,33 @@ class Scheduler:
     def _pod_updated(self, old_wire: dict[str, Any], new_wire: dict[str, Any]) -> None:
         old, new = PodView(old_wire), PodView(new_wire)
         if new.needs_scheduling:
-            if new.placement_inputs_differ(old):  # not on our own status writes
-                self.queue.add(new.key)
+            change = new.placement_change(old)
+            if change:  # not on our own status writes
+                self.queue.add(new.key, cause=change)
             return
         self.queue.remove(new.key)
         self.cache.observe_pod(PodInfo.from_pod(new_wire))
         if new.is_finished and not old.is_finished:  # its node has room again
-            self.queue.cluster_changed()
+            self.queue.cluster_changed(f"pod {new.key} finished on {new.node_name}")
 
     def _pod_deleted(self, wire: dict[str, Any]) -> None:
         pod = PodView(wire)
         self.queue.remove(pod.key)
         if pod.node_name:
             self.cache.forget_pod(pod.key)
-            self.queue.cluster_changed()
+            self.queue.cluster_changed(f"pod {pod.key} deleted from {pod.node_name}")
 
     def _node_added(self, wire: dict[str, Any]) -> None:
-        self.cache.upsert_node(NodeInfo.from_node(wire))
-        self.queue.cluster_changed()
+        node = NodeInfo.from_node(wire)
+        self.cache.upsert_node(node)
+        self.queue.cluster_changed(f"node {node.name} added")
 
     def _node_updated(self, old_wire: dict[str, Any], new_wire: dict[str, Any]) -> None:
         new = Node.model_validate(new_wire)
         self.cache.upsert_node(NodeInfo.from_model(new))
-        if _fit_changed(Node.model_validate(old_wire), new):
-            self.queue.cluster_changed()
+        changes = _fit_changes(Node.model_validate(old_wire), new)
+        if changes:
+            self.queue.cluster_changed(f"node {new.metadata.name} changed: {', '.join(changes)}")
 
     def _node_deleted(self, wire: dict[str, Any]) -> None:
         self.cache.remove_node(Node.model_validate(wire).metadata.name or "")
@@ -210,14 +239,33 @@ class PodView:
         return (not self.node_name and not self.is_terminating and not self.is_finished
                 and self.scheduler_name == DEFAULT_SCHEDULER_NAME)
 
-    def placement_inputs_differ(self, other: PodView) -> bool:
-        """Whether what the filters read of a pod (its spec, its labels) differs from `other`'s."""
-        return self._spec != other._spec or self._metadata.get("labels") != other._metadata.get("labels")
+    def placement_change(self, other: PodView) -> str:
+        """What changed since `other` of what the filters read of a pod ("pod spec changed", "pod labels
+        changed"), or "" when nothing did."""
+        if self._spec != other._spec:
+            return "pod spec changed"
+        if self._metadata.get("labels") != other._metadata.get("labels"):
+            return "pod labels changed"
+        return ""
 
 
-def _fit_changed(old: Node, new: Node) -> bool:
-    """A change that can make a parked pod fit somewhere: labels, spec (taints, cordon), allocatable,
-    conditions (readiness)."""
+def _fit_changes(old: Node, new: Node) -> list[str]:
+    """What changed that can make a parked pod fit somewhere: labels, taints, cordon (or other spec),
+    allocatable, conditions (named with their new status when it moved, e.g. "Ready=True")."""
+    changes = []
+    if old.metadata.labels != new.metadata.labels:
+        changes.append("labels")
+    old_spec, new_spec = old.spec or NodeSpec(), new.spec or NodeSpec()
+    if old_spec != new_spec:
+        moved = [name for name, was, now in (("taints", old_spec.taints, new_spec.taints),
+                                             ("unschedulable", old_spec.unschedulable, new_spec.unschedulable))
+                 if was != now]
+        changes.extend(moved or ["spec"])
     old_status, new_status = old.status or NodeStatus(), new.status or NodeStatus()
-    return (old.metadata.labels != new.metadata.labels or old.spec != new.spec
-            or old_status.allocatable != new_status.allocatable or old_status.conditions != new_status.conditions)
+    if old_status.allocatable != new_status.allocatable:
+        changes.append("allocatable")
+    if old_status.conditions != new_status.conditions:
+        was = {c.type: c.status for c in old_status.conditions or []}
+        moved = [f"{c.type}={c.status}" for c in new_status.conditions or [] if was.get(c.type) != c.status]
+        changes.extend(moved or ["conditions"])
+    return changes

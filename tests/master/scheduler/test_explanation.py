@@ -55,7 +55,7 @@ def test_a_small_cluster_explanation_is_exactly_what_the_models_would_write():
 
 def test_the_wire_json_keeps_its_keys_their_order_and_an_absent_node():
     """Clients (tkctl describe, tests) read this JSON: it must stay byte for byte what it was when
-    the scheduler wrote the dict by hand."""
+    the scheduler wrote the dict by hand, with the attempt history and suggestions (issue #14) last."""
     scorers = ('"scorers": [{"name": "TaintToleration", "weight": 3}, {"name": "NodeAffinity", "weight": 2}, '
                '{"name": "NodeResourcesFit", "weight": 1}, {"name": "NodeResourcesBalancedAllocation", "weight": 1}]')
     head = ('{"apiVersion": "v1", "kind": "SchedulingExplanation", '
@@ -70,12 +70,14 @@ def test_the_wire_json_keeps_its_keys_their_order_and_an_absent_node():
         head + '"result": "Scheduled", "node": "free", "message": "Successfully assigned default/pod to free", '
         f'"nodesTotal": 2, "nodesEvaluated": 2, {filters}, {scorers}, {full}, '
         '"feasible": [{"node": "free", "scores": {"TaintToleration": 100, "NodeAffinity": 0, '
-        '"NodeResourcesFit": 86, "NodeResourcesBalancedAllocation": 87}, "total": 473}]}')
+        '"NodeResourcesFit": 86, "NodeResourcesBalancedAllocation": 87}, "total": 473}], '
+        '"attempts": [], "suggestions": []}')
 
     result, profile = run_cycle([make_node("full", cpu="200m")])
     assert json.dumps(explain(result, profile, now=NOW).to_wire()) == (
         head + '"result": "Unschedulable", "message": "0/1 nodes are available: 1 Insufficient cpu.", '
-        f'"nodesTotal": 1, "nodesEvaluated": 1, {filters}, {scorers}, {full}, "feasible": []}}')
+        f'"nodesTotal": 1, "nodesEvaluated": 1, {filters}, {scorers}, {full}, "feasible": [], '
+        '"attempts": [], "suggestions": []}')
 
 
 def test_an_unschedulable_explanation_has_no_node_and_every_rejection():

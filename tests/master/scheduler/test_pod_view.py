@@ -32,7 +32,7 @@ def test_only_an_unbound_live_unfinished_pod_of_ours_needs_scheduling(changes, n
 
 def test_a_status_write_is_no_change_to_what_filters_read_but_spec_and_labels_are():
     old = PodView(pod())
-    assert not PodView(pod(status__conditions=[{"type": "PodScheduled", "status": "False"}])).placement_inputs_differ(old)
-    assert PodView(pod(metadata__labels={"app": "b"})).placement_inputs_differ(old)
-    assert PodView(pod(spec__nodeSelector={"zone": "a"})).placement_inputs_differ(old)
+    assert not PodView(pod(status__conditions=[{"type": "PodScheduled", "status": "False"}])).placement_change(old)
+    assert PodView(pod(metadata__labels={"app": "b"})).placement_change(old)
+    assert PodView(pod(spec__nodeSelector={"zone": "a"})).placement_change(old)
     assert PodView(pod()).key == "ns/p"

@@ -14,9 +14,11 @@ SCHEDULE_TIMEOUT = 20
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A master with its scheduler, fast timers and a fixed seed."""
+    """A master with its scheduler, fast timers and a fixed seed, and the controllers that make a
+    Deployment's pods (not the node lifecycle controller: these hollow nodes renew no Lease)."""
     server = Master(tmp_path_factory.mktemp("sched") / "data",
-                    extra_args=["--time-scale", "0.05", "--scheduler-seed", "7"]).start()
+                    extra_args=["--time-scale", "0.05", "--scheduler-seed", "7",
+                                "--controllers=replicaset,deployment"]).start()
     yield server
     server.stop()
 
@@ -184,6 +186,62 @@ def test_the_explanation_names_every_nodes_verdict_with_numbers_and_scores(api, 
     assert set(feasible["scores"]) >= {"NodeResourcesFit", "NodeResourcesBalancedAllocation", "TaintToleration"}
     weights = {s["name"]: s["weight"] for s in explanation["scorers"]}
     assert feasible["total"] == sum(feasible["scores"][name] * weights[name] for name in feasible["scores"])
+
+
+def explanation_of(api, ns, name):
+    answer = api.get(f"/api/v1/namespaces/{ns}/pods/{name}/explanation")
+    return answer.json() if answer.status_code == 200 else None
+
+
+def test_the_explanation_keeps_each_attempt_with_the_change_that_requeued_it(api, ns):
+    add_node(api, f"{ns}-small", cpu="1")
+    add_pod(api, ns, "big", cpu="2")
+    # The first attempt may come before the scheduler saw the node (two watch streams): wait for one
+    # that saw it, which is the one whose suggestions lower the request to the node's cpu.
+    unschedulable = wait_for(lambda: (lambda e: e if e and e["result"] == "Unschedulable" and any(
+        s["type"] == "LowerRequests" for s in e["suggestions"]) else None)(explanation_of(api, ns, "big")),
+        timeout=SCHEDULE_TIMEOUT, message="an Unschedulable explanation with suggestions")
+    assert unschedulable["attempts"][0]["requeuedBy"] == ""
+    assert unschedulable["attempts"][-1]["result"] == "Unschedulable"
+    assert unschedulable["attempts"][-1]["message"] == unschedulable["message"]
+    add_node(api, f"{ns}-large", cpu="4")
+    assert wait_for(lambda: node_of(api, ns, "big"), timeout=SCHEDULE_TIMEOUT) == f"{ns}-large"
+    scheduled = wait_for(lambda: (lambda e: e if e and e["result"] == "Scheduled" else None)(
+        explanation_of(api, ns, "big")), timeout=SCHEDULE_TIMEOUT, message="the Scheduled explanation")
+    last = scheduled["attempts"][-1]
+    assert (last["result"], last["requeuedBy"]) == ("Scheduled", f"node {ns}-large added")
+    assert last["message"] == f"Successfully assigned {ns}/big to {ns}-large"
+    assert scheduled["attempts"][:-1] == unschedulable["attempts"][:len(scheduled["attempts"]) - 1]
+    assert scheduled["suggestions"] == []
+
+
+def test_a_suggestion_for_a_deployments_pod_patches_the_deployment_and_applying_it_schedules_the_pod(api, ns):
+    add_node(api, f"{ns}-small", cpu="1")
+    container = {"name": "app", "image": "busybox:1.36", "resources": {"requests": {"cpu": "2", "memory": "64Mi"}}}
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                  "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [container]}}}}
+    assert api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", json=deployment).status_code == 201
+
+    def lower_requests():
+        for pod in api.get(f"/api/v1/namespaces/{ns}/pods").json()["items"]:
+            explanation = explanation_of(api, ns, pod["metadata"]["name"]) or {"suggestions": []}
+            for suggestion in explanation["suggestions"]:
+                if suggestion["type"] == "LowerRequests":
+                    return suggestion
+        return None
+
+    suggestion = wait_for(lower_requests, timeout=SCHEDULE_TIMEOUT, message="a LowerRequests suggestion")
+    assert suggestion["target"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "namespace": ns}
+    assert suggestion["patch"] == {"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "resources": {"requests": {"cpu": "1"}}}]}}}}
+    assert suggestion["nodes"] == [f"{ns}-small"]
+    patched = api.patch(f"/apis/apps/v1/namespaces/{ns}/deployments/web", json=suggestion["patch"],
+                        headers={"Content-Type": "application/strategic-merge-patch+json"})
+    assert patched.status_code == 200, patched.text
+    wait_for(lambda: any(p["spec"].get("nodeName") == f"{ns}-small"
+                         for p in api.get(f"/api/v1/namespaces/{ns}/pods").json()["items"]),
+             timeout=SCHEDULE_TIMEOUT, message="the patched template's pod on the small node")
 
 
 def test_pods_with_a_node_name_are_left_alone(api, ns):
