@@ -67,6 +67,8 @@ def docker_started_at(pod: str, restart: int) -> float | None:
         if not found:
             return None
         started = found[0].attrs["State"]["StartedAt"]
+        if started.startswith("0001-"):  # created, not started yet
+            return None
         return datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00").timestamp()
     finally:
         client.close()
@@ -78,7 +80,9 @@ def test_a_crash_loop_says_how_it_exited_and_when_it_restarts(kubectl):
     def waiting_to_restart():
         answer = why(kubectl, "crasher")
         app = container(answer)
-        return (answer, app) if app.get("reason") == "CrashLoopBackOff" and countdown(app, "NextRestart") else None
+        # The kubelet answers live and the pod's status follows it by a write: wait until both say it.
+        waiting = answer["state"] == app.get("reason") == "CrashLoopBackOff"
+        return (answer, app) if waiting and countdown(app, "NextRestart") else None
 
     answer, app = wait_for(waiting_to_restart, timeout=30, message="the crash loop's next restart")
 

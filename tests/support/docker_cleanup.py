@@ -15,12 +15,12 @@ NETWORK_RELEASE_SECONDS = 15
 def remove_owned(owner: str, *, node_prefix: str = "", network: str | None = None) -> None:
     client = docker.from_env()
     try:
-        for container in client.containers.list(all=True, filters={"label": f"{LABEL_OWNER}={owner}"}):
-            container.remove(force=True, v=True)
+        for container in _listed(client, f"{LABEL_OWNER}={owner}"):
+            _remove_container(container)
         if node_prefix:  # kubelets label by node; catch anything started without the owner label
-            for container in client.containers.list(all=True, filters={"label": LABEL_NODE}):
-                if container.labels.get(LABEL_NODE, "").startswith(node_prefix):
-                    container.remove(force=True, v=True)
+            for container in _listed(client, LABEL_NODE):
+                if (container.attrs.get("Labels") or {}).get(LABEL_NODE, "").startswith(node_prefix):
+                    _remove_container(container)
         for volume in client.volumes.list(filters={"label": f"{LABEL_OWNER}={owner}"}):
             volume.remove(force=True)
         if node_prefix:
@@ -32,6 +32,19 @@ def remove_owned(owner: str, *, node_prefix: str = "", network: str | None = Non
                 _remove_network(net)
     finally:
         client.close()
+
+
+def _listed(client: docker.DockerClient, label: str) -> list:
+    """Sparse: the list call's own answer, with no inspect per container, which would fail for a
+    container a kubelet that is still stopping removes between the list and the inspect."""
+    return client.containers.list(all=True, sparse=True, filters={"label": label})
+
+
+def _remove_container(container) -> None:
+    try:
+        container.remove(force=True, v=True)
+    except docker.errors.NotFound:  # its kubelet removed it first
+        pass
 
 
 def _remove_network(net) -> None:
