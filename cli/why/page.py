@@ -40,7 +40,8 @@ def render_why(why: Why, clock: Clock) -> str:
     for section in _sections(why, clock):
         page.line("")  # a blank line between sections: each aligns on its own, and the eye finds it
         section(page)
-    return page.render()
+    # an empty last cell (a taint with no time) would leave the padding of the cells before it
+    return "".join(line.rstrip() + "\n" for line in page.render().splitlines())
 
 
 def headline(why: Why) -> str:
