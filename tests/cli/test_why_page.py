@@ -316,3 +316,14 @@ def test_sections_come_in_the_order_a_reader_asks_and_each_after_a_blank_line():
     lines = page(answer)
     headings = [lines[i + 1] for i, line in enumerate(lines) if line == ""]
     assert headings == ["Scheduling:", "Placement:", "Kubelet:"]
+
+
+def test_the_example_in_docs_why_md_reads_into_the_model_and_shows_as_the_docs_say():
+    import json
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "why.md").read_text()
+    start = text.index('```json\n{\n  "apiVersion"') + len("```json\n")
+    answer = Why.model_validate(json.loads(text[start:text.index("```", start)]))
+    shown_at = text.index("```\n", text.index("shows it as:")) + len("```\n")
+    assert render_why(answer, Clock(answer)) == text[shown_at:text.index("```", shown_at)]
