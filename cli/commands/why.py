@@ -1,7 +1,8 @@
 """`tkctl why TYPE/NAME` (or `TYPE NAME`): why an object is in its state, from the component that decided.
 
     tkctl why pod/web-1                 the page: state, then each deciding component's part
-    tkctl why deploy web -o yaml        the answer as the server sent it (objects.why.Why)
+    tkctl why deploy web -o yaml        the answer as the server sent it (objects.why.Why); json,
+                                        jsonpath=, go-template= and custom-columns= read it as get's do
     tkctl why node/node-2 -w            the page again on every change, ticking its countdowns
     tkctl why pods [-A]                 one line for each pod that is not Running and Ready
 
@@ -21,7 +22,8 @@ import click
 from apiclient import ApiStatusError
 from cli.completion import complete_kind_then_names
 from cli.errors import CommandError, Reported, raise_collected
-from cli.printers import render_objects
+from cli.printers import (COLUMNS_FORMATS, JSONPATH_FORMATS, TEMPLATE_FORMATS, PrintFailure, TemplatePrinter,
+                          choose_output, render_objects, render_template)
 from cli.resources import Target, parse_targets
 from cli.session import Session, pass_session, session_options
 from cli.terminal import is_terminal
@@ -31,7 +33,7 @@ from cli.why.listing import explain_each, nothing_to_explain, pods_to_explain, r
 from cli.why.page import render_why
 from objects.kinds import POD
 
-OUTPUTS = ("json", "yaml")
+OUTPUTS = ("json", "yaml", *TEMPLATE_FORMATS, *JSONPATH_FORMATS, *COLUMNS_FORMATS)  # the page stands for a table
 PAGE_SEPARATOR = "\n\n"
 ONE_OBJECT_TO_WATCH = "you may only watch a single resource or type of resource at a time"
 
@@ -39,15 +41,14 @@ ONE_OBJECT_TO_WATCH = "you may only watch a single resource or type of resource 
 @click.command("why")
 @click.argument("args", nargs=-1, required=True, shell_complete=complete_kind_then_names)
 @click.option("-A", "--all-namespaces", is_flag=True, help="With `why pods`: the pods of every namespace.")
-@click.option("-o", "--output", help="Output format: json or yaml (the answer as the server sent it).")
+@click.option("-o", "--output", help="Output format: json, yaml (the answer as the server sent it), "
+                                    "jsonpath=TEMPLATE, go-template=TEMPLATE, custom-columns=SPEC.")
 @click.option("-w", "--watch", is_flag=True, help="Show the page again on every change, until Ctrl-C.")
 @session_options
 @pass_session
 def why(session: Session, args: tuple[str, ...], all_namespaces: bool, output: str | None, watch: bool) -> None:
     """Explain why an object is in its state, and what would change it."""
-    if output and output not in OUTPUTS:
-        raise CommandError(f'unable to match a printer suitable for the output format "{output}", '
-                           f"allowed formats are: {','.join(OUTPUTS)}")
+    printer = _printer(output)
     targets = parse_targets(args)
     for target in targets:
         explained_kind(target.resource.plural)
@@ -57,14 +58,36 @@ def why(session: Session, args: tuple[str, ...], all_namespaces: bool, output: s
     if watch:
         if len(named) != 1 or len(targets) != 1:
             raise CommandError(ONE_OBJECT_TO_WATCH)
-        _watch(session, targets[0], output or "")
+        _watch(session, targets[0], printer)
     elif not named:
-        _list_pods(session, targets, None if all_namespaces else session.namespace, output or "")
+        _list_pods(session, targets, None if all_namespaces else session.namespace, printer)
     else:
-        _explain(session, named, output or "")
+        _explain(session, named, printer)
 
 
-def _explain(session: Session, named: list[tuple[Target, str]], output: str) -> None:
+def _printer(output: str | None) -> str | TemplatePrinter:
+    """The page (""), or the printer `get -o` would use; get's tables and names have no Why to show."""
+    if not output:
+        return ""
+    if output.partition("=")[0] not in OUTPUTS:
+        raise CommandError(f'unable to match a printer suitable for the output format "{output}", '
+                           f"allowed formats are: {','.join(sorted(OUTPUTS))}")
+    return choose_output(output, None, no_headers=False, allow_missing_keys=True)
+
+
+def _documents(printer: str | TemplatePrinter, answers: list[Answer], *, single: bool) -> str:
+    """The answers as sent, printed as `get -o` prints objects: the one asked for, or a List."""
+    wires = [answer.wire for answer in answers]
+    if isinstance(printer, str):
+        return render_objects(wires, printer, single=single)
+    try:
+        return render_template(printer, wires, single=single)
+    except PrintFailure as failure:
+        click.echo(failure.output, nl=False)  # what the template wrote before it failed, as kubectl shows it
+        raise
+
+
+def _explain(session: Session, named: list[tuple[Target, str]], printer: str | TemplatePrinter) -> None:
     client = session.client()
     answers: list[Answer] = []
     errors: list[Reported] = []
@@ -73,23 +96,24 @@ def _explain(session: Session, named: list[tuple[Target, str]], output: str) -> 
             answers.append(fetch_why(client, target.resource, session.namespace, name))
         except ApiStatusError as error:
             errors.append(error)
-    if output:
+    if printer:
         if answers:
-            click.echo(render_objects([a.wire for a in answers], output, single=len(named) == 1), nl=False)
+            click.echo(_documents(printer, answers, single=len(named) == 1), nl=False)
     elif answers:
         click.echo(PAGE_SEPARATOR.join(render_why(a.why, Clock(a.why)) for a in answers), nl=False)
     raise_collected(errors)
 
 
-def _list_pods(session: Session, targets: list[Target], namespace: str | None, output: str) -> None:
+def _list_pods(session: Session, targets: list[Target], namespace: str | None,
+               printer: str | TemplatePrinter) -> None:
     if [target.resource for target in targets] != [POD]:
         raise CommandError("tkctl why lists only pods: name the object, e.g. tkctl why node/NAME")
     client = session.client()
     pods, total = pods_to_explain(client, namespace)
     errors: list[Reported] = []
     answers = explain_each(client, pods, errors)
-    if output:
-        click.echo(render_objects([a.wire for a in answers], output, single=False), nl=False)
+    if printer:
+        click.echo(_documents(printer, answers, single=False), nl=False)
     elif answers:
         click.echo(render_listing(answers, with_namespace=namespace is None), nl=False)
     elif not errors:
@@ -97,7 +121,7 @@ def _list_pods(session: Session, targets: list[Target], namespace: str | None, o
     raise_collected(errors)
 
 
-def _watch(session: Session, target: Target, output: str) -> None:
+def _watch(session: Session, target: Target, printer: str | TemplatePrinter) -> None:
     # imported here, as commands are (cli/main.py): a plain why never loads the watch threads
     from cli.why.watching import ChangeFeed, Display, sources_of, watch_why
 
@@ -106,7 +130,7 @@ def _watch(session: Session, target: Target, output: str) -> None:
     namespace = session.namespace if resource.namespaced else None
     signal.signal(signal.SIGINT, _end_watch)
     feed = ChangeFeed(client, sources_of(resource, namespace, name)).start()
-    display = Display(sys.stdout, output=output, terminal=is_terminal(sys.stdout))
+    display = Display(sys.stdout, printer=printer, terminal=is_terminal(sys.stdout))
     watch_why(lambda: fetch_why(client, resource, namespace, name), feed, display)
 
 

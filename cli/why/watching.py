@@ -15,7 +15,7 @@ What moves each subject, watched on daemon threads (ChangeFeed):
 
 The refresh covers what the kubelet answers live and writes nowhere (a probe's
 failure count, a pull attempt). At a terminal the page is redrawn in place; into
-a pipe or a file, a page (or a json/yaml document) is written only when the
+a pipe or a file, a page (or the -o document) is written only when the
 reasoning changed, never for a tick.
 """
 
@@ -29,6 +29,7 @@ from typing import TextIO
 
 from apiclient import ApiClient, ApiClientError
 from cli.encoding import go_yaml, indented_json
+from cli.printers import TemplatePrinter
 from cli.why.countdowns import Clock
 from cli.why.fetch import Answer
 from cli.why.page import render_why
@@ -97,16 +98,16 @@ class ChangeFeed:
 class Display:
     """Where the pages go: redrawn in place at a terminal, appended on change anywhere else."""
 
-    def __init__(self, out: TextIO, *, output: str, terminal: bool):
+    def __init__(self, out: TextIO, *, printer: str | TemplatePrinter, terminal: bool):
         self.out = out
-        self.output = output
+        self.printer = printer  # "" for the page, as `tkctl why` chose it from -o
         self.terminal = terminal
         self._shown: dict | None = None
 
     def show(self, answer: Answer) -> None:
         """Called after every answer and every tick."""
         changed = answer.reasoning != self._shown
-        if self.output or not self.terminal:
+        if self.printer or not self.terminal:
             if changed:
                 self.out.write(self._document(answer, first=self._shown is None))
         else:
@@ -117,10 +118,12 @@ class Display:
         self.out.flush()
 
     def _document(self, answer: Answer, *, first: bool) -> str:
-        if self.output == "json":
+        if self.printer == "json":
             return indented_json(answer.wire)
-        if self.output == "yaml":
+        if self.printer == "yaml":
             return ("" if first else "---\n") + go_yaml(answer.wire)
+        if self.printer:
+            return self.printer.render(answer.wire)
         return ("" if first else "\n") + render_why(answer.why, Clock(answer.why))
 
 
@@ -132,7 +135,7 @@ def watch_why(ask: Callable[[], Answer], feed: ChangeFeed, display: Display) -> 
         clock = Clock(answer.why, elapsed=time.monotonic() - answer.received)
         expired = _expired(clock, answer)
         wait = REFRESH_SECONDS - (time.monotonic() - answer.received)
-        if clock.running and display.terminal and not display.output:
+        if clock.running and display.terminal and not display.printer:
             wait = min(wait, TICK_SECONDS)
         if clock.next_due is not None:
             wait = min(wait, clock.next_due)

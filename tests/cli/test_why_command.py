@@ -111,6 +111,13 @@ def test_output_json_and_yaml_are_the_answer_as_the_server_sent_it(tkctl, api, n
         assert answer["scheduling"]["message"] == raw["scheduling"]["message"]
 
 
+def test_a_jsonpath_reads_the_answer_as_get_reads_objects(tkctl, api, namespace):
+    pod = pending_pod(api, namespace)
+    assert tkctl.ok("why", f"pod/{pod}", "-n", namespace, "-o", "jsonpath={.state}") == "Pending"
+    listed = tkctl.ok("why", "pods", "-n", namespace, "-o", "custom-columns=NAME:.subject.name,STATE:.state")
+    assert listed.splitlines() == ["NAME      STATE", f"{pod}   Pending"]
+
+
 def test_why_pods_lists_only_the_pods_that_are_not_running_and_ready(tkctl, api, namespace):
     pending_pod(api, namespace)
     running_and_ready_pod(api, namespace)
@@ -161,7 +168,9 @@ def test_why_pods_as_json_is_a_list_of_the_answers(tkctl, api, namespace):
                             "not namespaces"),
     (("why", "nodes"), "error: tkctl why lists only pods: name the object, e.g. tkctl why node/NAME"),
     (("why", "pod/x", "-o", "wide"), 'error: unable to match a printer suitable for the output format "wide", '
-                                     "allowed formats are: json,yaml"),
+                                     "allowed formats are: custom-columns,custom-columns-file,go-template,"
+                                     "go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,template,"
+                                     "templatefile,yaml"),
     (("why", "pod/x", "-A"), "error: a resource cannot be retrieved by name across all namespaces"),
     (("why", "-w", "pods"), "error: you may only watch a single resource or type of resource at a time"),
 ])

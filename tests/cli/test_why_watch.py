@@ -28,7 +28,7 @@ def answer(summary: str, *, left: float = 5.0, generated_at: str = "2026-12-05T1
 
 def test_into_a_pipe_a_page_is_written_only_when_the_reasoning_changed():
     out = io.StringIO()
-    display = Display(out, output="", terminal=False)
+    display = Display(out, printer="", terminal=False)
 
     display.show(answer("restarted 3 times"))
     display.show(answer("restarted 3 times", left=4.0, generated_at="2026-12-05T12:00:11.000Z"))  # a tick later
@@ -42,7 +42,7 @@ def test_into_a_pipe_a_page_is_written_only_when_the_reasoning_changed():
 
 def test_yaml_documents_are_separated_as_kubectl_separates_them():
     out = io.StringIO()
-    display = Display(out, output="yaml", terminal=False)
+    display = Display(out, printer="yaml", terminal=False)
     display.show(answer("restarted 3 times"))
     display.show(answer("restarted 4 times"))
     assert out.getvalue().count("\n---\n") == 1 and not out.getvalue().startswith("---")
@@ -50,7 +50,7 @@ def test_yaml_documents_are_separated_as_kubectl_separates_them():
 
 def test_at_a_terminal_the_page_is_redrawn_in_place_with_its_countdown_ticked():
     out = io.StringIO()
-    display = Display(out, output="", terminal=True)
+    display = Display(out, printer="", terminal=True)
     display.show(answer("restarted 3 times"))
     assert out.getvalue().startswith("\x1b[H") and out.getvalue().endswith("\x1b[J")
     assert "Next:       in 5.0 s: container app restarts (kubelet/node-1)\x1b[K\n" in out.getvalue()
