@@ -253,7 +253,8 @@ def add_node(search: _Search) -> Iterable[Suggestion]:
     cores = max(-(-largest.milli_cpu // 1000), -(-wanted.milli_cpu // 1000), 1)
     gibibytes = max(-(-largest.memory // GIB), -(-wanted.memory // GIB), 1)
     pods = largest.pods or DEFAULT_MAX_PODS
-    for labels, node_name in _labellings(search.info, _unused_name({node.name for node in search.nodes})):
+    taken = {node.name for node in search.nodes}
+    for labels, node_name in _labellings(search.info, _unused_name(taken), taken):
         capacity = {"cpu": str(cores), "memory": f"{gibibytes}Gi", "pods": str(pods)}
         manifest = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": node_name, "labels": labels},
                     "status": {"capacity": capacity, "allocatable": capacity}}
@@ -276,12 +277,10 @@ def add_node(search: _Search) -> Iterable[Suggestion]:
 
 def tolerate_taint(search: _Search) -> Iterable[Suggestion]:
     """A toleration for the taint that alone keeps the pod off the most nodes."""
-    taints = Counter(first_untolerated_taint(search.info, node)
-                     for node in search.only(frozenset({taint_toleration.NAME})))
+    repelling = (first_untolerated_taint(search.info, node) for node in search.only(frozenset({taint_toleration.NAME})))
+    taints = Counter(taint for taint in repelling if taint is not None)
     own = [toleration.to_wire() for toleration in search.spec.tolerations or []]
-    for taint, _ in sorted(taints.items(), key=lambda item: (-item[1], item[0].key)):
-        if taint is None:
-            continue
+    for taint in sorted(taints, key=lambda taint: (-taints[taint], taint.key, taint.value, taint.effect)):
         toleration = _toleration_for(taint)
         fitting = search.fitting(search.patched({"tolerations": [*own, toleration]}),
                                  search.only(TOUCHED_BY_TOLERATIONS))
@@ -311,7 +310,8 @@ def relax_node_selector(search: _Search) -> Iterable[Suggestion]:
 def relax_node_affinity(search: _Search) -> Iterable[Suggestion]:
     """Drop the requirements of one required nodeSelectorTerm that keep out nodes matching everything else.
     A node is opened by relaxing term i when it lacks nothing else of that term: the other terms, left
-    as they are, still fail it."""
+    as they are, still fail it. A requirement on the node's name is never dropped: it pins the pod to
+    named nodes (the DaemonSet controller pins each of its pods so, outside its template)."""
     terms = search.info.required_node_affinity
     if not terms:
         return
@@ -321,9 +321,10 @@ def relax_node_affinity(search: _Search) -> Iterable[Suggestion]:
     for node in search.only(TOUCHED_BY_NODE_AFFINITY):
         if not _selector_matches(search.info, node):
             continue
-        by_term = {i: frozenset(where for where, requirement in requirements
+        lacking = {i: frozenset(where for where, requirement in requirements
                                 if not requirement.matches(node.labels, node.name))
                    for i, requirements in enumerate(compiled) if requirements is not None}
+        by_term = {i: wheres for i, wheres in lacking.items() if all(field != "matchFields" for field, _ in wheres)}
         if by_term:
             unmatched.append((node, by_term))
             closest = min(by_term, key=lambda i: len(by_term[i]))
@@ -502,9 +503,11 @@ def _memory_quantity(n_bytes: int) -> str:
     return str(n_bytes)
 
 
-def _labellings(pod: PodInfo, name: str) -> Iterable[tuple[dict[str, str], str]]:
+def _labellings(pod: PodInfo, name: str, taken: set[str]) -> Iterable[tuple[dict[str, str], str]]:
     """Labels (and a name) for a new node that the pod's nodeSelector and, in turn, each of its required
-    terms accept: In takes its first value, Exists any, Gt and Lt a number past the bound."""
+    terms accept: In takes its first value, Exists any, Gt and Lt a number past the bound. A term that
+    pins the pod to nodes by name (matchFields, as the DaemonSet controller pins its pods) gives the new
+    node that name, unless a node has it already."""
     selector = dict(pod.node_selector)
     if not pod.required_node_affinity:
         yield selector, name
@@ -528,4 +531,5 @@ def _labellings(pod: PodInfo, name: str) -> Iterable[tuple[dict[str, str], str]]
                 labels.setdefault(requirement.key, str(requirement.number + 1))
             elif operator == "Lt":
                 labels.setdefault(requirement.key, str(requirement.number - 1))
-        yield labels, node_name
+        if node_name == name or node_name not in taken:
+            yield labels, node_name

@@ -9,6 +9,7 @@ the scheduler sees, and run the profile's filters on every node the suggestion n
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -136,10 +137,7 @@ def test_the_taint_that_alone_repels_the_pod_is_tolerated_in_the_template_beside
     assert tolerate.nodes == ["gpu-1", "gpu-2"]  # not "both": it is too small as well
     assert tolerate.message == ("deployment/web: tolerate taint dedicated=gpu:NoSchedule; "
                                 "the pod then fits 2 nodes: gpu-1, gpu-2")
-    assert tolerate.command == ("kubectl patch deployment web -n default -p '{\"spec\":{\"template\":{\"spec\":"
-                                "{\"tolerations\":[{\"key\":\"team\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"},"
-                                "{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"gpu\","
-                                "\"effect\":\"NoSchedule\"}]}}}}'")
+    assert tolerate.command == f"kubectl patch deployment web -n default -p '{json.dumps(tolerate.patch, separators=(',', ':'))}'"
     applied(tolerate, pending, cluster)
 
 
@@ -296,3 +294,15 @@ def test_every_suggestion_in_a_mixed_cluster_holds_when_applied(pending):
     assert ADD_NODE in [s.type for s in suggestions] and len(suggestions) > 1
     for suggestion in suggestions:
         applied(suggestion, pending, cluster)
+
+
+def test_a_pod_pinned_to_its_node_by_name_is_never_told_to_unpin_or_to_add_a_node_of_that_name():
+    # Guards a wrong suggestion for DaemonSet pods, which their controller pins with matchFields.
+    pinned = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["small"]}]}]}}}
+    cluster = Cluster(node("small", cpu="1"), node("large", cpu="8"))
+    pending = pod(requests={"cpu": "2"}, affinity=pinned)
+    suggestions = cluster.suggest(pending)
+    assert [s.type for s in suggestions] == [LOWER_REQUESTS]
+    assert suggestions[0].nodes == ["small"]
+    applied(suggestions[0], pending, cluster)
