@@ -6,6 +6,8 @@ For each way a Deployment's pod can fit nowhere (a request larger than any node,
 node, a nodeSelector no node matches, every node cordoned, every node full), the test waits for the
 suggestion of the matching kind in `kubectl get --raw .../pods/P/why` (`.scheduling.suggestions`),
 runs the suggestion's own `command` with kubectl, and waits for the Deployment's pod to be bound.
+A bare pod's lowered request, which cannot be patched in place, is applied by its command's
+re-creation of the pod.
 
 One cluster serves the module; each test removes its workloads, taints and cordons afterwards.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import subprocess
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,3 +202,18 @@ def test_a_full_node_is_freed_by_deleting_the_pods_it_names(cluster, api):
     assert remove["command"] == f"kubectl delete pod -n default {victim.split('/')[1]}"
     apply(cluster, remove)
     assert wait_for(lambda: bound(api, "squeezed"), timeout=SCHEDULE_TIMEOUT, message="squeezed's pod bound") == [node]
+
+
+def test_a_bare_pods_lowered_request_is_applied_by_re_creating_it_as_its_command_says(cluster, api):
+    cluster.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "solo", "labels": {"app": "solo"}},
+        "spec": {"containers": [{"name": "app", "image": BUSYBOX_IMAGE, "imagePullPolicy": "IfNotPresent",
+                                 "command": ["sleep", "3600"], "resources": {"requests": {"cpu": "3"}}}],
+                 "terminationGracePeriodSeconds": 1},
+    }))
+    [lower] = suggested(cluster, api, "solo", "LowerRequests")
+    assert lower["target"] == {"apiVersion": "v1", "kind": "Pod", "name": "solo", "namespace": "default"}
+    assert lower["command"].endswith("| kubectl replace --force -f -")  # a pod's requests cannot change in place
+    subprocess.run(lower["command"], shell=True, env=cluster.kubectl.env, check=True, capture_output=True, timeout=60)
+    wait_for(lambda: bound(api, "solo"), timeout=SCHEDULE_TIMEOUT, message="the re-created pod bound")
+    assert pods_of(api, "solo")[0]["spec"]["containers"][0]["resources"]["requests"] == {"cpu": "2"}
