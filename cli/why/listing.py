@@ -58,7 +58,7 @@ def render_listing(answers: list[Answer], *, with_namespace: bool) -> str:
 
 def nothing_to_explain(namespace: str | None, *, pods: int) -> str:
     """kubectl's `No resources found in default namespace.`, or that every pod is fine."""
-    where = f" in {namespace} namespace" if namespace is not None else ""
-    if pods == 0:
-        return f"No resources found{where}."
-    return f"Every pod{where} is Running and Ready."
+    if pods == 0:  # kubectl's two spellings: a period only after the namespace
+        return f"No resources found in {namespace} namespace." if namespace is not None else "No resources found"
+    return f"Every pod in {namespace} namespace is Running and Ready." if namespace is not None \
+        else "Every pod is Running and Ready."

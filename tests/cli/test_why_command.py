@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
+from cli.why.listing import nothing_to_explain
 from tests.cli.conftest import Tkctl
 from tests.support.cluster import Kubectl, Master, wait_for
 
@@ -177,3 +178,8 @@ def test_why_pods_as_json_is_a_list_of_the_answers(tkctl, api, namespace):
 def test_bad_input_gets_kubectls_wording_in_one_line_and_exit_1(tkctl, args, message):
     result = tkctl(*args)
     assert (result.returncode, result.stdout, result.stderr) == (1, "", message + "\n")
+
+
+def test_why_pods_across_namespaces_with_no_pods_at_all_says_it_as_kubectl_does():
+    assert nothing_to_explain(None, pods=0) == "No resources found"
+    assert nothing_to_explain(None, pods=3) == "Every pod is Running and Ready."
