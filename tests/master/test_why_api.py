@@ -134,7 +134,7 @@ def test_a_pending_pod_says_what_the_scheduler_said(scheduling_master):
                        message="the scheduler's explanation in the why")
 
         assert why["state"] == "Pending"
-        assert why["summary"] == f"Unschedulable: {why['scheduling']['message']}"
+        assert why["summary"].startswith(f"Unschedulable: {why['scheduling']['message']}")  # then the suggestions
         assert why["scheduling"]["result"] == "Unschedulable"
         api.delete(f"/api/v1/namespaces/{ns}")
 
