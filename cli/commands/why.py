@@ -26,7 +26,7 @@ from cli.printers import (COLUMNS_FORMATS, JSONPATH_FORMATS, TEMPLATE_FORMATS, P
                           choose_output, render_objects, render_template)
 from cli.resources import Target, parse_targets
 from cli.session import Session, pass_session, session_options
-from cli.terminal import is_terminal
+from cli.terminal import is_terminal, size
 from cli.why.countdowns import Clock
 from cli.why.fetch import Answer, explained_kind, fetch_why
 from cli.why.listing import explain_each, nothing_to_explain, pods_to_explain, render_listing
@@ -130,7 +130,9 @@ def _watch(session: Session, target: Target, printer: str | TemplatePrinter) -> 
     namespace = session.namespace if resource.namespaced else None
     signal.signal(signal.SIGINT, _end_watch)
     feed = ChangeFeed(client, sources_of(resource, namespace, name)).start()
-    display = Display(sys.stdout, printer=printer, terminal=is_terminal(sys.stdout))
+    terminal = size(sys.stdout) if is_terminal(sys.stdout) else None
+    display = Display(sys.stdout, printer=printer, terminal=terminal is not None,
+                      height=terminal[1] if terminal else None)
     watch_why(lambda: fetch_why(client, resource, namespace, name), feed, display)
 
 

@@ -98,10 +98,11 @@ class ChangeFeed:
 class Display:
     """Where the pages go: redrawn in place at a terminal, appended on change anywhere else."""
 
-    def __init__(self, out: TextIO, *, printer: str | TemplatePrinter, terminal: bool):
+    def __init__(self, out: TextIO, *, printer: str | TemplatePrinter, terminal: bool, height: int | None = None):
         self.out = out
         self.printer = printer  # "" for the page, as `tkctl why` chose it from -o
         self.terminal = terminal
+        self.height = height  # the terminal's lines: a taller page would scroll, and the next draw land askew
         self._shown: dict | None = None
 
     def show(self, answer: Answer) -> None:
@@ -111,9 +112,12 @@ class Display:
             if changed:
                 self.out.write(self._document(answer, first=self._shown is None))
         else:
-            page = render_why(answer.why, Clock(answer.why, elapsed=time.monotonic() - answer.received))
+            lines = render_why(answer.why, Clock(answer.why, elapsed=time.monotonic() - answer.received)).splitlines()
+            if self.height is not None and len(lines) >= self.height:
+                lines = lines[:self.height - 2] + [f"... {len(lines) - self.height + 2} more lines: tkctl why "
+                                                   "without -w prints the whole page"]
             # home, the page with each line's leftovers erased, then the rest of the old page erased
-            self.out.write("\x1b[H" + "".join(f"{line}\x1b[K\n" for line in page.splitlines()) + "\x1b[J")
+            self.out.write("\x1b[H" + "".join(f"{line}\x1b[K\n" for line in lines) + "\x1b[J")
         self._shown = answer.reasoning
         self.out.flush()
 

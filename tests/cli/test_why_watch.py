@@ -56,6 +56,14 @@ def test_at_a_terminal_the_page_is_redrawn_in_place_with_its_countdown_ticked():
     assert "Next:       in 5.0 s: container app restarts (kubelet/node-1)\x1b[K\n" in out.getvalue()
 
 
+def test_a_page_taller_than_the_terminal_is_cut_to_fit_so_redrawing_it_never_scrolls():
+    out = io.StringIO()
+    Display(out, printer="", terminal=True, height=4).show(answer("restarted 3 times"))
+    drawn = out.getvalue().split("\x1b[K\n")
+    assert len(drawn) == 4 and drawn[-1] == "\x1b[J"  # three lines, the cursor on the fourth
+    assert drawn[2].startswith("... 2 more lines: tkctl why without -w prints the whole page")
+
+
 def test_each_kind_is_watched_with_what_moves_it():
     def watched(resource, namespace):
         return [(s.resource, s.namespace, s.field_selector) for s in sources_of(resource, namespace, "x")]
