@@ -45,7 +45,7 @@ def summarize(why: Why, pod: Pod) -> str:
         termination = why.kubelet.termination if why.kubelet else None
         if termination is not None:
             left = seconds_left(termination.countdowns, "SigKill")
-            kill = f"; SIGKILL in {left:.1f} s" if left else ""
+            kill = f"; SIGKILL {_in(left)}" if left is not None else ""
             return f"stopping ({termination.stage}), grace period {termination.grace_period_seconds:g} s{kill}"
         return "being deleted: waiting for its kubelet to stop its containers"
     if not pod.node_name:
@@ -71,7 +71,8 @@ def _unscheduled(explanation: SchedulingExplanation | None, pod: Pod) -> str:
         return "waiting for the scheduler's first attempt"
     if explanation.result == "Scheduled":
         return f"assigned to {explanation.node}; the binding is being written"
-    hint = f" ({len(explanation.suggestions)} suggestions)" if explanation.suggestions else ""
+    count = len(explanation.suggestions)
+    hint = f" ({count} suggestion{'s' if count > 1 else ''})" if count else ""
     return f"Unschedulable: {explanation.message}{hint}"
 
 
@@ -82,11 +83,11 @@ def _container_trouble(container: ContainerReport) -> str:
         return f"{label}: creating, step {container.step or 'unknown'}"
     if container.reason in ("ErrImagePull", "ImagePullBackOff"):
         left = seconds_left(container.countdowns, "NextPull")
-        nxt = f"; next pull in {left:.1f} s" if left is not None else ""
+        nxt = f"; next pull {_in(left)}" if left is not None else ""
         return f"{label}: {container.reason} of {container.image}: {container.pull_error or container.message}{nxt}"
     if container.reason == "CrashLoopBackOff":
         left = seconds_left(container.countdowns, "NextRestart")
-        nxt = f"; next restart in {left:.1f} s" if left is not None else ""
+        nxt = f"; next restart {_in(left)}" if left is not None else ""
         return (f"{label}: exited {container.last_exit_code} ({container.last_reason}), "
                 f"restarted {container.restart_count} times{nxt}")
     if container.state == "Running" and container.ready is False:
@@ -100,6 +101,11 @@ def _container_trouble(container: ContainerReport) -> str:
     if container.state == "Terminated" and not container.init and container.reason != "Completed":
         return f"{label}: terminated ({container.reason})"
     return ""
+
+
+def _in(seconds: float) -> str:
+    """A countdown in words: its owner's timer has fired once nothing is left, and it acts any moment."""
+    return f"in {seconds:.1f} s" if seconds >= 0.05 else "due now"
 
 
 def placement(explanation: SchedulingExplanation | None, node: str) -> PlacementComparison | None:
