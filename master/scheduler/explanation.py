@@ -13,14 +13,13 @@ skipped plugins (see framework.py) and its ranking save more than that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from master.scheduler.cycle import CycleResult, NodeScore
 from master.scheduler.framework import Rejection
 from master.scheduler.plugins import fit_error_message
 from master.scheduler.profile import Profile
-from objects.explanation import Attempt, NodeRejection, PluginWeight, RejectionCount, SchedulingExplanation
+from objects.explanation import NodeRejection, PluginWeight, RejectionCount, SchedulingExplanation
 from objects.explanation import NodeScore as NodeScoreModel
 from objects.meta import ObjectMeta
 
@@ -40,10 +39,9 @@ def unschedulable_message(result: CycleResult) -> str:
     return fit_error_message(result.nodes_total, [rejection for _, rejection in result.rejected])
 
 
-def explain(result: CycleResult, profile: Profile, *, now: datetime | None = None,
-            attempts: Sequence[Attempt] = ()) -> SchedulingExplanation:
-    """The attempt's explanation, with the pod's latest `attempts` (oldest first, this one last). Its
-    `suggestions` are left for the reporter to fill in: they are searched for off the scheduling loop."""
+def explain(result: CycleResult, profile: Profile, *, now: datetime | None = None) -> SchedulingExplanation:
+    """The attempt's explanation. The scheduler adds the pod's `attempts` (the queue keeps them), and
+    the reporter its `suggestions`, searched for off the scheduling loop when no node fitted."""
     pod = result.pod
     explanation = SchedulingExplanation(
         metadata=ObjectMeta(name=pod.name, namespace=pod.namespace, uid=pod.uid),
@@ -55,7 +53,6 @@ def explain(result: CycleResult, profile: Profile, *, now: datetime | None = Non
         nodes_evaluated=result.nodes_evaluated,
         filters=[plugin.name for plugin in profile.filters],
         scorers=[PluginWeight(name=plugin.name, weight=weight) for plugin, weight in profile.scorers],
-        attempts=list(attempts),
     )
     if result.nodes_evaluated <= EXPLAIN_EVERY_NODE_UP_TO:
         explanation.rejected = [_rejection(node, r) for node, r in result.rejected]

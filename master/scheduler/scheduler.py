@@ -29,7 +29,7 @@ from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.informer import Informer
 from master.scheduler.cache import SchedulerCache
 from master.scheduler.cycle import Cycle, CycleResult
-from master.scheduler.explanation import SCHEDULED, UNSCHEDULABLE, explain, scheduled_message, unschedulable_message
+from master.scheduler.explanation import explain, scheduled_message, unschedulable_message
 from master.scheduler.framework import NodeInfo, PodInfo
 from master.scheduler.profile import Profile
 from master.scheduler.queue import SchedulingQueue
@@ -122,11 +122,11 @@ class Scheduler:
         """Note the attempt in the pod's history and hand its explanation to the reporter, with the
         search for suggestions when no node fitted (run there, off this loop)."""
         now = datetime.now(timezone.utc)
-        attempts = self.queue.record_attempt(
-            key, result=SCHEDULED if result.node else UNSCHEDULABLE, at=now.timestamp(),
-            message=scheduled_message(result) if result.node else unschedulable_message(result))
+        explanation = explain(result, self.profile, now=now)
+        explanation.attempts = self.queue.record_attempt(key, result=explanation.result,
+                                                         message=explanation.message, at=now.timestamp())
         advise = None if result.node else partial(self._suggest, pod, result.pod)
-        self.reporter.explanation(key, explain(result, self.profile, now=now, attempts=attempts), advise=advise)
+        self.reporter.explanation(key, explanation, advise=advise)
 
     def _suggest(self, pod: Pod, info: PodInfo) -> list[Suggestion]:
         """The checked changes that would let `pod` fit now (suggestions.py), aimed at its template.
