@@ -6,7 +6,10 @@ import uuid
 
 import pytest
 
+from apiclient import ApiClient, load_kubeconfig
 from master.scheduler.framework import NodeInfo, PodInfo
+from master.scheduler.templates import Templates
+from objects.pod import Pod
 from tests.support.cluster import Master, wait_for
 
 SCHEDULE_TIMEOUT = 20
@@ -242,6 +245,33 @@ def test_a_suggestion_for_a_deployments_pod_patches_the_deployment_and_applying_
     wait_for(lambda: any(p["spec"].get("nodeName") == f"{ns}-small"
                          for p in api.get(f"/api/v1/namespaces/{ns}/pods").json()["items"]),
              timeout=SCHEDULE_TIMEOUT, message="the patched template's pod on the small node")
+
+
+def test_a_pods_template_is_its_deployments_daemonsets_or_replicasets_else_the_pod_itself(cluster, api, ns):
+    toleration = {"key": "team", "operator": "Exists", "effect": "NoSchedule"}
+    template = {"metadata": {"labels": {"app": "t"}},
+                "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}], "tolerations": [toleration]}}
+    selector = {"matchLabels": {"app": "t"}}
+    created = {}
+    for plural, kind in (("daemonsets", "DaemonSet"), ("replicasets", "ReplicaSet")):
+        body = {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": f"lone-{plural}"},
+                "spec": {"selector": selector, "template": template, **({"replicas": 0} if kind == "ReplicaSet" else {})}}
+        answer = api.post(f"/apis/apps/v1/namespaces/{ns}/{plural}", json=body)
+        assert answer.status_code == 201, answer.text
+        created[kind] = answer.json()["metadata"]
+
+    def owned_by(kind):
+        ref = [{"apiVersion": "apps/v1", "kind": kind, "name": created[kind]["name"], "uid": created[kind]["uid"],
+                "controller": True}] if kind else []
+        return Pod.model_validate({"metadata": {"name": "p", "namespace": ns, "ownerReferences": ref},
+                                   "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}]}})
+
+    with ApiClient(load_kubeconfig(cluster.kubeconfig)) as client:
+        templates = Templates(client)
+        for kind in ("DaemonSet", "ReplicaSet"):
+            found = templates.of(owned_by(kind))
+            assert (found.ref.kind, found.ref.name, found.tolerations) == (kind, created[kind]["name"], [toleration])
+        assert templates.of(owned_by(None)).ref.kind == "Pod"
 
 
 def test_pods_with_a_node_name_are_left_alone(api, ns):
