@@ -253,9 +253,9 @@ def test_a_pods_template_is_its_deployments_daemonsets_or_replicasets_else_the_p
                 "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}], "tolerations": [toleration]}}
     selector = {"matchLabels": {"app": "t"}}
     created = {}
-    for plural, kind in (("daemonsets", "DaemonSet"), ("replicasets", "ReplicaSet")):
+    for plural, kind, extra in (("daemonsets", "DaemonSet", {}), ("replicasets", "ReplicaSet", {"replicas": 0})):
         body = {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": f"lone-{plural}"},
-                "spec": {"selector": selector, "template": template, **({"replicas": 0} if kind == "ReplicaSet" else {})}}
+                "spec": {"selector": selector, "template": template, **extra}}
         answer = api.post(f"/apis/apps/v1/namespaces/{ns}/{plural}", json=body)
         assert answer.status_code == 201, answer.text
         created[kind] = answer.json()["metadata"]
