@@ -263,7 +263,9 @@ def test_a_stalled_rollout_explains_its_arithmetic_on_the_deployments_why(client
 
         def waiting_on_a_new_pod():
             rollout = client.get_path(path).get("rollout") or {}
-            return rollout if rollout.get("waitingFor") and rollout.get("newReplicas") == 1 else None
+            # First it waits for its ReplicaSet to create the pod, then for the pod itself.
+            waiting = rollout.get("waitingFor") or [""]
+            return rollout if rollout.get("newReplicas") == 1 and waiting[0].startswith("pod ") else None
 
         rollout = wait_for(waiting_on_a_new_pod, timeout=10, message="the rollout waiting on its new pod")
 
