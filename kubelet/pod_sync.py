@@ -262,7 +262,10 @@ class PodSyncer:
             # the grace period in whole seconds.
             self.notes.stage(ref.uid, Stage.SIG_KILL)
             for container_id in late:
-                self.runtime.stop_container(container_id, 0)
+                try:
+                    self.runtime.stop_container(container_id, 0)
+                except RuntimeFailure as error:  # gone already, or the engine balked: the first stop still ends it
+                    log.warning("SIGKILL of %s at the grace deadline failed: %s", container_id[:12], error)
         for thread in stops.values():
             thread.join()
         self.notes.stage(ref.uid, Stage.STOPPED)

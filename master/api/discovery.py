@@ -88,10 +88,17 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
         resource["categories"] = list(rt.categories)
     if rt.subresources:
         resource["subresources"] = [
-            {"subresource": sub, "responseKind": _subresource_kind(rt, sub), "verbs": SUBRESOURCE_VERBS[sub]}
+            {"subresource": sub, "responseKind": _subresource_kind(rt, sub), "verbs": subresource_verbs(rt, sub)}
             for sub in rt.subresources
         ]
     return resource
+
+
+def subresource_verbs(rt: ResourceType, subresource: str) -> list[str]:
+    """A pod's why is only read: no controller reports on pods (master/api/why/reports.py)."""
+    if subresource == "why" and rt.plural == "pods":
+        return ["get"]
+    return SUBRESOURCE_VERBS[subresource]
 
 
 def _subresource_kind(rt: ResourceType, subresource: str) -> dict[str, str]:
@@ -144,7 +151,7 @@ def legacy_resources(group: str, version: str) -> dict[str, Any] | None:
             kind = _subresource_kind(rt, sub)
             foreign = {"group": kind["group"], "version": kind["version"]} if sub in FOREIGN_SUBRESOURCE_KINDS else {}
             resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                              "kind": kind["kind"], "verbs": SUBRESOURCE_VERBS[sub], **foreign})
+                              "kind": kind["kind"], "verbs": subresource_verbs(rt, sub), **foreign})
     group_version = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
 

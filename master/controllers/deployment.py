@@ -447,7 +447,10 @@ class DeploymentController(Controller):
         old = [rs for rs in all_replica_sets if rs.metadata.uid != new_uid]
         # A finished rollout waits on no pod, so the pod cache is only walked mid-rollout.
         pods = [] if rollout.deployment_complete(d, status) else self._pods_of(all_replica_sets)
-        self.reports.publish(rollout_report(d, new_rs, old, status, pods, check_at=check_at, now=utc_now()))
+        try:
+            self.reports.publish(rollout_report(d, new_rs, old, status, pods, check_at=check_at, now=utc_now()))
+        except Exception:  # explaining must never cost the rollout its status write
+            log.exception("could not explain deployment %s/%s", d.metadata.namespace, d.metadata.name)
 
     def _pods_of(self, replica_sets: list[ReplicaSet]) -> list[PodView]:
         """The unfinished pods these ReplicaSets control, terminating ones included."""

@@ -183,6 +183,7 @@ class ReplicaSetController(Controller):
         cached = self.replica_sets.get(key)
         if cached is None:
             self.expectations.forget(key)
+            self._failed_creates.pop(key, None)  # a reconcile that was under way may have noted one after the delete
             return
         rs = ReplicaSet.model_validate(cached)
         namespace = rs.metadata.namespace

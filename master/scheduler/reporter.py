@@ -40,6 +40,7 @@ class Reporter:
         self.events = EventRecorder(client, component=COMPONENT)
         self._tasks: queue.Queue[tuple[str, str, Any] | None] = queue.Queue()
         self._pending_explanations: dict[str, tuple[SchedulingExplanation, Advice | None]] = {}
+        self._writing: set[str] = set()  # pods whose explanation a worker is writing now
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._drain, name=f"scheduler-reporter-{i}", daemon=True)
                          for i in range(workers)]
@@ -66,9 +67,9 @@ class Reporter:
     def explanation(self, pod_key: str, explanation: SchedulingExplanation, *, advise: Advice | None = None) -> None:
         """Write `explanation` soon; `advise`, if given, is called first for its `suggestions`."""
         with self._lock:
-            first = pod_key not in self._pending_explanations
+            first = pod_key not in self._pending_explanations and pod_key not in self._writing
             self._pending_explanations[pod_key] = (explanation, advise)
-        if first:
+        if first:  # otherwise the task already queued, or the write under way, takes this one too
             self._tasks.put(("explanation", pod_key, None))
 
     def close(self) -> None:
@@ -91,13 +92,30 @@ class Reporter:
             namespace, name = key.split("/", 1)
             self.client.patch(POD, name, payload, namespace, subresource="status")
         elif kind == "explanation":
-            with self._lock:
-                explanation, advise = self._pending_explanations.pop(key)
+            self._write_explanation(key)
+
+    def _write_explanation(self, key: str) -> None:
+        """One pod's explanations are written one at a time, newest last: while the suggestion search
+        runs, the pod may be tried again (and scheduled), and that newer attempt must not be
+        overwritten by this older one."""
+        with self._lock:
+            explanation, advise = self._pending_explanations.pop(key)
+            self._writing.add(key)
+        try:
             if advise is not None:
                 explanation.suggestions = _suggestions(key, advise)
-            namespace, name = key.split("/", 1)
-            self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation",
-                                body=explanation.to_wire())
+            with self._lock:
+                superseded = key in self._pending_explanations
+            if not superseded:
+                namespace, name = key.split("/", 1)
+                self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation",
+                                    body=explanation.to_wire())
+        finally:
+            with self._lock:
+                self._writing.discard(key)
+                newer = key in self._pending_explanations
+            if newer:
+                self._tasks.put(("explanation", key, None))
 
 
 def _suggestions(key: str, advise: Advice) -> list[Suggestion]:

@@ -192,3 +192,9 @@ def test_a_nodes_unknown_countdown_follows_its_lease_renewals(api, namespace):
     assert why["nodeHealth"]["lastHeartbeat"] == moment(renewed)
     api.delete(f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}")
     api.delete(f"/api/v1/nodes/{name}")
+
+
+def test_discovery_offers_no_update_on_a_pods_why(api):
+    resources = {r["name"]: r for r in api.get("/api/v1").json()["resources"]}
+
+    assert resources["pods/why"]["verbs"] == ["get"]
