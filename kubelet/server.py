@@ -6,7 +6,7 @@ and the usage summary behind `kubectl top`.
     GET  /containerLogs/{namespace}/{pod}/{container}      text/plain; streamed with follow=true
     WS   /exec/{namespace}/{pod}/{container}?command=..    v5.channel.k8s.io (see kubelet.exec_stream)
     ANY  /proxy/{namespace}/{pod}/{[scheme:]port}/{path}   relayed to the pod's IP and port
-    GET  /why/{namespace}/{pod}                            objects.why.KubeletPodReport (see kubelet.why)
+    GET  /why/{namespace}/{pod}[?uid=]                     objects.why.KubeletPodReport (see kubelet.why)
 
 Everything but /healthz requires `Authorization: Bearer <node token>`: the
 master presents the token it minted for nodes, and the kubelet compares it with
@@ -43,7 +43,7 @@ from objects.why import KubeletPodReport
 from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
 
 FindPod = Callable[[str, str], dict[str, Any] | None]
-ExplainPod = Callable[[str, str], KubeletPodReport | None]  # (namespace, name) -> None: no such pod runs here
+ExplainPod = Callable[[str, str, "str | None"], KubeletPodReport | None]  # (namespace, name, uid) -> None: not here
 
 # How often `logs -f` looks for the restarted instance of an exited container.
 FOLLOW_POLL_SECONDS = 0.2
@@ -118,10 +118,11 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
         return StreamingResponse(stream_logs(pods, target, first, options), media_type="text/plain")
 
     @app.get("/why/{namespace}/{pod}")
-    async def why(namespace: str, pod: str, _auth: Authenticated) -> Response:
+    async def why(namespace: str, pod: str, _auth: Authenticated, uid: str | None = None) -> Response:
         # Off the event loop: the report reads the syncer's notes under their lock, and a crash-looping
-        # container's log tail from the runtime.
-        report = await run_in_threadpool(explain_pod, namespace, pod) if explain_pod is not None else None
+        # container's log tail from the runtime. `uid` picks the pod the master means when a deleted
+        # pod of the same name is still being stopped here.
+        report = await run_in_threadpool(explain_pod, namespace, pod, uid) if explain_pod is not None else None
         if report is None:
             raise _pod_not_found(pod)
         return JSONResponse(report.to_wire())

@@ -124,11 +124,13 @@ class SyncLoop:
         self.pod_status_changed(pod, rejected_status(pod, reason=reason, message=message,
                                                      host_ip=self.config.address, now=now_rfc3339()))
 
-    def explain(self, namespace: str, name: str) -> KubeletPodReport | None:
-        """The kubelet's live account of a pod it runs (GET /why/{ns}/{pod}); None when it runs none."""
+    def explain(self, namespace: str, name: str, uid: str | None = None) -> KubeletPodReport | None:
+        """The kubelet's live account of a pod it runs (GET /why/{ns}/{pod}); None when it runs none.
+        With `uid`, only that pod: a deleted one of the same name may still be stopping here."""
         with self._lock:
             pod = next((w.pod for w in self._workers.values()
-                        if w.pod.metadata.namespace == namespace and w.pod.metadata.name == name), None)
+                        if w.pod.metadata.namespace == namespace and w.pod.metadata.name == name
+                        and uid in (None, w.pod.metadata.uid)), None)
         return self.syncer.explain(pod) if pod is not None else None
 
     # ----- status out: the SyncReporter the syncer and its prober were built with

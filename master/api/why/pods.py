@@ -144,7 +144,7 @@ async def _ask_kubelet(registry: Registry, pod: dict, token: str | None) -> tupl
     try:
         # The kubelet's certificate is self-signed and not verified, as for logs (see node_proxy).
         async with httpx.AsyncClient(verify=False, timeout=KUBELET_TIMEOUT_SECONDS) as client:
-            response = await client.get(url, headers=kubelet.headers)
+            response = await client.get(url, headers=kubelet.headers, params={"uid": meta["uid"]})
     except httpx.HTTPError as error:
         return None, f"error dialing the kubelet: {error or type(error).__name__}"
     if response.status_code != 200:
