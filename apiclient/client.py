@@ -13,13 +13,14 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
 from apiclient.errors import ApiStatusError, status_error, status_error_from_content, unreachable
 from apiclient.kubeconfig import Connection
+from apiclient.provenance import provenance_headers
 from objects.kinds import ResourceType
 
 # The Accept header that asks for a Table (kubectl get's columns), with plain JSON for kinds the server cannot print.
@@ -53,11 +54,21 @@ class ApiClient:
 
     With `log_requests`, each request over the network is logged to stderr as
     kubectl's -v=6 logs it: `GET https://host/api/v1/pods 200 OK in 5 milliseconds`.
+
+    Every plain request carries the provenance headers of the context it is
+    made in (apiclient/provenance.py): what the write reacts to, and the
+    writer's note. `user_agent` names the component in the revision log.
+
+    `gate`, when given, is called before every request and before each watch
+    event is handed on; raising `httpx.HTTPError` from it makes the server look
+    unreachable (how a kubelet plays a network partition, kubelet/faults).
     """
 
     def __init__(self, connection: Connection, *, timeout: float = 30.0, user_agent: str = "tinykube",
-                 transport: httpx.BaseTransport | None = None, log_requests: bool = False):
+                 transport: httpx.BaseTransport | None = None, log_requests: bool = False,
+                 gate: Callable[[], None] | None = None):
         self.connection = connection
+        self._gate = gate or (lambda: None)
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
         if connection.token:
             headers["Authorization"] = f"Bearer {connection.token}"
@@ -88,8 +99,9 @@ class ApiClient:
                 content_type: str = "application/json", headers: dict[str, str] | None = None) -> Any:
         """The decoded JSON answer (None for an empty one); a Status answer raises ApiStatusError."""
         content = None if body is None else json.dumps(body).encode()
-        all_headers = {"Content-Type": content_type, **(headers or {})}
+        all_headers = {"Content-Type": content_type, **provenance_headers(), **(headers or {})}
         try:
+            self._gate()
             if self._send_direct is not None:
                 code, answer = self._send_direct(method, path, params=params, headers={**self._headers, **all_headers},
                                                  body=content or b"", timeout=self._timeout)
@@ -176,6 +188,7 @@ class ApiClient:
         unchanged. Only connecting is bounded by the timeout; a followed log may be silent for hours."""
         timeout = httpx.Timeout(self._http.timeout.connect, read=None)
         try:
+            self._gate()
             started = time.monotonic()
             with self._http.stream("GET", path, params=params, timeout=timeout,
                                    headers={"Accept": accept}) as response:
@@ -213,6 +226,7 @@ class ApiClient:
         if field_selector:
             params["fieldSelector"] = field_selector
         try:
+            self._gate()
             with self._http.stream("GET", rt.collection_path(namespace), params=params,
                                    timeout=httpx.Timeout(30.0, read=timeout_seconds + 30)) as response:
                 if response.status_code >= 400:
@@ -220,6 +234,7 @@ class ApiClient:
                 ended = _close_when_stopped(response, stop)
                 try:
                     for line in _lines(response.iter_bytes()):
+                        self._gate()
                         event = json.loads(line)
                         if event["type"] == "ERROR":
                             obj = event["object"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from apiclient.client import ApiClient
 from apiclient.errors import ApiClientError, Expired
+from apiclient.provenance import reacting_to
 from objects.kinds import ResourceType
 
 log = logging.getLogger(__name__)
@@ -127,8 +128,12 @@ class Informer:
 
     def _deliver(self, handler: Callable[..., None], *objects: dict[str, Any]) -> None:
         """Call one handler; a handler that raises is logged and the others still get their events
-        (the local copy already moved, so a relist would not deliver it again)."""
+        (the local copy already moved, so a relist would not deliver it again).
+
+        The handler runs reacting to the event's resourceVersion: a work queue that
+        takes a key here remembers it as the cause of the writes its reconcile makes."""
         try:
-            handler(*objects)
+            with reacting_to(objects[-1].get("metadata", {}).get("resourceVersion")):
+                handler(*objects)
         except Exception:
             log.exception("%s informer: a handler failed on %s", self.rt.plural, object_key(objects[-1]))
