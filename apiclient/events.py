@@ -5,6 +5,9 @@ written by a background thread so a slow API never slows a scheduling cycle or a
 pod sync, and a failed write is logged, never retried forever. A repeated event
 is counted on the one already written (see event_correlation), so that thread is
 the only one that knows what was written.
+
+An event reacts to what its caller reacted to (apiclient.provenance): the cause
+is taken when the event is recorded and restored in the writing thread.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from apiclient.client import ApiClient
 from apiclient.errors import ApiClientError, ApiStatusError
 from apiclient.event_correlation import Correlated, EventCorrelator
+from apiclient.provenance import current_cause, reacting_to
 from objects.kinds import EVENT
 
 log = logging.getLogger(__name__)
@@ -35,7 +39,7 @@ class EventRecorder:
         self.component = component
         self.host = host
         self._correlator = EventCorrelator()
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[dict[str, Any], int | None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name=f"events-{component}", daemon=True)
         self._thread.start()
 
@@ -51,13 +55,13 @@ class EventRecorder:
         if field_path:
             involved["fieldPath"] = field_path
         source = {"component": self.component, **({"host": self.host} if self.host else {})}
-        self._queue.put({
+        self._queue.put(({
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": _event_name(meta["name"]), "namespace": namespace},
             "involvedObject": involved, "reason": reason, "message": message, "type": type_,
             "source": source, "reportingComponent": self.component, "reportingInstance": self.host or self.component,
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, **({"action": action} if action else {}),
-        })
+        }, current_cause()))
 
     def close(self) -> None:
         self._queue.put(None)
@@ -65,16 +69,18 @@ class EventRecorder:
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every recorded event was written (for tests and shutdown)."""
         done = threading.Event()
-        self._queue.put({"__flush__": done})
+        self._queue.put(({"__flush__": done}, None))
         done.wait(timeout)
 
     def _drain(self) -> None:
-        while (event := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            event, cause = item
             if "__flush__" in event:
                 event["__flush__"].set()
                 continue
             try:
-                self._write(self._correlator.correlate(event, now=time.monotonic()))
+                with reacting_to(cause):
+                    self._write(self._correlator.correlate(event, now=time.monotonic()))
             except ApiClientError as error:
                 log.warning("could not record event %s for %s: %s", event["reason"],
                             event["involvedObject"]["name"], error)

@@ -4,6 +4,9 @@ Subclasses create their informers in __init__ (handlers call `self.queue.add`),
 and implement `reconcile(key)`, which must be idempotent: it may run any number
 of times for the same state. A reconcile that raises is retried with backoff;
 `self.queue.add_after` schedules a later look (e.g. a timeout that expires).
+
+A reconcile runs reacting to the revision that queued its key (the work queue
+remembers it), so every write it makes is recorded as caused by that event.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 
 from apiclient import ApiClient
 from apiclient.informer import Informer
+from apiclient.provenance import reacting_to
 from master.controllers.workqueue import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -50,11 +54,13 @@ class Controller:
 
     def _work(self) -> None:
         while (key := self.queue.get()) is not None:
-            try:
-                self.reconcile(key)
-                self.queue.forget(key)
-            except Exception:  # the loop outlives one failed reconcile; the key is retried with backoff
-                log.exception("%s: reconciling %s failed", self.name, key)
-                self.queue.retry(key)
-            finally:
-                self.queue.done(key)
+            # the retry below runs in this context too, so a retried key keeps its cause
+            with reacting_to(self.queue.cause_of(key)):
+                try:
+                    self.reconcile(key)
+                    self.queue.forget(key)
+                except Exception:  # the loop outlives one failed reconcile; the key is retried with backoff
+                    log.exception("%s: reconciling %s failed", self.name, key)
+                    self.queue.retry(key)
+                finally:
+                    self.queue.done(key)

@@ -7,6 +7,12 @@
 A key is never processed by two workers at once, and ten adds while it waits
 still mean one reconcile: controllers are level-triggered, so the latest state
 is all that matters.
+
+Each add also remembers what it reacted to (apiclient.provenance: the revision
+of the watch event whose handler added the key), the newest one winning while
+the key waits. The worker that takes the key reads it with `cause_of(key)` and
+reconciles inside `reacting_to(...)`, so the writes it makes say which event
+led to them, although the handler ran in the informer's thread.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import itertools
 import threading
 import time
 from collections import deque
+
+from apiclient.provenance import current_cause
 
 BASE_DELAY_SECONDS = 0.005
 MAX_DELAY_SECONDS = 60.0
@@ -28,24 +36,24 @@ class WorkQueue:
         self._queue: deque[str] = deque()
         self._dirty: set[str] = set()
         self._processing: set[str] = set()
-        self._delayed: list[tuple[float, int, str]] = []
+        self._delayed: list[tuple[float, int, str, int | None]] = []
+        self._causes: dict[str, int] = {}  # waiting keys: the newest revision that queued each
+        self._taken_causes: dict[str, int] = {}  # keys a worker holds: the cause of this round
         self._failures: dict[str, int] = {}
         self._tiebreak = itertools.count()
         self._closed = False
 
     def add(self, key: str) -> None:
+        """Queue `key`, remembering the revision the caller reacts to as its cause."""
         with self._cond:
-            if key in self._dirty or self._closed:
-                return
-            self._dirty.add(key)
-            if key not in self._processing:
-                self._queue.append(key)
-                self._cond.notify()
+            self._add(key, current_cause())
 
     def add_after(self, key: str, seconds: float) -> None:
-        """Add `key` once `seconds` have passed (a requeue with backoff, or a timer a controller waits for)."""
+        """Add `key` once `seconds` have passed (a requeue with backoff, or a timer a controller waits for).
+
+        The cause is taken now: a timer fires because of what the caller saw when it set it."""
         with self._cond:
-            heapq.heappush(self._delayed, (self._clock() + seconds, next(self._tiebreak), key))
+            heapq.heappush(self._delayed, (self._clock() + seconds, next(self._tiebreak), key, current_cause()))
             self._cond.notify()
 
     def retry(self, key: str) -> None:
@@ -70,6 +78,7 @@ class WorkQueue:
                     key = self._queue.popleft()
                     self._dirty.discard(key)
                     self._processing.add(key)
+                    self._take_cause(key)
                     return key
                 wait = self._delayed[0][0] - self._clock() if self._delayed else 1.0
                 if deadline is not None:
@@ -79,9 +88,15 @@ class WorkQueue:
                 self._cond.wait(max(wait, 0.001))
             return None
 
+    def cause_of(self, key: str) -> int | None:
+        """The revision that queued the round of `key` a worker holds now (None: no event said)."""
+        with self._cond:
+            return self._taken_causes.get(key)
+
     def done(self, key: str) -> None:
         with self._cond:
             self._processing.discard(key)
+            self._taken_causes.pop(key, None)
             if key in self._dirty:
                 self._queue.append(key)
                 self._cond.notify()
@@ -91,11 +106,27 @@ class WorkQueue:
             self._closed = True
             self._cond.notify_all()
 
+    def _add(self, key: str, cause: int | None) -> None:
+        if self._closed:
+            return
+        if cause is not None and cause > self._causes.get(key, 0):
+            self._causes[key] = cause
+        if key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key not in self._processing:
+            self._queue.append(key)
+            self._cond.notify()
+
+    def _take_cause(self, key: str) -> None:
+        cause = self._causes.pop(key, None)
+        if cause is None:
+            self._taken_causes.pop(key, None)
+        else:
+            self._taken_causes[key] = cause
+
     def _release_due(self) -> None:
         now = self._clock()
         while self._delayed and self._delayed[0][0] <= now:
-            _, _, key = heapq.heappop(self._delayed)
-            if key not in self._dirty:
-                self._dirty.add(key)
-                if key not in self._processing:
-                    self._queue.append(key)
+            _, _, key, cause = heapq.heappop(self._delayed)
+            self._add(key, cause)
