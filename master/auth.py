@@ -24,6 +24,8 @@ A kubelet may (everything else is forbidden, deletes of nodes included):
     pods/status           update patch
     events                create update patch                 (core and events.k8s.io)
     namespaces            get
+    faults                get list watch                      (tinykube.io: the faults it carries out)
+    faults/status         get update patch
 
 `authorize` covers resource requests only; non-resource paths such as
 /version and discovery are the API layer's to decide.
@@ -117,6 +119,8 @@ NODE_RULES = (
     _rule("", "events", "create update patch"),
     _rule("events.k8s.io", "events", "create update patch"),
     _rule("", "namespaces", "get"),
+    _rule("tinykube.io", "faults", "get list watch"),
+    _rule("tinykube.io", "faults/status", "get update patch"),
 )
 
 

@@ -29,17 +29,32 @@ API_VERSION = "tinykube.io/v1alpha1"
 FAULT_TYPES = ("CrashContainer", "Partition", "DelayRuntime", "FailPulls")
 FAULT_PHASES = ("Pending", "Active", "Expired", "Failed")
 DEFAULT_DURATION_SECONDS = 30
+DEFAULT_EXIT_CODE = 137  # 128 + SIGKILL
+MAX_DURATION_SECONDS = 3600
+# Docker ends a container only by a signal, so an exit code says which: 128 + signal number (1..64).
+MIN_EXIT_CODE, MAX_EXIT_CODE = 129, 192
 
 
 class FaultSpec(K8sModel):
-    type: str  # one of FAULT_TYPES
-    node_name: str  # the kubelet that carries it out
+    # Both required; "" (unset) reaches validation, which names the missing field in a 422.
+    type: str = ""  # one of FAULT_TYPES
+    node_name: str = ""  # the kubelet that carries it out
     duration_seconds: int | None = None  # Partition, DelayRuntime, FailPulls; default DEFAULT_DURATION_SECONDS
     pod: str | None = None  # CrashContainer: "namespace/name"
     container: str | None = None  # CrashContainer: defaults to the pod's first container
     exit_code: int | None = None  # CrashContainer: 128+signal, default 137 (SIGKILL)
     delay_milliseconds: int | None = None  # DelayRuntime
     image: str | None = None  # FailPulls
+
+    @property
+    def duration(self) -> int:
+        """How long the fault lasts, in seconds (a crash is over once done, but is kept as long)."""
+        return self.duration_seconds or DEFAULT_DURATION_SECONDS
+
+    @property
+    def signal(self) -> int:
+        """The signal a CrashContainer sends: its exit code less 128."""
+        return (self.exit_code or DEFAULT_EXIT_CODE) - 128
 
 
 class FaultStatus(K8sModel):
@@ -53,5 +68,10 @@ class Fault(K8sModel):
     api_version: str = API_VERSION
     kind: str = "Fault"
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: FaultSpec
+    spec: FaultSpec = Field(default_factory=FaultSpec)
     status: FaultStatus | None = None
+
+    @property
+    def phase(self) -> str:
+        """Pending until its kubelet has seen it."""
+        return (self.status.phase if self.status else None) or "Pending"

@@ -69,9 +69,11 @@ DAEMONSET = ResourceType(
 )
 # A DaemonSet's history: one immutable snapshot of its pod template per revision.
 CONTROLLER_REVISION = ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True)
+# A misbehaviour one kubelet plays for a while (objects/fault.py); that kubelet writes its status.
+FAULT = ResourceType("tinykube.io", "v1alpha1", "Fault", "faults", False, subresources=("status",))
 
 ALL_KINDS: tuple[ResourceType, ...] = (
-    POD, NODE, NAMESPACE, EVENT, LEASE, DEPLOYMENT, REPLICASET, DAEMONSET, CONTROLLER_REVISION,
+    POD, NODE, NAMESPACE, EVENT, LEASE, DEPLOYMENT, REPLICASET, DAEMONSET, CONTROLLER_REVISION, FAULT,
 )
 
 GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in ALL_KINDS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from objects.apps import ControllerRevision, DaemonSet, Deployment, ReplicaSet
 from objects.base import K8sModel
 from objects.cluster import Event, Lease, Namespace
+from objects.fault import Fault
 from objects.kinds import ResourceType
 from objects.node import Node
 from objects.pod import Pod
@@ -19,6 +20,7 @@ MODELS: dict[str, type[K8sModel]] = {
     "ReplicaSet": ReplicaSet,
     "DaemonSet": DaemonSet,
     "ControllerRevision": ControllerRevision,
+    "Fault": Fault,
 }
 
 

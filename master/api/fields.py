@@ -136,6 +136,8 @@ _SUPPORTED_LABELS: dict[str, frozenset[str]] = {
         "reason", "reportingComponent", "source", "type",
     }),
     "ReplicaSet": frozenset({*_META, "status.replicas"}),
+    # A kubelet watches only the faults it is to carry out (tinykube.io; cluster-scoped).
+    "Fault": frozenset({"metadata.name", "spec.nodeName", "spec.type", "status.phase"}),
 }
 # Old clients still send spec.host; the apiserver quietly reads it as spec.nodeName.
 _RENAMED_LABELS = {("Pod", "spec.host"): "spec.nodeName"}
@@ -228,6 +230,8 @@ _KIND_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, str]]] = {
     "Node": lambda node: {"spec.unschedulable": _flag(node, "spec.unschedulable")},
     "Namespace": lambda ns: {"status.phase": _text(ns, "status.phase")},
     "ReplicaSet": lambda rs: {"status.replicas": str(_get(rs, "status.replicas") or 0)},
+    "Fault": lambda fault: {"spec.nodeName": _text(fault, "spec.nodeName"), "spec.type": _text(fault, "spec.type"),
+                            "status.phase": _text(fault, "status.phase")},
 }
 _CLUSTER_SCOPED = frozenset(k.kind for k in ALL_KINDS if not k.namespaced)
 

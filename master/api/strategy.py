@@ -18,7 +18,8 @@ from pydantic.alias_generators import to_camel
 from objects.apps import DaemonSetStatus, DeploymentStatus, ReplicaSetStatus
 from objects.base import K8sModel
 from objects.cluster import NamespaceStatus
-from objects.kinds import DAEMONSET, DEPLOYMENT, NAMESPACE, NODE, POD, REPLICASET, ResourceType
+from objects.fault import FaultStatus
+from objects.kinds import DAEMONSET, DEPLOYMENT, FAULT, NAMESPACE, NODE, POD, REPLICASET, ResourceType
 from objects.meta import ObjectMeta
 from objects.node import NodeStatus
 from objects.phases import PodPhase
@@ -27,7 +28,7 @@ from objects.pod import PodSpec, PodStatus
 # Kinds whose status only their status subresource may write, and the model of that status.
 STATUS_MODELS: dict[ResourceType, type[K8sModel]] = {
     POD: PodStatus, NODE: NodeStatus, NAMESPACE: NamespaceStatus,
-    DEPLOYMENT: DeploymentStatus, REPLICASET: ReplicaSetStatus, DAEMONSET: DaemonSetStatus,
+    DEPLOYMENT: DeploymentStatus, REPLICASET: ReplicaSetStatus, DAEMONSET: DaemonSetStatus, FAULT: FaultStatus,
 }
 KINDS_WITH_STATUS = tuple(STATUS_MODELS)
 # Kinds whose metadata.generation counts spec changes (controllers report observedGeneration).
@@ -60,6 +61,8 @@ def prepare_for_create(rt: ResourceType, obj: K8sModel, *, now: str) -> None:
         obj.status = PodStatus(phase=PodPhase.PENDING, qos_class=qos_class(obj.spec or PodSpec()))
     elif rt == NAMESPACE:
         obj.status = NamespaceStatus(phase="Active")
+    elif rt == FAULT:
+        obj.status = FaultStatus(phase="Pending")  # its kubelet takes it from here
     elif rt in KINDS_WITH_GENERATION:
         obj.status = STATUS_MODELS[rt]()
     # Nodes keep the status they register with: the kubelet creates its Node whole.

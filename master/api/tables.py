@@ -607,6 +607,29 @@ def controller_revision_cells(revision: Obj, now: datetime) -> list[Cell]:
     return [_name(revision), controller_name, revision.get("revision", 0), _age(revision, now)]
 
 
+# --- Fault (tinykube.io) ----------------------------------------------------------------------
+
+FAULT_COLUMNS = (
+    _NAME,
+    Column("Type", "string", "What the kubelet does: CrashContainer, Partition, DelayRuntime or FailPulls."),
+    Column("Node", "string", "The node whose kubelet carries the fault out."),
+    Column("Phase", "string", "Pending until the kubelet takes it, Active, then Expired (or Failed)."),
+    Column("Expires", "string", "How long until the kubelet puts things back; <none> before it starts."),
+    _AGE,
+)
+
+
+def fault_cells(fault: Obj, now: datetime) -> list[Cell]:
+    expires = _parse_time(_get(fault, "status.expiresAt"))
+    phase = _get(fault, "status.phase") or "Pending"
+    if expires is None or phase != "Active":
+        left = "<none>"
+    else:
+        left = human_duration(max(0.0, (expires - now).total_seconds()))
+    return [_name(fault), _get(fault, "spec.type", ""), _get(fault, "spec.nodeName", ""), phase, left,
+            _age(fault, now)]
+
+
 # --- any other kind: the apiserver's default table --------------------------------------------
 
 DEFAULT_COLUMNS = (_NAME, Column("Created At", "date", _DOC_AGE))
@@ -635,6 +658,7 @@ PRINTERS: dict[str, Printer] = {
     "ReplicaSet": Printer(REPLICASET_COLUMNS, replicaset_cells),
     "DaemonSet": Printer(DAEMONSET_COLUMNS, daemonset_cells),
     "ControllerRevision": Printer(CONTROLLER_REVISION_COLUMNS, controller_revision_cells),
+    "Fault": Printer(FAULT_COLUMNS, fault_cells),
 }
 _DEFAULT_PRINTER = Printer(DEFAULT_COLUMNS, default_cells)
 

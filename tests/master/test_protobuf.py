@@ -153,7 +153,9 @@ def test_every_type_the_tables_name_is_defined():
 def test_every_served_kind_has_a_top_level_message():
     from objects.kinds import ALL_KINDS
 
-    assert [k.kind for k in ALL_KINDS if schema.message_for_kind(k.api_version, k.kind) is None] == []
+    # tinykube.io kinds are served as Kubernetes serves custom resources: in JSON only.
+    assert [k.kind for k in ALL_KINDS
+            if k.group != "tinykube.io" and schema.message_for_kind(k.api_version, k.kind) is None] == []
 
 
 @pytest.mark.parametrize("body, complaint", [

@@ -246,6 +246,7 @@ EXPECTED_COLUMNS = {  # (shown by default, shown only with -o wide)
     "DaemonSet": (["Name", "Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector", "Age"],
                   ["Containers", "Images", "Selector"]),
     "ControllerRevision": (["Name", "Controller", "Revision", "Age"], []),
+    "Fault": (["Name", "Type", "Node", "Phase", "Expires", "Age"], []),
 }
 
 

@@ -12,6 +12,7 @@ server-owned fields already set, so a missing default means a bug upstream.
     pod.py        pod specs and templates, volumes, tolerations, what a pod update may change
     apps.py       Deployment, ReplicaSet, DaemonSet, ControllerRevision
     cluster.py    Namespace, Node, Event, Lease
+    fault.py      Fault (tinykube.io)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from master.api.validation.apps import (
 )
 from master.api.validation.causes import Cause
 from master.api.validation.cluster import validate_event, validate_lease, validate_namespace, validate_node
+from master.api.validation.fault import validate_fault
 from master.api.validation.pod import validate_pod
 from objects.base import K8sModel
 from objects.kinds import ResourceType
@@ -40,6 +42,7 @@ VALIDATORS: dict[str, Validator] = {
     "ReplicaSet": validate_replica_set,
     "DaemonSet": validate_daemon_set,
     "ControllerRevision": validate_controller_revision,
+    "Fault": validate_fault,
 }
 
 
