@@ -9,6 +9,10 @@ An explanation of a pod no node fitted comes with `advise`, the search for
 suggestions (suggestions.py): it reads the API (the pod's owners) and scans
 every node, so it runs here, just before the write, and only for the newest
 attempt of each pod. If it fails, the explanation is written without them.
+
+Each write reacts to what its caller reacted to when it was queued (the pod
+revision the cycle scheduled: apiclient.provenance), restored in the writing
+thread.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from apiclient import ApiClient, ApiClientError
 from apiclient.events import EventRecorder, now_rfc3339
+from apiclient.provenance import current_cause, reacting_to
 from objects.explanation import SchedulingExplanation, Suggestion
 from objects.kinds import POD
 from objects.phases import ConditionStatus, PodConditionType
@@ -38,8 +43,8 @@ class Reporter:
     def __init__(self, client: ApiClient, *, workers: int = 2):
         self.client = client
         self.events = EventRecorder(client, component=COMPONENT)
-        self._tasks: queue.Queue[tuple[str, str, Any] | None] = queue.Queue()
-        self._pending_explanations: dict[str, tuple[SchedulingExplanation, Advice | None]] = {}
+        self._tasks: queue.Queue[tuple[str, str, Any, int | None] | None] = queue.Queue()
+        self._pending_explanations: dict[str, tuple[SchedulingExplanation, Advice | None, int | None]] = {}
         self._writing: set[str] = set()  # pods whose explanation a worker is writing now
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._drain, name=f"scheduler-reporter-{i}", daemon=True)
@@ -62,15 +67,15 @@ class Reporter:
         patch = {"status": {"conditions": [{
             "type": PodConditionType.POD_SCHEDULED, "status": ConditionStatus.FALSE, "reason": UNSCHEDULABLE,
             "message": message, "lastProbeTime": None, "lastTransitionTime": now_rfc3339()}]}}
-        self._tasks.put(("condition", f"{pod.metadata.namespace}/{pod.metadata.name}", patch))
+        self._tasks.put(("condition", f"{pod.metadata.namespace}/{pod.metadata.name}", patch, current_cause()))
 
     def explanation(self, pod_key: str, explanation: SchedulingExplanation, *, advise: Advice | None = None) -> None:
         """Write `explanation` soon; `advise`, if given, is called first for its `suggestions`."""
         with self._lock:
             first = pod_key not in self._pending_explanations and pod_key not in self._writing
-            self._pending_explanations[pod_key] = (explanation, advise)
+            self._pending_explanations[pod_key] = (explanation, advise, current_cause())
         if first:  # otherwise the task already queued, or the write under way, takes this one too
-            self._tasks.put(("explanation", pod_key, None))
+            self._tasks.put(("explanation", pod_key, None, None))
 
     def close(self) -> None:
         self.events.close()
@@ -79,9 +84,10 @@ class Reporter:
 
     def _drain(self) -> None:
         while (task := self._tasks.get()) is not None:
-            kind, key, payload = task
+            kind, key, payload, cause = task
             try:
-                self._write(kind, key, payload)
+                with reacting_to(cause):
+                    self._write(kind, key, payload)
             except ApiClientError as error:  # a report lost is logged, never retried forever
                 log.warning("scheduler could not write %s for %s: %s", kind, key or "event", error)
             except Exception:
@@ -99,7 +105,7 @@ class Reporter:
         runs, the pod may be tried again (and scheduled), and that newer attempt must not be
         overwritten by this older one."""
         with self._lock:
-            explanation, advise = self._pending_explanations.pop(key)
+            explanation, advise, cause = self._pending_explanations.pop(key)
             self._writing.add(key)
         try:
             if advise is not None:
@@ -108,14 +114,15 @@ class Reporter:
                 superseded = key in self._pending_explanations
             if not superseded:
                 namespace, name = key.split("/", 1)
-                self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation",
-                                    body=explanation.to_wire())
+                with reacting_to(cause):
+                    self.client.request("PUT", f"{POD.collection_path(namespace)}/{name}/explanation",
+                                        body=explanation.to_wire())
         finally:
             with self._lock:
                 self._writing.discard(key)
                 newer = key in self._pending_explanations
             if newer:
-                self._tasks.put(("explanation", key, None))
+                self._tasks.put(("explanation", key, None, None))
 
 
 def _suggestions(key: str, advise: Advice) -> list[Suggestion]:

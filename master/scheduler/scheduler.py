@@ -13,6 +13,11 @@ for suggestions runs later, in the reporter's thread (`_suggest`). Pod
 events are asked their few questions through `PodView`, a light typed view of
 the informer's dict; the pod being scheduled and the pods the cache keeps
 become PodInfo through the `Pod` model, nodes NodeInfo through the `Node` model.
+
+Every write about a pod (its binding, its explanation, its Scheduled or
+FailedScheduling event and condition) reacts to the pod revision the cycle
+scheduled (apiclient.provenance): the informer's copy carries it, and the
+binder and the reporter take it into their own threads.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.informer import Informer
+from apiclient.provenance import reacting_to
 from master.scheduler.cache import SchedulerCache
 from master.scheduler.cycle import Cycle, CycleResult
 from master.scheduler.explanation import explain, scheduled_message, unschedulable_message
@@ -106,6 +112,11 @@ class Scheduler:
             result = self.cycle.run(pod, self.cache.nodes_locked())
             if result.node is not None:
                 self.cache.assume_locked(pod, result.node)
+        with reacting_to(pod_obj.metadata.resource_version):  # the revision this cycle placed (or could not)
+            self._report_and_bind(key, result, pod_obj, wire)
+        return result
+
+    def _report_and_bind(self, key: str, result: CycleResult, pod_obj: Pod, wire: dict[str, Any]) -> None:
         if self.explain_attempts:
             self._explain(key, result, pod_obj)
         if result.node is None:
@@ -116,7 +127,6 @@ class Scheduler:
                                 action="Scheduling")
         else:
             self._binder.submit(self._bind, wire, result)
-        return result
 
     def _explain(self, key: str, result: CycleResult, pod: Pod) -> None:
         """Note the attempt in the pod's history and hand its explanation to the reporter, with the
@@ -136,6 +146,11 @@ class Scheduler:
             return suggest(pod, info, self.cache.nodes_locked(), self.profile.filters, template)
 
     def _bind(self, wire: dict[str, Any], result: CycleResult) -> None:
+        """In a binder thread: the cause comes from the pod as the cycle saw it, not from the context."""
+        with reacting_to(wire["metadata"].get("resourceVersion")):
+            self._post_binding(wire, result)
+
+    def _post_binding(self, wire: dict[str, Any], result: CycleResult) -> None:
         pod = result.pod
         binding = Binding(metadata=ObjectMeta(name=pod.name, namespace=pod.namespace, uid=pod.uid or None),
                           target=ObjectReference(api_version="v1", kind=NODE.kind, name=result.node))
