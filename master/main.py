@@ -69,6 +69,8 @@ CONTROLLERS = {
 @click.option("--server-url", default=None, help="URL written into the kubeconfigs [default: from --bind/--port].")
 @click.option("--compaction-keep", type=int, default=10_000, show_default=True,
               help="How many recent revisions watches can resume from.")
+@click.option("--no-provenance", is_flag=True, hidden=True,
+              help="Leave the provenance of writes unrecorded (to measure what recording costs).")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
 @click.option("--event-ttl", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TTL_SECONDS,
               show_default=True, help="Seconds an event is kept after its last write (kube-apiserver's --event-ttl).")
@@ -87,7 +89,7 @@ CONTROLLERS = {
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, compaction_interval: float, event_ttl: float, controllers: str, no_scheduler: bool,
+         compaction_keep: int, no_provenance: bool, compaction_interval: float, event_ttl: float, controllers: str, no_scheduler: bool,
          time_scale: float,
          export_kubeconfig_to: Path | None, export_node_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
@@ -99,7 +101,7 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
         export_kubeconfig(credentials.admin_kubeconfig, export_kubeconfig_to)
     if export_node_kubeconfig_to:
         export_kubeconfig(credentials.node_kubeconfig, export_node_kubeconfig_to)
-    store = SqlStore(db or f"sqlite:///{data_dir.expanduser() / 'tinykube.db'}")
+    store = SqlStore(db or f"sqlite:///{data_dir.expanduser() / 'tinykube.db'}", record_provenance=not no_provenance)
     create_system_namespaces(store)
 
     app = create_app(store=store, authenticator=TokenAuthenticator.from_credentials(credentials),

@@ -43,8 +43,10 @@ from master.api.request_info import RequestInfo
 from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
+from master.api.history.origin import origin_of
 from master.api.why import serve_why
 from master.auth import User, authorize
+from master.store.provenance import recording
 from objects.kinds import NAMESPACE, ResourceType, by_plural
 from objects.selectors import parse_label_selector
 from objects.why import WHY_KINDS
@@ -74,7 +76,14 @@ async def serve_resource(request: Request, info: RequestInfo, user: User, regist
         raise status.forbidden(denial, rt, info.name or "")
     if request.method in WRITE_METHODS and await _asks_for_dry_run(request, verb):
         registry = registry.dry_run()
+    if request.method in WRITE_METHODS:  # every row this request writes says who and why (master/store/provenance.py)
+        with recording(origin_of(request, user, verb=verb, subresource=info.subresource)):
+            return await _serve(request, rt, info, registry, verb)
+    return await _serve(request, rt, info, registry, verb)
 
+
+async def _serve(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry, verb: str) -> Response:
+    query = request.query_params
     if info.subresource:
         return await _serve_subresource(request, rt, info, registry)
     if verb in ("list", "watch", "deletecollection"):

@@ -14,14 +14,20 @@ Conflict, never a lost write. Watches replay `revisions` after the revision a
 client names and then follow live writes; compaction trims old rows, and a
 watch from before the trim gets `Expired`.
 
+Each log row also records when it committed and who made it (provenance.py:
+the API server names the origin of the request, the store stamps it), and the
+log answers history, time-travel and trace queries (revision_log.py).
+
 Errors (`master.store.errors`): database failures become `StoreUnavailable` at
 this boundary and are never reported as "not found" or as an empty list.
 """
 
-from master.store.errors import AlreadyExists, Conflict, Expired, NotFound, StoreError, StoreUnavailable
+from master.store.errors import (
+    AlreadyExists, Conflict, Expired, FutureRevision, NotFound, StoreError, StoreUnavailable,
+)
 from master.store.sql_store import ObjectKey, SqlStore, WatchEvent
 
 __all__ = [
-    "AlreadyExists", "Conflict", "Expired", "NotFound", "ObjectKey", "SqlStore", "StoreError",
+    "AlreadyExists", "Conflict", "Expired", "FutureRevision", "NotFound", "ObjectKey", "SqlStore", "StoreError",
     "StoreUnavailable", "WatchEvent",
 ]

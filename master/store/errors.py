@@ -5,6 +5,7 @@
     ├── AlreadyExists     create of a key that has one            -> 409 AlreadyExists
     ├── Conflict          CAS failed: the caller's revision is stale -> 409 Conflict
     ├── Expired           watch from a revision already compacted -> 410 Expired
+    ├── FutureRevision    a list at a revision the store has not reached -> 504 Timeout
     └── StoreUnavailable  the database failed; nothing is known   -> 500/503
 """
 
@@ -32,6 +33,13 @@ class Expired(StoreError):
         )
         self.requested = requested
         self.compacted = compacted
+
+
+class FutureRevision(StoreError):
+    def __init__(self, requested: int, current: int):
+        super().__init__(f"Too large resource version: {requested}, current: {current}")
+        self.requested = requested
+        self.current = current
 
 
 class StoreUnavailable(StoreError):

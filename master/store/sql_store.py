@@ -16,8 +16,10 @@ from sqlalchemy import bindparam, create_engine, delete, event, func, insert, se
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from master.store import schema
-from master.store.errors import AlreadyExists, Conflict, Expired, NotFound, StoreUnavailable
+from master.store import revision_log, schema
+from master.store.provenance import current_origin
+from master.store.revision_log import LogEntry, LogQuery
+from master.store.errors import AlreadyExists, Conflict, Expired, FutureRevision, NotFound, StoreUnavailable
 from master.store.watch_hub import Subscription, WatchHub
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,11 @@ class SqlStore:
     failure is `StoreUnavailable`, never an empty answer.
     """
 
-    def __init__(self, url: str, *, engine: Engine | None = None):
+    def __init__(self, url: str, *, engine: Engine | None = None, record_provenance: bool = True):
+        """`record_provenance=False` leaves the provenance columns NULL (to measure what recording costs);
+        the commit time `at` is kept either way: retention by age needs it."""
         self.engine = engine or _make_engine(url)
+        self.record_provenance = record_provenance
         self.hub = WatchHub()
         self._write_lock = threading.Lock()
         # Writes are serialized anyway, so they share one connection, held open: checking one out
@@ -75,6 +80,7 @@ class SqlStore:
         with self._translate_errors():
             schema.metadata.create_all(self.engine)
             with self.engine.begin() as conn:
+                schema.migrate(conn)
                 self._compacted = int(
                     conn.scalar(select(schema.settings.c.value).where(schema.settings.c.key == "compacted")) or 0
                 )
@@ -132,6 +138,36 @@ class SqlStore:
             for row in rows
         ]
 
+    def list_at(self, resource: str, namespace: str | None, revision: int) -> list[dict[str, Any]]:
+        """Every object of a resource as it was at `revision`, read from the log.
+
+        Expired when compaction has taken the rows that state needs; FutureRevision past the newest write.
+        """
+        if revision > self._revision:
+            raise FutureRevision(revision, self._revision)
+        if revision < self._compacted:
+            raise Expired(revision, self._compacted)
+        with self._translate_errors(), self.engine.begin() as conn:
+            items = revision_log.snapshot(conn, resource, namespace, revision)
+        if revision < self._compacted:  # compaction ran while we read
+            raise Expired(revision, self._compacted)
+        return items
+
+    def log(self, query: LogQuery) -> list[LogEntry]:
+        """The retained rows of the log that `query` selects (master/store/revision_log.py)."""
+        with self._translate_errors(), self.engine.begin() as conn:
+            return revision_log.read(conn, query)
+
+    def log_entries(self, revisions: list[int], *, with_previous: bool = False) -> list[LogEntry]:
+        """The retained rows of these revisions, oldest first (a missing one was compacted away)."""
+        with self._translate_errors(), self.engine.begin() as conn:
+            return revision_log.entries(conn, revisions, with_previous=with_previous)
+
+    def caused_by(self, revisions: list[int]) -> list[LogEntry]:
+        """The retained writes that reacted to any of `revisions`, oldest first, with their previous rows."""
+        with self._translate_errors(), self.engine.begin() as conn:
+            return revision_log.caused_by(conn, revisions)
+
     def subscribe(self, resource: str, deliver: Callable[[WatchEvent], None]) -> Subscription:
         """Receive every write to `resource` committed from now on (see WatchHub)."""
         return self.hub.subscribe(resource, deliver)
@@ -147,7 +183,7 @@ class SqlStore:
                 conn.execute(_INSERT_OBJECT, _row(key, revision, value))
             except IntegrityError:
                 raise AlreadyExists(key) from None
-            conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": ADDED})
+            conn.execute(_INSERT_REVISION, self._log_row(key, revision, value, ADDED))
             commit.append(WatchEvent(ADDED, revision, key, json.loads(value), value))
         return commit[0].object
 
@@ -164,7 +200,7 @@ class SqlStore:
                                                   "new_revision": revision, "new_value": value}).rowcount
             if moved != 1:  # the memory copy and the table disagree: trust the table, refuse the write
                 raise Conflict(key)
-            conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": MODIFIED})
+            conn.execute(_INSERT_REVISION, self._log_row(key, revision, value, MODIFIED))
             commit.append(WatchEvent(MODIFIED, revision, key, json.loads(value), value))
         return commit[0].object
 
@@ -178,7 +214,7 @@ class SqlStore:
                 raise Conflict(key)
             conn.execute(_DELETE_OBJECT, _key_params(key))
             value = _encode(_with_revision(current, revision))
-            conn.execute(_INSERT_REVISION, {**_row(key, revision, value), "event": DELETED})
+            conn.execute(_INSERT_REVISION, self._log_row(key, revision, value, DELETED))
             commit.append(WatchEvent(DELETED, revision, key, json.loads(value), value))
         return commit[0].object
 
@@ -266,6 +302,16 @@ class SqlStore:
             self._writer = None
             raise
 
+    def _log_row(self, key: ObjectKey, revision: int, value: str, event: str) -> dict[str, Any]:
+        """The revision row of a write, stamped with its commit time and, if recorded, its origin."""
+        row = {**_row(key, revision, value), "event": event, "at": time.time()}
+        if not self.record_provenance:
+            return {**row, **_NO_PROVENANCE}
+        origin = current_origin()
+        return {**row, "user": origin.user, "component": origin.component,
+                "verb": origin.verb or _VERB_OF_EVENT[event], "subresource": origin.subresource,
+                "cause": origin.cause, "note": origin.note}
+
     def _current_of(self, key: ObjectKey) -> dict[str, Any] | None:
         with self._state_lock:
             return self._current.get(key.resource, {}).get((key.namespace, key.name))
@@ -289,6 +335,10 @@ _INSERT_REVISION = insert(schema.revisions)
 _UPDATE_OBJECT = (update(schema.objects).where(*_KEY_MATCH, _o.revision == bindparam("expected"))
                   .values(revision=bindparam("new_revision"), value=bindparam("new_value")))
 _DELETE_OBJECT = delete(schema.objects).where(*_KEY_MATCH)
+
+
+_VERB_OF_EVENT = {ADDED: "create", MODIFIED: "update", DELETED: "delete"}
+_NO_PROVENANCE = dict.fromkeys(("user", "component", "verb", "subresource", "cause", "note"))
 
 
 def _key_params(key: ObjectKey) -> dict[str, str]:
