@@ -19,6 +19,13 @@ taint manager in one loop, keyed by node name:
                       tolerated forever (DaemonSets) ─► stays
       5. explain    publish its verdict and timers on the node's why, when they changed (node_health_report)
 
+Each write says what it reacted to (apiclient.provenance), so a trace of a lost
+node reads as a chain: Ready=Unknown reacts to the node's last heartbeat it saw
+(the Lease revision, or the node revision whose Ready heartbeat moved); the
+taints react to the node revision whose conditions they follow (for a silent
+node, the controller's own Unknown write); each eviction reacts to the node
+revision its NoExecute taint was written at.
+
 The controller's clock is monotonic; the countdowns it publishes are the same
 timers as wall-clock moments (objects.why), converted at the moment it publishes.
 
@@ -47,6 +54,7 @@ from typing import Any
 from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder, now_rfc3339
 from apiclient.informer import Informer
+from apiclient.provenance import reacting_to
 from apiclient.why_reports import ReportPublisher
 from master.controllers.cache_view import ObjectView, PodView
 from master.controllers.controller import Controller
@@ -118,6 +126,7 @@ class NodeHealth:
     probe_time: float
     lease_renew_time: str
     ready_heartbeat: str
+    heartbeat_revision: int | None = None  # the Lease (or node) revision that brought the last sign of life
 
 
 @dataclass
@@ -150,6 +159,7 @@ class NodeLifecycleController(Controller):
         self._health: dict[str, NodeHealth] = {}
         self._tainted_since: dict[str, float] = {}  # pod key -> when it was first seen on a NoExecute-tainted node
         self._wake_at: dict[str, float] = {}  # node -> the earliest eviction look already scheduled
+        self._taint_revisions: dict[str, int] = {}  # node -> the revision of its NoExecute taints as last written
         self.nodes = Informer(client, NODE, on_add=self._enqueue_node,
                               on_update=lambda old, new: self._enqueue_node(new), on_delete=self._enqueue_node)
         self.leases = Informer(client, LEASE, namespace=NODE_LEASE_NAMESPACE,
@@ -183,10 +193,12 @@ class NodeLifecycleController(Controller):
         now = self.clock()
         health = self._observe(node, now)
         if now - health.probe_time > self.grace_period:
-            node = self._mark_unknown(node)
+            with reacting_to(health.heartbeat_revision):  # what went silent: the last sign of life
+                node = self._mark_unknown(node)
         node = self._sync_taints(node)
         if not node.is_ready:
-            self._mark_pods_not_ready(node)
+            with reacting_to(node.metadata.resource_version):  # the node revision that is not Ready
+                self._mark_pods_not_ready(node)
         pods = self._evict_pods(node, now)
         self._explain(node, health, pods)
 
@@ -199,12 +211,16 @@ class NodeLifecycleController(Controller):
         lease = Lease.model_validate(cached_lease) if cached_lease is not None else None
         renew_time = (lease.spec.renew_time if lease and lease.spec else None) or ""
         heartbeat = (_condition(node, NodeConditionType.READY) or NodeCondition()).last_heartbeat_time or ""
+        lease_revision = _revision(lease.metadata.resource_version) if lease is not None else None
         with self._lock:
             health = self._health.get(name)
             if health is None:  # first sight: the grace period starts now, as in Kubernetes
                 health = self._health[name] = NodeHealth(now, renew_time, heartbeat)
+                health.heartbeat_revision = lease_revision or _revision(node.metadata.resource_version)
             elif renew_time != health.lease_renew_time or heartbeat != health.ready_heartbeat:
+                renewed = renew_time != health.lease_renew_time
                 health.probe_time, health.lease_renew_time, health.ready_heartbeat = now, renew_time, heartbeat
+                health.heartbeat_revision = lease_revision if renewed else _revision(node.metadata.resource_version)
             return health
 
     def _mark_unknown(self, node: Node) -> Node:
@@ -226,7 +242,15 @@ class NodeLifecycleController(Controller):
     # ----- 2. taint
 
     def _sync_taints(self, node: Node) -> Node:
-        node, _ = self._write_node(node, _apply_condition_taints)
+        """The taints follow the conditions, so they react to the node revision whose conditions they read."""
+        node, written = self._write_node(node, _apply_condition_taints, react_to_read=True)
+        name, revision = node.metadata.name, _revision(node.metadata.resource_version)
+        with self._lock:
+            if not any(t.effect == NO_EXECUTE for t in _taints(node)):
+                self._taint_revisions.pop(name, None)
+            elif written or name not in self._taint_revisions:  # taints written before this controller started
+                if revision is not None:
+                    self._taint_revisions[name] = revision
         return node
 
     # ----- 3. pods
@@ -253,6 +277,8 @@ class NodeLifecycleController(Controller):
         """Evict the pods whose time is up; return the others on a NoExecute-tainted node, with their timers."""
         name = node.metadata.name
         taints = [t for t in _taints(node) if t.effect == NO_EXECUTE]
+        with self._lock:
+            taint_revision = self._taint_revisions.get(name)
         remaining: list[PodOnTaintedNode] = []
         for pod in self._pods_on(name):
             if pod.is_terminating:
@@ -267,7 +293,8 @@ class NodeLifecycleController(Controller):
                 since = self._tainted_since.setdefault(pod.key, now)
             due = since + wait * self.time_scale
             if due <= now:
-                self._evict(pod, unreachable=any(t.key == TAINT_UNREACHABLE for t in taints))
+                with reacting_to(taint_revision):  # evicted because of the taint, however late its time came
+                    self._evict(pod, unreachable=any(t.key == TAINT_UNREACHABLE for t in taints))
             else:
                 self._look_again(name, due - now)
                 remaining.append(PodOnTaintedNode(pod, toleration_seconds=wait * self.time_scale, evict_at=due))
@@ -333,9 +360,11 @@ class NodeLifecycleController(Controller):
 
     # ----- the API and the informers
 
-    def _write_node(self, node: Node, change: Callable[[Node], bool], *, subresource: str = "") -> tuple[Node, bool]:
+    def _write_node(self, node: Node, change: Callable[[Node], bool], *, subresource: str = "",
+                    react_to_read: bool = False) -> tuple[Node, bool]:
         """PUT the node as `change` leaves it, unless it changed nothing; on a conflict, read it again and retry.
 
+        With `react_to_read` the write reacts to the revision of the node it changed (what `change` read).
         Returns the node as it now is, and whether this call wrote it."""
         name = node.metadata.name
         for attempt in range(UPDATE_RETRIES):
@@ -343,7 +372,9 @@ class NodeLifecycleController(Controller):
             if not change(candidate):
                 return node, False
             try:
-                return Node.model_validate(self.client.update(NODE, candidate.to_wire(), subresource=subresource)), True
+                with reacting_to(node.metadata.resource_version if react_to_read else None):
+                    written = self.client.update(NODE, candidate.to_wire(), subresource=subresource)
+                return Node.model_validate(written), True
             except ApiStatusError as error:
                 if error.code != 409 or attempt == UPDATE_RETRIES - 1:
                     raise
@@ -360,6 +391,7 @@ class NodeLifecycleController(Controller):
             self._health.pop(name, None)
             self._wake_at.pop(name, None)
             self._published.pop(name, None)
+            self._taint_revisions.pop(name, None)
         self.reports.forget("", name)
 
     def _enqueue_node(self, obj: dict[str, Any]) -> None:
@@ -468,6 +500,10 @@ def _set_conditions_unknown(node: Node, now: str) -> bool:
             condition.message, condition.last_transition_time = MESSAGE_STATUS_UNKNOWN, now
             changed = True
     return changed
+
+
+def _revision(resource_version: str | None) -> int | None:
+    return int(resource_version) if resource_version and resource_version.isdigit() else None
 
 
 def _taints(node: Node) -> list[Taint]:

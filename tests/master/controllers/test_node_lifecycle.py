@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from apiclient import ApiClient, ApiStatusError
+from apiclient import ApiClient, ApiStatusError, load_kubeconfig
 from apiclient.events import now_rfc3339
 from apiclient.informer import Informer
 from master.controllers.node_lifecycle import (
@@ -26,6 +26,7 @@ from objects.kinds import EVENT, LEASE, NODE, POD
 from objects.pod import Toleration as PodToleration
 from objects.why import NodeHealthReport, Why, epoch_of
 from tests.support.cluster import Master, wait_for
+from tests.support.revision_log import revision_rows
 
 TIME_SCALE = 0.05
 GRACE_SECONDS = 40 * TIME_SCALE
@@ -398,3 +399,42 @@ def test_a_silent_node_reports_its_taints_and_each_pods_eviction_countdown_which
                  message="a report without the evicted pods")
     finally:
         stop.set()
+
+
+# ----- what its writes react to (the revision log)
+
+
+@pytest.fixture
+def named_controller(master):
+    """A controller with its own client, named as the master names it, so the log tells its writes apart."""
+    client = ApiClient(load_kubeconfig(master.kubeconfig), user_agent="tinykube-controller/node-lifecycle")
+    stop = threading.Event()
+    thread = NodeLifecycleController(client, time_scale=TIME_SCALE).start(stop)
+    yield
+    stop.set()
+    thread.join(timeout=5)
+    client.close()
+
+
+def test_a_lost_node_chains_its_last_lease_the_unknown_mark_the_taint_and_the_eviction(
+        master, client, hollow, named_controller, namespace):
+    name = unique("traced")
+    hollow.register(name)
+    at_once = [{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 0}]
+    create_pod(client, namespace, "web-1", name, at_once)
+    hollow.silence(name)
+    wait_for(lambda: not pod_exists(client, namespace, "web-1"), timeout=GRACE_SECONDS + 10, message="the eviction")
+
+    rows = revision_rows(master.data_dir)
+    mine = [row for row in rows if row.component == "controller/node-lifecycle"]
+    unknown = next(row for row in mine if row.resource == "nodes" and row.name == name
+                   and row.subresource == "status" and conditions(row.object)["Ready"]["status"] == "Unknown")
+    last_lease = max(row.revision for row in rows if row.resource.startswith("leases") and row.name == name
+                     and row.revision < unknown.revision)
+    assert unknown.cause == last_lease  # what went silent: the last renewal it saw
+    taint = next(row for row in mine if row.resource == "nodes" and row.name == name and not row.subresource
+                 and (UNREACHABLE, "NoExecute") in taints(row.object))
+    assert taint.cause == unknown.revision
+    evictions = [row for row in mine if row.resource == "pods" and row.name == "web-1"]
+    assert {row.verb for row in evictions} >= {"delete"} and len(evictions) == 2  # DisruptionTarget, then delete
+    assert {row.cause for row in evictions} == {taint.revision}
