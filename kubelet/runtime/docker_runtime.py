@@ -266,6 +266,10 @@ class DockerRuntime:
         with engine_errors():
             self._api.stop(container_id, timeout=max(0, math.ceil(grace_seconds)))
 
+    def kill_container(self, container_id: str, signal: int) -> None:
+        with engine_errors():
+            self._api.kill(container_id, signal=signal)
+
     def remove_container(self, container_id: str) -> None:
         with engine_errors():
             try:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import signal as signals
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -56,6 +57,7 @@ from kubelet.runtime.protocol import (
 
 FAKE_VERSION = "fake://0.1.0"
 KILLED_EXIT_CODE = 137  # 128 + SIGKILL
+SIGKILL = 9
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 FAKE_WORKING_SET_BYTES = 1 << 20  # what a small idle process holds, so memory is never reported as none
 
@@ -246,6 +248,23 @@ class FakeRuntime:
         with self._lock:
             if container.state == "running":
                 self._finish(container, KILLED_EXIT_CODE)
+
+    def kill_container(self, container_id: str, signal: int) -> None:
+        with self._lock:
+            container = self._get(container_id)
+            if container.state != "running":
+                raise RuntimeFailure(f"container {container_id} is not running")
+            if signal == SIGKILL:
+                self._finish(container, KILLED_EXIT_CODE)
+                return
+            try:
+                name = signals.Signals(signal).name.removeprefix("SIG")  # as a trap names it
+            except ValueError:  # a real-time signal: no trap names it
+                name = str(signal)
+            code = container.shell.on_signal(name) if container.shell else None
+            if code is not None:  # a trapped signal ends the process as its handler says
+                self._finish(container, code)
+            # else: PID 1 ignores a signal it has no handler for
 
     def remove_container(self, container_id: str) -> None:
         with self._lock:

@@ -213,6 +213,12 @@ class ContainerRuntime(Protocol):
         """SIGTERM, wait up to grace_seconds, then SIGKILL. Idempotent on a stopped container."""
         ...
 
+    def kill_container(self, container_id: str, signal: int) -> None:
+        """Send `signal` to the container's process, as a crash would (kubelet/faults.py); a process
+        that dies of it exits with 128 + signal. PID 1 ignores signals it has no handler for, except
+        SIGKILL. Raises ContainerNotFound; a failure on a container not running is RuntimeFailure."""
+        ...
+
     def remove_container(self, container_id: str) -> None:
         """Idempotent."""
         ...

@@ -1,0 +1,53 @@
+"""The runtime as faults make it: a container signalled as a crash would, a slow engine, refused pulls.
+
+Run against the fake and the Docker runtime alike (the `harness` fixture), so the
+fake's idea of a signal cannot drift from Docker's.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kubelet.runtime.faulty import FaultyRuntime
+from kubelet.runtime.protocol import ImagePullFailed
+from tests.support.images import BUSYBOX_IMAGE
+
+
+def test_sigkill_ends_a_container_with_exit_code_137(harness):
+    pod = harness.pod()
+    container = harness.run(pod, harness.sandbox(pod), command=["sleep", "600"])
+    harness.runtime.kill_container(container, 9)
+    assert harness.wait_exited(container).exit_code == 137
+
+
+def test_a_trapped_signal_ends_the_container_as_its_handler_says(harness):
+    pod = harness.pod()
+    container = harness.run(pod, harness.sandbox(pod), command=[
+        "sh", "-c", "trap 'exit 143' TERM; echo ready; while true; do sleep 0.1; done"])
+    harness.wait_output(container, "ready")
+    harness.runtime.kill_container(container, 15)
+    assert harness.wait_exited(container).exit_code == 143
+
+
+def test_a_failing_pull_names_the_fault_and_the_image_looks_absent_until_cleared(harness):
+    runtime = FaultyRuntime(harness.runtime)
+    runtime.fail_pulls("fail-pulls-x", BUSYBOX_IMAGE, "fault fail-pulls-x: pulls fail")
+    assert not runtime.image_present(BUSYBOX_IMAGE)
+    with pytest.raises(ImagePullFailed, match="fault fail-pulls-x"):
+        runtime.pull_image(BUSYBOX_IMAGE)
+    runtime.clear("fail-pulls-x")
+    assert runtime.image_present(BUSYBOX_IMAGE)
+
+
+def test_a_delay_makes_every_runtime_call_wait_until_cleared(harness):
+    runtime = FaultyRuntime(harness.runtime)
+    runtime.delay("delay-x", 0.3)
+    started = time.monotonic()
+    runtime.list_containers(harness.node())
+    assert time.monotonic() - started >= 0.3
+    runtime.clear("delay-x")
+    started = time.monotonic()
+    runtime.list_containers(harness.node())
+    assert time.monotonic() - started < 0.3
