@@ -1,7 +1,8 @@
 """The resource endpoints: turn an HTTP request into one registry verb and its answer.
 
     method + path          verb
-    GET    .../pods        list   (watch with ?watch=true)
+    GET    .../pods        list   (watch with ?watch=true; as it was at revision N with
+                                   ?resourceVersion=N&resourceVersionMatch=Exact: master/api/history/)
     GET    .../pods/web    get
     POST   .../pods        create
     PUT    .../pods/web    update
@@ -43,6 +44,7 @@ from master.api.request_info import RequestInfo
 from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
+from master.api.history import at_revision
 from master.api.history.origin import origin_of
 from master.api.why import serve_why
 from master.auth import User, authorize
@@ -129,7 +131,11 @@ async def _serve_collection(request: Request, rt: ResourceType, info: RequestInf
             timeout_seconds=float(timeout) if timeout else None, matches=matches, render=render,
         )
         return StreamingResponse(stream, media_type="application/json")
-    items, revision = registry.list(rt, info.namespace)
+    exact = at_revision.exact_revision(query) if verb == "list" else None
+    if exact is not None:  # time travel: the list as it was (master/api/history/at_revision.py)
+        items, revision = at_revision.list_at(registry.store, rt.group_resource, info.namespace, exact), exact
+    else:
+        items, revision = registry.list(rt, info.namespace)
     items = [item for item in items if matches(item)]
     if verb == "deletecollection":
         options = await _delete_options(request)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -239,22 +239,38 @@ class SqlStore:
                 continue
         raise Conflict(key)
 
-    def compact(self, keep: int) -> int:
-        """Drop log rows older than the newest `keep` revisions; returns the compacted revision.
+    def compact(self, keep: int, *, min_age_seconds: float = 0.0) -> int:
+        """Trim the log up to a compaction point; returns the compacted revision.
+
+        The point leaves the newest `keep` revisions and every revision younger than
+        `min_age_seconds` above it. At and below it, each key keeps its newest row unless
+        that row deleted it (as etcd keeps the state at its compacted revision), so the
+        latest write of a live object is never dropped and a list at the compacted
+        revision is still answered. Watches and lists from before it are Expired.
 
         A batch of COMPACTION_BATCH_REVISIONS at a time, each its own transaction: the API
         server writes on its event loop, which must never wait behind one long delete.
         """
         target = self._revision - max(keep, 1)
+        if min_age_seconds > 0:
+            target = min(target, self._newest_revision_older_than(time.time() - min_age_seconds))
         while self._compacted < target:
             with self._write_lock, self._translate_errors():
                 step = min(target, self._compacted + COMPACTION_BATCH_REVISIONS)
                 with self._writer_transaction() as conn:
-                    conn.execute(delete(schema.revisions).where(schema.revisions.c.revision <= step))
+                    conn.execute(_COMPACT, {"step": step})
                     conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
                     conn.execute(insert(schema.settings).values(key="compacted", value=str(step)))
                 self._compacted = step  # only once the commit succeeded
         return self._compacted
+
+    def _newest_revision_older_than(self, cutoff: float) -> int:
+        """The revision just before the first one committed at or after `cutoff` (rows without a time count
+        as old). Walks the log from its oldest row, which is the part compaction is about to trim anyway."""
+        young = select(_r.revision).where(_r.at >= cutoff).order_by(_r.revision).limit(1)
+        with self._translate_errors(), self.engine.begin() as conn:
+            first_young = conn.scalar(young)
+        return self._revision if first_young is None else first_young - 1
 
     def close(self) -> None:
         with self._write_lock:
@@ -335,6 +351,16 @@ _INSERT_REVISION = insert(schema.revisions)
 _UPDATE_OBJECT = (update(schema.objects).where(*_KEY_MATCH, _o.revision == bindparam("expected"))
                   .values(revision=bindparam("new_revision"), value=bindparam("new_value")))
 _DELETE_OBJECT = delete(schema.objects).where(*_KEY_MATCH)
+# Compaction up to :step drops a row that is a deletion, or that a newer row of its key up to :step
+# replaces; what stays at or below :step is exactly the state at :step.
+_newer = schema.revisions.alias("newer")
+_COMPACT = delete(schema.revisions).where(
+    _r.revision <= bindparam("step"),
+    or_(_r.event == DELETED,
+        exists().where(_newer.c.resource == _r.resource, _newer.c.namespace == _r.namespace,
+                       _newer.c.name == _r.name, _newer.c.revision > _r.revision,
+                       _newer.c.revision <= bindparam("step"))),
+)
 
 
 _VERB_OF_EVENT = {ADDED: "create", MODIFIED: "update", DELETED: "delete"}

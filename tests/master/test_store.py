@@ -98,14 +98,15 @@ def test_compaction_goes_in_batches_and_each_batch_moves_the_compacted_revision(
     import master.store.sql_store as sql_store
 
     monkeypatch.setattr(sql_store, "COMPACTION_BATCH_REVISIONS", 3)
-    for i in range(10):
-        store.create(ObjectKey("pods", "default", f"p{i}"), pod(f"p{i}"))
+    store.create(POD, pod())
+    for revision in range(1, 10):
+        store.update(POD, pod(n=str(revision)), expected_revision=revision)
     assert store.compact(keep=2) == 8  # 0 -> 3 -> 6 -> 8
     with pytest.raises(Expired):
         store.events_since("pods", 7)
     assert [e.revision for e in store.events_since("pods", 8)] == [9, 10]
-    with store.engine.connect() as conn:
-        assert conn.execute(text("select min(revision) from revisions")).scalar() == 9
+    with store.engine.connect() as conn:  # the pod's write at 8 stays: it is its state at the compacted revision
+        assert conn.execute(text("select min(revision) from revisions")).scalar() == 8
     reopened = SqlStore(db_url)
     try:
         assert reopened.compacted_revision == 8
