@@ -3,8 +3,8 @@
     tinykube-kubelet --kubeconfig DIR/node.kubeconfig --node-name node-1 --cpu 2 --memory 2Gi
 
 Registers the Node, renews its Lease, runs the pods bound to it through Docker,
-and serves logs, exec, proxy, usage stats and `why` to the master on --port (HTTPS,
-node token).
+carries out the Faults addressed to it (kubelet/faults.py), and serves logs, exec,
+proxy, usage stats and `why` to the master on --port (HTTPS, node token).
 Several kubelets can share one Docker engine: each owns only the containers
 labelled with its node name.
 """
@@ -24,8 +24,10 @@ import uvicorn
 from apiclient import ApiClient, load_kubeconfig
 from apiclient.events import EventRecorder
 from kubelet.config import DEFAULT_NETWORK, DEFAULT_PAUSE_IMAGE, KubeletConfig, parse_labels, parse_taints
+from kubelet.faults import FaultLoop, Partition
 from kubelet.node_status import NodeStatusReporter
 from kubelet.runtime.docker_runtime import DockerRuntime
+from kubelet.runtime.faulty import FaultyRuntime
 from kubelet.serving_cert import ensure_serving_cert
 from kubelet.server import create_kubelet_app
 from kubelet.sync_loop import SyncLoop
@@ -74,8 +76,11 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     connection = load_kubeconfig(kubeconfig)
     if server:
         connection = dataclasses.replace(connection, server=server.rstrip("/"))
-    client = ApiClient(connection, user_agent=f"tinykube-kubelet/{node_name}")
-    runtime = DockerRuntime(owner=config.owner)
+    # A Partition fault closes this gate: every API call of the kubelet then fails, as if the master were away.
+    partition = Partition()
+    client = ApiClient(connection, user_agent=f"tinykube-kubelet/{node_name}", gate=partition)
+    # Every part of the kubelet uses the runtime a DelayRuntime or FailPulls fault can make misbehave.
+    runtime = FaultyRuntime(DockerRuntime(owner=config.owner))
     events = EventRecorder(client, component="kubelet", host=node_name)
 
     stop = threading.Event()
@@ -84,6 +89,7 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     node_status.start(stop)
     sync_loop = SyncLoop(client, runtime, config, events, (node.status and node.status.allocatable) or {})
     sync_loop.start(stop)
+    FaultLoop(client, runtime, partition, node_status, config, resync_pod=sync_loop.resync_pod).start(stop)
 
     cert, key = ensure_serving_cert(config.root_dir, [node_name, address, "localhost"])
     app = create_kubelet_app(runtime=runtime, node_name=node_name, token=connection.token or "",

@@ -2,6 +2,7 @@
 
     start ─► create Node (or update it: a restarted kubelet keeps its Node) ─► every 10s: renew Lease
                                                                       └─► on change or every 60s: Node status
+    the master reachable again (after an outage or a Partition fault) ─► renew and report at once
 
 The Lease in kube-node-lease is the cheap heartbeat the node lifecycle
 controller watches; the Node's status is written only when it changes (or
@@ -64,6 +65,9 @@ class NodeStatusReporter:
         self.config = config
         self.boot_id = str(uuid.uuid4())
         self._last_reported = NodeStatus()
+        self._lease_lock = threading.Lock()  # the loop and the fault loop both renew
+        self._wake = threading.Event()
+        self._catching_up = False  # the last heartbeat failed: report status as soon as one succeeds
 
     # ----- the Node
 
@@ -144,6 +148,10 @@ class NodeStatusReporter:
     # ----- the Lease
 
     def renew_lease(self) -> None:
+        with self._lease_lock:
+            self._renew_lease()
+
+    def _renew_lease(self) -> None:
         name, namespace, now = self.config.node_name, "kube-node-lease", _micro_now()
         try:
             lease = Lease.model_validate(self.client.get(LEASE, name, namespace))
@@ -161,6 +169,11 @@ class NodeStatusReporter:
 
     # ----- the loop
 
+    def catch_up(self) -> None:
+        """The master is reachable again: heartbeat now, and report status at once, not at the next period."""
+        self._catching_up = True
+        self._wake.set()
+
     def run(self, stop: threading.Event) -> None:
         """Renew the Lease every 10s and report status every 60s (scaled), until stopped."""
         since_report = 0.0
@@ -169,14 +182,22 @@ class NodeStatusReporter:
         while not stop.is_set():
             try:
                 self.renew_lease()
-                if since_report >= report_every:
+                if since_report >= report_every or self._catching_up:
+                    if self._catching_up:
+                        # The node controller may have marked us meanwhile: start from the stored conditions,
+                        # so Ready's lastTransitionTime says when we came back.
+                        self._last_reported = Node.model_validate(
+                            self.client.get(NODE, self.config.node_name)).status or NodeStatus()
                     self.report_status()
                     since_report = 0.0
+                    self._catching_up = False
             except ApiClientError as error:  # the master may be away; pods keep running meanwhile
                 log.warning("heartbeat of node %s failed: %s", self.config.node_name, error)
+                self._catching_up = True
             except Exception:  # e.g. Docker restarting; the Lease must keep being renewed afterwards
                 log.exception("heartbeat of node %s failed", self.config.node_name)
-            stop.wait(renew_every)
+            self._wake.wait(renew_every)
+            self._wake.clear()
             since_report += renew_every
 
     def start(self, stop: threading.Event) -> threading.Thread:

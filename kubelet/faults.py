@@ -1,0 +1,323 @@
+"""The fault loop: this kubelet carries out the Faults addressed to its node, then puts things back.
+
+    informer(faults, spec.nodeName=<node>) ─► note what changed, wake the loop
+    loop: a Pending fault      ─► status Active (startedAt, expiresAt) ─► act
+          an Active one expires ─► put back ─► status Expired
+          a deleted one         ─► put back at once
+
+    CrashContainer  signal the container once (exitCode - 128); the pod worker's restart policy
+                    does the rest. Expired as soon as the container is down.
+    Partition       renew the Lease one last time, write Active, close the client's gate: every
+                    API call and watch of this kubelet fails as if the master were unreachable,
+                    while its pods keep running. At expiry the gate opens and the kubelet catches up.
+    DelayRuntime    every runtime call waits delayMilliseconds (kubelet/runtime/faulty.py)
+    FailPulls       every pull of the image fails, reported as ErrImagePull
+
+Every write made because of a fault runs inside `reacting_to(<the fault's
+revision>)` and `explaining("fault <name>: ...")`, so the revision log shows the
+fault as the cause of what followed (`tkctl trace fault/NAME`). Durations are
+wall-clock seconds, not scaled by --time-scale: a fault says how long it lasts.
+
+A restarted kubelet finds its Active faults in the informer's first list: an
+expired one is marked Expired, a live one is carried on until its expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from apiclient import ApiClient, ApiClientError, ApiStatusError
+from apiclient.informer import Informer
+from apiclient.provenance import explaining, reacting_to
+from kubelet.config import KubeletConfig
+from kubelet.node_status import NodeStatusReporter
+from kubelet.runtime.faulty import FaultyRuntime
+from kubelet.runtime.protocol import ContainerNotFound, RuntimeFailure
+from objects.fault import Fault, FaultStatus
+from objects.kinds import FAULT, POD
+from objects.pod import Pod
+
+log = logging.getLogger(__name__)
+
+CRASH_EXIT_WAIT_SECONDS = 3.0  # how long a signalled container may take to go down before the fault Failed
+IDLE_WAKE_SECONDS = 5.0  # look again at least this often, though nothing is due
+
+
+class Partition:
+    """The gate of this kubelet's ApiClient (`ApiClient(gate=...)`): closed, every request and watch
+    event fails as an unreachable master would."""
+
+    def __init__(self) -> None:
+        self._closed_by: str | None = None
+
+    def close(self, fault: str) -> None:
+        self._closed_by = fault
+
+    def open(self) -> None:
+        self._closed_by = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed_by is not None
+
+    def __call__(self) -> None:
+        if self._closed_by is not None:
+            raise httpx.ConnectError(f"partitioned from the master by fault {self._closed_by}")
+
+
+class FaultFailed(Exception):
+    """The kubelet could not carry the fault out; the message goes to status.message."""
+
+
+@dataclass
+class Carried:
+    """A fault this kubelet is carrying out now."""
+
+    fault: Fault
+    revision: str  # the fault's newest revision we know: what our writes about it react to
+    expires_at: float  # epoch seconds
+
+
+class FaultLoop:
+    def __init__(self, client: ApiClient, runtime: FaultyRuntime, partition: Partition,
+                 node_status: NodeStatusReporter, config: KubeletConfig, *,
+                 resync_pod: Callable[[str], None] = lambda uid: None):
+        self.client = client
+        self.runtime = runtime
+        self.partition = partition
+        self.node_status = node_status
+        self.node_name = config.node_name
+        self.resync_pod = resync_pod
+        self._carried: dict[str, Carried] = {}  # only the loop's thread touches this
+        # Uids of the faults already carried out: the informer's copy may still say Pending or
+        # Active for a moment after our own write, and a fault is carried out once.
+        self._finished: set[str] = set()
+        self._changed = threading.Event()
+        self.faults = Informer(client, FAULT, field_selector=f"spec.nodeName={config.node_name}",
+                               on_add=self._wake, on_update=lambda _old, new: self._wake(new),
+                               on_delete=self._wake)
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        self.faults.start(stop)
+        thread = threading.Thread(target=self.run, args=(stop,), name="faults", daemon=True)
+        thread.start()
+        return thread
+
+    def _wake(self, _raw: dict[str, Any]) -> None:
+        self._changed.set()
+
+    # ----- the loop
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self._changed.clear()
+            try:
+                self.sync()
+            except Exception:  # the loop outlives one bad fault; it looks again shortly
+                log.exception("fault loop failed")
+            self._changed.wait(self._seconds_to_next_expiry())
+        for name in list(self._carried):
+            self._put_back(self._carried.pop(name))
+
+    def sync(self) -> None:
+        """One pass: end what expired or was deleted, start what is new."""
+        listed = {} if self.partition.closed else {
+            raw["metadata"]["name"]: Fault.model_validate(raw) for raw in self.faults.items()}
+        now = time.time()
+        for name, carried in list(self._carried.items()):
+            live = listed.get(name)
+            if now >= carried.expires_at:
+                self._expire(carried)
+            elif not self.partition.closed and self.faults.synced.is_set() and (
+                    live is None or live.metadata.uid != carried.fault.metadata.uid):
+                log.info("fault %s deleted: putting things back", name)
+                self._put_back(self._carried.pop(name))
+            elif live is not None:
+                carried.revision = max(carried.revision, live.metadata.resource_version or "", key=_revision)
+        for name, fault in listed.items():
+            if name in self._carried or fault.metadata.uid in self._finished:
+                continue
+            if fault.phase == "Pending":
+                self._start(fault)
+            elif fault.phase == "Active":
+                self._resume(fault)
+
+    def _seconds_to_next_expiry(self) -> float:
+        if not self._carried:
+            return IDLE_WAKE_SECONDS
+        due = min(carried.expires_at for carried in self._carried.values()) - time.time()
+        return max(0.0, min(due, IDLE_WAKE_SECONDS))
+
+    # ----- a fault's life
+
+    def _start(self, fault: Fault) -> None:
+        name, spec = fault.metadata.name or "", fault.spec
+        started = datetime.now(timezone.utc)
+        carried = Carried(fault, fault.metadata.resource_version or "",
+                          (started + timedelta(seconds=spec.duration)).timestamp())
+        active = FaultStatus(phase="Active", started_at=_rfc3339(started),
+                             expires_at=_rfc3339(started + timedelta(seconds=spec.duration)))
+        with reacting_to(carried.revision), explaining(f"fault {name}: {_describe(fault)}"):
+            try:
+                if spec.type == "Partition":
+                    # The last heartbeat before the silence, so a trace links the fault to it.
+                    self.node_status.renew_lease()
+                self._write_status(carried, active)
+                self._carried[name] = carried
+                self._act(carried)
+            except FaultFailed as failure:
+                log.warning("fault %s failed: %s", name, failure)
+                self._carried.pop(name, None)
+                self._put_back(carried)
+                self._write_status(carried, active.model_copy(update={"phase": "Failed", "message": str(failure)}))
+                return
+        log.info("fault %s active until %s: %s", name, active.expires_at, _describe(fault))
+        if spec.type == "CrashContainer":
+            self._expire(carried)  # done once the container is down
+
+    def _resume(self, fault: Fault) -> None:
+        """An Active fault this kubelet is not carrying: it restarted in the middle of one."""
+        expires = _epoch(fault.status.expires_at if fault.status else None)
+        carried = Carried(fault, fault.metadata.resource_version or "", expires or 0.0)
+        if fault.spec.type == "CrashContainer" or time.time() >= carried.expires_at:
+            self._expire(carried)
+            return
+        self._carried[fault.metadata.name or ""] = carried
+        with reacting_to(carried.revision), explaining(f"fault {fault.metadata.name}: resumed"):
+            try:
+                self._act(carried)
+            except FaultFailed as failure:
+                log.warning("fault %s could not be resumed: %s", fault.metadata.name, failure)
+
+    def _act(self, carried: Carried) -> None:
+        fault = carried.fault
+        name, spec = fault.metadata.name or "", fault.spec
+        if spec.type == "CrashContainer":
+            self._crash(fault)
+        elif spec.type == "Partition":
+            self.partition.close(name)
+        elif spec.type == "DelayRuntime":
+            self.runtime.delay(name, (spec.delay_milliseconds or 0) / 1000)
+        elif spec.type == "FailPulls":
+            until = _rfc3339(datetime.fromtimestamp(carried.expires_at, timezone.utc))
+            self.runtime.fail_pulls(name, spec.image or "", f"fault {name}: pulls of {spec.image} fail on node "
+                                                            f"{self.node_name} until {until}")
+
+    def _expire(self, carried: Carried) -> None:
+        name = carried.fault.metadata.name or ""
+        self._carried.pop(name, None)
+        self._put_back(carried)
+        status = (carried.fault.status or FaultStatus()).model_copy(update={"phase": "Expired"})
+        with reacting_to(carried.revision), explaining(f"fault {name}: expired, {_put_back_words(carried.fault)}"):
+            self._write_status(carried, status)
+        log.info("fault %s expired", name)
+
+    def _put_back(self, carried: Carried) -> None:
+        name = carried.fault.metadata.name or ""
+        self._finished.add(carried.fault.metadata.uid or "")
+        self.runtime.clear(name)
+        if carried.fault.spec.type == "Partition":
+            self.partition.open()
+            self.node_status.catch_up()  # heartbeats resume now, not at the next period
+
+    # ----- CrashContainer
+
+    def _crash(self, fault: Fault) -> None:
+        spec = fault.spec
+        namespace, _, pod_name = (spec.pod or "").partition("/")
+        try:
+            pod = Pod.model_validate(self.client.get(POD, pod_name, namespace))
+        except ApiStatusError as error:
+            if error.not_found:
+                raise FaultFailed(f"pod {spec.pod} not found") from None
+            raise
+        if pod.spec is None or pod.spec.node_name != self.node_name:
+            raise FaultFailed(f"pod {spec.pod} is not on node {self.node_name}")
+        container = spec.container or (pod.spec.containers[0].name if pod.spec.containers else "")
+        running = next((c for c in self.runtime.list_containers(self.node_name, pod_uid=pod.metadata.uid)
+                        if c.name == container and c.state == "running"), None)
+        if running is None:
+            raise FaultFailed(f"container {container} of pod {spec.pod} is not running")
+        try:
+            self.runtime.kill_container(running.id, spec.signal)
+        except RuntimeFailure as error:
+            raise FaultFailed(f"could not signal container {container}: {error}") from None
+        if not self._went_down(running.id):
+            raise FaultFailed(f"container {container} kept running after signal {spec.signal}: its PID 1 has no "
+                              f"handler for it and ignores it (exit code 137, SIGKILL, always ends it)")
+        # The worker would notice at its next relist; asked now, its status write reacts to this fault.
+        self.resync_pod(pod.metadata.uid or "")
+
+    def _went_down(self, container_id: str) -> bool:
+        deadline = time.monotonic() + CRASH_EXIT_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if self.runtime.container_status(container_id).state != "running":
+                    return True
+            except ContainerNotFound:
+                return True
+            time.sleep(0.05)
+        return False
+
+    # ----- status
+
+    def _write_status(self, carried: Carried, status: FaultStatus) -> None:
+        """Write the fault's status; a fault deleted meanwhile needs none. Our own write's revision is
+        the newest we know of the fault."""
+        fault = carried.fault
+        try:
+            written = self.client.patch(FAULT, fault.metadata.name or "",
+                                        {"metadata": {"uid": fault.metadata.uid}, "status": status.to_wire()},
+                                        patch_type="application/merge-patch+json", subresource="status")
+        except ApiStatusError as error:
+            if error.not_found or error.code == 409:
+                return
+            raise
+        except ApiClientError as error:
+            log.warning("status of fault %s not written: %s", fault.metadata.name, error)
+            return
+        fault.status = status
+        carried.revision = (written.get("metadata") or {}).get("resourceVersion") or carried.revision
+
+
+def _describe(fault: Fault) -> str:
+    spec = fault.spec
+    if spec.type == "CrashContainer":
+        return f"signal {spec.signal} to container {spec.container or '(first)'} of pod {spec.pod}"
+    if spec.type == "Partition":
+        return f"node {spec.node_name} cut off from the master for {spec.duration} s"
+    if spec.type == "DelayRuntime":
+        return f"every runtime call on node {spec.node_name} waits {spec.delay_milliseconds} ms for {spec.duration} s"
+    return f"pulls of {spec.image} fail on node {spec.node_name} for {spec.duration} s"
+
+
+def _put_back_words(fault: Fault) -> str:
+    return {"CrashContainer": "the container was signalled", "Partition": "the node talks to the master again",
+            "DelayRuntime": "runtime calls no longer wait", "FailPulls": "pulls no longer fail"}.get(
+        fault.spec.type, "put back")
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _epoch(value: str | None) -> float | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _revision(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return 0
