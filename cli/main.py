@@ -36,6 +36,7 @@ COMMANDS = {
     "cluster-info": "cli.commands.cluster_info:cluster_info", "completion": "cli.completion:completion",
     "config": "cli.commands.config:config", "version": "cli.commands.version:version",
     "why": "cli.commands.why:why",
+    "fault": "cli.commands.fault:fault",
 }
 
 
