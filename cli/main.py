@@ -37,6 +37,7 @@ COMMANDS = {
     "config": "cli.commands.config:config", "version": "cli.commands.version:version",
     "why": "cli.commands.why:why",
     "fault": "cli.commands.fault:fault",
+    "history": "cli.commands.history:history", "trace": "cli.commands.trace:trace", "diff": "cli.commands.diff:diff",
 }
 
 

@@ -7,6 +7,8 @@ others, and the command then exits 1, as kubectl does.
 
 `--sort-by` orders the rows or objects (cli/sorting.py); `-w` and
 `--watch-only` keep printing changes after the listing (cli/watching.py).
+`--at-revision N` and `--at TIME|DURATION` show the objects as they were at
+that point of the store's history, in every format (cli/history/points.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import click
 
 from apiclient import ApiStatusError
 from cli.errors import CommandError, Reported, raise_collected
+from cli.history.fetch import exact_query, object_at
+from cli.history.points import parse_moment, revision_at
 from cli.printers import (PrintFailure, TableOptions, TemplatePrinter, choose_output, render_names, render_objects,
                           render_tables, render_template)
 from cli.resources import Target, object_path, parse_targets
@@ -52,6 +56,8 @@ OUTPUT_HELP = ("Output format: json, yaml, name, wide, custom-columns=SPEC, cust
 @click.option("-w", "--watch", is_flag=True, help="After listing, watch for changes.")
 @click.option("--watch-only", is_flag=True, help="Watch for changes, without listing first.")
 @click.option("--output-watch-events", is_flag=True, help="Show the watch event type (ADDED, MODIFIED, DELETED).")
+@click.option("--at-revision", type=int, help="Show the objects as they were at this revision of the cluster.")
+@click.option("--at", help="Show the objects as they were at this time: a duration ago (5m) or an RFC 3339 time.")
 @session_options
 @pass_session
 def get(session: Session, args: tuple[str, ...], **flags: Any) -> None:
@@ -61,7 +67,7 @@ def get(session: Session, args: tuple[str, ...], **flags: Any) -> None:
         if given.watch or given.watch_only:
             _watch(session, args, given)
         else:
-            _get(session, args, given)
+            _get(session, args, given, _past_revision(session, given))
     except UnsortableField as fatal:  # kubectl dies with klog's fatal line, not an `error: ...`
         click.echo(str(fatal), err=True)
         click.get_current_context().exit(1)
@@ -84,6 +90,8 @@ class GetFlags:
     watch: bool
     watch_only: bool
     output_watch_events: bool
+    at_revision: int | None
+    at: str | None
 
     def printer(self) -> str | TemplatePrinter:
         return choose_output(self.output, self.template, no_headers=self.no_headers,
@@ -100,7 +108,18 @@ class GetFlags:
                             no_headers=self.no_headers, show_labels=self.show_labels, label_columns=labels)
 
 
-def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
+def _past_revision(session: Session, flags: GetFlags) -> int | None:
+    """The revision --at-revision or --at names, or None for the cluster as it is now."""
+    if flags.at_revision is not None and flags.at:
+        raise CommandError("--at and --at-revision both name a point of the history: give one")
+    if flags.at_revision is not None:
+        if flags.at_revision < 1:
+            raise CommandError("--at-revision: revisions start at 1")
+        return flags.at_revision
+    return revision_at(session.client(), parse_moment(flags.at)) if flags.at else None
+
+
+def _get(session: Session, args: tuple[str, ...], flags: GetFlags, revision: int | None = None) -> None:
     targets = parse_targets(args)
     printer = flags.printer()
     named = any(target.names for target in targets)
@@ -109,7 +128,7 @@ def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
     if named and flags.all_namespaces:
         raise CommandError("a resource cannot be retrieved by name across all namespaces")
     namespace = None if flags.all_namespaces else session.namespace
-    query = flags.query()
+    query = flags.query() if revision is None else {**flags.query(), **exact_query(revision)}
     errors: list[Reported] = []
 
     single = len(targets) == 1 and len(targets[0].names) == 1
@@ -117,7 +136,7 @@ def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
     if printer in ("", "wide"):
         if sort_by:
             query["includeObject"] = "Object"  # the rows need whole objects to sort by any field
-        tables = _fetch_tables(session, targets, namespace, query, errors)
+        tables = _fetch_tables(session, targets, namespace, query, errors, revision)
         if sort_by:
             tables = _sorted_tables(tables, targets, sort_by)
         text = render_tables(tables, flags.table_options(printer, with_kind=len(targets) > 1))
@@ -125,7 +144,7 @@ def _get(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
         if not text and not errors:
             click.echo(_nothing_found(targets, namespace), err=True)
     else:
-        found = _fetch_objects(session, targets, namespace, query, errors)
+        found = _fetch_objects(session, targets, namespace, query, errors, revision)
         if sort_by:
             found = sort_objects(found, sort_by)
         if found or not errors:  # when every name was missing, kubectl prints only the errors
@@ -137,6 +156,8 @@ def _watch(session: Session, args: tuple[str, ...], flags: GetFlags) -> None:
     # imported here, as commands are (cli/main.py): a plain get never pays for loading the watch code
     from cli.watching import ONE_TARGET_ONLY, WatchRequest, check_one_kind, watch
 
+    if flags.at_revision is not None or flags.at:
+        raise CommandError("--at and --at-revision show one past moment: they cannot be watched (-w)")
     targets = parse_targets(args)
     printer = flags.printer()
     check_one_kind(targets)
@@ -193,7 +214,7 @@ def _render_objects(printer: str | TemplatePrinter, found: list[tuple[ResourceTy
 
 
 def _fetch_tables(session: Session, targets: list[Target], namespace: str | None, query: dict[str, str],
-                  errors: list[Reported]) -> list[tuple[ResourceType, dict[str, Any]]]:
+                  errors: list[Reported], revision: int | None) -> list[tuple[ResourceType, dict[str, Any]]]:
     client = session.client()
     tables = []
     for target in targets:
@@ -204,7 +225,10 @@ def _fetch_tables(session: Session, targets: list[Target], namespace: str | None
         combined: dict[str, Any] | None = None
         for name in target.names:
             try:
-                table = client.get_path(object_path(rt, namespace, name), table=True)
+                if revision is None:
+                    table = client.get_path(object_path(rt, namespace, name), table=True)
+                else:
+                    table = object_at(client, rt, namespace, name, revision, table=True)
             except ApiStatusError as error:
                 errors.append(error)
                 continue
@@ -218,7 +242,7 @@ def _fetch_tables(session: Session, targets: list[Target], namespace: str | None
 
 
 def _fetch_objects(session: Session, targets: list[Target], namespace: str | None, query: dict[str, str],
-                   errors: list[Reported]) -> list[tuple[ResourceType, dict[str, Any]]]:
+                   errors: list[Reported], revision: int | None) -> list[tuple[ResourceType, dict[str, Any]]]:
     client = session.client()
     found = []
     for target in targets:
@@ -229,7 +253,10 @@ def _fetch_objects(session: Session, targets: list[Target], namespace: str | Non
             continue
         for name in target.names:
             try:
-                found.append((rt, _typed(rt, client.get_path(object_path(rt, namespace, name)))))
+                if revision is None:
+                    found.append((rt, _typed(rt, client.get_path(object_path(rt, namespace, name)))))
+                else:
+                    found.append((rt, object_at(client, rt, namespace, name, revision)))
             except ApiStatusError as error:
                 errors.append(error)
     return found
