@@ -48,29 +48,35 @@ class ResourceType:
         return f"{prefix}/{self.plural}"
 
 
+# Every stored object's revisions and causal trace, read from the store's log (objects/revisions.py).
+RECORDED = ("history", "trace")
+
 POD = ResourceType(
     "", "v1", "Pod", "pods", True, ("po",),
-    subresources=("status", "binding", "eviction", "log", "exec", "proxy", "explanation", "why"), categories=("all",),
+    subresources=("status", "binding", "eviction", "log", "exec", "proxy", "explanation", "why", *RECORDED),
+    categories=("all",),
 )
-NODE = ResourceType("", "v1", "Node", "nodes", False, ("no",), subresources=("status", "proxy", "why"))
-NAMESPACE = ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), subresources=("status",))
-EVENT = ResourceType("", "v1", "Event", "events", True, ("ev",))
-LEASE = ResourceType("coordination.k8s.io", "v1", "Lease", "leases", True)
+NODE = ResourceType("", "v1", "Node", "nodes", False, ("no",), subresources=("status", "proxy", "why", *RECORDED))
+NAMESPACE = ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), subresources=("status", *RECORDED))
+EVENT = ResourceType("", "v1", "Event", "events", True, ("ev",), subresources=RECORDED)
+LEASE = ResourceType("coordination.k8s.io", "v1", "Lease", "leases", True, subresources=RECORDED)
 DEPLOYMENT = ResourceType(
     "apps", "v1", "Deployment", "deployments", True, ("deploy",),
-    subresources=("status", "scale", "why"), categories=("all",),
+    subresources=("status", "scale", "why", *RECORDED), categories=("all",),
 )
 REPLICASET = ResourceType(
     "apps", "v1", "ReplicaSet", "replicasets", True, ("rs",),
-    subresources=("status", "scale", "why"), categories=("all",),
+    subresources=("status", "scale", "why", *RECORDED), categories=("all",),
 )
 DAEMONSET = ResourceType(
-    "apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), subresources=("status", "why"), categories=("all",),
+    "apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), subresources=("status", "why", *RECORDED),
+    categories=("all",),
 )
 # A DaemonSet's history: one immutable snapshot of its pod template per revision.
-CONTROLLER_REVISION = ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True)
+CONTROLLER_REVISION = ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True,
+                                   subresources=RECORDED)
 # A misbehaviour one kubelet plays for a while (objects/fault.py); that kubelet writes its status.
-FAULT = ResourceType("tinykube.io", "v1alpha1", "Fault", "faults", False, subresources=("status",))
+FAULT = ResourceType("tinykube.io", "v1alpha1", "Fault", "faults", False, subresources=("status", *RECORDED))
 
 ALL_KINDS: tuple[ResourceType, ...] = (
     POD, NODE, NAMESPACE, EVENT, LEASE, DEPLOYMENT, REPLICASET, DAEMONSET, CONTROLLER_REVISION, FAULT,
@@ -83,6 +89,10 @@ GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in ALL
 NODE_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False, verbs=("get", "list"))
 POD_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=("get", "list"))
 METRICS_KINDS: tuple[ResourceType, ...] = (NODE_METRICS, POD_METRICS)
+
+# The store's revision log, read-only (objects/revisions.py); not stored itself, so not in ALL_KINDS.
+REVISIONS = ResourceType("tinykube.io", "v1alpha1", "Revision", "revisions", False, verbs=("get", "list"))
+HISTORY_KINDS: tuple[ResourceType, ...] = (REVISIONS,)
 
 
 def by_plural(group: str, plural: str) -> ResourceType | None:

@@ -17,11 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from master.api import discovery, metrics, node_proxy, status
+from master.api.history.endpoints import serve_revisions
 from master.api.registry import Registry
 from master.api.request_info import parse_request_info
 from master.api.resources import JSONBody, serve_resource
 from master.auth import TokenAuthenticator, User
 from master.store import SqlStore, StoreUnavailable
+from objects.kinds import REVISIONS
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
             return _group_version_discovery(info.group, info.version)
         if info.group == metrics.GROUP:  # not stored: asked of the kubelets
             return await metrics.serve_metrics(request, info, user, request.app.state.registry)
+        if info.group == REVISIONS.group and info.resource == REVISIONS.plural:  # read from the store's log
+            return await serve_revisions(request, info, user, request.app.state.registry)
         return await serve_resource(request, info, user, request.app.state.registry)
 
     return app

@@ -7,8 +7,8 @@ legacy documents. OpenAPI v3 carries one PATCH operation per kind: enough for
 kubectl's client-side validation to hand the decision to the server
 (fieldValidation=Strict), which is where unknown fields are caught.
 
-Discovery lists the stored kinds and the metrics.k8s.io kinds (`SERVED_KINDS`):
-`kubectl top` looks for that group before it asks for metrics. OpenAPI covers
+Discovery lists the stored kinds, the metrics.k8s.io kinds and the revision log
+(`SERVED_KINDS`): `kubectl top` looks for that group before it asks for metrics. OpenAPI covers
 the stored kinds only, the ones kubectl may send.
 """
 
@@ -18,9 +18,9 @@ import hashlib
 import json
 from typing import Any
 
-from objects.kinds import ALL_KINDS, GROUP_VERSIONS, METRICS_KINDS, ResourceType
+from objects.kinds import ALL_KINDS, GROUP_VERSIONS, HISTORY_KINDS, METRICS_KINDS, ResourceType
 
-SERVED_KINDS: tuple[ResourceType, ...] = ALL_KINDS + METRICS_KINDS
+SERVED_KINDS: tuple[ResourceType, ...] = ALL_KINDS + METRICS_KINDS + HISTORY_KINDS
 SERVED_GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in SERVED_KINDS))
 
 KUBERNETES_COMPATIBILITY = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-tinykube.0.1.0"}
@@ -28,13 +28,15 @@ KUBERNETES_COMPATIBILITY = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-
 SUBRESOURCE_VERBS = {
     "status": ["get", "patch", "update"], "scale": ["get", "patch", "update"], "binding": ["create"],
     "log": ["get"], "exec": ["create", "get"], "proxy": ["create", "delete", "get", "patch", "update"],
-    "explanation": ["get"], "eviction": ["create"], "why": ["get", "update"],
+    "explanation": ["get"], "eviction": ["create"], "why": ["get", "update"], "history": ["get"], "trace": ["get"],
 }
 # Subresources whose kind lives in another API group: discovery names the group, as for Scale.
 FOREIGN_SUBRESOURCE_KINDS = {
     "scale": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
     "eviction": {"group": "policy", "version": "v1", "kind": "Eviction"},
     "why": {"group": "tinykube.io", "version": "v1alpha1", "kind": "Why"},  # objects/why.py
+    "history": {"group": "tinykube.io", "version": "v1alpha1", "kind": "RevisionList"},  # objects/revisions.py
+    "trace": {"group": "tinykube.io", "version": "v1alpha1", "kind": "Trace"},
 }
 
 

@@ -11,6 +11,7 @@
     DELETE .../pods        deletecollection
     .../pods/web/status|binding, .../deployments/web/scale: the same verbs on a subresource
     GET    .../pods/web/why      why it is as it is, from the deciding components (master/api/why/)
+    GET    .../pods/web/history|trace  its revisions and causal tree, from the store's log (master/api/history/)
     POST   .../pods/web/eviction  a delete that asks first (master/api/eviction.py)
 
 Single-object verbs run on the event loop, not in a worker thread: reads are
@@ -45,6 +46,7 @@ from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
 from master.api.history import at_revision
+from master.api.history.endpoints import serve_history
 from master.api.history.origin import origin_of
 from master.api.why import serve_why
 from master.auth import User, authorize
@@ -191,6 +193,8 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
             scale = registry.update_scale(rt, info.namespace, info.name, await _body(request),
                                           content_type=content_type)
             return JSONBody(scale)
+    if sub == "history" and sub in rt.subresources:
+        return await serve_history(request, rt, info, registry)
     if sub == "why" and rt.plural in WHY_KINDS:
         return await serve_why(request, rt, info, registry)
     if sub == "explanation" and rt.plural == "pods":

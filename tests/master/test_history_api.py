@@ -110,3 +110,111 @@ def test_a_deletecollection_in_a_worker_thread_records_each_delete_with_the_requ
     for name in ("a", "b"):
         deleted = stored_origins(master, namespace, name)[-1]
         assert (deleted["event"], deleted["component"], deleted["verb"]) == ("DELETED", "tkctl", "deletecollection")
+
+
+# ----- history and the revisions endpoint
+
+REVISIONS = "/apis/tinykube.io/v1alpha1/revisions"
+
+
+def merge_patch(api, path: str, patch: dict):
+    response = api.patch(path, json=patch, headers={"Content-Type": "application/merge-patch+json"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_pods_history_lists_each_revision_with_its_field_changes_even_after_it_is_deleted(api, namespace):
+    path = f"/api/v1/namespaces/{namespace}/pods/web"
+    created = api.post(f"/api/v1/namespaces/{namespace}/pods", json=pod("web", "nginx:1.26"))
+    assert created.status_code == 201
+    merge_patch(api, path, {"metadata": {"labels": {"app.kubernetes.io/name": "web"}}})
+    api.patch(path, json={"spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}},
+              headers={"Content-Type": "application/strategic-merge-patch+json"}).raise_for_status()
+    merge_patch(api, f"{path}/status", {"status": {"phase": "Running"}})
+    assert api.delete(path).status_code == 200
+
+    history = api.get(f"{path}/history")
+    assert history.status_code == 200, history.text
+    answer = history.json()
+    assert (answer["apiVersion"], answer["kind"]) == ("tinykube.io/v1alpha1", "RevisionList")
+    items = answer["items"]
+    assert [item["type"] for item in items] == ["ADDED", "MODIFIED", "MODIFIED", "MODIFIED", "DELETED"]
+    assert [item["kind"] for item in items] == ["Revision"] * 5
+    assert "changes" not in items[0]
+    assert items[1]["changes"] == [{"path": "metadata.labels", "new": {"app.kubernetes.io/name": "web"}}]
+    assert items[2]["changes"] == [{"path": "spec.containers[app].image", "old": "nginx:1.26", "new": "nginx:1.27"}]
+    assert {"path": "status.phase", "old": "Pending", "new": "Running"} in items[3]["changes"] or \
+        {"path": "status.phase", "new": "Running"} in items[3]["changes"]
+    assert items[3]["provenance"]["subresource"] == "status"
+    assert items[-1]["changes"] == [] and items[-1]["object"]["metadata"]["name"] == "web"
+    revisions = [item["revision"] for item in items]
+    assert revisions == sorted(revisions) and items[0]["metadata"]["name"] == str(revisions[0])
+    assert all(item["time"].endswith("Z") and item["provenance"]["user"] == "admin" for item in items)
+    assert int(answer["metadata"]["resourceVersion"]) >= revisions[-1]
+
+
+def test_the_revisions_endpoint_filters_orders_limits_and_leaves_out_objects(api, namespace):
+    pods = f"/api/v1/namespaces/{namespace}/pods"
+    for name in ("a", "b"):
+        assert api.post(pods, json=pod(name)).status_code == 201
+    merge_patch(api, f"{pods}/a", {"metadata": {"labels": {"x": "1"}}})
+
+    everything = api.get(REVISIONS, params={"resource": "po", "namespace": namespace}).json()
+    assert [(i["name"], i["type"]) for i in everything["items"]] == [("a", "ADDED"), ("b", "ADDED"), ("a", "MODIFIED")]
+    assert all(i["resource"] == "pods" and i["namespace"] == namespace for i in everything["items"])
+    first = everything["items"][0]["revision"]
+
+    newest = api.get(REVISIONS, params={"namespace": namespace, "order": "desc", "limit": "1",
+                                        "objects": "false"}).json()["items"]
+    assert [(i["name"], i["type"]) for i in newest] == [("a", "MODIFIED")] and "object" not in newest[0]
+    after_first = api.get(REVISIONS, params={"namespace": namespace, "sinceRevision": str(first),
+                                             "untilRevision": str(first + 1)}).json()["items"]
+    assert [i["name"] for i in after_first] == ["b"]
+    named = api.get(REVISIONS, params={"namespace": namespace, "name": "a", "resource": "pods"}).json()["items"]
+    assert [i["type"] for i in named] == ["ADDED", "MODIFIED"]
+    one = api.get(f"{REVISIONS}/{first}").json()
+    assert (one["kind"], one["revision"], one["name"]) == ("Revision", first, "a")
+    assert api.get(f"{REVISIONS}/999999999").status_code == 404
+
+    times = [i["time"] for i in everything["items"]]
+    in_window = api.get(REVISIONS, params={"namespace": namespace, "since": times[1], "until": times[2]}).json()
+    assert [i["revision"] for i in in_window["items"]] == [i["revision"] for i in everything["items"][1:]]
+    assert api.get(REVISIONS, params={"namespace": namespace, "until": "2000-01-01T00:00:00Z"}).json()["items"] == []
+
+
+@pytest.mark.parametrize("param, value", [
+    ("sinceRevision", "yesterday"), ("untilRevision", "-1"), ("limit", "many"), ("order", "sideways"),
+    ("objects", "maybe"), ("since", "last tuesday"), ("until", "2026-01-01T00:00:00"), ("resource", "widgets"),
+])
+def test_a_bad_revisions_parameter_is_a_400_status_naming_it(api, param, value):
+    answer = api.get(REVISIONS, params={param: value})
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert (body["kind"], body["reason"]) == ("Status", "BadRequest") and param in body["message"]
+    on_history = api.get("/api/v1/namespaces/default/pods/any/history", params={param: value})
+    if param != "resource":
+        assert on_history.status_code == 400
+
+
+def test_only_admins_read_the_log(master, namespace):
+    with master.client(master.token("node")) as node:
+        assert node.get(REVISIONS).status_code == 403
+        assert node.get(f"/api/v1/namespaces/{namespace}/pods/web/history").status_code == 403
+        assert node.get("/api/v1/nodes/n1/history").status_code == 403
+
+
+def test_discovery_serves_the_revisions_resource_and_history_and_trace_on_every_stored_kind(api):
+    listed = api.get("/apis/tinykube.io/v1alpha1").json()
+    by_name = {entry["name"]: entry for entry in listed["resources"]}
+    assert by_name["revisions"]["verbs"] == ["get", "list"] and by_name["revisions"]["kind"] == "Revision"
+    core = {entry["name"]: entry for entry in api.get("/api/v1").json()["resources"]}
+    for name in ("pods/history", "nodes/history", "events/trace", "namespaces/trace"):
+        assert core[name]["verbs"] == ["get"], name
+    assert (core["pods/history"]["kind"], core["pods/history"]["group"]) == ("RevisionList", "tinykube.io")
+    aggregated = api.get("/apis", headers={
+        "Accept": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"}).json()
+    apps = next(group for group in aggregated["items"] if group["metadata"].get("name") == "apps")
+    deployments = next(r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments")
+    trace = next(s for s in deployments["subresources"] if s["subresource"] == "trace")
+    assert trace == {"subresource": "trace", "verbs": ["get"],
+                     "responseKind": {"group": "tinykube.io", "version": "v1alpha1", "kind": "Trace"}}

@@ -1,0 +1,43 @@
+"""The handlers of the flight recorder's endpoints (the package docstring lists them)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from master.api import status
+from master.api.registry import Registry
+from master.api.request_info import RequestInfo
+from master.api.history.revisions import revision_list, revision_of
+from master.auth import User, authorize
+from master.store.revision_log import LogQuery
+from objects.kinds import REVISIONS, ResourceType
+
+
+async def serve_revisions(request: Request, info: RequestInfo, user: User, registry: Registry) -> Response:
+    """The `revisions` resource: list, or get one by its number."""
+    if info.resource != REVISIONS.plural or info.version != REVISIONS.version or info.namespace or info.subresource:
+        raise status.not_found_path()
+    verb = "get" if info.name else "list"
+    denial = authorize(user, verb=verb, group=REVISIONS.group, resource=REVISIONS.plural, subresource="",
+                       namespace=None, name=info.name, field_selector=None)
+    if denial is not None:
+        raise status.forbidden(denial, REVISIONS, info.name or "")
+    if request.method != "GET":
+        raise status.method_not_supported(REVISIONS.kind, request.method)
+    if info.name is None:
+        return JSONResponse(revision_list(registry.store, request.query_params).to_wire())
+    number = int(info.name) if info.name.isdigit() else -1
+    found = registry.store.log(LogQuery(since_revision=number - 1, until_revision=number, with_previous=True))
+    if not found:
+        raise status.not_found(REVISIONS, info.name)
+    return JSONResponse(revision_of(found[0], with_object=True).to_wire())
+
+
+async def serve_history(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry) -> Response:
+    """`{object}/history`: every retained revision of that object, live or deleted."""
+    if request.method != "GET":
+        raise status.method_not_supported(f"{rt.plural}/history", request.method)
+    namespace = (info.namespace or "") if rt.namespaced else ""
+    answer = revision_list(registry.store, request.query_params, subject=(rt, namespace, info.name or ""))
+    return JSONResponse(answer.to_wire())
