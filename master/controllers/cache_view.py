@@ -149,3 +149,15 @@ class PodView(ObjectView):
 
     def is_available(self, min_ready_seconds: int, now: datetime) -> bool:
         return self.seconds_until_available(min_ready_seconds, now) == 0.0
+
+
+def only_status_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Did only the status (and the bookkeeping of metadata) move between two cached revisions?
+
+    A controller's own status write comes back through its watch as such an
+    update: it queues the object again but is no cause worth recording."""
+    return old.get("spec") == new.get("spec") and _meta_that_matters(old) == _meta_that_matters(new)
+
+
+def _meta_that_matters(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw["metadata"].items() if k not in ("resourceVersion", "managedFields")}

@@ -46,7 +46,7 @@ from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
 from apiclient.why_reports import ReportPublisher
-from master.controllers.cache_view import ObjectView, PodView
+from master.controllers.cache_view import ObjectView, PodView, only_status_changed
 from master.controllers.controller import Controller
 from master.controllers.daemonset_history import CONTROLLER_REVISION_HASH, DaemonSetHistory, live_hashes
 from master.controllers.daemonset_report import daemon_set_report
@@ -100,7 +100,7 @@ class DaemonSetController(Controller):
         self._backoff_lock = threading.Lock()
         self._failed_backoff: dict[tuple[str, str], tuple[float, float]] = {}  # (ds uid, node) -> (not before, delay)
         self.daemonsets = Informer(client, DAEMONSET, on_add=self._enqueue,
-                                   on_update=lambda old, new: self._enqueue(new), on_delete=self._on_daemonset_delete)
+                                   on_update=self._on_daemonset_update, on_delete=self._on_daemonset_delete)
         self.pods = Informer(client, POD, on_add=self._on_pod_add, on_update=self._on_pod_update,
                              on_delete=self._on_pod_delete)
         self.nodes = Informer(client, NODE, on_add=self._enqueue_all, on_update=self._on_node_update,
@@ -312,6 +312,10 @@ class DaemonSetController(Controller):
         for ds in self.daemonsets.items():
             if ObjectView(ds).namespace == namespace:
                 self._enqueue(ds)
+
+    def _on_daemonset_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        # its status is this controller's own write: what queued it before stays the cause
+        self.queue.add(object_key(new), nudge=only_status_changed(old, new))
 
     def _on_daemonset_delete(self, ds: dict[str, Any]) -> None:
         self.expectations.forget(object_key(ds))

@@ -30,7 +30,7 @@ from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
 from apiclient.why_reports import ReportPublisher
 from master.controllers import deployment_rollout as rollout
-from master.controllers.cache_view import ObjectView, PodView
+from master.controllers.cache_view import ObjectView, PodView, only_status_changed
 from master.controllers.controller import Controller
 from master.controllers.deployment_rollout import PROGRESSING, REVISION, replicas
 from master.controllers.pod_template import (
@@ -54,7 +54,7 @@ class DeploymentController(Controller):
         super().__init__(client, time_scale=time_scale)
         self.events = EventRecorder(client, component="deployment-controller")
         self.deployments = Informer(client, DEPLOYMENT, on_add=self._enqueue,
-                                    on_update=lambda _old, new: self._enqueue(new), on_delete=self._enqueue)
+                                    on_update=self._deployment_updated, on_delete=self._enqueue)
         self.replica_sets = Informer(client, REPLICASET, on_add=self._replica_set_added,
                                      on_update=self._replica_set_updated, on_delete=self._replica_set_deleted)
         self.pods = Informer(client, POD, on_delete=self._pod_deleted)
@@ -69,6 +69,10 @@ class DeploymentController(Controller):
 
     def _enqueue(self, d: Obj) -> None:
         self.queue.add(object_key(d))
+
+    def _deployment_updated(self, old: Obj, new: Obj) -> None:
+        # its status is this controller's own write: what queued it before stays the cause
+        self.queue.add(object_key(new), nudge=only_status_changed(old, new))
 
     def _replica_set_added(self, rs: Obj) -> None:
         if _controller_of(rs) is not None:

@@ -23,7 +23,7 @@ from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
 from apiclient.why_reports import ReportPublisher
-from master.controllers.cache_view import ObjectView, PodView
+from master.controllers.cache_view import ObjectView, PodView, only_status_changed
 from master.controllers.controller import Controller
 from master.controllers.pod_template import (
     Obj, cached_selector, claim, event_subject, label_selector, pod_from_template, rfc3339, utc_now,
@@ -110,8 +110,7 @@ class ReplicaSetController(Controller):
         super().__init__(client, time_scale=time_scale)
         self.events = EventRecorder(client, component="replicaset-controller")
         self.expectations = Expectations(timeout=EXPECTATIONS_TIMEOUT_SECONDS * time_scale)
-        self.replica_sets = Informer(client, REPLICASET, on_add=self._enqueue,
-                                     on_update=lambda _old, new: self._enqueue(new),
+        self.replica_sets = Informer(client, REPLICASET, on_add=self._enqueue, on_update=self._replica_set_updated,
                                      on_delete=self._replica_set_deleted)
         self.pods = Informer(client, POD, on_add=self._pod_added, on_update=self._pod_updated,
                              on_delete=self._pod_deleted)
@@ -130,6 +129,10 @@ class ReplicaSetController(Controller):
 
     def _enqueue(self, rs: Obj) -> None:
         self.queue.add(object_key(rs))
+
+    def _replica_set_updated(self, old: Obj, new: Obj) -> None:
+        # its status is this controller's own write: a pod deletion that raced it stays the cause
+        self.queue.add(object_key(new), nudge=only_status_changed(old, new))
 
     def _replica_set_deleted(self, rs: Obj) -> None:
         self.expectations.forget(object_key(rs))

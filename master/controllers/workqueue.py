@@ -13,6 +13,11 @@ of the watch event whose handler added the key), the newest one winning while
 the key waits. The worker that takes the key reads it with `cause_of(key)` and
 reconciles inside `reacting_to(...)`, so the writes it makes say which event
 led to them, although the handler ran in the informer's thread.
+
+Some events only nudge a key: a controller's own status write coming back
+through its watch changes nothing it acts on. `add(key, nudge=True)` gives
+such an event's revision as the cause only while no other event waits, so a
+pod deletion is not hidden behind the status write that raced it.
 """
 
 from __future__ import annotations
@@ -37,16 +42,17 @@ class WorkQueue:
         self._dirty: set[str] = set()
         self._processing: set[str] = set()
         self._delayed: list[tuple[float, int, str, int | None]] = []
-        self._causes: dict[str, int] = {}  # waiting keys: the newest revision that queued each
+        self._causes: dict[str, tuple[bool, int]] = {}  # waiting keys: (not a nudge, revision) that queued each
         self._taken_causes: dict[str, int] = {}  # keys a worker holds: the cause of this round
         self._failures: dict[str, int] = {}
         self._tiebreak = itertools.count()
         self._closed = False
 
-    def add(self, key: str) -> None:
-        """Queue `key`, remembering the revision the caller reacts to as its cause."""
+    def add(self, key: str, *, nudge: bool = False) -> None:
+        """Queue `key`, remembering the revision the caller reacts to as its cause (with `nudge`,
+        only until an event that is no nudge queues it)."""
         with self._cond:
-            self._add(key, current_cause())
+            self._add(key, current_cause(), nudge=nudge)
 
     def add_after(self, key: str, seconds: float) -> None:
         """Add `key` once `seconds` have passed (a requeue with backoff, or a timer a controller waits for).
@@ -106,11 +112,11 @@ class WorkQueue:
             self._closed = True
             self._cond.notify_all()
 
-    def _add(self, key: str, cause: int | None) -> None:
+    def _add(self, key: str, cause: int | None, *, nudge: bool) -> None:
         if self._closed:
             return
-        if cause is not None and cause > self._causes.get(key, 0):
-            self._causes[key] = cause
+        if cause is not None and (not nudge, cause) > self._causes.get(key, (False, 0)):
+            self._causes[key] = (not nudge, cause)
         if key in self._dirty:
             return
         self._dirty.add(key)
@@ -119,7 +125,7 @@ class WorkQueue:
             self._cond.notify()
 
     def _take_cause(self, key: str) -> None:
-        cause = self._causes.pop(key, None)
+        _, cause = self._causes.pop(key, (False, None))
         if cause is None:
             self._taken_causes.pop(key, None)
         else:
@@ -129,4 +135,4 @@ class WorkQueue:
         now = self._clock()
         while self._delayed and self._delayed[0][0] <= now:
             _, _, key, cause = heapq.heappop(self._delayed)
-            self._add(key, cause)
+            self._add(key, cause, nudge=False)

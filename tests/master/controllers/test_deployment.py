@@ -21,6 +21,7 @@ from objects.kinds import DEPLOYMENT, EVENT, POD, REPLICASET
 from objects.why import epoch_of
 from tests.master.controllers.test_replicaset import active_pods, is_ready, report_running, start_controllers, template
 from tests.support.cluster import wait_for
+from tests.support.revision_log import revision_rows
 
 GOOD = "tinykube/bootcamp:v1"
 BETTER = "tinykube/bootcamp:v2"
@@ -299,3 +300,20 @@ def test_the_min_ready_seconds_countdown_is_when_the_new_pod_is_counted_availabl
 
     assert countdown["owner"] == "replicaset-controller"
     assert -0.2 <= counted_at - epoch_of(countdown["at"]) <= 1.0, counted_at - epoch_of(countdown["at"])
+
+
+def test_a_scale_chains_the_users_patch_the_replica_set_resize_and_the_new_pods(
+        master, client, namespace, controllers, kubectl):
+    with FakeKubelet(client, namespace, {GOOD}):
+        client.create(DEPLOYMENT, deployment(replicas=2), namespace)
+        wait_for(lambda: rolled_out(client, namespace, 2))
+        kubectl("scale", "deployment/web", "--replicas=4", "-n", namespace)
+        wait_for(lambda: rolled_out(client, namespace, 4), message="scaled up")
+
+    rows = revision_rows(master.data_dir, namespace=namespace)
+    scale = next(row for row in rows if row.resource == "deployments.apps" and row.component == "kubectl")
+    resize = next(row for row in rows if row.resource == "replicasets.apps" and row.revision > scale.revision
+                  and row.object["spec"]["replicas"] == 4)
+    assert resize.cause == scale.revision
+    new_pods = [row for row in rows if row.resource == "pods" and row.event == "ADDED" and row.revision > resize.revision]
+    assert len(new_pods) == 2 and {row.cause for row in new_pods} == {resize.revision}

@@ -23,6 +23,7 @@ from master.store import ObjectKey, SqlStore
 from objects.apps import ReplicaSet
 from objects.kinds import NAMESPACE, POD, REPLICASET
 from tests.support.cluster import wait_for
+from tests.support.revision_log import revision_rows
 
 
 # ----- helpers shared with the other controller tests
@@ -270,3 +271,19 @@ def test_a_replica_set_whose_pods_are_refused_names_the_refusal_on_its_why(clien
     fixed = wait_for(lambda: (r := client.get_path(path).get("replicaSet") or {}).get("current") == 2 and r,
                      timeout=15, message="the pods created once the image is fixed")
     assert fixed["failedCreates"] == [] and fixed["message"] == "2 of 2 pods, 0 Ready"
+
+
+def test_a_replacement_pod_reacts_to_the_deletion_that_queued_its_replica_set(master, client, namespace, controller):
+    rs = client.create(REPLICASET, replica_set("web", 1), namespace)
+    [first] = wait_for(lambda: active_pods(client, namespace, "app=web"), message="the first pod")
+    client.delete(POD, first["metadata"]["name"], namespace)
+    [replacement] = wait_for(lambda: (p := active_pods(client, namespace, "app=web")) and
+                             p[0]["metadata"]["name"] != first["metadata"]["name"] and p, message="a replacement")
+
+    def row_of(name, event):
+        return next(r for r in revision_rows(master.data_dir, resource="pods", namespace=namespace, name=name)
+                    if r.event == event)
+
+    assert row_of(first["metadata"]["name"], "ADDED").cause == int(rs["metadata"]["resourceVersion"])
+    # an unbound pod goes at once: its DELETED revision is what the controller saw
+    assert row_of(replacement["metadata"]["name"], "ADDED").cause == row_of(first["metadata"]["name"], "DELETED").revision

@@ -96,3 +96,17 @@ def test_a_reconcile_runs_reacting_to_the_revision_that_queued_its_key():
     finally:
         stop.set()
     assert seen == [("ns/x", 41), ("ns/x", 41)]
+
+
+def test_a_nudge_is_the_cause_only_while_no_other_event_waits():
+    """Guards a replacement pod reacting to the ReplicaSet's own status write that raced the pod's deletion."""
+    queue = WorkQueue()
+    with reacting_to(10):
+        queue.add("rs")
+    with reacting_to(12):
+        queue.add("rs", nudge=True)
+    assert queue.get(timeout=0.1) == "rs" and queue.cause_of("rs") == 10
+    queue.done("rs")
+    with reacting_to(20):
+        queue.add("rs", nudge=True)
+    assert queue.get(timeout=0.1) == "rs" and queue.cause_of("rs") == 20
