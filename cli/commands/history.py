@@ -35,7 +35,6 @@ from cli.history.subject import one_object
 from cli.printers import render_objects
 from cli.session import Session, pass_session, session_options
 from cli.terminal import is_terminal
-from objects.meta import parse_time
 from objects.revisions import API_VERSION, Revision
 
 OUTPUTS = ("json", "yaml")
@@ -67,14 +66,18 @@ def history(session: Session, args: tuple[str, ...], cluster: bool, since: str |
         return
     resource, name = one_object(args, "history")
     namespace = session.namespace if resource.namespaced else None
-    answer = object_history(client, resource, namespace, name)
+    answer = object_history(client, resource, namespace, name, since=since_time)
+    if not answer.model.items and not since:  # the log serves deleted objects too: none at all is a wrong name
+        raise CommandError(f'no revision of {resource.group_resource} "{name}" is kept: it never existed '
+                           f"{'in ' + namespace + ' ' if namespace else ''}or went before the retention")
     if output:
         click.echo(render_objects([answer.wire], output, single=True), nl=False)
         return
 
     def revisions(after: int = 0) -> list[Revision]:
-        listed = object_history(client, resource, namespace, name).model.items if after else answer.model.items
-        return [item for item in listed if item.revision > after and _not_before(item, since_time)]
+        """The object's revisions after `after`: asked again when stepping past the newest."""
+        fresh = object_history(client, resource, namespace, name, since=since_time) if after else answer
+        return [item for item in fresh.model.items if item.revision > after]
 
     if step:
         _step(client, revisions(), revisions)
@@ -99,11 +102,6 @@ def _check_flags(args: tuple[str, ...], *, cluster: bool, follow: bool, step: bo
 def _cluster_log(client: ApiClient, since: str | None) -> Callable[[int], list[Revision]]:
     """The cluster's revisions after a given one (and after --since), without their objects."""
     return lambda after: list(each_revision(client, since_revision=after, since=since, objects=False))
-
-
-def _not_before(revision: Revision, since: str | None) -> bool:
-    written, earliest = parse_time(revision.time), parse_time(since)
-    return earliest is None or written is None or written >= earliest
 
 
 def _revision_list(revisions: list[Revision]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The flight recorder's endpoints, each answer read into its objects/revisions.py model.
 
     GET /apis/tinykube.io/v1alpha1/revisions?...   -> RevisionList (the cluster's log)
-    GET {object path}/history                      -> RevisionList (one object's revisions, with changes)
+    GET {object path}/history?since=T              -> RevisionList (one object's revisions, with changes)
     GET {object path}/trace?since=T                -> Trace
     GET {collection}?resourceVersion=N&resourceVersionMatch=Exact   -> the list as it was at N
 
@@ -55,8 +55,10 @@ def find_revision(client: ApiClient, revision: int) -> Revision | None:
     return next((item for item in found.items if item.revision == revision), None)
 
 
-def object_history(client: ApiClient, resource: ResourceType, namespace: str | None, name: str) -> Answer:
-    wire = client.get_path(f"{_path(resource, namespace, name)}/history")
+def object_history(client: ApiClient, resource: ResourceType, namespace: str | None, name: str, *,
+                   since: str | None = None) -> Answer:
+    """The object's retained revisions, oldest first (`since`: only those written at or after it)."""
+    wire = client.get_path(f"{_path(resource, namespace, name)}/history", params={"since": since} if since else None)
     return Answer(wire, _read(RevisionList, wire, f"the history of {resource.singular}/{name}"))
 
 
