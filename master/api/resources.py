@@ -46,7 +46,7 @@ from master.api.strategy import KINDS_WITH_STATUS
 from master.api.tables import table
 from master.api.watch import watch_stream
 from master.api.history import at_revision
-from master.api.history.endpoints import serve_history
+from master.api.history.endpoints import serve_history, serve_trace
 from master.api.history.origin import origin_of
 from master.api.why import serve_why
 from master.auth import User, authorize
@@ -195,6 +195,8 @@ async def _serve_subresource(request: Request, rt: ResourceType, info: RequestIn
             return JSONBody(scale)
     if sub == "history" and sub in rt.subresources:
         return await serve_history(request, rt, info, registry)
+    if sub == "trace" and sub in rt.subresources:
+        return await serve_trace(request, rt, info, registry)
     if sub == "why" and rt.plural in WHY_KINDS:
         return await serve_why(request, rt, info, registry)
     if sub == "explanation" and rt.plural == "pods":

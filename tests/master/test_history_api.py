@@ -9,7 +9,7 @@ from kubernetes import client
 
 from apiclient import ApiClient, load_kubeconfig
 from apiclient.provenance import explaining, reacting_to
-from objects.kinds import POD
+from objects.kinds import POD, REPLICASET
 
 
 def pod(name: str, image: str = "busybox:1.36") -> dict:
@@ -218,3 +218,110 @@ def test_discovery_serves_the_revisions_resource_and_history_and_trace_on_every_
     trace = next(s for s in deployments["subresources"] if s["subresource"] == "trace")
     assert trace == {"subresource": "trace", "verbs": ["get"],
                      "responseKind": {"group": "tinykube.io", "version": "v1alpha1", "kind": "Trace"}}
+
+
+# ----- trace
+
+
+def write_as(master, user_agent: str):
+    return ApiClient(load_kubeconfig(master.kubeconfig), user_agent=user_agent)
+
+
+def flatten(hops: list[dict], depth: int = 0) -> list[tuple[int, str, str, str]]:
+    """Each hop as (depth, component, resource/name, summary), depth first."""
+    rows = []
+    for hop in hops:
+        rows.append((depth, hop["provenance"].get("component"), f"{hop['resource']}/{hop['name']}", hop["summary"]))
+        rows.extend(flatten(hop["children"], depth + 1))
+    return rows
+
+
+def test_a_trace_follows_causes_down_from_a_deployment_and_up_from_one_of_its_pods(master, api, namespace):
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}},
+                                        "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}
+    replicaset = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1"},
+                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                           "template": deployment["spec"]["template"]}}
+    created = api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", json=deployment).json()
+    assert api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments",
+                    json={**deployment, "metadata": {"name": "other"}}).status_code == 201
+    with write_as(master, "tinykube-controller/deployment") as controller, \
+            reacting_to(created["metadata"]["resourceVersion"]):
+        rs = controller.create(REPLICASET, replicaset, namespace)
+    with write_as(master, "tinykube-controller/replicaset") as controller, \
+            reacting_to(rs["metadata"]["resourceVersion"]):
+        pods = [controller.create(POD, pod(name), namespace) for name in ("web-1-a", "web-1-b")]
+    with write_as(master, "tinykube-scheduler") as scheduler, reacting_to(pods[0]["metadata"]["resourceVersion"]):
+        scheduler.post_path(f"/api/v1/namespaces/{namespace}/pods/web-1-a/binding",
+                            {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "web-1-a"},
+                             "target": {"kind": "Node", "name": "node-2"}})
+    bound = api.get(f"/api/v1/namespaces/{namespace}/pods/web-1-a").json()
+    with write_as(master, "tinykube-kubelet/node-2") as kubelet, reacting_to(bound["metadata"]["resourceVersion"]), \
+            explaining("sandbox 3 ms, pull 0 ms, create 5 ms, start 7 ms"):
+        kubelet.update(POD, {**bound, "status": {"phase": "Running"}}, subresource="status")
+
+    answer = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/web/trace")
+    assert answer.status_code == 200, answer.text
+    traced = answer.json()
+    assert (traced["kind"], traced["subject"]["kind"], traced["truncated"]) == ("Trace", "Deployment", False)
+    assert flatten(traced["roots"]) == [
+        (0, "python-httpx", "deployments.apps/web", "created"),
+        (1, "controller/deployment", "replicasets.apps/web-1", "created"),
+        (2, "controller/replicaset", "pods/web-1-a", "created"),
+        (3, "scheduler", "pods/web-1-a", "bound to node-2"),
+        (4, "kubelet/node-2", "pods/web-1-a", "phase Running"),
+        (2, "controller/replicaset", "pods/web-1-b", "created"),
+    ]
+    root = traced["roots"][0]
+    assert "latencyMilliseconds" not in root
+    running = root["children"][0]["children"][0]["children"][0]["children"][0]
+    assert running["provenance"]["note"] == "sandbox 3 ms, pull 0 ms, create 5 ms, start 7 ms"
+    assert running["latencyMilliseconds"] >= 0
+
+    # From a pod: its ancestors up to the root, but not its sibling's branch.
+    from_pod = api.get(f"/api/v1/namespaces/{namespace}/pods/web-1-a/trace").json()
+    assert [row[2:] for row in flatten(from_pod["roots"])] == [
+        ("deployments.apps/web", "created"), ("replicasets.apps/web-1", "created"), ("pods/web-1-a", "created"),
+        ("pods/web-1-a", "bound to node-2"), ("pods/web-1-a", "phase Running")]
+    times = [hop["time"] for hop in _depth_first(from_pod["roots"])]
+    assert times == sorted(times)
+
+
+def _depth_first(hops):
+    for hop in hops:
+        yield hop
+        yield from _depth_first(hop["children"])
+
+
+def test_a_nodes_trace_leaves_out_heartbeats_nothing_reacted_to(master, api):
+    name = f"trace-node-{uuid.uuid4().hex[:6]}"
+    ready = {"type": "Ready", "status": "True", "lastHeartbeatTime": "2026-01-01T00:00:00Z"}
+    api.post("/api/v1/nodes", json={"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                                    "status": {"conditions": [ready]}}).raise_for_status()
+    try:
+        for second in ("10", "20"):
+            merge_patch(api, f"/api/v1/nodes/{name}/status", {"status": {"conditions": [
+                {**ready, "lastHeartbeatTime": f"2026-01-01T00:00:{second}Z"}]}})
+        with write_as(master, "tinykube-controller/nodelifecycle") as controller:
+            not_ready = controller.patch_path(
+                f"/api/v1/nodes/{name}/status", {"status": {"conditions": [{**ready, "status": "Unknown"}]}},
+                content_type="application/strategic-merge-patch+json")
+            with reacting_to(not_ready["metadata"]["resourceVersion"]):
+                controller.patch_path(f"/api/v1/nodes/{name}", {"spec": {"taints": [
+                    {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}]}},
+                    content_type="application/merge-patch+json")
+
+        traced = api.get(f"/api/v1/nodes/{name}/trace", params={"sinceSeconds": "600"}).json()
+        assert [row[3] for row in flatten(traced["roots"])] == [
+            "created", "Ready Unknown", "taint node.kubernetes.io/unreachable:NoExecute added"]
+        assert traced["since"].endswith("Z")
+    finally:
+        api.delete(f"/api/v1/nodes/{name}")
+
+
+@pytest.mark.parametrize("param, value", [("since", "an hour ago"), ("sinceSeconds", "-5"), ("sinceSeconds", "x")])
+def test_a_bad_trace_window_is_a_400_naming_its_parameter(api, param, value):
+    answer = api.get("/api/v1/namespaces/default/pods/any/trace", params={param: value})
+    assert answer.status_code == 400 and param in answer.json()["message"]

@@ -9,6 +9,7 @@ from master.api import status
 from master.api.registry import Registry
 from master.api.request_info import RequestInfo
 from master.api.history.revisions import revision_list, revision_of
+from master.api.history.trace import trace
 from master.auth import User, authorize
 from master.store.revision_log import LogQuery
 from objects.kinds import REVISIONS, ResourceType
@@ -41,3 +42,11 @@ async def serve_history(request: Request, rt: ResourceType, info: RequestInfo, r
     namespace = (info.namespace or "") if rt.namespaced else ""
     answer = revision_list(registry.store, request.query_params, subject=(rt, namespace, info.name or ""))
     return JSONResponse(answer.to_wire())
+
+
+async def serve_trace(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry) -> Response:
+    """`{object}/trace`: the causal tree through that object's revisions in the window."""
+    if request.method != "GET":
+        raise status.method_not_supported(f"{rt.plural}/trace", request.method)
+    namespace = (info.namespace or "") if rt.namespaced else ""
+    return JSONResponse(trace(registry.store, rt, namespace, info.name or "", request.query_params).to_wire())

@@ -80,7 +80,7 @@ def parse_query(query: QueryParams, *, subject: tuple[ResourceType, str, str] | 
     return LogQuery(
         resource=resource, namespace=namespace, name=name,
         since_revision=_integer(query, "sinceRevision"), until_revision=_integer(query, "untilRevision"),
-        since_time=_time(query, "since"), until_time=_end_of_millisecond(_time(query, "until")),
+        since_time=time_param(query, "since"), until_time=_end_of_millisecond(time_param(query, "until")),
         limit=min(limit, MAX_LIMIT) if limit else MAX_LIMIT, descending=order == "desc", with_previous=True,
     )
 
@@ -107,7 +107,8 @@ def _integer(query: QueryParams, name: str) -> int | None:
     return number
 
 
-def _time(query: QueryParams, name: str) -> float | None:
+def time_param(query: QueryParams, name: str) -> float | None:
+    """An RFC 3339 query parameter as epoch seconds; a 400 naming it when it is not one."""
     value = query.get(name)
     if not value:
         return None
