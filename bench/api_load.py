@@ -2,6 +2,7 @@
 
     python -m bench.api_load            # 50 clients, 30 s
     python -m bench.api_load --small    # 50 clients, 5 s, a smoke test
+    python -m bench.api_load --master-arg=--no-provenance   # any extra flag for the master (repeatable)
 
 A master without scheduler or controllers (so pods stay exactly as written),
 reached through its real HTTPS endpoint with the admin token. Each client is
@@ -127,8 +128,9 @@ def _own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(*, seconds: float, clients: int, root: Path) -> dict:
-    master = Master(root / "master", extra_args=["--no-scheduler"])  # and no controllers: Master's default
+def run(*, seconds: float, clients: int, root: Path, master_args: tuple[str, ...] = ()) -> dict:
+    # No scheduler, and no controllers (Master's default): pods stay exactly as written.
+    master = Master(root / "master", extra_args=["--no-scheduler", *master_args])
     try:
         master.start()
         namespaces = [f"load-{i:02d}" for i in range(clients)]
@@ -186,9 +188,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="5 s per phase instead of 30 (a smoke test)")
     parser.add_argument("--json", type=Path, help="also write the result dict here (bench.run uses it)")
+    parser.add_argument("--master-arg", action="append", default=[], metavar="FLAG",
+                        help="an extra flag for the master, repeatable; spelled with '=' when it starts with "
+                             "a dash: --master-arg=--no-provenance")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tinykube-bench-api-") as tmp:
-        outcome = run(seconds=5 if args.small else 30, clients=CLIENTS, root=Path(tmp))
+        outcome = run(seconds=5 if args.small else 30, clients=CLIENTS, root=Path(tmp),
+                      master_args=tuple(args.master_arg))
     print_result(outcome)
     write_json(outcome, args.json)
 

@@ -3,6 +3,7 @@
     python -m bench.scheduler --nodes 500 --pods 1000
     python -m bench.scheduler --nodes 5000 --pods 10000
     python -m bench.scheduler --nodes 5000 --pods 10000 --profile /tmp/master.txt   # py-spy, raw format
+    python -m bench.scheduler --master-arg=--no-provenance   # any extra flag for the master (repeatable)
 
 Starts its own master (scheduler in-process), registers N Node objects with
 capacity and no kubelet, then creates M pods from C concurrent clients, exactly
@@ -78,8 +79,8 @@ class Profiler:
 
 
 def run(nodes: int, pods: int, clients: int, data_dir: Path, *, timeout: float = 3600,
-        profile: Path | None = None) -> dict:
-    master = Master(data_dir, extra_args=["--log-level", "warning", "--scheduler-seed", "1"]).start()
+        profile: Path | None = None, master_args: tuple[str, ...] = ()) -> dict:
+    master = Master(data_dir, extra_args=["--log-level", "warning", "--scheduler-seed", "1", *master_args]).start()
     try:
         with ThreadPoolExecutor(clients) as pool, master.client() as setup:
             local = threading.local()
@@ -167,10 +168,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for every binding")
     parser.add_argument("--profile", type=Path, help="record the master with py-spy (raw format) to this file")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here (bench.compare uses it)")
+    parser.add_argument("--master-arg", action="append", default=[], metavar="FLAG",
+                        help="an extra flag for the master, repeatable; spelled with '=' when it starts with "
+                             "a dash: --master-arg=--no-provenance")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tinykube-bench-") as tmp:
         result = run(args.nodes, args.pods, args.clients, Path(tmp) / "data", timeout=args.timeout,
-                     profile=args.profile)
+                     profile=args.profile, master_args=tuple(args.master_arg))
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| nodes | pods | pods/s (create -> last binding) | creates/s | p50 ms | p99 ms | master peak RSS "
           "| master CPU |")
