@@ -19,6 +19,7 @@ their every bind, event and watch skips TLS and HTTP on both ends:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import uuid
@@ -68,7 +69,10 @@ CONTROLLERS = {
 @click.option("--tls-san", multiple=True, help="Extra name or IP for the server certificate (repeatable).")
 @click.option("--server-url", default=None, help="URL written into the kubeconfigs [default: from --bind/--port].")
 @click.option("--compaction-keep", type=int, default=10_000, show_default=True,
-              help="How many recent revisions watches can resume from.")
+              help="How many recent revisions watches can resume from (and history keeps, at least).")
+@click.option("--history-age", default="1h", show_default=True, callback=lambda _c, _p, value: _seconds(value),
+              help="Keep every revision younger than this for history, trace and time travel "
+                   "(seconds, or a duration such as 90s, 30m, 1h).")
 @click.option("--no-provenance", is_flag=True, hidden=True,
               help="Leave the provenance of writes unrecorded (to measure what recording costs).")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
@@ -89,8 +93,8 @@ CONTROLLERS = {
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, no_provenance: bool, compaction_interval: float, event_ttl: float, controllers: str, no_scheduler: bool,
-         time_scale: float,
+         compaction_keep: int, history_age: float, no_provenance: bool, compaction_interval: float, event_ttl: float,
+         controllers: str, no_scheduler: bool, time_scale: float,
          export_kubeconfig_to: Path | None, export_node_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -122,8 +126,8 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
         components.append(lambda stop, controller=CONTROLLERS[name], name=name: controller(
             in_process_client(f"tinykube-controller/{name}"), time_scale=time_scale,
         ).start(stop))
-    app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, interval=compaction_interval,
-                                            event_ttl=event_ttl)
+    app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, min_age=history_age,
+                                            interval=compaction_interval, event_ttl=event_ttl)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
@@ -156,7 +160,7 @@ def create_system_namespaces(store: SqlStore) -> None:
             pass
 
 
-def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float, event_ttl: float):
+def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, interval: float, event_ttl: float):
     """Run compaction, event expiry and the in-process components (the scheduler, the controllers)
     for as long as the HTTPS server runs.
 
@@ -174,7 +178,8 @@ def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float, 
             while True:
                 await asyncio.sleep(interval)
                 try:
-                    compacted = await run_in_threadpool(store.compact, keep)
+                    compacted = await run_in_threadpool(functools.partial(store.compact, keep,
+                                                                          min_age_seconds=min_age))
                     log.debug("compacted to revision %d", compacted)
                 except Exception:  # the loop outlives one failed compaction
                     log.exception("compaction failed; retrying in %.0fs", interval)
@@ -202,6 +207,30 @@ def _lifespan(store: SqlStore, components: list, *, keep: int, interval: float, 
             store.close()
 
     return lifespan
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(value: str) -> float:
+    """`3600`, `90s`, `30m`, `1h`, `1h30m` as seconds (a bare number is seconds)."""
+    text, total, number = value.strip().lower(), 0.0, ""
+    try:
+        if text.replace(".", "", 1).isdigit():
+            return float(text)
+        for char in text:
+            if char in DURATION_UNITS and number:
+                total, number = total + float(number) * DURATION_UNITS[char], ""
+            elif char.isdigit() or char == ".":
+                number += char
+            else:
+                raise ValueError(char)
+        if number or not text:
+            raise ValueError(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration such as 3600, 90s, 30m or 1h",
+                                 param_hint="--history-age") from None
+    return total
 
 
 def _url_host(host: str) -> str:

@@ -1,4 +1,5 @@
-"""The master's own process over its data directory: a restart keeps everything, compaction expires old watches."""
+"""The master's own process over its data directory: a restart keeps everything (history too), compaction
+expires old watches and old lists but keeps what live objects need."""
 
 import json
 
@@ -10,7 +11,8 @@ from kubernetes.client.rest import ApiException
 
 from tests.support.cluster import Master, wait_for
 
-COMPACTION_ARGS = ["--compaction-keep", "5", "--compaction-interval", "0.2"]
+# History age 0: compaction may take every revision past the newest five at once.
+COMPACTION_ARGS = ["--compaction-keep", "5", "--compaction-interval", "0.2", "--history-age", "0"]
 
 
 @pytest.fixture
@@ -198,3 +200,45 @@ def test_the_python_client_raises_410_for_a_watch_from_an_expired_resource_versi
         assert raised.value.status == 410
     finally:
         python_client.close()
+
+
+def test_history_and_its_provenance_survive_a_master_restart(start_master):
+    first = start_master()
+    with first.client() as api:
+        created(api.post("/api/v1/namespaces/default/pods", json=pod("web"),
+                         headers={"User-Agent": "tkctl/0.1.0", "X-Tinykube-Note": "first"}))
+        patched = api.patch("/api/v1/namespaces/default/pods/web", json={"metadata": {"labels": {"v": "2"}}},
+                            headers={"Content-Type": "application/merge-patch+json"})
+        assert patched.status_code == 200
+        before = api.get("/api/v1/namespaces/default/pods/web/history").json()["items"]
+        first.stop()
+        start_master(port=first.port)
+
+        after = api.get("/api/v1/namespaces/default/pods/web/history").json()["items"]
+        assert after == before
+        assert [(i["type"], i["provenance"]["component"], i["provenance"].get("note")) for i in after] == [
+            ("ADDED", "tkctl", "first"), ("MODIFIED", "python-httpx", None)]
+
+
+def _compacted_revision(api: httpx.Client) -> int:
+    return api.get("/apis/tinykube.io/v1alpha1/revisions", params={"limit": "1"}).json()["compactedRevision"]
+
+
+def test_a_list_before_the_compacted_revision_is_410_and_live_objects_keep_their_newest_write(start_master):
+    master = start_master(extra_args=COMPACTION_ARGS)
+    with master.client() as api:
+        newest = int(_write_twenty_times(api))
+        compacted = newest - 5  # --compaction-keep 5, --history-age 0
+        wait_for(lambda: _compacted_revision(api) == compacted, timeout=15, message="compaction to catch up")
+
+        expired = api.get("/api/v1/namespaces/default/pods", params={
+            "resourceVersion": str(compacted - 1), "resourceVersionMatch": "Exact"})
+        assert expired.status_code == 410
+        assert (expired.json()["reason"], expired.json()["message"]) == (
+            "Expired", "The resourceVersion for the provided list is too old.")
+        # Every pod's last write is retained, however far below the compacted revision it lies.
+        at_compacted = api.get("/api/v1/namespaces/default/pods", params={
+            "resourceVersion": str(compacted), "resourceVersionMatch": "Exact"}).json()
+        assert len(at_compacted["items"]) == 10
+        history = api.get("/api/v1/namespaces/default/pods/p0/history").json()["items"]
+        assert [item["type"] for item in history] == ["MODIFIED"]  # its creation is gone, its last write kept

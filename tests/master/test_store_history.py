@@ -60,3 +60,49 @@ def test_a_list_before_the_compacted_revision_is_expired(store):
     with pytest.raises(Expired):
         store.list_at("pods", None, 2)
     assert len(store.list_at("pods", None, 3)) == 3
+
+
+def test_compaction_keeps_the_newest_write_of_every_live_object_and_drops_the_deleted(store):
+    from master.store.revision_log import LogQuery
+
+    store.create(key("old"), pod("old"))  # 1: never written again
+    store.create(key("busy"), pod("busy"))  # 2
+    store.create(key("gone"), pod("gone"))  # 3
+    store.update(key("busy"), pod("busy", v="2"), expected_revision=2)  # 4
+    store.delete(key("gone"))  # 5
+    store.update(key("busy"), pod("busy", v="3"), expected_revision=4)  # 6
+    store.create(key("new"), pod("new"))  # 7
+
+    assert store.compact(keep=2) == 5
+    retained = [(entry.revision, entry.name) for entry in store.log(LogQuery())]
+    assert retained == [(1, "old"), (4, "busy"), (6, "busy"), (7, "new")]
+    assert names(store.list_at("pods", None, 5)) == [("default", "busy", "4"), ("default", "old", "1")]
+
+
+def test_revisions_younger_than_the_history_age_survive_compaction_whatever_the_count(store):
+    for index in range(6):
+        store.create(key(f"p{index}"), pod(f"p{index}"))
+    assert store.compact(keep=1, min_age_seconds=3600) == 0
+    assert len(store.list_at("pods", None, 1)) == 1  # the oldest state is still answerable
+    assert store.compact(keep=1, min_age_seconds=0) == 5
+
+
+def test_history_and_provenance_survive_a_restart(db_url):
+    from master.store.provenance import WriteOrigin, recording
+    from master.store.revision_log import LogQuery
+
+    first = SqlStore(db_url)
+    with recording(WriteOrigin(user="admin", component="kubectl", verb="create")):
+        first.create(key("web"), pod("web"))
+    first.update(key("web"), pod("web", v="2"), expected_revision=1)
+    first.compact(keep=1)
+    first.close()
+
+    reopened = SqlStore(db_url)
+    try:
+        assert reopened.compacted_revision == 1
+        (entry, newer) = reopened.log(LogQuery(name="web"))
+        assert (entry.revision, entry.origin.component, newer.revision) == (1, "kubectl", 2)
+        assert names(reopened.list_at("pods", None, 1)) == [("default", "web", "1")]
+    finally:
+        reopened.close()
