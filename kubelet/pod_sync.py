@@ -14,15 +14,24 @@ a restart of the kubelet, or every few seconds) is always safe.
 As it goes, it notes in `notes` (kubelet.why) what the status cannot say: the
 step under way, the backoff timers it waits on, the engine's pull errors and the
 SIGKILL deadline of a termination, which GET /why/{ns}/{pod} answers from.
+
+It also times the steps it takes to start a pod (sandbox, pull, create, start,
+summed over the pod's containers); the first status write that shows one of
+the containers running carries them as its note (apiclient.provenance), so a
+trace of the pod says where the kubelet spent its time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from apiclient.events import now_rfc3339
+from apiclient.provenance import explaining
 from kubelet.backoff import Backoff
 from kubelet.config import KubeletConfig
 from kubelet.pod_status import Waiting, container_status, epoch, pod_status
@@ -43,6 +52,22 @@ from objects.why import KubeletPodReport
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class StepTimings:
+    """Seconds this kubelet spent starting one pod, per step, summed over its containers."""
+
+    sandbox: float = 0.0
+    pull: float = 0.0  # 0 when the image was already present
+    create: float = 0.0
+    start: float = 0.0
+    started: bool = False  # this kubelet started a container of the pod (an adopted pod's steps ran elsewhere)
+    told: bool = False  # a status write carried them
+
+    def note(self) -> str:
+        return ", ".join(f"{step} {round(seconds * 1000)} ms" for step, seconds in (
+            ("sandbox", self.sandbox), ("pull", self.pull), ("create", self.create), ("start", self.start)))
+
+
 def pod_ref(pod: Pod, config: KubeletConfig) -> PodRef:
     meta = pod.metadata
     return PodRef(meta.namespace or "", meta.name or "", meta.uid or "", config.node_name, config.owner)
@@ -59,6 +84,7 @@ class PodSyncer:
         self.probes = ProbeManager(runtime, reporter, time_scale=config.time_scale)
         self.notes = PodNotebook()  # what `why` tells beyond the status: steps, timers, pull errors
         self._waiting: dict[tuple[str, str], Waiting] = {}
+        self._timings: dict[str, StepTimings] = {}  # pod uid -> its start-up steps, until a status tells them
         self._lock = threading.Lock()
 
     # ----- sync
@@ -71,12 +97,36 @@ class PodSyncer:
         sandbox, instances = self._sync(pod, ref)
         status = self.status(pod, sandbox, instances)
         due = self.notes.sync_finished(ref.uid, status, instances)
-        written = self.reporter.pod_status_changed(pod, status)
+        written = self._report(pod, ref.uid, status)
         if written and is_finished_phase(status.phase) and sandbox is not None:
             # Only once the API holds the final phase: a sandbox stopped earlier would look like a
             # lost network namespace to the next sync, which would make a new one.
             self.runtime.stop_sandbox(sandbox.id)
         return due
+
+    def _report(self, pod: Pod, uid: str, status: api.PodStatus) -> bool:
+        """Report the status; the first write showing a container this kubelet started running tells
+        how long each start-up step took."""
+        with self._lock:
+            timings = self._timings.get(uid)
+            tell = timings is not None and timings.started and not timings.told and _any_running(status)
+        with explaining(timings.note() if tell else None):
+            written = self.reporter.pod_status_changed(pod, status)
+        if tell and written:
+            with self._lock:
+                timings.told = True
+        return written
+
+    @contextlib.contextmanager
+    def _timed(self, uid: str, step: str) -> Iterator[None]:
+        """Add the time the block takes to the pod's `step` (a StepTimings field)."""
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                timings = self._timings.setdefault(uid, StepTimings())
+                setattr(timings, step, getattr(timings, step) + time.monotonic() - began)
 
     def explain(self, pod: Pod) -> KubeletPodReport:
         """What `why` says of `pod`: its containers' states, steps, timers, probes, termination."""
@@ -104,7 +154,8 @@ class PodSyncer:
         if sandbox is None:
             self._stop_all(ref, instances, grace=0)  # a new network namespace means new containers
             self.notes.step(ref.uid, Step.SANDBOX)
-            sandbox = self._run_sandbox(pod, ref, memory_volumes)
+            with self._timed(ref.uid, "sandbox"):
+                sandbox = self._run_sandbox(pod, ref, memory_volumes)
             instances = self._instances(ref)
         if sandbox is not None:
             for container in _containers(pod):
@@ -171,8 +222,9 @@ class PodSyncer:
             return
         self.notes.step(ref.uid, Step.START)
         try:
-            container_id = self.runtime.create_container(self._container_spec(pod, ref, sandbox, container,
-                                                                              restart_count))
+            with self._timed(ref.uid, "create"):
+                container_id = self.runtime.create_container(self._container_spec(pod, ref, sandbox, container,
+                                                                                  restart_count))
         except CreateFailed as error:
             self._set_waiting(ref.uid, name, Waiting("CreateContainerError", str(error)))
             self.reporter.record_event(pod, type_="Warning", reason="Failed", message=f"Error: {error}",
@@ -181,12 +233,15 @@ class PodSyncer:
         self.reporter.record_event(pod, type_="Normal", reason="Created", message=f"Created container: {name}",
                                    field_path=field_path)
         try:
-            self.runtime.start_container(container_id)
+            with self._timed(ref.uid, "start"):
+                self.runtime.start_container(container_id)
         except RuntimeFailure as error:
             self._set_waiting(ref.uid, name, Waiting("RunContainerError", str(error)))
             self.reporter.record_event(pod, type_="Warning", reason="Failed", message=f"Error: {error}",
                                        field_path=field_path)
             return
+        with self._lock:
+            self._timings[ref.uid].started = True
         self._set_waiting(ref.uid, name, None)
         self.reporter.record_event(pod, type_="Normal", reason="Started", message=f"Started container {name}",
                                    field_path=field_path)
@@ -217,7 +272,8 @@ class PodSyncer:
         self.notes.step(ref.uid, Step.IMAGE_PULL)
         started = time.monotonic()
         try:
-            self.runtime.pull_image(image)
+            with self._timed(ref.uid, "pull"):
+                self.runtime.pull_image(image)
         except (ImagePullFailed, ImageNotPresent) as error:
             self.backoff.failed(key)
             self.notes.pull_failed(ref.uid, name, str(error))
@@ -287,6 +343,7 @@ class PodSyncer:
         with self._lock:
             for key in [k for k in self._waiting if k[0] == ref.uid]:
                 del self._waiting[key]
+            self._timings.pop(ref.uid, None)
 
     # ----- building blocks
 
@@ -405,6 +462,10 @@ class PodSyncer:
 
 def _containers(pod: Pod) -> list[Container]:
     return (pod.spec and pod.spec.containers) or []
+
+
+def _any_running(status: api.PodStatus) -> bool:
+    return any(c.state is not None and c.state.running is not None for c in status.container_statuses or [])
 
 
 def _should_restart(pod: Pod, exited: ContainerStatus) -> bool:

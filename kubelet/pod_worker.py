@@ -12,6 +12,13 @@ look at next, so ten quick updates cost one sync, and the worker always acts on
 the newest spec. A sync that raises is retried at the next wake-up with backoff.
 A worker talks to nothing but its PodSync; what a sync finds is reported by the
 syncer itself.
+
+Each sync runs reacting to (apiclient.provenance) the pod revision that last
+asked something of the kubelet: the binding at first, later a spec change or
+the deletion mark, never the kubelet's own status write coming back. So every
+status write and event of that sync names it as its cause. A poke can name a
+revision of its own (a fault that crashed a container), which the next sync
+alone reacts to.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import threading
 import time
 from typing import Protocol
 
+from apiclient.provenance import reacting_to
 from objects.pod import Pod
 
 log = logging.getLogger(__name__)
@@ -58,6 +66,8 @@ class PodWorker:
         self.syncer = syncer
         self.time_scale = time_scale
         self._pod = pod
+        self._desired_revision = _revision(pod)  # the revision that last asked something new of us
+        self._poke_cause: int | None = None  # a revision the next sync reacts to instead (one sync only)
         self._gone = False  # the API no longer has the pod
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -69,6 +79,11 @@ class PodWorker:
         """The newest desired state this worker has been given."""
         return self._pod
 
+    @property
+    def cause(self) -> int | None:
+        """The pod revision this worker's writes react to: the last that changed what it must do."""
+        return self._desired_revision
+
     def update(self, pod: Pod) -> None:
         """A newer version of the pod. A change to its status alone (mostly our own report coming
         back) does not wake the worker, as the kubelet's pod config ignores status-only updates:
@@ -77,15 +92,21 @@ class PodWorker:
         wake = desired_changed(self._pod, pod)
         self._pod = pod
         if wake:
+            self._desired_revision = _revision(pod) or self._desired_revision
             self._wake.set()
 
-    def gone(self) -> None:
-        """The pod was deleted from the API without us (force delete): tear down, confirm nothing."""
+    def gone(self, *, revision: int | None = None) -> None:
+        """The pod was deleted from the API without us (force delete, at `revision`): tear down, confirm
+        nothing."""
+        self._desired_revision = revision or self._desired_revision
         self._gone = True
         self._wake.set()
 
-    def poke(self) -> None:
-        """The runtime saw a change in this pod's containers, or a probe result flipped."""
+    def poke(self, *, cause: int | None = None) -> None:
+        """The runtime saw a change in this pod's containers, or a probe result flipped. `cause`: the
+        revision the next sync reacts to, when a write made the change (a fault)."""
+        if cause is not None:
+            self._poke_cause = cause
         self._wake.set()
 
     def stop(self) -> None:
@@ -96,11 +117,13 @@ class PodWorker:
         failures = 0
         while not self._stop.is_set():
             pod = self._pod
+            cause, self._poke_cause = self._poke_cause or self._desired_revision, None
             try:
-                if self._gone or pod.is_terminating:
-                    self._terminate(pod)
-                    return
-                due = self.syncer.sync_pod(pod)
+                with reacting_to(cause):
+                    if self._gone or pod.is_terminating:
+                        self._terminate(pod)
+                        return
+                    due = self.syncer.sync_pod(pod)
                 failures = 0
                 wait = RESYNC_SECONDS * self.time_scale
                 if due is not None:
@@ -123,3 +146,8 @@ class PodWorker:
         self.syncer.terminate_pod(pod, grace_seconds=grace * self.time_scale if not self._gone else 0,
                                   confirm_deletion=not self._gone)
         log.info("pod %s/%s terminated", pod.metadata.namespace, pod.metadata.name)
+
+
+def _revision(pod: Pod) -> int | None:
+    version = pod.metadata.resource_version
+    return int(version) if version and version.isdigit() else None

@@ -39,7 +39,9 @@ class SyncReporter(Protocol):
         A failed confirmation raises, and the worker retries the whole (idempotent) termination."""
         ...
 
-    def resync_pod(self, uid: str) -> None:
+    def resync_pod(self, uid: str, *, cause: int | None = None) -> None:
         """Something a runtime relist cannot see changed (a probe result flipped): sync pod `uid` again
-        soon. Returns at once; asking for a pod that has no worker does nothing."""
+        soon. Returns at once; asking for a pod that has no worker does nothing. `cause` (by default
+        the caller's current one): the revision that made the change (a fault's), which that next
+        sync's writes react to."""
         ...

@@ -10,6 +10,10 @@ On start, workers of pods already running adopt their containers as they are
 The loop builds the one PodSyncer its workers share and is the SyncReporter
 handed to it: the syncer's status reports, events and resync requests come back
 through that seam, never through anything set on the syncer afterwards.
+
+What a write reacts to (apiclient.provenance): a pod worker syncs inside its
+pod's cause (kubelet.pod_worker); a status or an event reported from another
+thread (a probe, an admission refusal) reacts to the same pod revision.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.events import EventRecorder, now_rfc3339
 from apiclient.informer import Informer
+from apiclient.provenance import current_cause, reacting_to
 from kubelet.admission import admit
 from kubelet.config import KubeletConfig
 from kubelet.pod_status import rejected_status
@@ -104,7 +109,8 @@ class SyncLoop:
                 if refusal is not None:
                     self._rejected.add(uid)
                     reason, message = refusal
-                    threading.Thread(target=self._reject, args=(pod, reason, message), daemon=True).start()
+                    threading.Thread(target=self._reject, args=(pod, reason, message, current_cause()),
+                                     daemon=True).start()
                     return
             self._workers[uid] = PodWorker(pod, self.syncer, time_scale=self.config.time_scale)
 
@@ -113,16 +119,17 @@ class SyncLoop:
         with self._lock:
             worker = self._workers.get(uid or "")
         if worker is not None:
-            worker.gone()
+            worker.gone(revision=current_cause())  # the informer hands us the deletion's revision
 
     def _adopting(self, uid: str) -> bool:
         """True when the runtime already runs this pod (a restarted kubelet): no admission again."""
         return bool(self.runtime.list_sandboxes(self.config.node_name, pod_uid=uid))
 
-    def _reject(self, pod: Pod, reason: str, message: str) -> None:
-        self.record_event(pod, type_="Warning", reason=reason, message=message)
-        self.pod_status_changed(pod, rejected_status(pod, reason=reason, message=message,
-                                                     host_ip=self.config.address, now=now_rfc3339()))
+    def _reject(self, pod: Pod, reason: str, message: str, cause: int | None) -> None:
+        with reacting_to(cause):  # the pod revision that was refused, in this thread too
+            self.record_event(pod, type_="Warning", reason=reason, message=message)
+            self.pod_status_changed(pod, rejected_status(pod, reason=reason, message=message,
+                                                         host_ip=self.config.address, now=now_rfc3339()))
 
     def explain(self, namespace: str, name: str, uid: str | None = None) -> KubeletPodReport | None:
         """The kubelet's live account of a pod it runs (GET /why/{ns}/{pod}); None when it runs none.
@@ -142,8 +149,9 @@ class SyncLoop:
             if self._reported.get(uid) == wire:
                 return True
         try:
-            self.client.patch(POD, meta.name, {"metadata": {"uid": uid}, "status": wire}, meta.namespace,
-                              patch_type="application/merge-patch+json", subresource="status")
+            with reacting_to(self._cause_of(uid)):
+                self.client.patch(POD, meta.name, {"metadata": {"uid": uid}, "status": wire}, meta.namespace,
+                                  patch_type="application/merge-patch+json", subresource="status")
         except ApiClientError as error:
             log.info("status of %s/%s not written: %s", meta.namespace, meta.name, error)
             return False  # retried at the next sync, since the recorded status did not change
@@ -152,13 +160,24 @@ class SyncLoop:
         return True
 
     def record_event(self, pod: Pod, *, type_: str, reason: str, message: str, field_path: str = "") -> None:
-        self.events.event(pod.to_wire(), type_=type_, reason=reason, message=message, field_path=field_path)
+        with reacting_to(self._cause_of(pod.metadata.uid or "")):
+            self.events.event(pod.to_wire(), type_=type_, reason=reason, message=message, field_path=field_path)
 
-    def resync_pod(self, uid: str) -> None:
+    def resync_pod(self, uid: str, *, cause: int | None = None) -> None:
         with self._lock:
             worker = self._workers.get(uid)
         if worker is not None:
-            worker.poke()
+            # a caller inside `reacting_to` (a fault that crashed a container) is that sync's cause
+            worker.poke(cause=cause if cause is not None else current_cause())
+
+    def _cause_of(self, uid: str) -> int | None:
+        """What a report about pod `uid` reacts to: the caller's cause (a worker's sync), else the pod
+        revision its worker last acted on (a report from a probe's thread)."""
+        if (cause := current_cause()) is not None:
+            return cause
+        with self._lock:
+            worker = self._workers.get(uid)
+        return worker.cause if worker is not None else None
 
     def pod_terminated(self, pod: Pod, *, confirm_deletion: bool) -> None:
         if confirm_deletion:

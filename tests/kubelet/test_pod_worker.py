@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from apiclient.provenance import current_cause
 from kubelet.pod_worker import PodWorker, desired_changed
 from objects.pod import Pod
 from tests.support.cluster import wait_for
@@ -100,3 +101,28 @@ def test_a_pod_gone_from_the_api_is_torn_down_at_once_without_a_confirmation():
     wait_for(lambda: sync.synced, message="the first sync")
     worker.gone()
     assert wait_for(lambda: sync.terminated, message="the termination") == [(0, False)]
+
+
+def test_a_sync_reacts_to_the_revision_that_last_changed_what_the_pod_asks_not_to_its_own_status():
+    causes: list[int | None] = []
+    sync, built = FakeSync(), threading.Event()
+    workers: list[PodWorker] = []
+    sync.during_sync.append(lambda: built.wait(10) and workers[0].update(pod(resource_version="5", phase="Running")))
+    original_sync_pod = sync.sync_pod
+    sync.sync_pod = lambda p: causes.append(current_cause()) or original_sync_pod(p)
+    worker = PodWorker(pod(resource_version="3"), sync, time_scale=NO_RESYNC)
+    workers.append(worker)
+    built.set()
+    try:
+        wait_for(lambda: causes, message="the first sync")
+        worker.poke()  # a container changed: still the binding's doing
+        wait_for(lambda: len(causes) == 2, message="the poked sync")
+        worker.update(pod("busybox:2", resource_version="8"))
+        wait_for(lambda: len(causes) == 3, message="the sync of the new spec")
+        worker.poke(cause=11)  # a fault crashed a container: that sync alone reacts to it
+        wait_for(lambda: len(causes) == 4, message="the sync the fault asked for")
+        worker.poke()
+        wait_for(lambda: len(causes) == 5, message="a later sync")
+        assert causes == [3, 3, 8, 11, 8]
+    finally:
+        worker.stop()

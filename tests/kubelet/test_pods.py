@@ -1,5 +1,6 @@
 """Pods on a real kubelet and the real Docker engine: networking, volumes, restarts, deletion, adoption."""
 
+import re
 import time
 
 import docker
@@ -9,6 +10,7 @@ import pytest
 from kubelet.runtime.protocol import LABEL_CONTAINER_NAME, LABEL_POD_UID
 from objects.phases import is_finished_phase
 from tests.support.cluster import live_cluster, wait_for
+from tests.support.revision_log import revision_rows
 
 IMAGE = "tinykube/busybox:test"
 TIME_SCALE = 0.1
@@ -369,3 +371,33 @@ def test_pods_keep_running_while_the_master_is_away_and_the_kubelet_catches_up(c
         assert late["metadata"]["uid"] != created["metadata"]["uid"]
         for name in ("steady", "after-return"):
             delete_now(client, name)
+
+
+def test_the_status_that_first_shows_the_pod_running_reacts_to_its_binding_and_tells_the_step_timings(
+        cluster, api, kubelet):
+    master, _ = cluster
+    created = create(api, kubelet, "timed", [app("sleep 3600")])
+    revision = int(created["metadata"]["resourceVersion"])  # a pod made with its nodeName is bound as made
+    wait_for(lambda: phase(api, "timed") == "Running", timeout=60, message="the pod Running")
+
+    def kubelet_rows():
+        return [row for row in revision_rows(master.data_dir, namespace="default")
+                if row.component == f"kubelet/{kubelet.node_name}"]
+
+    def started_event_written():  # events are written off the sync's thread
+        rows = kubelet_rows()
+        return any(row.resource == "events" and row.object["reason"] == "Started"
+                   and row.object["involvedObject"]["uid"] == created["metadata"]["uid"] for row in rows) and rows
+
+    rows = wait_for(started_event_written, message="the Started event in the log")
+    statuses = [row for row in rows if row.resource == "pods" and row.name == "timed"]
+    running = next(row for row in statuses if any("running" in (c.get("state") or {})
+                                                  for c in row.object["status"].get("containerStatuses") or []))
+    assert re.fullmatch(r"sandbox \d+ ms, pull \d+ ms, create \d+ ms, start \d+ ms", running.note or "")
+    assert sum(int(ms) for ms in re.findall(r"(\d+) ms", running.note)) > 0
+    assert [row for row in statuses if row.note] == [running]  # told once
+    events = [row for row in rows if row.resource == "events"
+              and row.object["involvedObject"]["uid"] == created["metadata"]["uid"]]
+    assert {"Pulled", "Created", "Started"} <= {row.object["reason"] for row in events}
+    assert {row.cause for row in statuses + events} == {revision}
+    delete_now(api, "timed")
