@@ -6,6 +6,7 @@ log; they are answers, never stored objects, and nothing a Kubernetes client
 sees changes:
 
     GET /apis/tinykube.io/v1alpha1/revisions?...              -> RevisionList (the whole cluster's log)
+    GET /apis/tinykube.io/v1alpha1/revisions/{N}              -> Revision
     GET {any object's path}/history                           -> RevisionList (that object's revisions)
     GET {any object's path}/trace?since=...                   -> Trace (the causal tree through it)
     GET {a collection}?resourceVersion=N&resourceVersionMatch=Exact
@@ -15,8 +16,9 @@ sees changes:
 Query parameters of `revisions` (all optional): `resource` (group-qualified
 plural: `pods`, `deployments.apps`), `namespace`, `name`, `sinceRevision`
 (exclusive), `untilRevision` (inclusive), `since` / `until` (RFC 3339),
-`limit` (at most this many, the oldest first),
-`objects=false` to leave out the object bodies.
+`limit` (at most this many, up to 10,000), `order=asc|desc` (oldest or newest
+first), `objects=false` to leave out the object bodies. A bad value is a 400
+naming the parameter; docs/history.md has examples.
 
 A revision's `provenance`:
 
@@ -82,7 +84,9 @@ class RevisionList(K8sModel):
     api_version: str = API_VERSION
     kind: str = "RevisionList"
     metadata: ListMeta = Field(default_factory=ListMeta)  # resourceVersion: the newest revision of the store
-    compacted_revision: int = 0  # older revisions are gone; asking for them is 410 Expired
+    # Below it only each key's state at this revision is kept (superseded and deleted rows are gone):
+    # an Exact list at an older revision is 410 Expired; this list holds what is retained.
+    compacted_revision: int = 0
     items: list[Revision] = Field(default_factory=list)
 
 
