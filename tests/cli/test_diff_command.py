@@ -26,7 +26,7 @@ def test_the_cluster_between_two_points_is_a_line_per_created_deleted_and_change
     output = tkctl.ok("diff", "--from", start, "--to", end)
     assert output.splitlines()[0] == f"from revision {start} to revision {end}:"
     assert ours(output, namespace) == [f"- pods {namespace}/gone",
-                                       f"~ pods {namespace}/kept: +metadata.labels.tier=front",
+                                       f"~ pods {namespace}/kept: +metadata.labels={{\"tier\":\"front\"}}",
                                        f"+ pods {namespace}/new"]
     assert ours(tkctl.ok("diff", "--from", start), namespace) == ours(output, namespace)  # --to: now
     assert not ours(tkctl.ok("diff", "--from", end, "--to", end), namespace)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from cli.errors import CommandError
-from cli.history.cluster_diff import diff_kind, leaves
+from cli.history.cluster_diff import diff_kind, field_changes
 from cli.history.points import parse_moment, parse_point, rfc3339
 from objects.kinds import DEPLOYMENT, POD
 
@@ -36,10 +36,20 @@ def test_an_object_deleted_and_created_again_under_its_name_is_minus_then_plus()
     assert lines == ["- pods default/web", "+ pods default/web"]
 
 
-def test_list_items_with_names_are_keyed_by_name():
-    pod = {"spec": {"containers": [{"name": "app", "image": "a:1"}], "args": ["x", "y"]}}
-    assert leaves(pod) == {"spec.containers[app].image": "a:1", "spec.containers[app].name": "app",
-                           "spec.args[0]": "x", "spec.args[1]": "y"}
+def test_changes_are_named_as_the_servers_revisions_name_them():
+    before = {"spec": {"containers": [{"name": "app", "image": "a:1"}], "args": ["x"]},
+              "status": {"conditions": [{"type": "Ready", "status": "False"}]}}
+    after = {"spec": {"containers": [{"name": "app", "image": "a:2"}], "args": ["x", "y"]},
+             "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+             "metadata": {"labels": {"app.kubernetes.io/name": "web"}}}
+    assert [(change.path, change.old, change.new) for change in field_changes(before, after)] == [
+        ("metadata", None, {"labels": {"app.kubernetes.io/name": "web"}}),  # a new subtree is one change
+        ("spec.args", ["x"], ["x", "y"]),
+        ("spec.containers[app].image", "a:1", "a:2"),
+        ("status.conditions[Ready].status", "False", "True"),
+    ]
+    assert field_changes({"metadata": {"labels": {}}}, {"metadata": {"labels": {"a.b/c": "1"}}})[0].path == \
+        "metadata.labels[a.b/c]"
 
 
 def test_points_are_revisions_durations_ago_or_times():
