@@ -315,5 +315,6 @@ def test_a_scale_chains_the_users_patch_the_replica_set_resize_and_the_new_pods(
     resize = next(row for row in rows if row.resource == "replicasets.apps" and row.revision > scale.revision
                   and row.object["spec"]["replicas"] == 4)
     assert resize.cause == scale.revision
-    new_pods = [row for row in rows if row.resource == "pods" and row.event == "ADDED" and row.revision > resize.revision]
+    new_pods = [row for row in rows
+                if row.resource == "pods" and row.event == "ADDED" and row.revision > resize.revision]
     assert len(new_pods) == 2 and {row.cause for row in new_pods} == {resize.revision}

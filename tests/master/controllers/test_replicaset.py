@@ -286,4 +286,5 @@ def test_a_replacement_pod_reacts_to_the_deletion_that_queued_its_replica_set(ma
 
     assert row_of(first["metadata"]["name"], "ADDED").cause == int(rs["metadata"]["resourceVersion"])
     # an unbound pod goes at once: its DELETED revision is what the controller saw
-    assert row_of(replacement["metadata"]["name"], "ADDED").cause == row_of(first["metadata"]["name"], "DELETED").revision
+    deleted = row_of(first["metadata"]["name"], "DELETED")
+    assert row_of(replacement["metadata"]["name"], "ADDED").cause == deleted.revision
