@@ -241,7 +241,7 @@ class PodSyncer:
                                        field_path=field_path)
             return
         with self._lock:
-            self._timings[ref.uid].started = True
+            self._timings.setdefault(ref.uid, StepTimings()).started = True
         self._set_waiting(ref.uid, name, None)
         self.reporter.record_event(pod, type_="Normal", reason="Started", message=f"Started container {name}",
                                    field_path=field_path)
