@@ -126,6 +126,8 @@ def test_a_partition_traces_to_the_replacement_pod_running_elsewhere(cluster):
         answer = api.get(REVISIONS, params={"sinceRevision": str(fault_revision - 1)})
         assert answer.status_code == 200, answer.text
         log = Log(answer.json()["items"])
+        trace = api.get(f"{FAULTS}/cut-off/trace")
+        assert trace.status_code == 200, trace.text
 
     found: list[str] = []
 
@@ -151,11 +153,23 @@ def test_a_partition_traces_to_the_replacement_pod_running_elsewhere(cluster):
     assert bound["provenance"]["component"] == "scheduler"
     running = log.descendant(bound, of(
         "pods", name=replacement["name"], test=lambda obj: obj.get("status", {}).get("phase") == "Running"))
-    if running is None:
-        # Until the kubelet's pod status writes react to the pod revision its worker synced (issue #15,
-        # the kubelet's part), the chain ends at the binding; every link above it still holds.
-        pytest.xfail(f"no Running reacting to the binding yet; found: {' -> '.join(found)}")
+    assert running is not None, f"no Running reacting to the binding; found: {' -> '.join(found)}"
     running = link("Running", running)
     assert running["provenance"]["component"] == f"kubelet/{other}"
-    times = [r["time"] for r in (created, lease, not_ready, taint, eviction, replacement, bound, running)]
+    chain = (created, lease, not_ready, taint, eviction, replacement, bound, running)
+    times = [r["time"] for r in chain]
     assert times == sorted(times), found
+    # `tkctl trace fault/cut-off` draws the same chain: one path from the fault down to Running.
+    assert [r["revision"] for r in chain if r["revision"] in path_to(running["revision"], trace.json()["roots"])] \
+        == [r["revision"] for r in chain], found
+
+
+def path_to(revision: int, hops: list[dict]) -> list[int]:
+    """The revisions from a root of the trace down to `revision`, or [] when the trace does not reach it."""
+    for hop in hops:
+        if hop["revision"] == revision:
+            return [revision]
+        below = path_to(revision, hop.get("children") or [])
+        if below:
+            return [hop["revision"], *below]
+    return []
