@@ -87,7 +87,8 @@ def test_a_bad_point_is_one_line_and_exit_1(tkctl, args):
 @pytest.fixture(scope="module")
 def compacting_master(tmp_path_factory):
     server = Master(tmp_path_factory.mktemp("compacting") / "data",
-                    extra_args=["--no-scheduler", "--compaction-keep", "5", "--compaction-interval", "0.2"]).start()
+                    extra_args=["--no-scheduler", "--compaction-keep", "5", "--compaction-interval", "0.2",
+                                "--history-age", "0s"]).start()
     yield server
     server.stop()
 
