@@ -8,7 +8,7 @@
 
     endpoints.py  the handlers the API routes to
     origin.py   the provenance a write request is recorded with (user, component, verb, cause, note)
-    diff.py     the field-level changes between two revisions of an object
+    summary.py  a trace hop in a few words; the field-level changes come from objects/field_changes.py
 
 Only admins read these: the authorizer grants nodes no rule for them.
 """

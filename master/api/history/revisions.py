@@ -14,7 +14,7 @@ object's history needs no live object: a deleted one's retained revisions
 are served too.
 
 Each Revision carries its provenance and `changes`, its field diff against the
-key's previous retained revision (diff.py); list metadata.resourceVersion is
+key's previous retained revision (objects/field_changes.py); list metadata.resourceVersion is
 the store's newest revision and `compactedRevision` says where retention ends
 (the newest write of each live object below it is still kept).
 """
@@ -27,7 +27,7 @@ from datetime import datetime
 from starlette.datastructures import QueryParams
 
 from master.api import status
-from master.api.history.diff import field_changes
+from objects.field_changes import field_changes
 from master.store import SqlStore
 from master.store.revision_log import LogEntry, LogQuery
 from objects.kinds import ResourceType, resolve

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from master.api.history.diff import field_changes
+from objects.field_changes import field_changes
 from objects.revisions import FieldChange
 
 HEARTBEAT_FIELDS = ("lastHeartbeatTime", "renewTime", "lastProbeTime")

@@ -28,7 +28,7 @@ import time
 from starlette.datastructures import QueryParams
 
 from master.api import status
-from master.api.history.diff import field_changes
+from objects.field_changes import field_changes
 from master.api.history.revisions import time_param
 from master.api.history.summary import is_heartbeat, summarize
 from master.store import SqlStore

@@ -1,4 +1,7 @@
-"""Field-level diffs between two revisions of one object: the leaves that differ, with dotted paths.
+"""Field-level diffs between two states of one object: the leaves that differ, with dotted paths.
+
+Shared by the API server (a revision's `changes`, a trace hop's summary) and tkctl (`diff` of two
+points of the cluster), so both name a field alike.
 
     spec.replicas                          3 -> 6
     spec.containers[web].image             nginx:1.26 -> nginx:1.27   (list items named by their name)
