@@ -9,7 +9,7 @@ from kubernetes import client
 
 from apiclient import ApiClient, load_kubeconfig
 from apiclient.provenance import explaining, reacting_to
-from objects.kinds import POD, REPLICASET
+from objects.kinds import DEPLOYMENT, POD, REPLICASET
 
 
 def pod(name: str, image: str = "busybox:1.36") -> dict:
@@ -287,6 +287,34 @@ def test_a_trace_follows_causes_down_from_a_deployment_and_up_from_one_of_its_po
         ("pods/web-1-a", "bound to node-2"), ("pods/web-1-a", "phase Running")]
     times = [hop["time"] for hop in _depth_first(from_pod["roots"])]
     assert times == sorted(times)
+
+
+def test_a_trace_keeps_every_child_of_an_ancestor_its_subject_also_descends_from(master, api, namespace):
+    """The Deployment's status reacts to one of the pods its ReplicaSet made: walking up from that
+    status write meets the ReplicaSet first, and its other pod must still be in the tree."""
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}},
+                                        "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}
+    replicaset = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1"},
+                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                           "template": deployment["spec"]["template"]}}
+    created = api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", json=deployment).json()
+    with write_as(master, "tinykube-controller/deployment") as controller, \
+            reacting_to(created["metadata"]["resourceVersion"]):
+        rs = controller.create(REPLICASET, replicaset, namespace)
+    with write_as(master, "tinykube-controller/replicaset") as controller, \
+            reacting_to(rs["metadata"]["resourceVersion"]):
+        first, _second = [controller.create(POD, pod(name), namespace) for name in ("web-1-a", "web-1-b")]
+    live = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/web").json()
+    with write_as(master, "tinykube-controller/deployment") as controller, \
+            reacting_to(first["metadata"]["resourceVersion"]):
+        controller.update(DEPLOYMENT, {**live, "status": {"replicas": 1}}, subresource="status")
+
+    traced = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/web/trace").json()
+    objects = [row[2] for row in flatten(traced["roots"])]
+    assert objects.count("deployments.apps/web") == 2, objects
+    assert "pods/web-1-a" in objects and "pods/web-1-b" in objects, objects
 
 
 def _depth_first(hops):

@@ -65,17 +65,24 @@ def _add_ancestors(store: SqlStore, entries: dict[int, LogEntry]) -> None:
 
 
 def _add_descendants(store: SqlStore, entries: dict[int, LogEntry], start: list[int]) -> bool:
-    """Breadth first down from `start`; True when the tree reached MAX_HOPS and stopped."""
+    """Breadth first down from `start`; True when the tree reached MAX_HOPS and stopped.
+
+    A write already present as an ancestor is still explored: the subject's own writes may
+    descend from one child of an ancestor (a ReplicaSet that made three pods, of which one led
+    to the Deployment's status), and the other children are as much part of what followed."""
+    explored = set(start)
     frontier = start
     while frontier:
-        found = [entry for entry in store.caused_by(frontier) if entry.revision not in entries]
+        found = [entry for entry in store.caused_by(frontier) if entry.revision not in explored]
+        new = [entry for entry in found if entry.revision not in entries]
         room = MAX_HOPS - len(entries)
-        if len(found) > room:
-            for entry in found[:max(room, 0)]:
+        if len(new) > room:
+            for entry in new[:max(room, 0)]:
                 entries[entry.revision] = entry
             return True
         for entry in found:
-            entries[entry.revision] = entry
+            entries.setdefault(entry.revision, entry)
+            explored.add(entry.revision)
         frontier = [entry.revision for entry in found]
     return False
 
