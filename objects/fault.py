@@ -31,6 +31,9 @@ FAULT_PHASES = ("Pending", "Active", "Expired", "Failed")
 DEFAULT_DURATION_SECONDS = 30
 DEFAULT_EXIT_CODE = 137  # 128 + SIGKILL
 MAX_DURATION_SECONDS = 3600
+# A delay longer than this would keep a runtime call waiting long after anyone remembers why; it is also
+# at most the fault's duration, so no call still waits once the fault is over.
+MAX_DELAY_MILLISECONDS = 60_000
 # Docker ends a container only by a signal, so an exit code says which: 128 + signal number (1..64).
 MIN_EXIT_CODE, MAX_EXIT_CODE = 129, 192
 
@@ -43,7 +46,7 @@ class FaultSpec(K8sModel):
     pod: str | None = None  # CrashContainer: "namespace/name"
     container: str | None = None  # CrashContainer: defaults to the pod's first container
     exit_code: int | None = None  # CrashContainer: 128+signal, default 137 (SIGKILL)
-    delay_milliseconds: int | None = None  # DelayRuntime
+    delay_milliseconds: int | None = None  # DelayRuntime: 1..MAX_DELAY_MILLISECONDS and at most the duration
     image: str | None = None  # FailPulls
 
     @property

@@ -3,7 +3,8 @@
 It wraps the real runtime and passes every call on, unchanged unless a fault
 is active:
 
-    DelayRuntime   every call waits `delay_seconds` first (a slow engine)
+    DelayRuntime   every call waits `delay_seconds` first (a slow engine); ending the fault
+                   wakes the calls still waiting, so none outlasts it
     FailPulls      the image looks absent, and a pull of it raises ImagePullFailed with the
                    fault's message, which sync_pod reports as ErrImagePull: the node acts as if
                    the image were not cached and its registry refused it, so the fault bites
@@ -31,6 +32,7 @@ class FaultyRuntime:
     def __init__(self, runtime: ContainerRuntime):
         self.runtime = runtime
         self._lock = threading.Lock()
+        self._delay_changed = threading.Condition(self._lock)  # notified when a delay ends
         self._delays: dict[str, float] = {}  # fault name -> seconds every call waits
         self._failing_pulls: dict[str, tuple[str, str]] = {}  # fault name -> (image, message)
 
@@ -49,6 +51,7 @@ class FaultyRuntime:
         with self._lock:
             self._delays.pop(fault, None)
             self._failing_pulls.pop(fault, None)
+            self._delay_changed.notify_all()
 
     # ----- the runtime, as the faults make it
 
@@ -82,7 +85,9 @@ class FaultyRuntime:
         return delayed
 
     def _wait(self) -> None:
+        """The engine is slow: the caller's thread waits the longest active delay, counted from the call,
+        and goes on as soon as the delays still active allow (a fault that ends wakes it)."""
+        called = time.monotonic()
         with self._lock:
-            seconds = max(self._delays.values(), default=0.0)
-        if seconds > 0:
-            time.sleep(seconds)  # the engine is slow: the caller's thread waits, as on a slow engine
+            while (left := called + max(self._delays.values(), default=0.0) - time.monotonic()) > 0:
+                self._delay_changed.wait(left)

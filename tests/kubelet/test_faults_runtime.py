@@ -6,6 +6,7 @@ fake's idea of a signal cannot drift from Docker's.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -51,3 +52,17 @@ def test_a_delay_makes_every_runtime_call_wait_until_cleared(harness):
     started = time.monotonic()
     runtime.list_containers(harness.node())
     assert time.monotonic() - started < 0.3
+
+
+def test_a_call_waiting_out_a_delay_goes_on_as_soon_as_the_fault_ends(harness):
+    # Guards against a plain sleep: a long delay kept the node slow after its fault had expired.
+    runtime = FaultyRuntime(harness.runtime)
+    runtime.delay("delay-long", 30)
+    call = threading.Thread(target=runtime.list_containers, args=(harness.node(),), daemon=True)
+    call.start()
+    call.join(timeout=0.3)
+    assert call.is_alive(), "the call should be waiting out the delay"
+    ended = time.monotonic()
+    runtime.clear("delay-long")
+    call.join(timeout=5)
+    assert not call.is_alive() and time.monotonic() - ended < 5

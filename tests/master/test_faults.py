@@ -41,6 +41,12 @@ def test_a_new_fault_is_pending_until_its_kubelet_takes_it(api, created):
     ({"type": "FailPulls"}, "spec.image", "Required value"),
     ({"type": "DelayRuntime"}, "spec.delayMilliseconds", "Required value"),
     ({"type": "DelayRuntime", "delayMilliseconds": 0}, "spec.delayMilliseconds", "must be greater than 0"),
+    # A delay past the fault's end kept the node slow long after it expired.
+    ({"type": "DelayRuntime", "delayMilliseconds": 60_001, "durationSeconds": 600}, "spec.delayMilliseconds",
+     "must be at most 60000"),
+    ({"type": "DelayRuntime", "delayMilliseconds": 5000, "durationSeconds": 2}, "spec.delayMilliseconds",
+     "must be at most 2000"),
+    ({"type": "DelayRuntime", "delayMilliseconds": 45_000}, "spec.delayMilliseconds", "must be at most 30000"),
     ({"durationSeconds": 0}, "spec.durationSeconds", "must be between 1 and 3600"),
     ({"durationSeconds": 3601}, "spec.durationSeconds", "must be between 1 and 3600"),
 ])

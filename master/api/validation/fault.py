@@ -11,7 +11,8 @@ from master.api.validation.causes import Cause
 from master.api.validation.meta import validate_object_meta
 from master.api.validation.names import name_is_dns_subdomain
 from objects.fault import (
-    FAULT_PHASES, FAULT_TYPES, MAX_DURATION_SECONDS, MAX_EXIT_CODE, MIN_EXIT_CODE, Fault, FaultSpec,
+    FAULT_PHASES, FAULT_TYPES, MAX_DELAY_MILLISECONDS, MAX_DURATION_SECONDS, MAX_EXIT_CODE, MIN_EXIT_CODE, Fault,
+    FaultSpec,
 )
 
 
@@ -41,11 +42,23 @@ def _validate_spec(spec: FaultSpec, path: str) -> list[Cause]:
     elif spec.type == "FailPulls" and not spec.image:
         found.append(cause.required(f"{path}.image", "the image whose pulls fail"))
     elif spec.type == "DelayRuntime":
-        if spec.delay_milliseconds is None:
-            found.append(cause.required(f"{path}.delayMilliseconds"))
-        elif spec.delay_milliseconds <= 0:
-            found.append(cause.invalid(f"{path}.delayMilliseconds", spec.delay_milliseconds, "must be greater than 0"))
+        found += _validate_delay(spec, path)
     return found
+
+
+def _validate_delay(spec: FaultSpec, path: str) -> list[Cause]:
+    delay = spec.delay_milliseconds
+    if delay is None:
+        return [cause.required(f"{path}.delayMilliseconds")]
+    if delay <= 0:
+        return [cause.invalid(f"{path}.delayMilliseconds", delay, "must be greater than 0")]
+    # Each runtime call waits the whole delay: a longer one would keep the node slow after the fault ended.
+    most = min(MAX_DELAY_MILLISECONDS, spec.duration * 1000)
+    if delay > most:
+        return [cause.invalid(f"{path}.delayMilliseconds", delay,
+                              f"must be at most {most}: {MAX_DELAY_MILLISECONDS} and the fault's duration "
+                              f"({spec.duration} s) in milliseconds")]
+    return []
 
 
 def _validate_crash(spec: FaultSpec, path: str) -> list[Cause]:
