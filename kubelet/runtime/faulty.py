@@ -8,7 +8,8 @@ is active:
     FailPulls      the image looks absent, and a pull of it raises ImagePullFailed with the
                    fault's message, which sync_pod reports as ErrImagePull: the node acts as if
                    the image were not cached and its registry refused it, so the fault bites
-                   under imagePullPolicy IfNotPresent too
+                   under imagePullPolicy IfNotPresent too; `nginx`, `nginx:latest` and
+                   `docker.io/library/nginx:latest` name one image (`image_reference`)
 
 The kubelet builds everything on this wrapper, so its pod workers, prober and
 node server all see the same slow or failing engine. The fault loop switches
@@ -44,7 +45,7 @@ class FaultyRuntime:
 
     def fail_pulls(self, fault: str, image: str, message: str) -> None:
         with self._lock:
-            self._failing_pulls[fault] = (image, message)
+            self._failing_pulls[fault] = (image_reference(image), message)
 
     def clear(self, fault: str) -> None:
         """Put back what `fault` changed; nothing happens for a fault that changed nothing."""
@@ -66,8 +67,9 @@ class FaultyRuntime:
         self.runtime.pull_image(image)
 
     def _pull_failure(self, image: str) -> str | None:
+        reference = image_reference(image)
         with self._lock:
-            return next((message for wanted, message in self._failing_pulls.values() if wanted == image), None)
+            return next((message for wanted, message in self._failing_pulls.values() if wanted == reference), None)
 
     def __getattr__(self, name: str) -> Any:
         """Every other call of the protocol, after the delay."""
@@ -91,3 +93,25 @@ class FaultyRuntime:
         with self._lock:
             while (left := called + max(self._delays.values(), default=0.0) - time.monotonic()) > 0:
                 self._delay_changed.wait(left)
+
+
+DEFAULT_REGISTRY = "docker.io"
+
+
+def image_reference(image: str) -> str:
+    """The full reference Docker reads `image` as: registry, repository, and a tag (latest unless one is
+    given) or a digest. `nginx`, `nginx:latest` and `docker.io/library/nginx:latest` are one image."""
+    name, at, digest = image.partition("@")
+    first, slash, rest = name.partition("/")
+    # Docker's rule: the first part is a registry only if it looks like a host (a dot, a port, localhost).
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        registry, path = first, rest
+    else:
+        registry, path = DEFAULT_REGISTRY, name
+    if registry in (DEFAULT_REGISTRY, "index.docker.io"):
+        registry = DEFAULT_REGISTRY
+        if "/" not in path:
+            path = f"library/{path}"  # the official images live under library/
+    if not at and ":" not in path.rsplit("/", 1)[-1]:
+        path = f"{path}:latest"
+    return f"{registry}/{path}{at}{digest}"

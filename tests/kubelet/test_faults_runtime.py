@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from kubelet.runtime.faulty import FaultyRuntime
+from kubelet.runtime.faulty import FaultyRuntime, image_reference
 from kubelet.runtime.protocol import ImagePullFailed
 from tests.support.images import BUSYBOX_IMAGE
 
@@ -66,3 +66,29 @@ def test_a_call_waiting_out_a_delay_goes_on_as_soon_as_the_fault_ends(harness):
     runtime.clear("delay-long")
     call.join(timeout=5)
     assert not call.is_alive() and time.monotonic() - ended < 5
+
+
+@pytest.mark.parametrize(("image", "reference"), [
+    ("nginx", "docker.io/library/nginx:latest"),
+    ("nginx:latest", "docker.io/library/nginx:latest"),
+    ("docker.io/library/nginx:latest", "docker.io/library/nginx:latest"),
+    ("docker.io/nginx", "docker.io/library/nginx:latest"),
+    ("index.docker.io/library/nginx:1.27", "docker.io/library/nginx:1.27"),
+    ("tinykube/busybox", "docker.io/tinykube/busybox:latest"),
+    ("localhost:5000/web", "localhost:5000/web:latest"),
+    ("registry.example.com/team/web:v2", "registry.example.com/team/web:v2"),
+    ("nginx@sha256:abc", "docker.io/library/nginx@sha256:abc"),
+])
+def test_an_image_reference_is_read_as_docker_reads_it(image, reference):
+    assert image_reference(image) == reference
+
+
+def test_failing_pulls_of_an_image_fail_every_spelling_of_it(harness):
+    # Guards against an exact string match: `--image nginx` let pulls of `nginx:latest` through.
+    runtime = FaultyRuntime(harness.runtime)
+    runtime.fail_pulls("fail-pulls-y", "nginx", "fault fail-pulls-y: pulls fail")
+    for spelling in ("nginx:latest", "docker.io/library/nginx:latest"):
+        with pytest.raises(ImagePullFailed, match="fail-pulls-y"):
+            runtime.pull_image(spelling)
+    runtime.fail_pulls("fail-pulls-z", f"docker.io/{BUSYBOX_IMAGE}", "fault fail-pulls-z: pulls fail")
+    assert not runtime.image_present(BUSYBOX_IMAGE)
