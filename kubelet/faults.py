@@ -20,6 +20,10 @@ wall-clock seconds, not scaled by --time-scale: a fault says how long it lasts.
 
 A restarted kubelet finds its Active faults in the informer's first list: an
 expired one is marked Expired, a live one is carried on until its expiry.
+
+A final status (Expired, Failed) that could not be written (the master away, a
+5xx) is kept and written again on every pass until it is, or until the fault is
+gone: a fault never stays Active because one write was lost.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ log = logging.getLogger(__name__)
 
 CRASH_EXIT_WAIT_SECONDS = 3.0  # how long a signalled container may take to go down before the fault Failed
 IDLE_WAKE_SECONDS = 5.0  # look again at least this often, though nothing is due
+STATUS_RETRY_SECONDS = 1.0  # how soon a final status that was not written is tried again
 
 
 class Partition:
@@ -86,6 +91,15 @@ class Carried:
     expires_at: float  # epoch seconds
 
 
+@dataclass
+class Unwritten:
+    """A final status the master has not taken yet, with the note its write carries."""
+
+    carried: Carried
+    status: FaultStatus
+    note: str
+
+
 class FaultLoop:
     def __init__(self, client: ApiClient, runtime: FaultyRuntime, partition: Partition,
                  node_status: NodeStatusReporter, config: KubeletConfig, *,
@@ -100,6 +114,7 @@ class FaultLoop:
         # Uids of the faults already carried out: the informer's copy may still say Pending or
         # Active for a moment after our own write, and a fault is carried out once.
         self._finished: set[str] = set()
+        self._unwritten: dict[str, Unwritten] = {}  # fault uid -> its final status, to write again
         self._changed = threading.Event()
         self.faults = Informer(client, FAULT, field_selector=f"spec.nodeName={config.node_name}",
                                on_add=self._wake, on_update=lambda _old, new: self._wake(new),
@@ -128,7 +143,10 @@ class FaultLoop:
             self._put_back(self._carried.pop(name))
 
     def sync(self) -> None:
-        """One pass: end what expired or was deleted, start what is new."""
+        """One pass: write the final statuses still owed, end what expired or was deleted, start what is new."""
+        if not self.partition.closed:
+            for unwritten in list(self._unwritten.values()):
+                self._write_final(unwritten.carried, unwritten.status, unwritten.note)
         listed = {} if self.partition.closed else {
             raw["metadata"]["name"]: Fault.model_validate(raw) for raw in self.faults.items()}
         now = time.time()
@@ -151,10 +169,11 @@ class FaultLoop:
                 self._resume(fault)
 
     def _seconds_to_next_expiry(self) -> float:
+        soonest = STATUS_RETRY_SECONDS if self._unwritten else IDLE_WAKE_SECONDS
         if not self._carried:
-            return IDLE_WAKE_SECONDS
+            return soonest
         due = min(carried.expires_at for carried in self._carried.values()) - time.time()
-        return max(0.0, min(due, IDLE_WAKE_SECONDS))
+        return max(0.0, min(due, soonest))
 
     # ----- a fault's life
 
@@ -177,7 +196,8 @@ class FaultLoop:
                 log.warning("fault %s failed: %s", name, failure)
                 self._carried.pop(name, None)
                 self._put_back(carried)
-                self._write_status(carried, active.model_copy(update={"phase": "Failed", "message": str(failure)}))
+                self._write_final(carried, active.model_copy(update={"phase": "Failed", "message": str(failure)}),
+                                  f"fault {name}: failed, {failure}")
                 return
         log.info("fault %s active until %s: %s", name, active.expires_at, _describe(fault))
         if spec.type == "CrashContainer":
@@ -216,8 +236,7 @@ class FaultLoop:
         self._carried.pop(name, None)
         self._put_back(carried)
         status = (carried.fault.status or FaultStatus()).model_copy(update={"phase": "Expired"})
-        with reacting_to(carried.revision), explaining(f"fault {name}: expired, {_put_back_words(carried.fault)}"):
-            self._write_status(carried, status)
+        self._write_final(carried, status, f"fault {name}: expired, {_put_back_words(carried.fault)}")
         log.info("fault %s expired", name)
 
     def _put_back(self, carried: Carried) -> None:
@@ -269,9 +288,18 @@ class FaultLoop:
 
     # ----- status
 
-    def _write_status(self, carried: Carried, status: FaultStatus) -> None:
-        """Write the fault's status; a fault deleted meanwhile needs none. Our own write's revision is
-        the newest we know of the fault."""
+    def _write_final(self, carried: Carried, status: FaultStatus, note: str) -> None:
+        """Write a status the fault ends in; one the master did not take is kept for the next pass."""
+        uid = carried.fault.metadata.uid or ""
+        with reacting_to(carried.revision), explaining(note):
+            if self._write_status(carried, status):
+                self._unwritten.pop(uid, None)
+            else:
+                self._unwritten[uid] = Unwritten(carried, status, note)
+
+    def _write_status(self, carried: Carried, status: FaultStatus) -> bool:
+        """Write the fault's status; False if the master did not take it. A fault deleted (or replaced by
+        one of the same name) meanwhile needs none. Our own write's revision is the newest we know of it."""
         fault = carried.fault
         try:
             written = self.client.patch(FAULT, fault.metadata.name or "",
@@ -279,13 +307,15 @@ class FaultLoop:
                                         patch_type="application/merge-patch+json", subresource="status")
         except ApiStatusError as error:
             if error.not_found or error.code == 409:
-                return
-            raise
+                return True
+            log.warning("status of fault %s not written: %s", fault.metadata.name, error)
+            return False
         except ApiClientError as error:
             log.warning("status of fault %s not written: %s", fault.metadata.name, error)
-            return
+            return False
         fault.status = status
         carried.revision = (written.get("metadata") or {}).get("resourceVersion") or carried.revision
+        return True
 
 
 def _describe(fault: Fault) -> str:
