@@ -73,6 +73,8 @@ CONTROLLERS = {
 @click.option("--history-age", default="1h", show_default=True, callback=lambda _c, _p, value: _seconds(value),
               help="Keep every revision younger than this for history, trace and time travel "
                    "(seconds, or a duration such as 90s, 30m, 1h).")
+@click.option("--history-max-revisions", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Never keep more revisions than this, however young (a busy cluster's hour must fit on disk).")
 @click.option("--no-provenance", is_flag=True, hidden=True,
               help="Leave the provenance of writes unrecorded (to measure what recording costs).")
 @click.option("--compaction-interval", type=float, default=300.0, show_default=True, help="Seconds between compactions.")
@@ -93,7 +95,7 @@ CONTROLLERS = {
 @click.option("--log-level", default="info", show_default=True)
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
-         compaction_keep: int, history_age: float, no_provenance: bool, compaction_interval: float, event_ttl: float,
+         compaction_keep: int, history_age: float, history_max_revisions: int, no_provenance: bool, compaction_interval: float, event_ttl: float,
          controllers: str, no_scheduler: bool, time_scale: float,
          export_kubeconfig_to: Path | None, export_node_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
@@ -127,6 +129,7 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
             in_process_client(f"tinykube-controller/{name}"), time_scale=time_scale,
         ).start(stop))
     app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, min_age=history_age,
+                                            max_revisions=history_max_revisions,
                                             interval=compaction_interval, event_ttl=event_ttl)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
@@ -160,7 +163,8 @@ def create_system_namespaces(store: SqlStore) -> None:
             pass
 
 
-def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, interval: float, event_ttl: float):
+def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, max_revisions: int, interval: float,
+              event_ttl: float):
     """Run compaction, event expiry and the in-process components (the scheduler, the controllers)
     for as long as the HTTPS server runs.
 
@@ -179,7 +183,8 @@ def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, i
                 await asyncio.sleep(interval)
                 try:
                     compacted = await run_in_threadpool(functools.partial(store.compact, keep,
-                                                                          min_age_seconds=min_age))
+                                                                          min_age_seconds=min_age,
+                                                                          max_revisions=max_revisions))
                     log.debug("compacted to revision %d", compacted)
                 except Exception:  # the loop outlives one failed compaction
                     log.exception("compaction failed; retrying in %.0fs", interval)

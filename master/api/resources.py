@@ -134,8 +134,9 @@ async def _serve_collection(request: Request, rt: ResourceType, info: RequestInf
         )
         return StreamingResponse(stream, media_type="application/json")
     exact = at_revision.exact_revision(query) if verb == "list" else None
-    if exact is not None:  # time travel: the list as it was (master/api/history/at_revision.py)
-        items, revision = at_revision.list_at(registry.store, rt.group_resource, info.namespace, exact), exact
+    if exact is not None:  # time travel: the list as it was, read from the log on disk in a worker thread
+        items = await run_in_threadpool(at_revision.list_at, registry.store, rt.group_resource, info.namespace, exact)
+        revision = exact
     else:
         items, revision = registry.list(rt, info.namespace)
     items = [item for item in items if matches(item)]

@@ -7,7 +7,10 @@ through which component and verb, in reaction to which revision: master/store/pr
 `settings` keeps the compacted revision, so a restart still answers Expired correctly.
 """
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, inspect, text
+from sqlalchemy import (
+    Column, Float, Index, Integer, MetaData, String, Table, Text, delete, exists, func, insert, inspect, literal, select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 metadata = MetaData()
@@ -34,7 +37,10 @@ Index("revisions_by_resource", revisions.c.resource, revisions.c.revision)
 # A key's history, its state at a revision, and compaction's "newest row per key".
 Index("revisions_by_key", revisions.c.resource, revisions.c.namespace, revisions.c.name, revisions.c.revision)
 # The writes that reacted to a revision: a trace walks down through these.
-Index("revisions_by_cause", revisions.c.cause)
+# Partial: only rows that name a cause are indexed, so a write with none (recording off, a
+# person's command) pays nothing for it.
+Index("revisions_by_cause", revisions.c.cause, sqlite_where=revisions.c.cause.isnot(None),
+      postgresql_where=revisions.c.cause.isnot(None))
 
 objects = Table(
     "objects",
@@ -59,6 +65,14 @@ def migrate(conn: Connection) -> None:
 
     create_all makes missing tables only; a table that exists keeps its old
     columns, so each new one is added (NULL in every existing row).
+
+    An older tinykube compacted by dropping every row up to the compacted
+    revision, the newest row of a live object included; this one keeps that row,
+    and lists at a revision rely on it. So a database from before the provenance
+    columns gets back the current row of each object whose row was dropped, and
+    its compacted revision moves up to its newest revision: the states between
+    are not all known, so lists at those revisions answer Expired, as watches from
+    before a restart do anyway.
     """
     present = {column["name"] for column in inspect(conn).get_columns(revisions.name)}
     for column in revisions.columns:
@@ -67,3 +81,17 @@ def migrate(conn: Connection) -> None:
             conn.execute(text(f'ALTER TABLE {revisions.name} ADD COLUMN "{column.name}" {kind}'))
     for index in revisions.indexes:
         index.create(conn, checkfirst=True)
+    if "at" not in present:
+        _restore_current_rows(conn)
+
+
+def _restore_current_rows(conn: Connection) -> None:
+    o, r = objects.c, revisions.c
+    dropped = select(o.revision, o.resource, o.namespace, o.name, literal("MODIFIED"), o.value).where(
+        ~exists().where(r.revision == o.revision))
+    conn.execute(insert(revisions).from_select(["revision", "resource", "namespace", "name", "event", "value"],
+                                               dropped))
+    newest = conn.scalar(select(func.max(r.revision)))
+    if newest:
+        conn.execute(delete(settings).where(settings.c.key == "compacted"))
+        conn.execute(insert(settings).values(key="compacted", value=str(newest)))

@@ -239,11 +239,12 @@ class SqlStore:
                 continue
         raise Conflict(key)
 
-    def compact(self, keep: int, *, min_age_seconds: float = 0.0) -> int:
+    def compact(self, keep: int, *, min_age_seconds: float = 0.0, max_revisions: int | None = None) -> int:
         """Trim the log up to a compaction point; returns the compacted revision.
 
         The point leaves the newest `keep` revisions and every revision younger than
-        `min_age_seconds` above it. At and below it, each key keeps its newest row unless
+        `min_age_seconds` above it, but never more than `max_revisions` (a busy cluster's
+        hour must not fill the disk). At and below it, each key keeps its newest row unless
         that row deleted it (as etcd keeps the state at its compacted revision), so the
         latest write of a live object is never dropped and a list at the compacted
         revision is still answered. Watches and lists from before it are Expired.
@@ -254,14 +255,22 @@ class SqlStore:
         target = self._revision - max(keep, 1)
         if min_age_seconds > 0:
             target = min(target, self._newest_revision_older_than(time.time() - min_age_seconds))
+        if max_revisions is not None:
+            target = max(target, self._revision - max(max_revisions, keep, 1))
         while self._compacted < target:
             with self._write_lock, self._translate_errors():
                 step = min(target, self._compacted + COMPACTION_BATCH_REVISIONS)
-                with self._writer_transaction() as conn:
-                    conn.execute(_COMPACT, {"step": step})
-                    conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
-                    conn.execute(insert(schema.settings).values(key="compacted", value=str(step)))
-                self._compacted = step  # only once the commit succeeded
+                # Published before the rows go: a reader that checks it after reading then
+                # answers Expired rather than a state the trim already took rows from.
+                previous, self._compacted = self._compacted, step
+                try:
+                    with self._writer_transaction() as conn:
+                        conn.execute(_COMPACT, {"step": step})
+                        conn.execute(delete(schema.settings).where(schema.settings.c.key == "compacted"))
+                        conn.execute(insert(schema.settings).values(key="compacted", value=str(step)))
+                except BaseException:
+                    self._compacted = previous
+                    raise
         return self._compacted
 
     def _newest_revision_older_than(self, cutoff: float) -> int:
@@ -326,7 +335,7 @@ class SqlStore:
         origin = current_origin()
         return {**row, "user": origin.user, "component": origin.component,
                 "verb": origin.verb or _VERB_OF_EVENT[event], "subresource": origin.subresource,
-                "cause": origin.cause, "note": origin.note}
+                "cause": _earlier(origin.cause, revision), "note": origin.note}
 
     def _current_of(self, key: ObjectKey) -> dict[str, Any] | None:
         with self._state_lock:
@@ -365,6 +374,12 @@ _COMPACT = delete(schema.revisions).where(
 
 _VERB_OF_EVENT = {ADDED: "create", MODIFIED: "update", DELETED: "delete"}
 _NO_PROVENANCE = dict.fromkeys(("user", "component", "verb", "subresource", "cause", "note"))
+
+
+def _earlier(cause: int | None, revision: int) -> int | None:
+    """A write can only react to an earlier one: any other claimed cause (a client's bad header)
+    would make a cycle a trace never reaches, so it is not kept."""
+    return cause if cause is not None and 0 < cause < revision else None
 
 
 def _key_params(key: ObjectKey) -> dict[str, str]:

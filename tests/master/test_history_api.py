@@ -79,7 +79,7 @@ def test_apiclient_carries_the_cause_and_note_of_its_context_and_a_subresource_h
     assert (bound_row["verb"], bound_row["subresource"]) == ("bind", "binding")
 
 
-@pytest.mark.parametrize("value", ["abc", "-3", "0", "12.5", ""])
+@pytest.mark.parametrize("value", ["abc", "-3", "0", "12.5", "", "99999999999999999999", "1000000000"])
 def test_a_malformed_cause_header_is_ignored_and_the_write_still_succeeds(master, api, namespace, value):
     response = api.post(f"/api/v1/namespaces/{namespace}/pods", json=pod("web"),
                         headers={"X-Tinykube-Reacted-To": value, "User-Agent": "tkctl/0.1.0"})

@@ -87,6 +87,13 @@ def test_revisions_younger_than_the_history_age_survive_compaction_whatever_the_
     assert store.compact(keep=1, min_age_seconds=0) == 5
 
 
+def test_the_revision_cap_compacts_young_revisions_too(store):
+    for index in range(6):
+        store.create(key(f"p{index}"), pod(f"p{index}"))
+    assert store.compact(keep=1, min_age_seconds=3600, max_revisions=2) == 4
+    assert [p["metadata"]["name"] for p in store.list_at("pods", None, 4)] == ["p0", "p1", "p2", "p3"]
+
+
 def test_history_and_provenance_survive_a_restart(db_url):
     from master.store.provenance import WriteOrigin, recording
     from master.store.revision_log import LogQuery

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from master.store import ObjectKey, SqlStore
+from master.store import Expired, ObjectKey, SqlStore
 from master.store.provenance import WriteOrigin, recording
 from master.store.revision_log import LogQuery
 
@@ -114,3 +114,34 @@ def test_a_database_from_before_provenance_is_migrated_on_open_and_keeps_its_his
         store.close()
     indexes = {row[0] for row in sqlite3.connect(db_path).execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"revisions_by_key", "revisions_by_cause"} <= indexes
+
+
+def test_a_database_an_older_tinykube_compacted_lists_every_live_object_at_its_newest_revision(db_path):
+    """The older compaction dropped the rows of live objects too: a (rev 1) and b (rev 2) lost theirs
+    at compacted revision 10, c kept only its write at 12. Migration puts their current rows back."""
+    old = sqlite3.connect(db_path)
+    old.executescript(OLD_SCHEMA)
+
+    def pod(name: str, revision: int) -> str:
+        return (f'{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"{name}","namespace":"default",'
+                f'"resourceVersion":"{revision}"}}}}')
+
+    for name, revision in (("a", 1), ("b", 2), ("c", 12)):
+        old.execute("INSERT INTO objects VALUES ('pods', 'default', ?, ?, ?)", (name, revision, pod(name, revision)))
+    old.execute("INSERT INTO revisions VALUES (12, 'pods', 'default', 'c', 'MODIFIED', ?)", (pod("c", 12),))
+    old.execute("INSERT INTO settings VALUES ('compacted', '10')")
+    old.commit()
+    old.close()
+
+    store = SqlStore(f"sqlite:///{db_path}")
+    try:
+        assert [p["metadata"]["name"] for p in store.list_at("pods", "default", 12)] == ["a", "b", "c"]
+        # Between 10 and 12 the state of c is not known: those revisions are compacted now.
+        assert store.compacted_revision == 12
+        with pytest.raises(Expired):
+            store.list_at("pods", "default", 11)
+        with recording(WriteOrigin(user="admin", component="kubectl", verb="delete")):
+            store.delete(ObjectKey("pods", "default", "a"))
+        assert [p["metadata"]["name"] for p in store.list_at("pods", "default", 13)] == ["b", "c"]
+    finally:
+        store.close()

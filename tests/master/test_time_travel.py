@@ -57,6 +57,8 @@ class WatchedState:
     def _apply_events(self, params: dict) -> None:
         with self.api.stream("GET", self.path, params=params) as response:
             for line in response.iter_lines():
+                if self._stop.is_set():  # the test reads `seen` from now on: it must stop moving
+                    return
                 if not line.strip():
                     continue
                 event = json.loads(line)
@@ -68,8 +70,6 @@ class WatchedState:
                 revision = int(obj["metadata"]["resourceVersion"])
                 self.seen[revision] = dict(self.state)
                 self.newest = revision
-                if self._stop.is_set():
-                    return
 
     def wait_until(self, revision: int) -> None:
         wait_for(lambda: self.newest >= revision, timeout=10, message=f"the watch to reach {revision}")
@@ -87,7 +87,7 @@ def exactly_at(api: httpx.Client, path: str, revision: int, **params: str) -> ht
 
 def assert_lists_reproduce_the_watch(api: httpx.Client, path: str, watched: WatchedState) -> None:
     assert len(watched.seen) > 3
-    for revision, state in watched.seen.items():
+    for revision, state in list(watched.seen.items()):
         answer = exactly_at(api, path, revision)
         assert answer.status_code == 200, answer.text
         listed = answer.json()

@@ -1,9 +1,16 @@
-"""The handlers of the flight recorder's endpoints (the package docstring lists them)."""
+"""The handlers of the flight recorder's endpoints (the package docstring lists them).
+
+Each answer is read from the log on disk, diffed and encoded: milliseconds to a
+second for a long window. That runs in a worker thread, so the event loop, which
+serves every other request and watch (and the in-process components), never waits
+behind it.
+"""
 
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from master.api import status
 from master.api.registry import Registry
@@ -27,9 +34,11 @@ async def serve_revisions(request: Request, info: RequestInfo, user: User, regis
     if request.method != "GET":
         raise status.method_not_supported(REVISIONS.kind, request.method)
     if info.name is None:
-        return JSONResponse(revision_list(registry.store, request.query_params).to_wire())
+        answer = await run_in_threadpool(revision_list, registry.store, request.query_params)
+        return JSONResponse(await run_in_threadpool(answer.to_wire))
     number = int(info.name) if info.name.isdigit() else -1
-    found = registry.store.log(LogQuery(since_revision=number - 1, until_revision=number, with_previous=True))
+    found = await run_in_threadpool(
+        registry.store.log, LogQuery(since_revision=number - 1, until_revision=number, with_previous=True))
     if not found:
         raise status.not_found(REVISIONS, info.name)
     return JSONResponse(revision_of(found[0], with_object=True).to_wire())
@@ -40,8 +49,9 @@ async def serve_history(request: Request, rt: ResourceType, info: RequestInfo, r
     if request.method != "GET":
         raise status.method_not_supported(f"{rt.plural}/history", request.method)
     namespace = (info.namespace or "") if rt.namespaced else ""
-    answer = revision_list(registry.store, request.query_params, subject=(rt, namespace, info.name or ""))
-    return JSONResponse(answer.to_wire())
+    answer = await run_in_threadpool(
+        lambda: revision_list(registry.store, request.query_params, subject=(rt, namespace, info.name or "")))
+    return JSONResponse(await run_in_threadpool(answer.to_wire))
 
 
 async def serve_trace(request: Request, rt: ResourceType, info: RequestInfo, registry: Registry) -> Response:
@@ -49,4 +59,5 @@ async def serve_trace(request: Request, rt: ResourceType, info: RequestInfo, reg
     if request.method != "GET":
         raise status.method_not_supported(f"{rt.plural}/trace", request.method)
     namespace = (info.namespace or "") if rt.namespaced else ""
-    return JSONResponse(trace(registry.store, rt, namespace, info.name or "", request.query_params).to_wire())
+    answer = await run_in_threadpool(trace, registry.store, rt, namespace, info.name or "", request.query_params)
+    return JSONResponse(await run_in_threadpool(answer.to_wire))

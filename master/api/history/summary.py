@@ -36,7 +36,8 @@ def summarize(type_: str, resource: str, subresource: str | None, obj: dict[str,
         return "deleted"
     if subresource == "binding":
         return f"bound to {(obj.get('spec') or {}).get('nodeName', '?')}"
-    changes = changes or []
+    if changes is None:  # the key's previous revision was compacted away: nothing to compare with
+        return "changes unknown (the previous revision is no longer kept)"
     if is_heartbeat(changes):
         return "heartbeat"
     phrases = [phrase for change in _leaves(changes) if (phrase := _phrase(change))]

@@ -42,11 +42,14 @@ MAX_HOPS = 1_000
 
 def trace(store: SqlStore, rt: ResourceType, namespace: str, name: str, query: QueryParams) -> Trace:
     since = _since(query)
+    # The newest MAX_HOPS of the subject's writes: a long-lived object's recent past is what is asked about.
     subject_entries = store.log(LogQuery(resource=rt.group_resource, namespace=namespace, name=name,
-                                         since_time=since, with_previous=True, limit=MAX_HOPS))
+                                         since_time=since, with_previous=True, limit=MAX_HOPS, descending=True))
+    subject_entries.reverse()
     entries = {entry.revision: entry for entry in subject_entries}
     _add_ancestors(store, entries)
     truncated = _add_descendants(store, entries, [entry.revision for entry in subject_entries])
+    truncated = truncated or len(subject_entries) == MAX_HOPS
     answer = Trace(subject={"apiVersion": rt.api_version, "kind": rt.kind, "name": name,
                             **({"namespace": namespace} if namespace else {})},
                    since=moment(since) if since is not None else None, truncated=truncated)
