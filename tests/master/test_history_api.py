@@ -182,6 +182,13 @@ def test_the_revisions_endpoint_filters_orders_limits_and_leaves_out_objects(api
     assert api.get(REVISIONS, params={"namespace": namespace, "until": "2000-01-01T00:00:00Z"}).json()["items"] == []
 
 
+def test_kubectl_get_revisions_shows_each_revision_with_its_age(kubectl, api, namespace):
+    assert api.post(f"/api/v1/namespaces/{namespace}/pods", json=pod("aged")).status_code == 201
+    lines = kubectl("get", "revisions").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "AGE"]
+    assert lines[1:] and all(not line.endswith("<unknown>") for line in lines[1:]), lines
+
+
 @pytest.mark.parametrize("param, value", [
     ("sinceRevision", "yesterday"), ("untilRevision", "-1"), ("limit", "many"), ("order", "sideways"),
     ("objects", "maybe"), ("since", "last tuesday"), ("until", "2026-01-01T00:00:00"), ("resource", "widgets"),

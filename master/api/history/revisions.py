@@ -22,7 +22,7 @@ the store's newest revision and `compactedRevision` says where retention ends
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 from starlette.datastructures import QueryParams
 
@@ -57,13 +57,20 @@ def revision_of(entry: LogEntry, *, with_object: bool) -> Revision:
     if entry.type != "ADDED" and entry.previous is not None:
         changes = field_changes(json.loads(entry.previous), new) if entry.type == "MODIFIED" else []
     return Revision(
-        metadata=ObjectMeta(name=str(entry.revision)), revision=entry.revision,
+        # creationTimestamp: the commit time in whole seconds, so `kubectl get revisions` shows an AGE.
+        metadata=ObjectMeta(name=str(entry.revision),
+                            creation_timestamp=_whole_seconds(entry.at) if entry.at is not None else None),
+        revision=entry.revision,
         time=moment(entry.at) if entry.at is not None else "", type=entry.type, resource=entry.resource,
         namespace=entry.namespace or None, name=entry.name,
         provenance=Provenance(user=origin.user, component=origin.component, verb=origin.verb,
                               subresource=origin.subresource or None, reacted_to=origin.cause, note=origin.note),
         changes=changes, object=new if with_object else None,
     )
+
+
+def _whole_seconds(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_query(query: QueryParams, *, subject: tuple[ResourceType, str, str] | None = None) -> LogQuery:
