@@ -252,17 +252,21 @@ class FaultLoop:
     def _crash(self, fault: Fault) -> None:
         spec = fault.spec
         namespace, _, pod_name = (spec.pod or "").partition("/")
+        # A crash is carried out once or reported Failed: never left Active, then Expired, having done nothing.
         try:
             pod = Pod.model_validate(self.client.get(POD, pod_name, namespace))
-        except ApiStatusError as error:
-            if error.not_found:
-                raise FaultFailed(f"pod {spec.pod} not found") from None
-            raise
+        except ApiClientError as error:
+            gone = isinstance(error, ApiStatusError) and error.not_found
+            raise FaultFailed(f"pod {spec.pod} not found" if gone else f"pod {spec.pod} could not be read: {error}") \
+                from None
         if pod.spec is None or pod.spec.node_name != self.node_name:
             raise FaultFailed(f"pod {spec.pod} is not on node {self.node_name}")
         container = spec.container or (pod.spec.containers[0].name if pod.spec.containers else "")
-        running = next((c for c in self.runtime.list_containers(self.node_name, pod_uid=pod.metadata.uid)
-                        if c.name == container and c.state == "running"), None)
+        try:
+            containers = self.runtime.list_containers(self.node_name, pod_uid=pod.metadata.uid)
+        except RuntimeFailure as error:
+            raise FaultFailed(f"containers of pod {spec.pod} could not be listed: {error}") from None
+        running = next((c for c in containers if c.name == container and c.state == "running"), None)
         if running is None:
             raise FaultFailed(f"container {container} of pod {spec.pod} is not running")
         try:
@@ -283,6 +287,8 @@ class FaultLoop:
                     return True
             except ContainerNotFound:
                 return True
+            except RuntimeFailure as error:
+                raise FaultFailed(f"container {container_id[:12]} could not be inspected: {error}") from None
             time.sleep(0.05)
         return False
 

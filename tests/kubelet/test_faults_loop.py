@@ -16,12 +16,14 @@ from datetime import datetime
 import httpx
 import pytest
 
-from apiclient import ApiClient, Unreachable, load_kubeconfig
+from apiclient import ApiClient, ApiStatusError, Unreachable, load_kubeconfig
 from kubelet.config import KubeletConfig
 from kubelet.faults import FaultLoop, Partition
 from kubelet.node_status import NodeStatusReporter
 from kubelet.runtime.fake import FakeRuntime
 from kubelet.runtime.faulty import FaultyRuntime
+from kubelet.runtime.protocol import ContainerStatus, RuntimeFailure
+from objects.kinds import POD
 from tests.support.cluster import wait_for
 from tests.support.kubelet_app import IMAGE, fake_runtime, start_pod
 
@@ -71,9 +73,9 @@ def start_loop(master, node_name) -> Iterator[Callable[..., Node]]:
     """Start the fault loop of node `node_name`; stopped afterwards."""
     stops: list[tuple[threading.Event, ApiClient]] = []
 
-    def start(*, runtime: FakeRuntime | None = None) -> Node:
+    def start(*, runtime: FakeRuntime | None = None, client_type: type[ApiClient] = ApiClient) -> Node:
         partition, outage = Partition(), Outage()
-        client = ApiClient(load_kubeconfig(master.node_kubeconfig), user_agent=f"tinykube-kubelet/{node_name}",
+        client = client_type(load_kubeconfig(master.node_kubeconfig), user_agent=f"tinykube-kubelet/{node_name}",
                            gate=lambda: (partition(), outage()))
         faulty = FaultyRuntime(runtime or fake_runtime())
         config = KubeletConfig(node_name=node_name, kubeconfig=master.node_kubeconfig)
@@ -86,6 +88,32 @@ def start_loop(master, node_name) -> Iterator[Callable[..., Node]]:
     for stop, client in stops:
         stop.set()
         client.close()
+
+
+class PodsUnreadable(ApiClient):
+    """A kubelet's client whose every read of a pod the master answers with a 503."""
+
+    def get(self, rt, name, namespace=None, *, subresource=""):
+        if rt == POD:
+            raise ApiStatusError(503, "ServiceUnavailable", "the store is busy")
+        return super().get(rt, name, namespace, subresource=subresource)
+
+
+class EngineDown(FakeRuntime):
+    """A container engine that cannot list containers."""
+
+    def list_containers(self, node_name: str, *, pod_uid: str | None = None) -> list[ContainerStatus]:
+        raise RuntimeFailure("Cannot connect to the Docker daemon")
+
+
+def run_pod(api, namespace: str, node: str, runtime: FakeRuntime, name: str = "web") -> dict:
+    """A pod bound to `node`, its containers running in `runtime` as the node's kubelet would run them."""
+    body = {"metadata": {"name": name}, "spec": {"nodeName": node, "containers": [{"name": "app", "image": IMAGE}]}}
+    answer = api.post(f"/api/v1/namespaces/{namespace}/pods", json=body)
+    assert answer.status_code == 201, answer.text
+    pod = answer.json()
+    start_pod(runtime, pod, node_name=node)
+    return pod
 
 
 def inject(api, type_: str, node: str, **spec) -> str:
@@ -111,3 +139,20 @@ def test_an_expiry_the_master_missed_is_written_once_it_is_back(api, node_name, 
     assert status_of(api, fault)["phase"] == "Active"  # the master did not hear of it
     node.outage.down = False
     wait_for(lambda: status_of(api, fault).get("phase") == "Expired", timeout=10, message="Expired written")
+
+
+def test_a_crash_whose_pod_cannot_be_read_fails_saying_why(api, node_name, start_loop, namespace):
+    # Guards against a crash reported done without crashing: a 5xx on the pod left it Active, then Expired.
+    start_loop(client_type=PodsUnreadable)
+    fault = inject(api, "CrashContainer", node_name, pod=f"{namespace}/web")
+    wait_for(lambda: status_of(api, fault).get("phase") == "Failed", timeout=10, message="the crash Failed")
+    assert "could not be read" in status_of(api, fault)["message"]
+
+
+def test_a_crash_on_an_engine_that_cannot_list_containers_fails_saying_why(api, node_name, start_loop, namespace):
+    runtime = EngineDown(images=[IMAGE, "pause:3.10"])
+    run_pod(api, namespace, node_name, runtime)
+    start_loop(runtime=runtime)
+    fault = inject(api, "CrashContainer", node_name, pod=f"{namespace}/web")
+    wait_for(lambda: status_of(api, fault).get("phase") == "Failed", timeout=10, message="the crash Failed")
+    assert "Cannot connect to the Docker daemon" in status_of(api, fault)["message"]
