@@ -2,6 +2,7 @@
 
     informer(faults, spec.nodeName=<node>) ─► note what changed, wake the loop
     loop: a Pending fault      ─► status Active (startedAt, expiresAt) ─► act
+          one seen too late    ─► status Expired, not carried out (created + duration has passed)
           an Active one expires ─► put back ─► status Expired
           a deleted one         ─► put back at once
 
@@ -163,7 +164,9 @@ class FaultLoop:
         for name, fault in listed.items():
             if name in self._carried or fault.metadata.uid in self._finished:
                 continue
-            if fault.phase == "Pending":
+            if fault.phase == "Pending" and _ended_unseen(fault, now):
+                self._skip(fault)
+            elif fault.phase == "Pending":
                 self._start(fault)
             elif fault.phase == "Active":
                 self._resume(fault)
@@ -202,6 +205,17 @@ class FaultLoop:
         log.info("fault %s active until %s: %s", name, active.expires_at, _describe(fault))
         if spec.type == "CrashContainer":
             self._expire(carried)  # done once the container is down
+
+    def _skip(self, fault: Fault) -> None:
+        """A fault whose time had passed before this kubelet saw it (the node was down): carried out now,
+        it would strike hours after anyone asked for it."""
+        name = fault.metadata.name or ""
+        self._finished.add(fault.metadata.uid or "")
+        message = (f"not carried out: its time had passed ({fault.spec.duration} s from its creation at "
+                   f"{fault.metadata.creation_timestamp}) before node {self.node_name} saw it")
+        log.info("fault %s %s", name, message)
+        self._write_final(Carried(fault, fault.metadata.resource_version or "", 0.0),
+                          FaultStatus(phase="Expired", message=message), f"fault {name}: {message}")
 
     def _resume(self, fault: Fault) -> None:
         """An Active fault this kubelet is not carrying: it restarted in the middle of one."""
@@ -322,6 +336,12 @@ class FaultLoop:
         fault.status = status
         carried.revision = (written.get("metadata") or {}).get("resourceVersion") or carried.revision
         return True
+
+
+def _ended_unseen(fault: Fault, now: float) -> bool:
+    """Whether a fault's whole duration, counted from its creation, passed before it was seen."""
+    created = _epoch(fault.metadata.creation_timestamp)
+    return created is not None and now >= created + fault.spec.duration
 
 
 def _describe(fault: Fault) -> str:

@@ -156,3 +156,16 @@ def test_a_crash_on_an_engine_that_cannot_list_containers_fails_saying_why(api, 
     fault = inject(api, "CrashContainer", node_name, pod=f"{namespace}/web")
     wait_for(lambda: status_of(api, fault).get("phase") == "Failed", timeout=10, message="the crash Failed")
     assert "Cannot connect to the Docker daemon" in status_of(api, fault)["message"]
+
+
+def test_a_fault_first_seen_after_its_time_had_passed_expires_without_being_carried_out(api, node_name,
+                                                                                         start_loop):
+    # Guards against late faults: a node whose kubelet was down struck when it came back, hours later.
+    fault = inject(api, "FailPulls", node_name, image=IMAGE, durationSeconds=1)
+    created = datetime.fromisoformat(api.get(f"{FAULTS}/{fault}").json()["metadata"]["creationTimestamp"])
+    wait_for(lambda: time.time() > created.timestamp() + 1.5, timeout=5, message="the fault's time to pass")
+    node = start_loop()
+    status = wait_for(lambda: (s := status_of(api, fault)).get("phase") == "Expired" and s, timeout=10,
+                      message=lambda: f"Expired: {status_of(api, fault)}")
+    assert "not carried out" in status["message"] and "startedAt" not in status
+    assert node.runtime.image_present(IMAGE)
