@@ -59,24 +59,27 @@ STATUS_RETRY_SECONDS = 1.0  # how soon a final status that was not written is tr
 
 class Partition:
     """The gate of this kubelet's ApiClient (`ApiClient(gate=...)`): closed, every request and watch
-    event fails as an unreachable master would."""
+    event fails as an unreachable master would. It stays closed while any partition fault lasts, so
+    the first of two overlapping ones to end does not reopen it."""
 
     def __init__(self) -> None:
-        self._closed_by: str | None = None
+        # The partition faults active now; replaced whole, never changed in place, since every thread
+        # of the kubelet reads it through its client.
+        self._closed_by: frozenset[str] = frozenset()
 
     def close(self, fault: str) -> None:
-        self._closed_by = fault
+        self._closed_by = self._closed_by | {fault}
 
-    def open(self) -> None:
-        self._closed_by = None
+    def open(self, fault: str) -> None:
+        self._closed_by = self._closed_by - {fault}
 
     @property
     def closed(self) -> bool:
-        return self._closed_by is not None
+        return bool(self._closed_by)
 
     def __call__(self) -> None:
-        if self._closed_by is not None:
-            raise httpx.ConnectError(f"partitioned from the master by fault {self._closed_by}")
+        if closed_by := sorted(self._closed_by):
+            raise httpx.ConnectError(f"partitioned from the master by fault {', '.join(closed_by)}")
 
 
 class FaultFailed(Exception):
@@ -189,7 +192,7 @@ class FaultLoop:
                              expires_at=_rfc3339(started + timedelta(seconds=spec.duration)))
         with reacting_to(carried.revision), explaining(f"fault {name}: {_describe(fault)}"):
             try:
-                if spec.type == "Partition":
+                if spec.type == "Partition" and not self.partition.closed:
                     # The last heartbeat before the silence, so a trace links the fault to it.
                     self.node_status.renew_lease()
                 self._write_status(carried, active)
@@ -258,8 +261,9 @@ class FaultLoop:
         self._finished.add(carried.fault.metadata.uid or "")
         self.runtime.clear(name)
         if carried.fault.spec.type == "Partition":
-            self.partition.open()
-            self.node_status.catch_up()  # heartbeats resume now, not at the next period
+            self.partition.open(name)
+            if not self.partition.closed:
+                self.node_status.catch_up()  # heartbeats resume now, not at the next period
 
     # ----- CrashContainer
 

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -169,3 +169,28 @@ def test_a_fault_first_seen_after_its_time_had_passed_expires_without_being_carr
                       message=lambda: f"Expired: {status_of(api, fault)}")
     assert "not carried out" in status["message"] and "startedAt" not in status
     assert node.runtime.image_present(IMAGE)
+
+
+def active_since_a_restart(api, name: str, *, expires_in: float) -> None:
+    """Mark a fault Active as its kubelet would have before restarting, expiring `expires_in` s from now."""
+    now = datetime.now(timezone.utc)
+    status = {"phase": "Active", "startedAt": now.isoformat().replace("+00:00", "Z"),
+              "expiresAt": (now + timedelta(seconds=expires_in)).isoformat().replace("+00:00", "Z")}
+    answer = api.patch(f"{FAULTS}/{name}/status", json={"status": status},
+                       headers={"Content-Type": "application/merge-patch+json"})
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_node_stays_cut_off_while_any_of_two_overlapping_partitions_lasts(api, node_name, start_loop):
+    # Guards against one shared gate: the first partition to expire reconnected the node under the second.
+    short, long = (inject(api, "Partition", node_name, durationSeconds=60) for _ in range(2))
+    active_since_a_restart(api, short, expires_in=1.5)
+    active_since_a_restart(api, long, expires_in=5)
+    short_ends = time.time() + 1.5
+    node = start_loop()
+    wait_for(node.cut_off, timeout=5, message="the node cut off")
+    wait_for(lambda: time.time() > short_ends + 1, timeout=5, message="the short partition to end")
+    assert node.cut_off(), "the long partition still lasts"
+    wait_for(lambda: not node.cut_off(), timeout=10, message="the node reconnected when the long one ended")
+    for name in (short, long):
+        wait_for(lambda: status_of(api, name).get("phase") == "Expired", timeout=10, message=f"{name} Expired")
