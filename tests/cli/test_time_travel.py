@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
+from cli.history.points import rfc3339
 from tests.cli.conftest import Tkctl
 from tests.cli.test_history_command import create_pod, label_pod
 from tests.support.cluster import Master, wait_for
 
-GAP_SECONDS = 3.0  # between two writes, so a duration measured from the first lands before the second
+GAP_SECONDS = 6.0  # between two writes: the margin a duration ago has for tkctl's start-up
+DURATION_AIM_SECONDS = 0.2  # after the first write that a duration ago aims at
 
 
 def names(table: str) -> list[str]:
@@ -62,13 +65,17 @@ def test_a_name_that_did_not_exist_then_is_not_found(tkctl, namespace, before_an
     assert result.stderr == f'Error from server (NotFound): pods "second" not found at revision {then}\n'
 
 
-def test_at_a_duration_ago_is_the_newest_revision_before_that_moment(tkctl, api, namespace):
+def test_at_a_time_or_a_duration_ago_is_the_newest_revision_before_that_moment(tkctl, api, namespace):
     create_pod(api, namespace, "early")
     written = time.time()
     wait_for(lambda: time.time() - written > GAP_SECONDS, timeout=GAP_SECONDS + 5, message="the gap between writes")
     create_pod(api, namespace, "late")
-    # tkctl's "now" comes a little later than ours: aim at the middle of the gap
-    ago = time.time() - written - GAP_SECONDS / 2
+    middle = rfc3339(datetime.fromtimestamp(written + GAP_SECONDS / 2, timezone.utc))
+    assert names(tkctl.ok("get", "pods", "-n", namespace, "--at", middle)) == ["early"]
+    # A duration counts back from tkctl's own clock when it starts, later than ours by its start-up:
+    # aim just after the first write, so that a slow start (up to the whole gap) only moves the point
+    # further into the gap (the old aim at its middle failed on a loaded machine).
+    ago = time.time() - written - DURATION_AIM_SECONDS
     assert names(tkctl.ok("get", "pods", "-n", namespace, "--at", f"{ago:.3f}s")) == ["early"]
     assert names(tkctl.ok("get", "pods", "-n", namespace, "--at", "0s")) == ["early", "late"]
 
