@@ -12,12 +12,13 @@
 
 A root (a person's command, a timer, a write whose cause is no longer kept)
 shows its time; every other hop shows how long after its cause it was written.
+A row written before the log kept provenance (a migrated database) has no
+time: its hop shows `?` or `+? ms`, and the footer counts only timed hops.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 from cli.history.changes import actor, verb
 from cli.why.times import clock_time
@@ -26,6 +27,7 @@ from objects.revisions import Trace, TraceHop
 
 BRANCH, LAST_BRANCH, STEM, GAP = "├─ ", "└─ ", "│  ", "   "
 BINDING_VERBS = ("bind",)
+UNKNOWN = "?"  # a time or latency the log does not have
 
 
 def render_trace(trace: Trace, *, namespace: str | None = None) -> str:
@@ -62,7 +64,7 @@ def _children_lines(hop: TraceHop, *, prefix: str, namespace: str | None) -> Ite
 
 
 def _hop_text(hop: TraceHop, *, parent: TraceHop | None, namespace: str | None) -> str:
-    when = clock_time(hop.time) if parent is None else f"+{span(_latency(hop, parent))}"
+    when = _clock(hop) if parent is None else f"+{_latency_text(hop, parent)}"
     cells = [when, actor(hop.provenance), f"{verb(hop.provenance)} {hop.resource}/{hop.name}", hop.summary]
     if _is_binding(hop):
         where = f" -n {hop.namespace}" if hop.namespace and hop.namespace != namespace else ""
@@ -77,19 +79,32 @@ def _is_binding(hop: TraceHop) -> bool:
     return hop.resource == "pods" and (provenance.subresource == "binding" or provenance.verb in BINDING_VERBS)
 
 
-def _latency(hop: TraceHop, parent: TraceHop) -> float:
+def _clock(hop: TraceHop) -> str:
+    return clock_time(hop.time) if parse_time(hop.time) else UNKNOWN
+
+
+def _latency_text(hop: TraceHop, parent: TraceHop) -> str:
     if hop.latency_milliseconds is not None:
-        return hop.latency_milliseconds
-    return _milliseconds_between(parent.time, hop.time)
+        return span(hop.latency_milliseconds)
+    hop_at, parent_at = parse_time(hop.time), parse_time(parent.time)
+    if hop_at is None or parent_at is None:
+        return f"{UNKNOWN} ms"
+    return span((hop_at - parent_at).total_seconds() * 1000)
 
 
 def _footer(root: TraceHop) -> str:
+    """How many writes, and the span from the first to the last of those that have a time."""
     hops = list(_every_hop(root))
-    last = max(hops, key=lambda hop: _moment(hop.time))
-    total = _milliseconds_between(root.time, last.time)
     writes = "1 write" if len(hops) == 1 else f"{len(hops)} writes"
-    return (f"{writes}, {span(total)} from the first to the last "
-            f"({clock_time(root.time)} -> {clock_time(last.time)})")
+    timed = sorted(((moment, hop) for hop in hops if (moment := parse_time(hop.time)) is not None),
+                   key=lambda pair: pair[0])
+    if not timed:
+        return f"{writes}, none with a time (written before the log kept times)"
+    (first_at, first), (last_at, last) = timed[0], timed[-1]
+    untimed = len(hops) - len(timed)
+    return (f"{writes}, {span((last_at - first_at).total_seconds() * 1000)} from the first to the last "
+            f"({clock_time(first.time)} -> {clock_time(last.time)})"
+            + (f", {untimed} without a time" if untimed else ""))
 
 
 def _every_hop(hop: TraceHop) -> Iterator[TraceHop]:
@@ -103,14 +118,3 @@ def span(milliseconds: float) -> str:
     if milliseconds < 1000:
         return f"{milliseconds:.0f} ms"
     return f"{milliseconds / 1000:.2f} s"
-
-
-def _moment(at: str) -> datetime:
-    moment = parse_time(at)
-    if moment is None:
-        raise ValueError(f"not an RFC 3339 time: {at!r}")
-    return moment
-
-
-def _milliseconds_between(earlier: str, later: str) -> float:
-    return (_moment(later) - _moment(earlier)).total_seconds() * 1000

@@ -53,6 +53,26 @@ def test_a_hop_without_a_latency_counts_it_from_its_causes_time():
     assert "└─ +1.50 s  scheduler  bind pods/a" in render_trace(trace)
 
 
+def test_hops_without_a_time_show_a_question_mark_and_the_footer_counts_only_timed_hops():
+    """Guards a traceback: rows from before the provenance columns (a migrated database) have time ""."""
+    migrated = hop(1, "00.000", "kubectl", "create", "pods", "a", "created")
+    root = migrated.model_copy(update={"time": "", "children": [
+        hop(2, "00.100", "scheduler", "bind", "pods", "a", "bound to node-1", children=[
+            hop(3, "00.350", "kubelet/node-1", "update", "pods", "a", "Running"),
+            hop(4, "00.500", "kubelet/node-1", "update", "pods", "a", "Ready").model_copy(update={"time": ""})])]})
+    lines = render_trace(Trace(subject={"apiVersion": "v1", "kind": "Pod", "name": "a"}, roots=[root])).splitlines()
+    assert lines[2:] == [
+        "?  kubectl  create pods/a  created",
+        "└─ +? ms  scheduler  bind pods/a  bound to node-1  (tkctl why pod/a -n default)",
+        "   ├─ +250 ms  kubelet/node-1  update pods/a  Running",
+        "   └─ +? ms  kubelet/node-1  update pods/a  Ready",
+        "4 writes, 250 ms from the first to the last (12:00:00.100 -> 12:00:00.350), 2 without a time",
+    ]
+    alone = Trace(subject={"apiVersion": "v1", "kind": "Pod", "name": "a"},
+                  roots=[migrated.model_copy(update={"time": ""})])
+    assert render_trace(alone).splitlines()[-1] == "1 write, none with a time (written before the log kept times)"
+
+
 def test_nothing_kept_and_a_cut_tree_are_said():
     empty = Trace(subject={"apiVersion": "v1", "kind": "Node", "name": "node-2"}, truncated=True)
     text = render_trace(empty)
