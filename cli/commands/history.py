@@ -118,7 +118,8 @@ def _print_log(newer: Callable[[int], list[Revision]], *, keep_following: bool) 
         click.echo(log_line(revision), nl=False)
         last = revision.revision
     if keep_following:
-        follow(newer, after=last, write=lambda text: click.echo(text, nl=False))
+        follow(newer, after=last, write=lambda text: click.echo(text, nl=False),
+               warn=lambda text: click.echo(text, nl=False, err=True))
 
 
 def _step(client: ApiClient, revisions: list[Revision], newer: Callable[[int], list[Revision]]) -> None:

@@ -3,7 +3,10 @@
 The revisions endpoint is polled for what came after the last revision printed
 (`sinceRevision`), every half second: the log is one append-only table, so
 "after N" misses nothing and repeats nothing, even across a dropped request.
-Ctrl-C ends it (the command's signal handler).
+A poll that fails (the master restarting, unreachable, a 5xx) is said once on
+stderr and asked again, from the same revision, at the next poll; the log
+survives a restart, so following picks up where it was. Ctrl-C ends it (the
+command's signal handler).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from apiclient import ApiClientError
+from cli.errors import message_for
 from cli.history.blocks import log_line
 from objects.revisions import Revision
 
@@ -18,11 +23,24 @@ POLL_SECONDS = 0.5
 
 
 def follow(newer: Callable[[int], list[Revision]], *, after: int, write: Callable[[str], None],
-           stop: threading.Event | None = None, interval: float = POLL_SECONDS) -> None:
-    """Print a log line for every revision after `after`, as they come, until `stop` is set."""
+           warn: Callable[[str], None], stop: threading.Event | None = None,
+           interval: float = POLL_SECONDS) -> None:
+    """Print a log line for every revision after `after`, as they come, until `stop` is set. `warn`
+    hears, once per outage, that the server stopped answering, and once that it answers again."""
     stop = stop or threading.Event()
+    failing = False
     while not stop.is_set():
-        for revision in newer(after):
-            write(log_line(revision))
-            after = revision.revision
+        try:
+            revisions = newer(after)
+        except ApiClientError as error:
+            if not failing:
+                warn(f"{message_for(error)}\n(still following: asking again for revisions after {after})\n")
+            failing = True
+        else:
+            if failing:
+                warn("(the server answers again: following on)\n")
+            failing = False
+            for revision in revisions:
+                write(log_line(revision))
+                after = revision.revision
         stop.wait(interval)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.cli.test_get_watch_and_sort import Watcher
-from tests.support.cluster import wait_for
+from tests.support.cluster import Master, wait_for
 
 FOLLOW_TIMEOUT = 60  # seconds; the machine is shared, and tkctl starts slowly under load
 
@@ -70,6 +70,29 @@ def test_the_cluster_log_followed_prints_a_write_made_after_it_started(tkctl, ma
         assert not "".join(follower.err).strip()
     finally:
         follower.stop()
+
+
+def test_following_the_cluster_log_outlives_a_master_restart(tmp_path):
+    """Guards a bug: the first failed poll while the master was down ended --follow with an error."""
+    server = Master(tmp_path / "data", extra_args=["--no-scheduler"]).start()
+    follower = Watcher([sys.executable, "-m", "cli.main", "--kubeconfig", str(server.kubeconfig),
+                        "history", "--cluster", "--follow"])
+    try:
+        follower.wait_for_lines(1, "the log's header")
+        server.stop()
+        wait_for(lambda: "still following" in "".join(follower.err), timeout=FOLLOW_TIMEOUT, interval=0.1,
+                 message=lambda: f"the failed poll said on stderr: {''.join(follower.err)!r}")
+        server.start()
+        with server.client() as api:
+            assert api.post("/api/v1/namespaces", json={"metadata": {"name": "restarted"}}).status_code == 201
+            create_pod(api, "restarted", "after")
+        wait_for(lambda: "restarted/after" in follower.stdout, timeout=FOLLOW_TIMEOUT, interval=0.1,
+                 message=lambda: f"the new pod in the followed log: {follower.stdout!r} {''.join(follower.err)!r}")
+        assert "".join(follower.err).count("still following") == 1  # said once, not at every poll
+        assert follower.interrupt() == 0
+    finally:
+        follower.stop()
+        server.stop()
 
 
 def test_step_mode_reads_one_key_per_line_from_a_pipe(tkctl, namespace, relabelled):

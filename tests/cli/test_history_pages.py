@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
+from apiclient import ApiStatusError, Unreachable
 from cli.history.blocks import history_page, log_header, log_line, revision_block
+from cli.history.following import follow
 from cli.history.stepping import NEXT, PREVIOUS, Stepper, step_through
 from objects.revisions import FieldChange, Provenance, Revision
 
@@ -89,3 +93,31 @@ def test_keys_drive_the_steps_until_q():
     step_through(stepper([revision(1), revision(2), revision(3)]), read_key=lambda: next(keys), write=shown.append)
     firsts = [text.strip().split("]")[0] for text in shown]
     assert firsts == ["[1/3", "[2/3", "[3/3", "[2/3"]
+
+
+def test_following_outlives_failed_polls_says_so_once_and_asks_again_from_the_same_revision():
+    """Guards a bug: one failed request (a master restart) ended `history --cluster --follow`."""
+    answers = [[revision(1)], Unreachable("GET revisions", server="127.0.0.1:6443", cause="refused", refused=True),
+               ApiStatusError(503, "ServiceUnavailable", "starting"), [revision(2)]]
+    asked: list[int] = []
+    shown: list[str] = []
+    warned: list[str] = []
+    stop = threading.Event()
+
+    def newer(after: int) -> list[Revision]:
+        asked.append(after)
+        answer = answers.pop(0) if answers else []
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def write(text: str) -> None:
+        shown.append(text)
+        if len(shown) == 2:
+            stop.set()
+
+    follow(newer, after=0, write=write, warn=warned.append, stop=stop, interval=0)
+    assert asked == [0, 1, 1, 1]
+    assert [line.split()[1] for line in shown] == ["1", "2"]
+    assert len(warned) == 2 and "(still following: asking again for revisions after 1)" in warned[0]
+    assert warned[1] == "(the server answers again: following on)\n"
