@@ -74,15 +74,16 @@ def history(session: Session, args: tuple[str, ...], cluster: bool, since: str |
         click.echo(render_objects([answer.wire], output, single=True), nl=False)
         return
 
-    def revisions(after: int = 0) -> list[Revision]:
-        """The object's revisions after `after`: asked again when stepping past the newest."""
-        fresh = object_history(client, resource, namespace, name, since=since_time) if after else answer
+    def newer(after: int) -> list[Revision]:
+        """The object's revisions after `after`, asked afresh each time the reader steps past the newest
+        (even from an empty window, which a cached answer would keep empty)."""
+        fresh = object_history(client, resource, namespace, name, since=since_time)
         return [item for item in fresh.model.items if item.revision > after]
 
     if step:
-        _step(client, revisions(), revisions)
+        _step(client, list(answer.model.items), newer)
     else:
-        click.echo(history_page(revisions()), nl=False)
+        click.echo(history_page(answer.model.items), nl=False)
 
 
 def _check_flags(args: tuple[str, ...], *, cluster: bool, follow: bool, step: bool, output: str | None) -> None:

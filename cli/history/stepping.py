@@ -49,9 +49,11 @@ class Stepper:
                 return "(this is the oldest revision kept)\n"
             self.position -= 1
         elif move == NEXT:
+            if not self.revisions:  # nothing shown yet: the first revision found is the one to show
+                self.revisions.extend(self.newer(0))
+                return self.page()
             if self.position + 1 >= len(self.revisions):
-                after = self.revisions[-1].revision if self.revisions else 0
-                self.revisions.extend(self.newer(after))
+                self.revisions.extend(self.newer(self.revisions[-1].revision))
             if self.position + 1 >= len(self.revisions):
                 return "(no newer revision yet: q quits)\n"
             self.position += 1

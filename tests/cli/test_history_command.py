@@ -4,6 +4,7 @@ log followed as it grows, and step mode driven through a pipe."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -101,6 +102,25 @@ def test_step_mode_reads_one_key_per_line_from_a_pipe(tkctl, namespace, relabell
     steps = [line.split("]")[0] for line in result.stdout.splitlines() if line.startswith("[")]
     assert steps == ["[1/3", "[2/3", "[3/3", "[2/3"]
     assert "  because:  nothing it reported: a person's command, a timer, or a first sync" in result.stdout
+
+
+def test_step_mode_from_an_empty_window_finds_a_revision_written_while_it_waits(master, api, namespace):
+    """Guards a bug: stepping an object's empty --since window kept showing the first, empty answer."""
+    stepper = subprocess.Popen([sys.executable, "-m", "cli.main", "--kubeconfig", str(master.kubeconfig),
+                                "history", "pod/later", "-n", namespace, "--since", "1m", "--step"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = stepper.stdout.readline()
+        assert first.startswith("(no revision yet"), first + stepper.stderr.read()
+        create_pod(api, namespace, "later")
+        rest, err = stepper.communicate("\nq\n", timeout=FOLLOW_TIMEOUT)
+        assert stepper.returncode == 0, err
+        assert rest.lstrip().startswith("[1/1] revision "), rest
+        assert f"ADDED pods {namespace}/later" in rest
+    finally:
+        if stepper.poll() is None:
+            stepper.kill()
+            stepper.wait()
 
 
 def test_step_mode_ends_when_the_pipe_does(tkctl, namespace, relabelled):

@@ -87,6 +87,15 @@ def test_stepping_past_the_newest_asks_for_newer_revisions():
     assert steps.step(NEXT).startswith("[2/2] revision 2")
 
 
+def test_stepping_from_an_empty_window_asks_again_and_shows_the_first_revision_found():
+    answers = [[], [revision(5), revision(6)]]
+    steps = stepper([], newer=lambda after: answers.pop(0) if answers else [])
+    assert steps.page().startswith("(no revision yet")
+    assert steps.step(NEXT).startswith("(no revision yet")
+    assert steps.step(NEXT).startswith("[1/2] revision 5")
+    assert steps.step(NEXT).startswith("[2/2] revision 6")
+
+
 def test_keys_drive_the_steps_until_q():
     keys = iter(["", "j", "k", "x", "q", "j"])
     shown: list[str] = []
