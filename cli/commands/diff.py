@@ -7,7 +7,8 @@
 A point is a revision, an RFC 3339 time or a duration ago (cli/history/points.py);
 --to defaults to now. Every kind is listed as it was at both points and the
 two compared (cli/history/cluster_diff.py): a line per object created (+),
-deleted (-) or changed (~). kubectl's `diff -f FILE` compares a manifest with
+deleted (-) or changed (~); Events and heartbeat timestamps are left out
+unless --all. kubectl's `diff -f FILE` compares a manifest with
 the live object; that is not this command, and -f says so.
 """
 
@@ -17,7 +18,7 @@ import click
 
 from apiclient import ApiClient
 from cli.errors import CommandError
-from cli.history.cluster_diff import diff_kind
+from cli.history.cluster_diff import diff_kind, is_noisy_kind
 from cli.history.fetch import list_at
 from cli.history.points import parse_point, resolve_point
 from cli.session import Session, pass_session, session_options
@@ -31,11 +32,16 @@ NOT_KUBECTL_DIFF = ("tkctl diff compares two points of the cluster (--from, --to
 @click.option("--from", "from_", metavar="REV|TIME|DURATION",
               help="The earlier point: a revision, an RFC 3339 time, or a duration ago (5m).")
 @click.option("--to", metavar="REV|TIME|DURATION", help="The later point (default: now).")
+@click.option("--all", "everything", is_flag=True,
+              help="Also list Events, and changes that are only heartbeats (a Lease's spec.renewTime, "
+                   "a node condition's lastHeartbeatTime), left out by default.")
 @click.option("-f", "--filename", multiple=True, hidden=True)
 @session_options
 @pass_session
-def diff(session: Session, from_: str | None, to: str | None, filename: tuple[str, ...]) -> None:
-    """Show the objects created, deleted and changed between two points of the cluster's history."""
+def diff(session: Session, from_: str | None, to: str | None, everything: bool, filename: tuple[str, ...]) -> None:
+    """Show the objects created, deleted and changed between two points of the cluster's history.
+
+    Events, and changes that are only heartbeat timestamps, are left out unless --all is given."""
     if filename:
         raise CommandError(NOT_KUBECTL_DIFF)
     if not from_:
@@ -46,8 +52,11 @@ def diff(session: Session, from_: str | None, to: str | None, filename: tuple[st
     if start > end:
         raise CommandError(f"--from (revision {start}) is later than --to (revision {end})")
     click.echo(f"from revision {start} to revision {end}:")
-    lines = [found.line() for resource in ALL_KINDS if "list" in resource.verbs
-             for found in diff_kind(resource, list_at(client, resource, start), list_at(client, resource, end))]
+    kinds = [resource for resource in ALL_KINDS
+             if "list" in resource.verbs and (everything or not is_noisy_kind(resource))]
+    lines = [found.line() for resource in kinds
+             for found in diff_kind(resource, list_at(client, resource, start), list_at(client, resource, end),
+                                    heartbeats=everything)]
     click.echo("".join(line + "\n" for line in lines) or "no object was created, deleted or changed\n", nl=False)
 
 

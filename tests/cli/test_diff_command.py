@@ -32,6 +32,30 @@ def test_the_cluster_between_two_points_is_a_line_per_created_deleted_and_change
     assert not ours(tkctl.ok("diff", "--from", end, "--to", end), namespace)
 
 
+def test_events_and_lease_renewals_are_left_out_unless_all(tkctl, api, namespace):
+    leases = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+    lease = {"metadata": {"name": "holder"}, "spec": {"holderIdentity": "me", "renewTime": "2026-12-05T12:00:00.000000Z"}}
+    assert api.post(leases, json=lease).status_code == 201
+    start = newest_revision(api)
+    renewed = api.patch(f"{leases}/holder", json={"spec": {"renewTime": "2026-12-05T12:00:10.000000Z"}},
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert renewed.status_code == 200, renewed.text
+    event = {"metadata": {"name": "noted"}, "involvedObject": {"kind": "Pod", "name": "x", "namespace": namespace},
+             "reason": "Noted", "message": "something happened", "type": "Normal"}
+    posted = api.post(f"/api/v1/namespaces/{namespace}/events", json=event)
+    assert posted.status_code == 201, posted.text
+    create_pod(api, namespace, "kept")
+    end = newest_revision(api)
+
+    assert ours(tkctl.ok("diff", "--from", start, "--to", end), namespace) == [f"+ pods {namespace}/kept"]
+    assert ours(tkctl.ok("diff", "--from", start, "--to", end, "--all"), namespace) == [
+        f"+ pods {namespace}/kept",
+        f"+ events {namespace}/noted",
+        f"~ leases.coordination.k8s.io {namespace}/holder: "
+        "spec.renewTime 2026-12-05T12:00:00.000000Z -> 2026-12-05T12:00:10.000000Z",
+    ]
+
+
 def test_diff_of_a_file_is_kubectls_and_says_so(tkctl, tmp_path):
     manifest = tmp_path / "pod.yaml"
     manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n")

@@ -9,7 +9,7 @@ import pytest
 from cli.errors import CommandError
 from cli.history.cluster_diff import diff_kind, field_changes
 from cli.history.points import parse_moment, parse_point, rfc3339
-from objects.kinds import DEPLOYMENT, POD
+from objects.kinds import DEPLOYMENT, LEASE, NODE, POD
 
 NOW = datetime(2026, 12, 5, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -34,6 +34,24 @@ def test_created_deleted_and_changed_objects_are_one_line_each():
 def test_an_object_deleted_and_created_again_under_its_name_is_minus_then_plus():
     lines = [found.line() for found in diff_kind(POD, [obj("web", "u1")], [obj("web", "u2")])]
     assert lines == ["- pods default/web", "+ pods default/web"]
+
+
+def node(name: str, heartbeat: str, ready: str) -> dict:
+    return {"metadata": {"name": name, "uid": name}, "status": {"conditions": [
+        {"type": "Ready", "status": ready, "lastHeartbeatTime": heartbeat},
+        {"type": "MemoryPressure", "status": "False", "lastHeartbeatTime": heartbeat}]}}
+
+
+def test_heartbeats_are_left_out_unless_asked_for():
+    renewed = [obj("node-1", "l1", renewTime="12:00:00")], [obj("node-1", "l1", renewTime="12:00:10")]
+    assert diff_kind(LEASE, *renewed) == []
+    assert [found.line() for found in diff_kind(LEASE, *renewed, heartbeats=True)] == [
+        "~ leases.coordination.k8s.io default/node-1: spec.renewTime 12:00:00 -> 12:00:10"]
+    alive = [node("node-1", "12:00:00", "True"), node("node-2", "12:00:00", "True")]
+    later = [node("node-1", "12:00:10", "True"), node("node-2", "12:00:10", "Unknown")]
+    assert [found.line() for found in diff_kind(NODE, alive, later)] == [
+        "~ nodes node-2: status.conditions[Ready].status True -> Unknown"]
+    assert len(diff_kind(NODE, alive, later, heartbeats=True)) == 2
 
 
 def test_changes_are_named_as_the_servers_revisions_name_them():
