@@ -6,8 +6,9 @@
           an Active one expires ─► put back ─► status Expired
           a deleted one         ─► put back at once
 
-    CrashContainer  signal the container once (exitCode - 128); the pod worker's restart policy
-                    does the rest. Expired as soon as the container is down.
+    CrashContainer  tell the pod's worker, then signal the container once (exitCode - 128); the
+                    worker's restart policy does the rest, and its first status write after names
+                    the fault. Expired as soon as the container is down.
     Partition       renew the Lease one last time, write Active, close the client's gate: every
                     API call and watch of this kubelet fails as if the master were unreachable,
                     while its pods keep running. At expiry the gate opens and the kubelet catches up.
@@ -287,6 +288,9 @@ class FaultLoop:
         running = next((c for c in containers if c.name == container and c.state == "running"), None)
         if running is None:
             raise FaultFailed(f"container {container} of pod {spec.pod} is not running")
+        # Told before the signal: the relist or a sync already under way may report the crash before we
+        # see the container down, and that write must name this fault too.
+        self.resync_pod(pod.metadata.uid or "")
         try:
             self.runtime.kill_container(running.id, spec.signal)
         except RuntimeFailure as error:
@@ -294,7 +298,7 @@ class FaultLoop:
         if not self._went_down(running.id):
             raise FaultFailed(f"container {container} kept running after signal {spec.signal}: its PID 1 has no "
                               f"handler for it and ignores it (exit code 137, SIGKILL, always ends it)")
-        # The worker would notice at its next relist; asked now, its status write reacts to this fault.
+        # Synced now rather than at the next relist (the worker does not name this fault twice).
         self.resync_pod(pod.metadata.uid or "")
 
     def _went_down(self, container_id: str) -> bool:

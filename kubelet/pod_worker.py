@@ -17,8 +17,10 @@ Each sync runs reacting to (apiclient.provenance) the pod revision that last
 asked something of the kubelet: the binding at first, later a spec change or
 the deletion mark, never the kubelet's own status write coming back. So every
 status write and event of that sync names it as its cause. A poke can name a
-revision of its own (a fault that crashed a container), which the next sync
-alone reacts to.
+revision of its own (a fault about to crash a container): that cause wins until
+a status write names it, whichever sync makes that write (the poked one may find
+nothing new yet; a relist or a sync already running may be the one that reports
+the crash), and a cause told once is not told again.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ class PodWorker:
         self.time_scale = time_scale
         self._pod = pod
         self._desired_revision = _revision(pod)  # the revision that last asked something new of us
-        self._poke_cause: int | None = None  # a revision the next sync reacts to instead (one sync only)
+        # A poke's cause (a fault) until a status write names it, and the last one that was named.
+        self._poke_cause: int | None = None
+        self._told_cause: int | None = None
+        self._cause_lock = threading.Lock()
         self._gone = False  # the API no longer has the pod
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -83,6 +88,18 @@ class PodWorker:
     def cause(self) -> int | None:
         """The pod revision this worker's writes react to: the last that changed what it must do."""
         return self._desired_revision
+
+    @property
+    def untold_cause(self) -> int | None:
+        """A poke's cause no status write has named yet: what the next status write about the pod reacts
+        to, from whichever thread it is made. None once the pod is going: its writes react to the deletion."""
+        return None if self._gone or self._pod.is_terminating else self._poke_cause
+
+    def status_written(self, cause: int | None) -> None:
+        """A status write reacting to `cause` went out: a poke's cause it named is told."""
+        with self._cause_lock:
+            if cause is not None and cause == self._poke_cause:
+                self._poke_cause, self._told_cause = None, cause
 
     def update(self, pod: Pod) -> None:
         """A newer version of the pod. A change to its status alone (mostly our own report coming
@@ -104,9 +121,11 @@ class PodWorker:
 
     def poke(self, *, cause: int | None = None) -> None:
         """The runtime saw a change in this pod's containers, or a probe result flipped. `cause`: the
-        revision the next sync reacts to, when a write made the change (a fault)."""
-        if cause is not None:
-            self._poke_cause = cause
+        revision that made the change (a fault), kept until a status write names it. A fault pokes before
+        it acts and again once it has: the second poke must not make a later write name it too."""
+        with self._cause_lock:
+            if cause is not None and cause != self._told_cause:
+                self._poke_cause = cause
         self._wake.set()
 
     def stop(self) -> None:
@@ -117,12 +136,13 @@ class PodWorker:
         failures = 0
         while not self._stop.is_set():
             pod = self._pod
-            cause, self._poke_cause = self._poke_cause or self._desired_revision, None
             try:
-                with reacting_to(cause):
-                    if self._gone or pod.is_terminating:
+                if self._gone or pod.is_terminating:
+                    self._poke_cause = None  # what a termination writes reacts to the deletion
+                    with reacting_to(self._desired_revision):
                         self._terminate(pod)
-                        return
+                    return
+                with reacting_to(self._poke_cause or self._desired_revision):
                     due = self.syncer.sync_pod(pod)
                 failures = 0
                 wait = RESYNC_SECONDS * self.time_scale

@@ -13,7 +13,10 @@ through that seam, never through anything set on the syncer afterwards.
 
 What a write reacts to (apiclient.provenance): a pod worker syncs inside its
 pod's cause (kubelet.pod_worker); a status or an event reported from another
-thread (a probe, an admission refusal) reacts to the same pod revision.
+thread (a probe, an admission refusal) reacts to the same pod revision. A fault
+that pokes a worker before crashing its container wins over both until a status
+write actually goes out naming it: a write skipped because nothing changed
+tells nothing.
 """
 
 from __future__ import annotations
@@ -148,8 +151,9 @@ class SyncLoop:
         with self._lock:
             if self._reported.get(uid) == wire:
                 return True
+        cause = self._cause_of(uid)
         try:
-            with reacting_to(self._cause_of(uid)):
+            with reacting_to(cause):
                 self.client.patch(POD, meta.name, {"metadata": {"uid": uid}, "status": wire}, meta.namespace,
                                   patch_type="application/merge-patch+json", subresource="status")
         except ApiClientError as error:
@@ -157,6 +161,9 @@ class SyncLoop:
             return False  # retried at the next sync, since the recorded status did not change
         with self._lock:
             self._reported[uid] = wire
+            worker = self._workers.get(uid)
+        if worker is not None:
+            worker.status_written(cause)
         return True
 
     def record_event(self, pod: Pod, *, type_: str, reason: str, message: str, field_path: str = "") -> None:
@@ -171,12 +178,15 @@ class SyncLoop:
             worker.poke(cause=cause if cause is not None else current_cause())
 
     def _cause_of(self, uid: str) -> int | None:
-        """What a report about pod `uid` reacts to: the caller's cause (a worker's sync), else the pod
-        revision its worker last acted on (a report from a probe's thread)."""
-        if (cause := current_cause()) is not None:
-            return cause
+        """What a report about pod `uid` reacts to: a fault no status write has named yet (whichever sync
+        reports what it did), else the caller's cause (a worker's sync), else the pod revision its worker
+        last acted on (a report from a probe's thread)."""
         with self._lock:
             worker = self._workers.get(uid)
+        if worker is not None and (untold := worker.untold_cause) is not None:
+            return untold
+        if (cause := current_cause()) is not None:
+            return cause
         return worker.cause if worker is not None else None
 
     def pod_terminated(self, pod: Pod, *, confirm_deletion: bool) -> None:

@@ -13,19 +13,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import dataclasses
+
 import httpx
 import pytest
 
 from apiclient import ApiClient, ApiStatusError, Unreachable, load_kubeconfig
-from kubelet.config import KubeletConfig
+from apiclient.events import EventRecorder
+from kubelet.config import DEFAULT_PAUSE_IMAGE, KubeletConfig
 from kubelet.faults import FaultLoop, Partition
 from kubelet.node_status import NodeStatusReporter
 from kubelet.runtime.fake import FakeRuntime
 from kubelet.runtime.faulty import FaultyRuntime
 from kubelet.runtime.protocol import ContainerStatus, RuntimeFailure
+from kubelet.sync_loop import SyncLoop
 from objects.kinds import POD
 from tests.support.cluster import wait_for
 from tests.support.kubelet_app import IMAGE, fake_runtime, start_pod
+from tests.support.revision_log import revision_rows
 
 FAULTS = "/apis/tinykube.io/v1alpha1/faults"
 
@@ -73,7 +78,11 @@ def start_loop(master, node_name) -> Iterator[Callable[..., Node]]:
     """Start the fault loop of node `node_name`; stopped afterwards."""
     stops: list[tuple[threading.Event, ApiClient]] = []
 
-    def start(*, runtime: FakeRuntime | None = None, client_type: type[ApiClient] = ApiClient) -> Node:
+    recorders: list[EventRecorder] = []
+
+    def start(*, runtime: FakeRuntime | None = None, client_type: type[ApiClient] = ApiClient,
+              run_pods: bool = False) -> Node:
+        """With `run_pods`, the kubelet's sync loop runs the node's pods too, and a crash fault resyncs them."""
         partition, outage = Partition(), Outage()
         client = client_type(load_kubeconfig(master.node_kubeconfig), user_agent=f"tinykube-kubelet/{node_name}",
                            gate=lambda: (partition(), outage()))
@@ -81,12 +90,22 @@ def start_loop(master, node_name) -> Iterator[Callable[..., Node]]:
         config = KubeletConfig(node_name=node_name, kubeconfig=master.node_kubeconfig)
         stop = threading.Event()
         stops.append((stop, client))
-        FaultLoop(client, faulty, partition, NodeStatusReporter(client, faulty, config), config).start(stop)
+        resync_pod: Callable[[str], None] = lambda uid: None
+        if run_pods:
+            recorders.append(events := EventRecorder(client, component="kubelet", host=node_name))
+            sync_loop = SyncLoop(client, faulty, config, events, {"cpu": "4", "memory": "8Gi", "pods": "110"})
+            sync_loop.start(stop)
+            resync_pod = sync_loop.resync_pod
+        FaultLoop(client, faulty, partition, NodeStatusReporter(client, faulty, config), config,
+                  resync_pod=resync_pod).start(stop)
         return Node(node_name, faulty, partition, outage, client)
 
     yield start
     for stop, client in stops:
         stop.set()
+    for recorder in recorders:
+        recorder.close()
+    for _stop, client in stops:
         client.close()
 
 
@@ -104,6 +123,27 @@ class EngineDown(FakeRuntime):
 
     def list_containers(self, node_name: str, *, pod_uid: str | None = None) -> list[ContainerStatus]:
         raise RuntimeFailure("Cannot connect to the Docker daemon")
+
+
+class SlowToSeeExits(FakeRuntime):
+    """An engine whose inspection of a killed container says "running" for a while, as a loaded Docker
+    can: the relist, which lists containers, sees the crash before the fault does."""
+
+    LAG_SECONDS = 1.5  # past one relist (1 s), within the fault's wait for the container to go down
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.killed_at: dict[str, float] = {}
+
+    def kill_container(self, container_id: str, signal: int) -> None:
+        super().kill_container(container_id, signal)
+        self.killed_at[container_id] = time.monotonic()
+
+    def container_status(self, container_id: str) -> ContainerStatus:
+        status = super().container_status(container_id)
+        if time.monotonic() - self.killed_at.get(container_id, -self.LAG_SECONDS) < self.LAG_SECONDS:
+            return dataclasses.replace(status, state="running")
+        return status
 
 
 def run_pod(api, namespace: str, node: str, runtime: FakeRuntime, name: str = "web") -> dict:
@@ -194,3 +234,33 @@ def test_a_node_stays_cut_off_while_any_of_two_overlapping_partitions_lasts(api,
     wait_for(lambda: not node.cut_off(), timeout=10, message="the node reconnected when the long one ended")
     for name in (short, long):
         wait_for(lambda: status_of(api, name).get("phase") == "Expired", timeout=10, message=f"{name} Expired")
+
+
+def test_the_status_write_that_reports_a_crash_names_the_fault_whichever_sync_makes_it(
+        api, master, node_name, start_loop, namespace):
+    # Guards a lost cause: the relist reported the crash reacting to the binding before the fault saw the
+    # container down, and the sync the fault then asked for had nothing left to write.
+    start_loop(runtime=SlowToSeeExits(images=[IMAGE, DEFAULT_PAUSE_IMAGE]), run_pods=True)
+    body = {"metadata": {"name": "web"}, "spec": {"nodeName": node_name, "containers": [
+        {"name": "app", "image": IMAGE, "command": ["sleep", "3600"]}]}}
+    assert api.post(f"/api/v1/namespaces/{namespace}/pods", json=body).status_code == 201
+    pod_path = f"/api/v1/namespaces/{namespace}/pods/web"
+    wait_for(lambda: any(s.get("ready") for s in (api.get(pod_path).json().get("status") or {}).get(
+        "containerStatuses") or []), timeout=10, message="the pod's container ready")
+    answer = api.post(FAULTS, json={"apiVersion": "tinykube.io/v1alpha1", "kind": "Fault",
+                                    "metadata": {"name": f"crash-{uuid.uuid4().hex[:5]}"},
+                                    "spec": {"type": "CrashContainer", "nodeName": node_name,
+                                             "pod": f"{namespace}/web", "exitCode": 137}})
+    assert answer.status_code == 201, answer.text
+    fault, fault_revision = answer.json()["metadata"]["name"], int(answer.json()["metadata"]["resourceVersion"])
+    wait_for(lambda: status_of(api, fault).get("phase") == "Expired", timeout=10, message="the crash done")
+
+    def crash_reported(row) -> bool:
+        statuses = (row.object.get("status") or {}).get("containerStatuses") or []
+        return any("terminated" in s.get("state", {}) or "terminated" in s.get("lastState", {}) for s in statuses)
+
+    reports = wait_for(lambda: [row for row in revision_rows(master.data_dir, resource="pods", namespace=namespace,
+                                                             name="web") if crash_reported(row)],
+                       timeout=10, message="a status write reporting the crash")
+    assert reports[0].component == f"kubelet/{node_name}"
+    assert reports[0].cause == fault_revision
