@@ -24,7 +24,10 @@ node reads as a chain: Ready=Unknown reacts to the node's last heartbeat it saw
 (the Lease revision, or the node revision whose Ready heartbeat moved); the
 taints react to the node revision whose conditions they follow (for a silent
 node, the controller's own Unknown write); each eviction reacts to the node
-revision its NoExecute taint was written at.
+revision at which its NoExecute taint first appeared, seen in this controller's
+own write or in a watch event. A taint already there when the controller
+started has no known revision: its evictions name no cause rather than a wrong
+one (the node's latest revision, often a heartbeat).
 
 The controller's clock is monotonic; the countdowns it publishes are the same
 timers as wall-clock moments (objects.why), converted at the moment it publishes.
@@ -44,6 +47,7 @@ return; here the eviction is the moment the cluster gives up on the node.)
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -159,9 +163,9 @@ class NodeLifecycleController(Controller):
         self._health: dict[str, NodeHealth] = {}
         self._tainted_since: dict[str, float] = {}  # pod key -> when it was first seen on a NoExecute-tainted node
         self._wake_at: dict[str, float] = {}  # node -> the earliest eviction look already scheduled
-        self._taint_revisions: dict[str, int] = {}  # node -> the revision of its NoExecute taints as last written
-        self.nodes = Informer(client, NODE, on_add=self._enqueue_node,
-                              on_update=lambda old, new: self._enqueue_node(new), on_delete=self._enqueue_node)
+        self._taint_revisions: dict[str, int] = {}  # node -> the revision its NoExecute taints first appeared at
+        self.nodes = Informer(client, NODE, on_add=self._enqueue_node, on_update=self._on_node_update,
+                              on_delete=self._enqueue_node)
         self.leases = Informer(client, LEASE, namespace=NODE_LEASE_NAMESPACE,
                                on_add=self._enqueue_node, on_update=lambda old, new: self._enqueue_node(new))
         self.pods = Informer(client, POD, on_add=self._on_pod_add, on_update=self._on_pod_update,
@@ -243,14 +247,12 @@ class NodeLifecycleController(Controller):
 
     def _sync_taints(self, node: Node) -> Node:
         """The taints follow the conditions, so they react to the node revision whose conditions they read."""
+        had_no_execute = _has_no_execute(node)
         node, written = self._write_node(node, _apply_condition_taints, react_to_read=True)
         name, revision = node.metadata.name, _revision(node.metadata.resource_version)
-        with self._lock:
-            if not any(t.effect == NO_EXECUTE for t in _taints(node)):
-                self._taint_revisions.pop(name, None)
-            elif written or name not in self._taint_revisions:  # taints written before this controller started
-                if revision is not None:
-                    self._taint_revisions[name] = revision
+        if written and not had_no_execute and _has_no_execute(node) and revision is not None:
+            with self._lock:  # known now, before its watch event comes back (which says the same)
+                self._taint_revisions[name] = revision
         return node
 
     # ----- 3. pods
@@ -293,8 +295,14 @@ class NodeLifecycleController(Controller):
                 since = self._tainted_since.setdefault(pod.key, now)
             due = since + wait * self.time_scale
             if due <= now:
-                with reacting_to(taint_revision):  # evicted because of the taint, however late its time came
-                    self._evict(pod, unreachable=any(t.key == TAINT_UNREACHABLE for t in taints))
+                unreachable = any(t.key == TAINT_UNREACHABLE for t in taints)
+                if taint_revision is not None:
+                    with reacting_to(taint_revision):  # evicted because of the taint, however late its time came
+                        self._evict(pod, unreachable=unreachable)
+                else:
+                    # The taint predates this controller: an empty context names no cause, where the key's
+                    # own (whatever woke this look, often a heartbeat) would name a wrong one.
+                    contextvars.Context().run(self._evict, pod, unreachable=unreachable)
             else:
                 self._look_again(name, due - now)
                 remaining.append(PodOnTaintedNode(pod, toleration_seconds=wait * self.time_scale, evict_at=due))
@@ -396,6 +404,19 @@ class NodeLifecycleController(Controller):
 
     def _enqueue_node(self, obj: dict[str, Any]) -> None:
         self.queue.add(ObjectView(obj).name)
+
+    def _on_node_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Where a node's NoExecute taints first appeared, from its watch events, which come in order: a taint
+        ours or someone else's (kubectl taint) appeared at the revision of the event that first shows it."""
+        name, revision = ObjectView(new).name, _revision(new["metadata"].get("resourceVersion")) or 0
+        with self._lock:
+            if revision < self._taint_revisions.get(name, 0):
+                pass  # an event from before our own taint write, which the watch has not brought yet
+            elif not _raw_has_no_execute(new):
+                self._taint_revisions.pop(name, None)
+            elif not _raw_has_no_execute(old) and revision:
+                self._taint_revisions[name] = revision
+        self._enqueue_node(new)
 
     def _on_pod_add(self, pod: dict[str, Any]) -> None:
         if node_name := PodView(pod).node_name:
@@ -509,6 +530,15 @@ def _revision(resource_version: str | None) -> int | None:
 def _taints(node: Node) -> list[Taint]:
     """The node's taints as the scheduler's toleration matching reads them."""
     return [Taint(t.key or "", t.value or "", t.effect or "") for t in (node.spec.taints if node.spec else None) or []]
+
+
+def _has_no_execute(node: Node) -> bool:
+    return any(t.effect == NO_EXECUTE for t in _taints(node))
+
+
+def _raw_has_no_execute(node: dict[str, Any]) -> bool:
+    """The same question of a node as the informer caches it, without building the model on every event."""
+    return any(t.get("effect") == NO_EXECUTE for t in (node.get("spec") or {}).get("taints") or [])
 
 
 def _condition(node: Node, type_: str) -> NodeCondition | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -404,16 +406,24 @@ def test_a_silent_node_reports_its_taints_and_each_pods_eviction_countdown_which
 # ----- what its writes react to (the revision log)
 
 
-@pytest.fixture
-def named_controller(master):
+@contextmanager
+def named_controller_running(master) -> Iterator[None]:
     """A controller with its own client, named as the master names it, so the log tells its writes apart."""
     client = ApiClient(load_kubeconfig(master.kubeconfig), user_agent="tinykube-controller/node-lifecycle")
     stop = threading.Event()
     thread = NodeLifecycleController(client, time_scale=TIME_SCALE).start(stop)
-    yield
-    stop.set()
-    thread.join(timeout=5)
-    client.close()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        client.close()
+
+
+@pytest.fixture
+def named_controller(master):
+    with named_controller_running(master):
+        yield
 
 
 def test_a_lost_node_chains_its_last_lease_the_unknown_mark_the_taint_and_the_eviction(
@@ -438,3 +448,38 @@ def test_a_lost_node_chains_its_last_lease_the_unknown_mark_the_taint_and_the_ev
     evictions = [row for row in mine if row.resource == "pods" and row.name == "web-1"]
     assert {row.verb for row in evictions} >= {"delete"} and len(evictions) == 2  # DisruptionTarget, then delete
     assert {row.cause for row in evictions} == {taint.revision}
+
+
+DRAIN = [{"key": "example.com/drain", "value": "now", "effect": "NoExecute"}]
+
+
+def evictions_of(master, namespace: str, pod: str):
+    """The controller's writes evicting `pod`, once it has deleted it (no kubelet here confirms the deletion)."""
+    rows = [row for row in revision_rows(master.data_dir, resource="pods", namespace=namespace, name=pod)
+            if row.component == "controller/node-lifecycle"]
+    return rows if any(row.verb == "delete" for row in rows) else []
+
+
+def test_an_eviction_reacts_to_the_revision_a_taint_written_by_someone_else_appeared_at(
+        master, client, hollow, named_controller, namespace):
+    name = unique("drained")
+    hollow.register(name)
+    tainted = client.patch(NODE, name, {"spec": {"taints": DRAIN}}, patch_type="application/merge-patch+json")
+    hollow.post_ready(name, "True")  # a heartbeat after the taint: the node's newest revision is not the taint's
+    create_pod(client, namespace, "web-1", name)
+    rows = wait_for(lambda: evictions_of(master, namespace, "web-1"), message="the eviction")
+    assert {row.cause for row in rows} == {int(tainted["metadata"]["resourceVersion"])}
+
+
+def test_an_eviction_for_a_taint_older_than_the_controller_names_no_cause_rather_than_a_heartbeat(
+        master, client, hollow, namespace):
+    # Guards a wrong cause: after a restart the controller took the node's newest revision (a heartbeat) as
+    # the taint's, and every eviction said it reacted to that heartbeat.
+    name = unique("restarted")
+    hollow.register(name)
+    client.patch(NODE, name, {"spec": {"taints": DRAIN}}, patch_type="application/merge-patch+json")
+    hollow.post_ready(name, "True")
+    with named_controller_running(master):
+        create_pod(client, namespace, "web-1", name)
+        rows = wait_for(lambda: evictions_of(master, namespace, "web-1"), message="the eviction")
+    assert {row.cause for row in rows} == {None}
