@@ -234,6 +234,19 @@ def write_as(master, user_agent: str):
     return ApiClient(load_kubeconfig(master.kubeconfig), user_agent=user_agent)
 
 
+WEB_TEMPLATE = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+
+
+def web_deployment() -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": WEB_TEMPLATE}}
+
+
+def web_replicaset() -> dict:
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": WEB_TEMPLATE}}
+
+
 def flatten(hops: list[dict], depth: int = 0) -> list[tuple[int, str, str, str]]:
     """Each hop as (depth, component, resource/name, summary), depth first."""
     rows = []
@@ -244,13 +257,7 @@ def flatten(hops: list[dict], depth: int = 0) -> list[tuple[int, str, str, str]]
 
 
 def test_a_trace_follows_causes_down_from_a_deployment_and_up_from_one_of_its_pods(master, api, namespace):
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                           "template": {"metadata": {"labels": {"app": "web"}},
-                                        "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}
-    replicaset = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1"},
-                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                           "template": deployment["spec"]["template"]}}
+    deployment, replicaset = web_deployment(), web_replicaset()
     created = api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", json=deployment).json()
     assert api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments",
                     json={**deployment, "metadata": {"name": "other"}}).status_code == 201
@@ -299,13 +306,7 @@ def test_a_trace_follows_causes_down_from_a_deployment_and_up_from_one_of_its_po
 def test_a_trace_keeps_every_child_of_an_ancestor_its_subject_also_descends_from(master, api, namespace):
     """The Deployment's status reacts to one of the pods its ReplicaSet made: walking up from that
     status write meets the ReplicaSet first, and its other pod must still be in the tree."""
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                           "template": {"metadata": {"labels": {"app": "web"}},
-                                        "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}
-    replicaset = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1"},
-                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                           "template": deployment["spec"]["template"]}}
+    deployment, replicaset = web_deployment(), web_replicaset()
     created = api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", json=deployment).json()
     with write_as(master, "tinykube-controller/deployment") as controller, \
             reacting_to(created["metadata"]["resourceVersion"]):
