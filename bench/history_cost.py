@@ -238,9 +238,9 @@ def report(on: dict[str, Any], compacted: dict[str, Any], off: dict[str, Any] | 
                                             f"{off['failed_writes']} failed") + "."]
     if off is not None:
         rows_on, rows_off = max(stopped["revisions"], 1), max(off["stopped"]["revisions"], 1)
-        lines.append(f"Provenance adds {stopped['log_bytes'] / rows_on - off['stopped']['log_bytes'] / rows_off:,.0f} B "
-                     f"per revision to the log's pages ({stopped['log_bytes'] / rows_on:,.0f} against "
-                     f"{off['stopped']['log_bytes'] / rows_off:,.0f}); its columns hold "
+        with_it, without = stopped["log_bytes"] / rows_on, off["stopped"]["log_bytes"] / rows_off
+        lines.append(f"Provenance adds {with_it - without:,.0f} B per revision to the log's pages "
+                     f"({with_it:,.0f} against {without:,.0f}); its columns hold "
                      f"{stopped['provenance_bytes'] / rows_on:,.0f} B a revision on average.")
     return "\n".join(lines)
 
