@@ -421,6 +421,9 @@ def _make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of the process in WAL mode
         cursor.execute("PRAGMA busy_timeout=30000")
+        # The WAL file keeps its largest size unless told otherwise: after a compaction freed tens
+        # of MiB it would stay that big. Truncated back to this at each checkpoint.
+        cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.close()
 
     @event.listens_for(engine, "begin")
