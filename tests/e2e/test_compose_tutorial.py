@@ -168,6 +168,10 @@ def test_get_pods_wide_shows_each_pods_node(cluster, bootcamp):
         assert lines[0].split()[6] == "NODE"
         nodes = {line.split()[6] for line in lines[1:]}
         assert nodes <= {"node-1", "node-2", "node-3"} and len(nodes) >= 2, lines
+    # The README's "What just happened?": the scale, traced from the command down to the kubelets.
+    trace = cluster.sh("tkctl trace deployment/kubernetes-bootcamp").stdout
+    for actor in ("tkctl", "controller/deployment", "controller/replicaset", "scheduler", "kubelet/node-"):
+        assert actor in trace, trace
 
 
 def test_daemonset_runs_one_pod_on_each_node(cluster):
@@ -195,6 +199,10 @@ def test_pods_of_a_stopped_node_come_back_on_the_others(cluster, bootcamp):
     assert {node for _, status, node in after if status == "Running"} <= {"node-1", "node-3"}
     nodes = cluster.sh("kubectl get nodes --no-headers").stdout.splitlines()
     assert any(line.split()[:2] == ["node-2", "NotReady"] for line in nodes), nodes
+    # The README's "What just happened?" for the lost node: Unknown, the taint, evictions, replacements.
+    trace = cluster.sh("tkctl trace node/node-2").stdout
+    for step in ("Unknown", "node.kubernetes.io/unreachable", "delete pods/", "controller/replicaset"):
+        assert step in trace, trace
 
 
 def test_a_kubelet_gets_the_node_kubeconfig_and_none_of_the_masters_secrets(cluster):
