@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,24 @@ def new_page(browser, *, viewport: dict[str, int] | None = None):
     """A page in a fresh context (its own cookies), so one test's dashboard session never leaks into another's."""
     context = browser.new_context(viewport=viewport or VIEWPORT)
     return context.new_page()
+
+
+class Screenshots:
+    """A test's screenshots: each saved in `directory` and, when $TINYKUBE_SCREENSHOTS names a directory, there
+    too (how docs/images/dashboard.png is made); every path is printed, so `pytest -s` lists them."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        shared = os.environ.get("TINYKUBE_SCREENSHOTS")
+        self.shared = Path(shared) if shared and Path(shared).is_dir() else None
+
+    def take(self, page, name: str) -> Path:
+        path = self.directory / f"{name}.png"
+        page.screenshot(path=str(path))
+        print(f"screenshot: {path}")
+        if self.shared is not None:
+            copy = self.shared / path.name
+            shutil.copyfile(path, copy)
+            print(f"screenshot: {copy}")
+        return path
