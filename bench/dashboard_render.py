@@ -1,0 +1,645 @@
+"""The dashboard in Chromium: how fast the map of 100 nodes and 2,000 pods is drawn, and whether it keeps up.
+
+    python -m bench.dashboard_render                       # 100 nodes, 2,000 pods, 7 fresh pages, 10 s at 100/s
+    python -m bench.dashboard_render --small               # 10 nodes, 200 pods, 3 pages, 3 s: a smoke test
+    python -m bench.dashboard_render --runs 15 --seconds 30 --rate 100
+    python -m bench.dashboard_render --profile-page /tmp/page   # Chromium CPU profiles (.cpuprofile) + top functions
+
+A master with neither scheduler nor controllers (hollow nodes renew no Lease,
+and the Pending pods must stay Pending), 100 hollow Nodes and 2,000 pods
+written through the API: pods on nodes (spec.nodeName set at creation, then a
+Running status, a few not ready), and some in the Pending lane. `tkctl
+dashboard` runs as a user runs it (its own process), and Debian's chromium,
+driven by Playwright, opens it in a fresh browser context for every run.
+
+    render:  navigation ─► HTML ─► stream open ─► snapshot arrives ─► map drawn ─► painted
+    keep-up: this process writes 100 pod changes a second, paced ─► the page's map shows each one
+
+Render, per fresh page: the page's own `firstRenderMs` (navigation -> first
+snapshot drawn), and from a probe installed before the page's scripts: when
+the snapshot event arrived, when `#map`'s `data-pod-count` reached every pod,
+and when the frame holding it was painted (a task queued from the next
+animation frame). Judged: p90 of navigation -> painted, under 1 s. The same is
+measured on an empty cluster first (the side-by-side ratio: what 2,000 pods
+add), and with a freshly started `tkctl dashboard` (its informers list the
+cluster while the page waits).
+
+Keep-up: flips of a pod's readiness (a status write, as a kubelet makes) and,
+one change in five, a pod moving (deleted, then created on the next node),
+round-robin over the pods, each change its own write at a fixed pace. Each
+write's resourceVersion and the moment its answer came (wall clock) are kept;
+in the page, every animation frame notes `#map`'s `data-revision`, the newest
+revision drawn. A write's lag = the first frame whose revision reached it -
+its answer (the same wall clock: one machine). "Keeps up" only if the p99 lag
+is at most 1 s, every write was drawn, and the lag of the last second's writes
+is within 100 ms of the first second's (a page slower than the writes would
+fall further behind each second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+from bisect import bisect_left
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.procfs import cpu_seconds
+from bench.results import Row, percentile, print_result, result, summary_ms, write_json
+from tests.support.browser import VIEWPORT, chromium_path
+from tests.support.cluster import Master, wait_for
+from tests.support.dashboard import DashboardProcess, running_dashboard
+
+RENDER_TARGET_MS = 1000
+LAG_P99_TARGET_MS = 1000
+LAG_GROWTH_LIMIT_MS = 100
+NAMESPACE = "default"
+PODS = f"/api/v1/namespaces/{NAMESPACE}/pods"
+SETUP_CLIENTS = 16
+PAGE_TIMEOUT_MS = 60_000
+DRAIN_TIMEOUT_MS = 60_000
+MOVE_EVERY = 5  # one change in five moves a pod (a delete and a create: two writes, two changes)
+
+# Installed before the page's own scripts (Playwright's init script) in every fresh page; see probe().
+PROBE = """
+(() => {
+  const probe = window.__benchProbe = {
+    expectedPods: __EXPECTED_PODS__, podCountAt: {}, paintedAt: null,
+    snapshotAt: null, snapshotBytes: null, streamOpenAt: null,
+    revisions: [], frames: [], frameTimes: [], longTasks: [], watching: false, watchedFrom: null,
+  };
+  // Listeners added in the constructor run before the page's own: the moment each event arrived.
+  const Original = window.EventSource;
+  if (Original) {
+    window.EventSource = class extends Original {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('open', () => { probe.streamOpenAt ??= performance.now(); });
+        this.addEventListener('snapshot', (event) => {
+          if (probe.snapshotAt !== null) return;
+          probe.snapshotAt = performance.now();
+          probe.snapshotBytes = event.data.length;
+        });
+      }
+    };
+  }
+  const painted = () => requestAnimationFrame(() => {
+    // A task queued from the frame's callback runs once that frame has been laid out and painted.
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { probe.paintedAt ??= performance.now(); };
+    channel.port2.postMessage(null);
+  });
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.target.id !== 'map') continue;
+      const value = record.target.getAttribute(record.attributeName);
+      if (record.attributeName === 'data-pod-count') {
+        probe.podCountAt[value] ??= performance.now();
+        if (Number(value) === probe.expectedPods && probe.paintedAt === null) painted();
+      } else if (probe.watching) {
+        probe.revisions.push([Number(value), Date.now()]);
+      }
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-pod-count', 'data-revision']});
+  probe.watch = () => {
+    probe.watching = true;
+    probe.watchedFrom = performance.now();
+    let last = null;
+    const frame = (now) => {
+      if (!probe.watching) return;
+      probe.frameTimes.push(now);
+      const map = document.getElementById('map');
+      const revision = map ? Number(map.dataset.revision) : null;
+      if (revision !== last) { probe.frames.push([revision, Date.now()]); last = revision; }
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  };
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) probe.longTasks.push([entry.startTime, entry.duration]);
+    }).observe({type: 'longtask', buffered: true});
+  } catch (error) { /* no long task timing: the count stays empty */ }
+})();
+"""
+
+
+
+def probe(expected_pods: int) -> str:
+    """The probe for a map of `expected_pods` (one script: the order of several init scripts is not defined)."""
+    return PROBE.replace("__EXPECTED_PODS__", str(expected_pods))
+
+
+# Chromium's own accounting of the page's main thread (CDP Performance.getMetrics), in seconds.
+MAIN_THREAD_METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+# ----- the cluster
+
+
+def hollow_node(index: int) -> dict[str, Any]:
+    allocatable = {"cpu": "4", "memory": "16Gi", "pods": "110"}
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": node_name(index), "labels": {"bench": "hollow"}},
+            "status": {"capacity": allocatable, "allocatable": allocatable,
+                       "conditions": [{"type": "Ready", "status": "True"}]}}
+
+
+def node_name(index: int) -> str:
+    return f"hollow-{index:03d}"
+
+
+def bench_pod(name: str, index: int, node: str | None) -> dict[str, Any]:
+    """A pod of one of three sizes, on `node` from its creation (no scheduler), or Pending when None."""
+    cpu, memory = (("100m", "128Mi"), ("150m", "256Mi"), ("200m", "64Mi"))[index % 3]
+    spec: dict[str, Any] = {"containers": [{"name": "app", "image": "tinykube/busybox:test",
+                                            "resources": {"requests": {"cpu": cpu, "memory": memory}}}]}
+    if node is not None:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"bench": "dashboard"}},
+            "spec": spec}
+
+
+def running_status(*, ready: bool) -> dict[str, Any]:
+    """The status a kubelet writes for a started container, ready or not (a merge patch replaces the lists)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    word = "True" if ready else "False"
+    conditions = [{"type": "Initialized", "status": "True", "lastTransitionTime": now}] + [
+        {"type": kind, "status": word, "lastTransitionTime": now} for kind in ("Ready", "ContainersReady")]
+    return {"status": {"phase": "Running", "startTime": now, "conditions": conditions, "containerStatuses": [
+        {"name": "app", "ready": ready, "restartCount": 0, "started": True, "image": "tinykube/busybox:test",
+         "imageID": "", "state": {"running": {"startedAt": now}}}]}}
+
+
+@dataclass
+class Cluster:
+    """What the benchmark wrote: which pods sit on which node (the writer moves them), and which are Pending."""
+
+    nodes: int
+    placement: dict[str, int] = field(default_factory=dict)  # pod name -> node index
+    pending: list[str] = field(default_factory=list)
+
+    @property
+    def pods(self) -> int:
+        return len(self.placement) + len(self.pending)
+
+
+def populate(master: Master, *, nodes: int, pods: int, pending: int) -> Cluster:
+    """Nodes, then pods spread over them (every tenth not ready) and `pending` unscheduled, SETUP_CLIENTS at a time."""
+    cluster = Cluster(nodes)
+    local, opened = threading.local(), []
+
+    def client() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = master.client()
+            opened.append(local.client)
+        return local.client
+
+    def place(index: int) -> None:
+        name = f"pod-{index:05d}"
+        client().post(PODS, json=bench_pod(name, index, node_name(index % nodes))).raise_for_status()
+        patch_status(client(), name, ready=index % 10 != 9)
+
+    def leave_pending(index: int) -> None:
+        client().post(PODS, json=bench_pod(f"pending-{index:04d}", index, None)).raise_for_status()
+
+    try:
+        with ThreadPoolExecutor(SETUP_CLIENTS) as pool:
+            list(pool.map(lambda i: client().post("/api/v1/nodes", json=hollow_node(i)).raise_for_status(),
+                          range(nodes)))
+            list(pool.map(place, range(pods - pending)))
+            list(pool.map(leave_pending, range(pending)))
+    finally:
+        for each in opened:
+            each.close()
+    cluster.placement = {f"pod-{i:05d}": i % nodes for i in range(pods - pending)}
+    cluster.pending = [f"pending-{i:04d}" for i in range(pending)]
+    return cluster
+
+
+def patch_status(client: httpx.Client, name: str, *, ready: bool) -> httpx.Response:
+    response = client.patch(f"{PODS}/{name}/status", content=json.dumps(running_status(ready=ready)),
+                            headers={"Content-Type": "application/merge-patch+json"})
+    response.raise_for_status()
+    return response
+
+
+# ----- the page
+
+
+@dataclass
+class Render:
+    """One fresh page's first drawing, in ms from its navigation start (Playwright's clock for `visible_ms`)."""
+
+    first_render_ms: float  # the page's own dataset.firstRenderMs
+    painted_ms: float
+    drawn_ms: float  # data-pod-count reached every pod
+    snapshot_ms: float | None  # the snapshot event arrived (None: the page does not use EventSource)
+    stream_open_ms: float | None
+    html_ms: float  # DOMContentLoaded
+    visible_ms: float  # goto() called -> #map[data-pod-count=N] visible, as the bench saw it
+    snapshot_bytes: int | None
+    metrics: dict[str, float]  # MAIN_THREAD_METRICS after the render
+
+
+def open_page(browser, url: str, *, expected_pods: int):
+    """A fresh context and page with the probe installed, navigated to `url`, its map drawn and painted;
+    (page, its CDP session, Render). The caller closes `page.context`."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(probe(expected_pods))
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    begun = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+    page.locator(f'#map[data-pod-count="{expected_pods}"]').wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    visible_ms = (time.perf_counter() - begun) * 1000
+    page.wait_for_function("() => window.__benchProbe.paintedAt !== null "
+                           "&& document.documentElement.dataset.firstRenderMs !== undefined",
+                           timeout=PAGE_TIMEOUT_MS)
+    seen = page.evaluate("""() => {
+        const probe = window.__benchProbe;
+        const navigation = performance.getEntriesByType('navigation')[0];
+        return {firstRenderMs: Number(document.documentElement.dataset.firstRenderMs),
+                paintedMs: probe.paintedAt, drawnMs: probe.podCountAt[String(probe.expectedPods)],
+                snapshotMs: probe.snapshotAt, streamOpenMs: probe.streamOpenAt, snapshotBytes: probe.snapshotBytes,
+                htmlMs: navigation ? navigation.domContentLoadedEventEnd : NaN};
+    }""")
+    render = Render(first_render_ms=seen["firstRenderMs"], painted_ms=seen["paintedMs"], drawn_ms=seen["drawnMs"],
+                    snapshot_ms=seen["snapshotMs"], stream_open_ms=seen["streamOpenMs"], html_ms=seen["htmlMs"],
+                    visible_ms=visible_ms, snapshot_bytes=seen["snapshotBytes"], metrics=main_thread(cdp))
+    return page, cdp, render
+
+
+def main_thread(cdp) -> dict[str, float]:
+    metrics = {entry["name"]: entry["value"] for entry in cdp.send("Performance.getMetrics")["metrics"]}
+    return {name: metrics.get(name, 0.0) for name in MAIN_THREAD_METRICS}
+
+
+def measure_renders(browser, url: str, *, expected_pods: int, runs: int, label: str) -> list[Render]:
+    renders = []
+    for run in range(runs):
+        page, _, render = open_page(browser, url, expected_pods=expected_pods)
+        page.context.close()
+        renders.append(render)
+        print(f"{label} {run + 1}/{runs}: painted {render.painted_ms:.0f} ms (firstRenderMs "
+              f"{render.first_render_ms:.0f}, snapshot {_ms(render.snapshot_ms)}, visible {render.visible_ms:.0f})",
+              flush=True)
+    return renders
+
+
+def cold_renders(browser, kubeconfig: Path, *, expected_pods: int, runs: int) -> list[tuple[float, Render]]:
+    """A freshly started `tkctl dashboard` each time, opened as soon as it prints its address; (start-up s, Render)."""
+    renders = []
+    for run in range(runs):
+        begun = time.perf_counter()
+        with running_dashboard(kubeconfig) as dashboard:
+            started = time.perf_counter() - begun
+            page, _, render = open_page(browser, dashboard.url, expected_pods=expected_pods)
+            page.context.close()
+        renders.append((started, render))
+        print(f"cold {run + 1}/{runs}: printed its address after {started:.2f} s, painted {render.painted_ms:.0f} ms",
+              flush=True)
+    return renders
+
+
+# ----- keep-up
+
+
+@dataclass
+class Write:
+    revision: int
+    answered: float  # wall clock (time.time()), to compare with the page's Date.now()
+    kind: str  # ready, not-ready, delete, create
+
+
+def write_changes(master: Master, cluster: Cluster, *, rate: float, seconds: float) -> tuple[list[Write], float]:
+    """`rate` changes a second for `seconds`, each on its own schedule slot; the writes and the seconds taken."""
+    names = sorted(cluster.placement)
+    ready = {name: int(name.removeprefix("pod-")) % 10 != 9 for name in names}
+    writes: list[Write] = []
+    flips = moves = 0
+    with master.client() as client:
+        begun = time.monotonic()
+        for i in range(int(rate * seconds)):
+            time.sleep(max(0.0, begun + i / rate - time.monotonic()))
+            mover = names[-1 - moves % len(names)]  # movers walk the pods from the other end than the flips
+            if i % MOVE_EVERY == MOVE_EVERY - 2:
+                response, kind = client.delete(f"{PODS}/{mover}", params={"gracePeriodSeconds": "0"}), "delete"
+            elif i % MOVE_EVERY == MOVE_EVERY - 1:
+                cluster.placement[mover] = (cluster.placement[mover] + 1) % cluster.nodes
+                response = client.post(PODS, json=bench_pod(mover, i, node_name(cluster.placement[mover])))
+                ready[mover], kind, moves = False, "create", moves + 1
+            else:
+                name = names[flips % len(names)]
+                ready[name], flips = not ready[name], flips + 1
+                response = patch_status(client, name, ready=ready[name])
+                kind = "ready" if ready[name] else "not-ready"
+            response.raise_for_status()
+            writes.append(Write(int(response.json()["metadata"]["resourceVersion"]), time.time(), kind))
+        return writes, time.monotonic() - begun
+
+
+@dataclass
+class KeepUp:
+    writes: list[Write]
+    writing_seconds: float
+    frames: list[tuple[int, float]]  # (data-revision, Date.now() ms) at each frame where it changed
+    dom: list[tuple[int, float]]  # (data-revision, Date.now() ms) each time the attribute was set
+    frame_times: list[float]
+    long_tasks: list[tuple[float, float]]
+    metrics: dict[str, float]  # MAIN_THREAD_METRICS used during the writes and the drain
+    dashboard_cpu: float
+    master_cpu: float
+
+
+def keep_up(browser, master: Master, dashboard: DashboardProcess, cluster: Cluster, *, rate: float,
+            seconds: float) -> KeepUp:
+    page, cdp, _ = open_page(browser, dashboard.url, expected_pods=cluster.pods)
+    try:
+        page.evaluate("() => window.__benchProbe.watch()")
+        before = main_thread(cdp)
+        cpu = cpu_seconds(dashboard.process.pid), cpu_seconds(master.process.pid)
+        writes, writing_seconds = write_changes(master, cluster, rate=rate, seconds=seconds)
+        last = max(write.revision for write in writes)
+        page.wait_for_function(f"() => Number(document.getElementById('map').dataset.revision) >= {last}",
+                               timeout=DRAIN_TIMEOUT_MS, polling="raf")
+        page.wait_for_function("() => window.__benchProbe.frames.length > 0 "
+                               f"&& window.__benchProbe.frames.at(-1)[0] >= {last}", timeout=DRAIN_TIMEOUT_MS)
+        dashboard_cpu = cpu_seconds(dashboard.process.pid) - cpu[0]
+        master_cpu = cpu_seconds(master.process.pid) - cpu[1]
+        after = main_thread(cdp)
+        seen = page.evaluate("() => { const p = window.__benchProbe; p.watching = false; "
+                             "return {frames: p.frames, dom: p.revisions, frameTimes: p.frameTimes, "
+                             "longTasks: p.longTasks.filter(([start]) => start >= p.watchedFrom)}; }")
+    finally:
+        page.context.close()
+    return KeepUp(writes=writes, writing_seconds=writing_seconds, frames=[tuple(f) for f in seen["frames"]],
+                  dom=[tuple(d) for d in seen["dom"]], frame_times=seen["frameTimes"],
+                  long_tasks=[tuple(t) for t in seen["longTasks"]],
+                  metrics={name: after[name] - before[name] for name in MAIN_THREAD_METRICS},
+                  dashboard_cpu=dashboard_cpu, master_cpu=master_cpu)
+
+
+def lags_ms(writes: list[Write], shown: list[tuple[int, float]]) -> list[float | None]:
+    """Each write's lag: the first record whose revision reached it, minus its answer; None if never shown."""
+    # The map's revision only grows while it is live, so the running maximum is what had been drawn by then.
+    reached, times, highest = [], [], -1
+    for revision, at in shown:
+        if revision is not None and revision > highest:
+            highest = revision
+            reached.append(revision)
+            times.append(at)
+    lags: list[float | None] = []
+    for write in writes:
+        position = bisect_left(reached, write.revision)
+        lags.append(times[position] - write.answered * 1000 if position < len(reached) else None)
+    return lags
+
+
+# ----- the benchmark
+
+
+def run(*, nodes: int, pods: int, pending: int, runs: int, rate: float, seconds: float, root: Path,
+        profile_page: Path | None = None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if path is None:
+        raise SystemExit("no chromium on PATH (scripts/test installs Debian's chromium) and no $TINYKUBE_CHROMIUM")
+    master = Master(root / "master", extra_args=["--no-scheduler"])  # and no controllers: Master's default
+    try:
+        master.start()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+            try:
+                with running_dashboard(master.kubeconfig) as dashboard:
+                    empty = measure_renders(browser, dashboard.url, expected_pods=0, runs=runs, label="empty")
+                    started = time.perf_counter()
+                    cluster = populate(master, nodes=nodes, pods=pods, pending=pending)
+                    print(f"wrote {nodes} nodes and {cluster.pods} pods ({pending} Pending) in "
+                          f"{time.perf_counter() - started:.1f} s", flush=True)
+                    full = measure_renders(browser, dashboard.url, expected_pods=cluster.pods, runs=runs,
+                                           label="full")
+                    cold = cold_renders(browser, master.kubeconfig, expected_pods=cluster.pods, runs=min(runs, 3))
+                    if profile_page is not None:
+                        profile_render(browser, dashboard, cluster, profile_page)
+                    kept = keep_up(browser, master, dashboard, cluster, rate=rate, seconds=seconds)
+                    if profile_page is not None:
+                        profile_keep_up(browser, master, dashboard, cluster, profile_page, rate=rate)
+            finally:
+                browser.close()
+    finally:
+        master.stop()
+    return report(nodes=nodes, pods=pods, pending=pending, runs=runs, rate=rate, seconds=seconds, empty=empty,
+                  full=full, cold=cold, kept=kept)
+
+
+def report(*, nodes: int, pods: int, pending: int, runs: int, rate: float, seconds: float, empty: list[Render],
+           full: list[Render], cold: list[tuple[float, Render]], kept: KeepUp) -> dict:
+    painted, painted_empty = [r.painted_ms for r in full], [r.painted_ms for r in empty]
+    first, first_empty = [r.first_render_ms for r in full], [r.first_render_ms for r in empty]
+    frame_lags = lags_ms(kept.writes, kept.frames)
+    dom_lags = [lag for lag in lags_ms(kept.writes, kept.dom) if lag is not None]
+    shown = [lag for lag in frame_lags if lag is not None]
+    lag = summary_ms(shown)
+    missed = len(frame_lags) - len(shown)
+    first_second = [lag for write, lag in zip(kept.writes, frame_lags)
+                    if lag is not None and write.answered - kept.writes[0].answered < 1]
+    last_second = [lag for write, lag in zip(kept.writes, frame_lags)
+                   if lag is not None and kept.writes[-1].answered - write.answered < 1]
+    growth = _median(last_second) - _median(first_second)
+    written_per_second = len(kept.writes) / kept.writing_seconds
+    last_shown = max((at for _, at in kept.frames), default=float("nan")) / 1000
+    shown_per_second = len(shown) / (last_shown - kept.writes[0].answered) if shown else 0.0
+    keeps_up = lag["p99_ms"] <= LAG_P99_TARGET_MS and missed == 0 and growth < LAG_GROWTH_LIMIT_MS
+    frames = _frames(kept.frame_times)
+    changes = len(kept.writes)
+    kinds = Counter(write.kind for write in kept.writes)
+    full_label = f"{nodes} nodes + {pods} pods ({pending} Pending)"
+    rows = [
+        Row(f"{full_label}: navigation -> map painted, p90 of {runs} fresh pages, vs an empty cluster",
+            f"{percentile(painted, 0.9):.0f} ms (p50 {_median(painted):.0f})",
+            f"{percentile(painted_empty, 0.9):.0f} ms (p50 {_median(painted_empty):.0f})",
+            percentile(painted, 0.9) / percentile(painted_empty, 0.9), f"< {RENDER_TARGET_MS} ms",
+            percentile(painted, 0.9) < RENDER_TARGET_MS),
+        Row("the page's firstRenderMs (navigation -> snapshot drawn), p90, vs empty",
+            f"{percentile(first, 0.9):.0f} ms (p50 {_median(first):.0f})",
+            f"{percentile(first_empty, 0.9):.0f} ms (p50 {_median(first_empty):.0f})",
+            percentile(first, 0.9) / percentile(first_empty, 0.9)),
+        Row("p50 from navigation: HTML loaded / stream open / snapshot arrived / drawn / painted, vs empty",
+            _steps(full), _steps(empty)),
+        Row("snapshot size; page main thread to first paint: script / layout / style",
+            f"{_kib(full)}; {_metrics(full)}", f"{_kib(empty)}; {_metrics(empty)}"),
+        Row("goto() -> #map[data-pod-count] visible, p50 (Playwright's side, round trips included)",
+            f"{_median([r.visible_ms for r in full]):.0f} ms", f"{_median([r.visible_ms for r in empty]):.0f} ms",
+            _median([r.visible_ms for r in full]) / _median([r.visible_ms for r in empty])),
+        Row(f"a freshly started tkctl dashboard ({len(cold)} runs): address printed; navigation -> painted, p50 "
+            "(vs already running)", f"{_median([s for s, _ in cold]):.2f} s; "
+            f"{_median([r.painted_ms for _, r in cold]):.0f} ms", f"{_median(painted):.0f} ms",
+            _median([r.painted_ms for _, r in cold]) / _median(painted)),
+        Row(f"{rate:.0f} pod changes/s for {seconds:.0f} s: write answered -> on screen (next frame), p99",
+            f"{lag['p99_ms']:.0f} ms (p50 {lag['p50_ms']:.0f}, max {lag['max_ms']:.0f})", "", None,
+            f"<= {LAG_P99_TARGET_MS} ms", lag["p99_ms"] <= LAG_P99_TARGET_MS),
+        Row("lag, median of the last second's writes vs the first second's (a growing backlog)",
+            f"{_median(last_second):.0f} ms", f"{_median(first_second):.0f} ms", None,
+            f"grows < {LAG_GROWTH_LIMIT_MS} ms", growth < LAG_GROWTH_LIMIT_MS),
+        Row("changes on screen per second vs written per second", f"{shown_per_second:.1f} /s",
+            f"{written_per_second:.1f} /s", shown_per_second / written_per_second),
+        Row("writes never drawn", f"{missed} of {changes}", "", None, "0", missed == 0),
+        Row("write answered -> in the DOM (data-revision set), p50 / p99",
+            f"{summary_ms(dom_lags)['p50_ms']:.0f} / {summary_ms(dom_lags)['p99_ms']:.0f} ms"),
+        Row("changes written: readiness flips / deletes / creates",
+            f"{kinds['ready'] + kinds['not-ready']} / {kinds['delete']} / {kinds['create']}"),
+        Row("page while changing: main thread busy (script / layout / style); frames/s, longest frame gap; "
+            "long tasks", f"{kept.metrics['TaskDuration']:.1f} s ({kept.metrics['ScriptDuration']:.1f} / "
+            f"{kept.metrics['LayoutDuration']:.1f} / {kept.metrics['RecalcStyleDuration']:.1f}) in "
+            f"{kept.writing_seconds:.1f} s; {frames['per_second']:.0f}, {frames['longest_ms']:.0f} ms; "
+            f"{len(kept.long_tasks)} ({sum(d for _, d in kept.long_tasks):.0f} ms)"),
+        Row("CPU per change: dashboard server / master",
+            f"{kept.dashboard_cpu / changes * 1000:.2f} ms / {kept.master_cpu / changes * 1000:.2f} ms"),
+    ]
+    numbers = {"nodes": nodes, "pods": pods, "pending": pending, "runs": runs, "rate": rate, "seconds": seconds,
+               "empty": [vars(r) for r in empty], "full": [vars(r) for r in full],
+               "cold": [{"started_seconds": s, **vars(r)} for s, r in cold],
+               "keep_up": {"lag": lag, "missed": missed, "first_second_ms": _median(first_second),
+                           "last_second_ms": _median(last_second), "written_per_second": written_per_second,
+                           "shown_per_second": shown_per_second, "keeps_up": keeps_up, "frames": frames,
+                           "long_tasks": len(kept.long_tasks), "main_thread": kept.metrics,
+                           "dashboard_cpu_seconds": kept.dashboard_cpu, "master_cpu_seconds": kept.master_cpu,
+                           "lags_ms": frame_lags}}
+    small = nodes < 100
+    command = "python -m bench.dashboard_render" + (" --small" if small else "")
+    outcome = result("dashboard_render", command, rows, numbers)
+    outcome["verdict"] = (f"render {'under' if percentile(painted, 0.9) < RENDER_TARGET_MS else 'OVER'} "
+                          f"{RENDER_TARGET_MS / 1000:.0f} s; "
+                          + ("keeps up" if keeps_up else "does NOT keep up") + f" with {rate:.0f} changes/s")
+    return outcome
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _ms(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f}"
+
+
+def _steps(renders: list[Render]) -> str:
+    def step(read) -> str:
+        values = [read(r) for r in renders]
+        return "?" if any(v is None for v in values) else f"{_median(values):.0f}"
+    return " / ".join([step(lambda r: r.html_ms), step(lambda r: r.stream_open_ms), step(lambda r: r.snapshot_ms),
+                       step(lambda r: r.drawn_ms), step(lambda r: r.painted_ms)]) + " ms"
+
+
+def _kib(renders: list[Render]) -> str:
+    sizes = [r.snapshot_bytes for r in renders if r.snapshot_bytes is not None]
+    return f"{_median(sizes) / 1024:.0f} KiB" if sizes else "?"
+
+
+def _metrics(renders: list[Render]) -> str:
+    def of(name: str) -> float:
+        return _median([r.metrics[name] for r in renders]) * 1000
+    return f"{of('ScriptDuration'):.0f} / {of('LayoutDuration'):.0f} / {of('RecalcStyleDuration'):.0f} ms"
+
+
+def _frames(frame_times: list[float]) -> dict[str, float]:
+    if len(frame_times) < 2:
+        return {"per_second": 0.0, "longest_ms": float("nan")}
+    gaps = [b - a for a, b in zip(frame_times, frame_times[1:])]
+    return {"per_second": len(gaps) / ((frame_times[-1] - frame_times[0]) / 1000), "longest_ms": max(gaps)}
+
+
+# ----- where the page's time goes (--profile-page)
+
+
+def profile_render(browser, dashboard: DashboardProcess, cluster: Cluster, into: Path) -> None:
+    """Chromium's CPU profile of one fresh page's first render, started on a page of the same origin so the
+    navigation keeps its renderer process (and the profiler in it)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        context.add_init_script(probe(cluster.pods))
+        page = context.new_page()
+        page.goto(f"{dashboard.base_url}/static/", wait_until="commit")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
+        page.goto(dashboard.url, wait_until="commit")
+        page.locator(f'#map[data-pod-count="{cluster.pods}"]').wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        page.wait_for_function("() => window.__benchProbe.paintedAt !== null", timeout=PAGE_TIMEOUT_MS)
+        save_profile(cdp.send("Profiler.stop")["profile"], into.with_suffix(".render.cpuprofile"), "render")
+    finally:
+        context.close()
+
+
+def profile_keep_up(browser, master: Master, dashboard: DashboardProcess, cluster: Cluster, into: Path, *,
+                    rate: float) -> None:
+    """Chromium's CPU profile of the page during 5 s of changes at `rate`."""
+    page, cdp, _ = open_page(browser, dashboard.url, expected_pods=cluster.pods)
+    try:
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
+        writes, _ = write_changes(master, cluster, rate=rate, seconds=5)
+        page.wait_for_function(f"() => Number(document.getElementById('map').dataset.revision) >= "
+                               f"{writes[-1].revision}", timeout=DRAIN_TIMEOUT_MS)
+        save_profile(cdp.send("Profiler.stop")["profile"], into.with_suffix(".keep-up.cpuprofile"), "keep-up")
+    finally:
+        page.context.close()
+
+
+def save_profile(profile: dict, path: Path, label: str, *, top: int = 15) -> None:
+    """Write the .cpuprofile (Chromium DevTools opens it) and print the functions with the most self time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(profile))
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    self_us: Counter = Counter()
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
+        frame = nodes[sample]["callFrame"]
+        where = frame["url"].rsplit("/", 1)[-1]
+        self_us[f"{frame['functionName'] or '(anonymous)'} {where}:{frame['lineNumber'] + 1}".strip()] += delta
+    total = sum(self_us.values()) or 1
+    print(f"\nChromium CPU profile, {label} ({total / 1000:.0f} ms sampled; written to {path}): self time")
+    for where, micros in self_us.most_common(top):
+        print(f"  {micros / 1000:8.1f} ms  {micros / total:6.1%}  {where}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="10 nodes, 200 pods, 3 pages, 3 s (a smoke test)")
+    parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--pods", type=int, default=2000, help="every pod, the Pending ones included")
+    parser.add_argument("--pending", type=int, default=50, help="of --pods, how many stay unscheduled")
+    parser.add_argument("--runs", type=int, default=7, help="fresh pages to render, on each cluster")
+    parser.add_argument("--rate", type=float, default=100, help="pod changes per second while keeping up")
+    parser.add_argument("--seconds", type=float, default=10, help="how long to write changes")
+    parser.add_argument("--profile-page", type=Path, metavar="PREFIX",
+                        help="also record Chromium CPU profiles of a render and of 5 s of changes "
+                             "(PREFIX.render.cpuprofile, PREFIX.keep-up.cpuprofile) and print their top functions")
+    parser.add_argument("--json", type=Path, help="also write the result dict here")
+    args = parser.parse_args()
+    if args.small:
+        args.nodes, args.pods, args.pending, args.runs, args.seconds = 10, 200, 10, 3, 3
+    if not 0 <= args.pending < args.pods or args.nodes < 1 or args.runs < 1 or args.rate <= 0 or args.seconds <= 0:
+        parser.error("need --nodes >= 1, 0 <= --pending < --pods, --runs >= 1, --rate > 0, --seconds > 0")
+    with tempfile.TemporaryDirectory(prefix="tinykube-bench-dashboard-") as tmp:
+        outcome = run(nodes=args.nodes, pods=args.pods, pending=args.pending, runs=args.runs, rate=args.rate,
+                      seconds=args.seconds, root=Path(tmp), profile_page=args.profile_page)
+    print_result(outcome)
+    print(outcome["verdict"])
+    write_json(outcome, args.json)
+
+
+if __name__ == "__main__":
+    main()
