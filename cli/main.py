@@ -38,6 +38,7 @@ COMMANDS = {
     "why": "cli.commands.why:why",
     "fault": "cli.commands.fault:fault",
     "history": "cli.commands.history:history", "trace": "cli.commands.trace:trace", "diff": "cli.commands.diff:diff",
+    "dashboard": "cli.commands.dashboard:dashboard",
 }
 
 

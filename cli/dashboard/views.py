@@ -8,15 +8,29 @@ it draws. JSON names are camelCase (K8sModel's aliases), as in the API.
       event: snapshot   data: Snapshot      first, and again after the server relists
       event: change     data: Change        one object added, changed or gone
       event: status     data: ApiStatus     the API server's reachability, whenever it changes
+
+The functions at the end make the views from API objects (their wire dicts, read
+through the objects/ models). A pod's requests are summed as the scheduler sums
+them, so a node's fill bars show what the scheduler sees as taken.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
 from pydantic import Field
 
+from objects.apps import Deployment
 from objects.base import K8sModel
+from objects.container import Container
+from objects.node import Node
+from objects.phases import NodeConditionType, RestartPolicy
+from objects.pod import Pod, PodSpec
+from objects.pod_status_column import pod_status_reason
+from objects.quantity import cpu_millicores, to_bytes
 
 
 class NodeView(K8sModel):
@@ -90,3 +104,112 @@ class ApiStatus(K8sModel):
     message: str  # one line for the page's banner, naming the server and what to do
     server: str  # the API server's URL, from the kubeconfig
     since: str  # RFC 3339: when this state began
+
+
+# ----- views from API objects
+
+# The pods of one workload repeat the same few quantities ("100m", "128Mi"): each is parsed once.
+_millicores = lru_cache(maxsize=1024)(cpu_millicores)
+_bytes = lru_cache(maxsize=1024)(to_bytes)
+
+# Who controls a ReplicaSet, asked by namespace and name: "Deployment/web", or None when nothing does
+# or the ReplicaSet is not known (yet).
+ReplicaSetOwner = Callable[[str, str], str | None]
+
+
+def node_view(wire: dict[str, Any]) -> NodeView:
+    node = Node.model_validate(wire)
+    spec, status = node.spec, node.status
+    ready = next((c.status for c in (status.conditions if status else None) or []
+                  if c.type == NodeConditionType.READY), None)
+    allocatable = (status.allocatable if status else None) or {}
+    return NodeView(
+        name=node.metadata.name or "", ready=ready or "Unknown",
+        unschedulable=bool(spec and spec.unschedulable),
+        taints=[_taint_text(t.key, t.value, t.effect) for t in (spec.taints if spec else None) or []],
+        cpu_allocatable_millis=_millicores(allocatable.get("cpu", 0)),
+        memory_allocatable_bytes=_bytes(allocatable.get("memory", 0)),
+        resource_version=node.metadata.resource_version or "",
+    )
+
+
+def _taint_text(key: str | None, value: str | None, effect: str | None) -> str:
+    return f"{key}={value}:{effect}" if value else f"{key}:{effect}"
+
+
+def pod_view(wire: dict[str, Any], replica_set_owner: ReplicaSetOwner) -> PodView:
+    pod = Pod.model_validate(wire)
+    meta = pod.metadata
+    tally = pod_status_reason(wire)
+    cpu, memory = pod_requests(pod.spec) if pod.spec else (0, 0)
+    return PodView(
+        uid=meta.uid or "", namespace=meta.namespace or "", name=meta.name or "",
+        node_name=pod.node_name or None, phase=pod.phase or "Pending", status=tally.reason or "Pending",
+        ready=pod.is_ready, restarts=tally.restarts, cpu_request_millis=cpu, memory_request_bytes=memory,
+        owner=_owner(pod, replica_set_owner), deleting=pod.is_terminating,
+        resource_version=meta.resource_version or "",
+    )
+
+
+def _owner(pod: Pod, replica_set_owner: ReplicaSetOwner) -> str | None:
+    ref = pod.metadata.controller_ref()
+    if ref is None:
+        return None
+    if ref.kind == "ReplicaSet":
+        return replica_set_owner(pod.metadata.namespace or "", ref.name or "") or f"ReplicaSet/{ref.name}"
+    return f"{ref.kind}/{ref.name}"
+
+
+def controller_of(wire: dict[str, Any]) -> str | None:
+    """ "Kind/name" of what controls an object (a ReplicaSet's Deployment), from its wire dict."""
+    for ref in (wire.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return f"{ref.get('kind')}/{ref.get('name')}"
+    return None
+
+
+def pod_requests(spec: PodSpec) -> tuple[int, int]:
+    """(millicores, bytes) a pod requests, as the scheduler counts what it takes from a node: the sum
+    over its containers and sidecars (a limit stands in for a missing request), at least its largest
+    init container, plus overhead (master/scheduler/framework.py pod_requests, non_zero=False)."""
+    cpu = memory = 0
+    for container in spec.containers or []:
+        cpu, memory = cpu + _container_cpu(container), memory + _container_memory(container)
+    for init in spec.init_containers or []:
+        if init.restart_policy == RestartPolicy.ALWAYS:  # a sidecar runs for the pod's whole life
+            cpu, memory = cpu + _container_cpu(init), memory + _container_memory(init)
+        else:
+            cpu, memory = max(cpu, _container_cpu(init)), max(memory, _container_memory(init))
+    overhead = spec.overhead or {}
+    return cpu + _millicores(overhead.get("cpu", 0)), memory + _bytes(overhead.get("memory", 0))
+
+
+def _container_cpu(container: Container) -> int:
+    quantity = _request(container, "cpu")
+    return _millicores(quantity) if quantity is not None else 0
+
+
+def _container_memory(container: Container) -> int:
+    quantity = _request(container, "memory")
+    return _bytes(quantity) if quantity is not None else 0
+
+
+def _request(container: Container, resource: str) -> Any:
+    resources = container.resources
+    if resources is None:
+        return None
+    requested = (resources.requests or {}).get(resource)
+    return requested if requested is not None else (resources.limits or {}).get(resource)
+
+
+def deployment_view(wire: dict[str, Any]) -> DeploymentView:
+    deployment = Deployment.model_validate(wire)
+    status = deployment.status
+    return DeploymentView(
+        namespace=deployment.metadata.namespace or "", name=deployment.metadata.name or "",
+        replicas=deployment.replicas,
+        updated_replicas=(status.updated_replicas if status else None) or 0,
+        ready_replicas=(status.ready_replicas if status else None) or 0,
+        available_replicas=(status.available_replicas if status else None) or 0,
+        resource_version=deployment.metadata.resource_version or "",
+    )

@@ -1,0 +1,96 @@
+"""Who may use the dashboard: a page on this machine that was given the session's key.
+
+    GET /?key=KEY          right key ─► 303 to /, Set-Cookie: tinykube-dashboard=KEY; HttpOnly; SameSite=Strict
+    GET / , /api/*         need that cookie, else 401 (an HTML page for /, JSON {"message"} for /api/*)
+    GET /static/*          public: the page's code holds no data
+    any Host but 127.0.0.1, localhost, [::1] or --address (any port) ─► 403
+
+The server reads the cluster with the kubeconfig's token, so anyone who can
+talk to it reads the cluster. The key (printed once, in the URL) keeps out
+other local users and other sites' pages; the Host check keeps out DNS
+rebinding, where a foreign name resolves to 127.0.0.1. The cookie is HttpOnly,
+so the page's own JavaScript never holds the key either.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+COOKIE = "tinykube-dashboard"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+NO_KEY_PAGE = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tinykube dashboard</title></head>
+<body><h1>tinykube dashboard</h1>
+<p>This page needs the session key. Open the address <code>tkctl dashboard</code> printed
+(<code>http://127.0.0.1:PORT/?key=...</code>) in this browser.</p></body></html>
+"""
+NO_KEY_MESSAGE = "Open the address `tkctl dashboard` printed (with its ?key=...) first: this request has no valid key"
+
+
+def host_without_port(host_header: str) -> str:
+    """`localhost:8002` -> `localhost`, `[::1]:8002` -> `::1`."""
+    if host_header.startswith("["):
+        return host_header[1:].split("]", 1)[0]
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+class AccessGate:
+    """ASGI middleware in front of the whole app (pure ASGI, so streamed answers pass untouched)."""
+
+    def __init__(self, app: ASGIApp, *, key: str, address: str):
+        self.app = app
+        self.key = key
+        self.hosts = {*LOOPBACK_HOSTS, address.strip("[]")}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        path = scope["path"]
+        if host_without_port(headers.get("host", "")) not in self.hosts:
+            await _answer(send, 403, "text/plain; charset=utf-8", b"Forbidden: this Host is not the dashboard's\n")
+            return
+        if path.startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        if path == "/" and "key" in (query := parse_qs(scope.get("query_string", b"").decode("latin-1"))):
+            if self._is_key(query["key"][0]):
+                cookie = f"{COOKIE}={self.key}; HttpOnly; SameSite=Strict; Path=/"
+                await _answer(send, 303, "text/plain; charset=utf-8", b"",
+                              extra=[(b"location", b"/"), (b"set-cookie", cookie.encode())])
+            else:
+                await _answer(send, 401, "text/html; charset=utf-8", NO_KEY_PAGE)
+            return
+        if not self._is_key(_cookie(headers.get("cookie", ""))):
+            if path.startswith("/api/"):
+                body = json.dumps({"message": NO_KEY_MESSAGE}).encode()
+                await _answer(send, 401, "application/json", body)
+            else:
+                await _answer(send, 401, "text/html; charset=utf-8", NO_KEY_PAGE)
+            return
+        await self.app(scope, receive, send)
+
+    def _is_key(self, given: str | None) -> bool:
+        return given is not None and secrets.compare_digest(given.encode(), self.key.encode())
+
+
+def _cookie(header: str) -> str | None:
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE:
+            return value
+    return None
+
+
+async def _answer(send: Send, code: int, content_type: str, body: bytes, *,
+                  extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"no-store"), *(extra or [])]
+    await send({"type": "http.response.start", "status": code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,222 @@
+"""The cluster as the map shows it, kept live by informers, and the stream every open page follows.
+
+    Informers (nodes, pods, deployments, replicasets) ──handlers──> LiveState ──frame──> Subscriber (one per page)
+                                                                        │                  bounded; overflow drops it
+                                                                        └── views by key, newest revision
+
+Each change is turned into its view and its Server-Sent Events frame once, in
+the informer's thread, and the same bytes are handed to every subscriber: the
+cost of a change does not grow with the number of pages open. A subscriber
+that falls `MAX_PENDING_FRAMES` behind is dropped (its stream ends and the
+page's EventSource reconnects to a fresh snapshot) so a slow page never holds
+the server's memory or the other pages back.
+
+A subscriber sees: the API status, then the snapshot as soon as every informer
+has synced, then changes and status updates in order. Registering and taking
+the snapshot happen under one lock, so no change falls between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from apiclient import ApiClient
+from apiclient.informer import Informer
+from cli.dashboard.views import (ApiStatus, Change, ChangeType, DeploymentView, NodeView, PodView, Snapshot,
+                                 controller_of, deployment_view, node_view, pod_view)
+from objects.kinds import DEPLOYMENT, NODE, POD, REPLICASET
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_FRAMES = 10_000  # about a minute and a half of 100 pod changes/s
+
+
+def sse_frame(event: str, model: BaseModel) -> bytes:
+    """One Server-Sent Event: its name and its JSON on one data line (JSON never holds a raw newline)."""
+    return b"event: " + event.encode() + b"\ndata: " + model.model_dump_json().encode() + b"\n\n"
+
+
+class Subscriber:
+    """One page's stream: frames waiting to be sent. Filled from informer threads, drained by the
+    page's response in the event loop; `dropped` once it fell too far behind."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._frames: deque[bytes] = deque()
+        self._ready = asyncio.Event()
+        self.has_snapshot = False
+        self.dropped = False
+
+    def push(self, frame: bytes) -> None:
+        if self.dropped:
+            return
+        if len(self._frames) >= MAX_PENDING_FRAMES:
+            self.dropped = True
+            self._frames.clear()
+        else:
+            self._frames.append(frame)
+        try:
+            self._loop.call_soon_threadsafe(self._ready.set)
+        except RuntimeError:
+            self.dropped = True  # the server's loop is closed: it is shutting down
+
+    async def next_frames(self, timeout: float) -> list[bytes]:
+        """What arrived since the last call (possibly nothing, after `timeout` seconds)."""
+        if not self._frames:
+            try:
+                await asyncio.wait_for(self._ready.wait(), timeout)
+            except TimeoutError:
+                pass
+        self._ready.clear()
+        frames = []
+        while self._frames:
+            frames.append(self._frames.popleft())
+        return frames
+
+
+class LiveState:
+    def __init__(self, client: ApiClient, initial_status: ApiStatus):
+        self._lock = threading.Lock()
+        self._nodes: dict[str, NodeView] = {}
+        self._pods: dict[str, PodView] = {}
+        self._deployments: dict[str, DeploymentView] = {}
+        self._revision = 0
+        self._status = initial_status
+        self._subscribers: set[Subscriber] = set()
+        self._synced = False
+        self._snapshot_frame: bytes | None = None  # cached until the next change
+        self._replica_sets = Informer(client, REPLICASET)
+        self._informers = [
+            self._replica_sets,  # first: a pod's owner is read through its ReplicaSet
+            Informer(client, NODE, **self._handlers("Node", self._nodes, node_view)),
+            Informer(client, POD, **self._handlers("Pod", self._pods, self._pod_view)),
+            Informer(client, DEPLOYMENT, **self._handlers("Deployment", self._deployments, deployment_view)),
+        ]
+
+    # ----- the informers' side
+
+    def start(self, stop: threading.Event) -> None:
+        threading.Thread(target=self._run, args=(stop,), name="dashboard-informers", daemon=True).start()
+
+    def _run(self, stop: threading.Event) -> None:
+        for informer in self._informers:
+            informer.start(stop)
+            if informer is self._replica_sets:
+                while not stop.is_set() and not informer.synced.wait(0.5):
+                    pass
+        for informer in self._informers:
+            while not stop.is_set() and not informer.synced.wait(0.5):
+                pass
+        if not stop.is_set():
+            self._mark_synced()
+
+    def _handlers(self, kind: str, views: dict[str, Any], to_view: Callable[[dict[str, Any]], Any]
+                  ) -> dict[str, Callable[..., None]]:
+        def changed(change_type: ChangeType, wire: dict[str, Any]) -> None:
+            view = to_view(wire)
+            key = _key(wire)
+            revision = _revision(wire)
+            with self._lock:
+                if change_type == ChangeType.DELETED:
+                    views.pop(key, None)
+                else:
+                    views[key] = view
+                self._revision = max(self._revision, revision)
+                self._snapshot_frame = None
+                if not self._synced:
+                    return  # the snapshot will carry it
+                change = Change(kind=kind, type=change_type, revision=self._revision,
+                                **{kind.lower(): view})
+                self._publish(sse_frame("change", change), snapshot_taken=True)
+
+        return {
+            "on_add": lambda wire: changed(ChangeType.ADDED, wire),
+            "on_update": lambda _old, wire: changed(ChangeType.MODIFIED, wire),
+            "on_delete": lambda wire: changed(ChangeType.DELETED, wire),
+        }
+
+    def _pod_view(self, wire: dict[str, Any]) -> PodView:
+        return pod_view(wire, self.replica_set_owner)
+
+    def replica_set_owner(self, namespace: str, name: str) -> str | None:
+        replica_set = self._replica_sets.get(f"{namespace}/{name}")
+        return controller_of(replica_set) if replica_set is not None else None
+
+    def _mark_synced(self) -> None:
+        with self._lock:
+            self._synced = True
+            waiting = [s for s in self._subscribers if not s.has_snapshot]
+            frame = self._snapshot_locked()
+            for subscriber in waiting:
+                subscriber.has_snapshot = True
+                subscriber.push(frame)
+
+    # ----- the health loop's side
+
+    @property
+    def status(self) -> ApiStatus:
+        return self._status
+
+    def set_status(self, status: ApiStatus) -> None:
+        with self._lock:
+            if status.state == self._status.state and status.message == self._status.message:
+                return
+            self._status = status
+            self._publish(sse_frame("status", status), snapshot_taken=False)
+
+    # ----- the pages' side
+
+    def subscribe(self, loop: asyncio.AbstractEventLoop) -> Subscriber:
+        subscriber = Subscriber(loop)
+        with self._lock:
+            subscriber.push(sse_frame("status", self._status))
+            if self._synced:
+                subscriber.has_snapshot = True
+                subscriber.push(self._snapshot_locked())
+            self._subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        with self._lock:
+            self._subscribers.discard(subscriber)
+
+    def _publish(self, frame: bytes, *, snapshot_taken: bool) -> None:
+        """Hand one frame to the subscribers (changes only to those that have the snapshot); the lock is held."""
+        for subscriber in list(self._subscribers):
+            if snapshot_taken and not subscriber.has_snapshot:
+                continue
+            subscriber.push(frame)
+            if subscriber.dropped:
+                log.warning("dashboard: a page fell %d events behind; closing its stream", MAX_PENDING_FRAMES)
+                self._subscribers.discard(subscriber)
+
+    def _snapshot_locked(self) -> bytes:
+        if self._snapshot_frame is None:
+            snapshot = Snapshot(revision=self._revision, nodes=list(self._nodes.values()),
+                                pods=list(self._pods.values()), deployments=list(self._deployments.values()))
+            self._snapshot_frame = sse_frame("snapshot", snapshot)
+        return self._snapshot_frame
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return Snapshot(revision=self._revision, nodes=list(self._nodes.values()),
+                            pods=list(self._pods.values()), deployments=list(self._deployments.values()))
+
+
+def _key(wire: dict[str, Any]) -> str:
+    meta = wire.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _revision(wire: dict[str, Any]) -> int:
+    try:
+        return int((wire.get("metadata") or {}).get("resourceVersion") or 0)
+    except ValueError:
+        return 0

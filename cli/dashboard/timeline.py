@@ -1,0 +1,157 @@
+"""The timeline under the map: the cluster's recent revisions, and the map as it was at one of them.
+
+    GET /api/timeline?limit=300   ─► Timeline: newest revision, oldest still kept, entries oldest first
+    GET /api/at/{revision}        ─► Snapshot of nodes, pods and Deployments as they were (time travel)
+
+Entries come from the revision log (one request per kind the map draws, newest
+first, merged). Leases are never asked for, and a node write that only moved a
+heartbeat timestamp is left out: those are the cluster staying alive, not
+something that happened to it. Time travel is Kubernetes' own list with
+resourceVersionMatch=Exact; a revision compacted away is a 410 the page shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from apiclient import ApiClient, ApiClientError, ApiStatusError
+from cli.dashboard.upstream import UpstreamFailure, failure_message
+from cli.dashboard.views import Snapshot, controller_of, deployment_view, node_view, pod_view
+from cli.history.changes import actor, change_words
+from objects.base import K8sModel
+from objects.kinds import DEPLOYMENT, EVENT, NODE, POD, REPLICASET, ResourceType
+from objects.revisions import API_VERSION, FieldChange, Revision, RevisionList
+
+REVISIONS_PATH = f"/apis/{API_VERSION}/revisions"
+DEFAULT_LIMIT = 300
+MAX_LIMIT = 2000
+TIMELINE_KINDS = (POD, NODE, DEPLOYMENT, REPLICASET, EVENT)
+HEARTBEAT_FIELDS = ("lastHeartbeatTime", "renewTime", "lastProbeTime")
+CHANGES_NAMED = 2
+SHORT_EVENT = 80
+
+
+class TimelineEntry(K8sModel):
+    revision: int
+    time: str
+    type: str
+    resource: str
+    namespace: str | None = None
+    name: str
+    actor: str
+    summary: str
+
+
+class Timeline(K8sModel):
+    revision: int  # the store's newest revision
+    oldest_revision: int  # the oldest a time-travel request can still ask for
+    entries: list[TimelineEntry] = Field(default_factory=list)  # oldest first
+
+
+def recent(client: ApiClient, *, limit: int = DEFAULT_LIMIT) -> Timeline:
+    limit = max(1, min(limit, MAX_LIMIT))
+    newest, compacted, revisions = 0, 0, []
+    for kind in TIMELINE_KINDS:
+        page = _revisions(client, kind, limit)
+        newest = max(newest, int(page.metadata.resource_version or 0))
+        compacted = max(compacted, page.compacted_revision)
+        revisions.extend(r for r in page.items if not _is_heartbeat(r))
+    revisions.sort(key=lambda r: r.revision)
+    entries = [TimelineEntry(revision=r.revision, time=r.time, type=r.type, resource=r.resource,
+                             namespace=r.namespace, name=r.name, actor=actor(r.provenance), summary=summary(r))
+               for r in revisions[-limit:]]
+    return Timeline(revision=newest, oldest_revision=compacted + 1, entries=entries)
+
+
+def _revisions(client: ApiClient, kind: ResourceType, limit: int) -> RevisionList:
+    # Only an Event's own words need its body; every other summary reads the field changes.
+    params = {"resource": kind.group_resource, "order": "desc", "limit": str(limit),
+              "objects": "true" if kind is EVENT else "false"}
+    try:
+        return RevisionList.model_validate(client.get_path(REVISIONS_PATH, params=params))
+    except ApiClientError as error:
+        raise UpstreamFailure.of(error, client.connection.server) from error
+
+
+def _is_heartbeat(revision: Revision) -> bool:
+    if revision.type != "MODIFIED" or revision.changes is None:
+        return False
+    return all(change.path.rsplit(".", 1)[-1] in HEARTBEAT_FIELDS for change in revision.changes)
+
+
+def summary(revision: Revision) -> str:
+    """A revision in a few words: "bound to node-2", "Running", "spec.replicas 3 -> 6", "Scheduled: ..."."""
+    if revision.type == "ADDED":
+        if revision.resource == EVENT.group_resource and revision.object:
+            reason, message = revision.object.get("reason") or "", revision.object.get("message") or ""
+            return _short(f"{reason}: {message}".strip(": "))
+        return "created"
+    if revision.type == "DELETED":
+        return "deleted"
+    if revision.changes is None:
+        return "changed"
+    phrases = [phrase for change in revision.changes if (phrase := _phrase(change))]
+    if phrases:
+        return ", ".join(dict.fromkeys(phrases))
+    named = ", ".join(change_words(change) for change in revision.changes[:CHANGES_NAMED])
+    more = len(revision.changes) - CHANGES_NAMED
+    return (f"{named} (+{more} more)" if more > 0 else named) or "no field changed"
+
+
+def _phrase(change: FieldChange) -> str | None:
+    path = change.path
+    if path == "spec.nodeName" and change.new:
+        return f"bound to {change.new}"
+    if path == "status.phase" and change.new:
+        return str(change.new)
+    if path.startswith("status.conditions[") and path.endswith("].status"):
+        return f"{path[len('status.conditions['):-len('].status')]} {change.new}"
+    if path in ("spec.replicas", "status.readyReplicas"):
+        return f"{path} {change.old if change.old is not None else 0} -> {change.new if change.new is not None else 0}"
+    if path == "spec.unschedulable":
+        return "cordoned" if change.new else "uncordoned"
+    if path == "metadata.deletionTimestamp" and change.new:
+        return "deleting"
+    if path == "spec.taints" or path.startswith("spec.taints["):
+        return "taints changed"
+    if path == "count":
+        return f"seen {change.new} times"
+    return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHORT_EVENT else text[:SHORT_EVENT - 1] + "…"
+
+
+# ----- time travel
+
+
+def snapshot_at(client: ApiClient, revision: int) -> Snapshot:
+    nodes, pods, deployments, replica_sets = (_list_at(client, kind, revision)
+                                              for kind in (NODE, POD, DEPLOYMENT, REPLICASET))
+    owners = {_key(rs): controller_of(rs) for rs in replica_sets}
+    return Snapshot(revision=revision, nodes=[node_view(n) for n in nodes],
+                    pods=[pod_view(p, lambda namespace, name: owners.get(f"{namespace}/{name}")) for p in pods],
+                    deployments=[deployment_view(d) for d in deployments])
+
+
+def _list_at(client: ApiClient, kind: ResourceType, revision: int) -> list[dict[str, Any]]:
+    params = {"resourceVersion": str(revision), "resourceVersionMatch": "Exact"}
+    try:
+        return client.get_path(kind.collection_path(None), params=params).get("items") or []
+    except ApiStatusError as error:
+        if error.code == 410:
+            raise UpstreamFailure(f"Revision {revision} is no longer kept: the API server at "
+                                  f"{client.connection.server} compacted its history past it", code=410) from error
+        if error.code == 504 or "Too large resource version" in error.message:
+            raise UpstreamFailure(f"Revision {revision} has not happened yet: {error.message}", code=422) from error
+        raise UpstreamFailure(failure_message(error, client.connection.server)) from error
+    except ApiClientError as error:
+        raise UpstreamFailure.of(error, client.connection.server) from error
+
+
+def _key(wire: dict[str, Any]) -> str:
+    meta = wire.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
