@@ -30,6 +30,7 @@ from objects.node import Node
 LOG_LINES = 20
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 TRACE_WINDOW_SECONDS = 3600  # as `tkctl trace`: the last hour of writes
+NOT_SCHEDULED_LOG = "no log yet: the pod is not scheduled to a node"
 
 
 class EventLine(K8sModel):
@@ -130,7 +131,10 @@ def pod_details(client: ApiClient, live: LiveState, namespace: str, name: str) -
         return PodDetails(gone=True, message=f"pod {namespace}/{name} was deleted")
     why, why_error = reader.section(client.get_path, f"{path}/why")
     events, events_error = reader.section(_events, client, namespace, "Pod", name)
-    log, log_error = reader.section(_log_tail, client, path, wire)
+    if (wire.get("spec") or {}).get("nodeName"):
+        log, log_error = reader.section(_log_tail, client, path, wire)
+    else:  # the API answers an empty log (as upstream does); the panel says why there is none
+        log, log_error = [], NOT_SCHEDULED_LOG
     trace, trace_error = reader.section(_trace, client, path)
     return PodDetails(pod=pod_view(wire, live.replica_set_owner), why=why, why_error=why_error,
                       events=events or [], events_error=events_error, log=log or [], log_error=log_error,

@@ -92,11 +92,16 @@ class LiveState:
         self._subscribers: set[Subscriber] = set()
         self._synced = False
         self._snapshot_frame: bytes | None = None  # cached until the next change
-        self._replica_sets = Informer(client, REPLICASET)
+        # A pod's owner is read through its ReplicaSet. The two kinds come on separate watches, so a new
+        # ReplicaSet's first pods may arrive before it does: they wait here (by "namespace/replicaset")
+        # and are shown again with their Deployment when it comes.
+        self._awaiting_replica_set: dict[str, set[str]] = {}
+        self._replica_sets = Informer(client, REPLICASET, on_add=self._replica_set_arrived)
+        self._pod_informer = Informer(client, POD, **self._handlers("Pod", self._pods, self._pod_view))
         self._informers = [
-            self._replica_sets,  # first: a pod's owner is read through its ReplicaSet
+            self._replica_sets,  # first, so the first snapshot's pods have their Deployments
             Informer(client, NODE, **self._handlers("Node", self._nodes, node_view)),
-            Informer(client, POD, **self._handlers("Pod", self._pods, self._pod_view)),
+            self._pod_informer,
             Informer(client, DEPLOYMENT, **self._handlers("Deployment", self._deployments, deployment_view)),
         ]
 
@@ -120,21 +125,8 @@ class LiveState:
     def _handlers(self, kind: str, views: dict[str, Any], to_view: Callable[[dict[str, Any]], Any]
                   ) -> dict[str, Callable[..., None]]:
         def changed(change_type: ChangeType, wire: dict[str, Any]) -> None:
-            view = to_view(wire)
-            key = _key(wire)
-            revision = _revision(wire)
             with self._lock:
-                if change_type == ChangeType.DELETED:
-                    views.pop(key, None)
-                else:
-                    views[key] = view
-                self._revision = max(self._revision, revision)
-                self._snapshot_frame = None
-                if not self._synced:
-                    return  # the snapshot will carry it
-                change = Change(kind=kind, type=change_type, revision=self._revision,
-                                **{kind.lower(): view})
-                self._publish(sse_frame("change", change), snapshot_taken=True)
+                self._apply(kind, views, _key(wire), change_type, to_view(wire), _revision(wire))
 
         return {
             "on_add": lambda wire: changed(ChangeType.ADDED, wire),
@@ -142,8 +134,34 @@ class LiveState:
             "on_delete": lambda wire: changed(ChangeType.DELETED, wire),
         }
 
+    def _apply(self, kind: str, views: dict[str, Any], key: str, change_type: ChangeType, view: Any,
+               revision: int) -> None:
+        """Keep one view and tell the pages; the lock is held."""
+        if change_type == ChangeType.DELETED:
+            views.pop(key, None)
+        else:
+            views[key] = view
+        self._revision = max(self._revision, revision)
+        self._snapshot_frame = None
+        if self._synced:  # before, the snapshot will carry it
+            change = Change(kind=kind, type=change_type, revision=self._revision, **{kind.lower(): view})
+            self._publish(sse_frame("change", change), snapshot_taken=True)
+
     def _pod_view(self, wire: dict[str, Any]) -> PodView:
-        return pod_view(wire, self.replica_set_owner)
+        """The pod's view (the lock is held); a pod whose ReplicaSet is not known yet waits for it."""
+        view = pod_view(wire, self.replica_set_owner)
+        if view.owner is not None and view.owner.startswith("ReplicaSet/"):
+            replica_set = f"{view.namespace}/{view.owner.removeprefix('ReplicaSet/')}"
+            if self._replica_sets.get(replica_set) is None:
+                self._awaiting_replica_set.setdefault(replica_set, set()).add(f"{view.namespace}/{view.name}")
+        return view
+
+    def _replica_set_arrived(self, wire: dict[str, Any]) -> None:
+        with self._lock:
+            for pod_key in self._awaiting_replica_set.pop(_key(wire), set()):
+                pod = self._pod_informer.get(pod_key)
+                if pod is not None and pod_key in self._pods:
+                    self._apply("Pod", self._pods, pod_key, ChangeType.MODIFIED, self._pod_view(pod), 0)
 
     def replica_set_owner(self, namespace: str, name: str) -> str | None:
         replica_set = self._replica_sets.get(f"{namespace}/{name}")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -65,6 +66,13 @@ def create_app(client: ApiClient, *, key: str, address: str = "127.0.0.1",
     @app.exception_handler(UpstreamFailure)
     async def upstream_failed(_request: Request, failure: UpstreamFailure) -> JSONResponse:
         return JSONResponse({"message": failure.message}, status_code=failure.code, headers=NO_STORE)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problem = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "the request"
+        return JSONResponse({"message": f"{where}: {problem.get('msg', 'invalid')}"}, status_code=400,
+                            headers=NO_STORE)
 
     @app.get("/")
     def index() -> HTMLResponse:

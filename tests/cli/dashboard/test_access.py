@@ -1,0 +1,59 @@
+"""The dashboard's own door: the printed key becomes an HttpOnly cookie; nothing else gets in."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import httpx
+
+from tests.cli.dashboard.sse import EventStream
+
+
+def test_the_printed_key_becomes_an_http_only_strict_cookie_and_opens_the_page(dashboard):
+    with httpx.Client(base_url=dashboard.base_url, timeout=30) as browser:
+        answer = browser.get(dashboard.url)
+        assert answer.status_code == 303 and answer.headers["location"] == "/"
+        cookie = answer.headers["set-cookie"]
+        assert cookie.startswith("tinykube-dashboard=") and "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie and "Path=/" in cookie
+        page = browser.get("/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+def test_a_wrong_key_gets_no_cookie(dashboard):
+    with httpx.Client(base_url=dashboard.base_url, timeout=30) as browser:
+        answer = browser.get("/", params={"key": "not-the-key"})
+        assert answer.status_code == 401 and "set-cookie" not in answer.headers
+        assert browser.get("/api/timeline").status_code == 401
+
+
+def test_without_the_cookie_the_api_is_401_json_and_the_page_says_where_to_go(dashboard):
+    with httpx.Client(base_url=dashboard.base_url, timeout=30) as stranger:
+        api = stranger.get("/api/stream")
+        assert api.status_code == 401 and "message" in api.json()
+        page = stranger.get("/")
+        assert page.status_code == 401 and "tkctl dashboard" in page.text
+
+
+def test_a_foreign_host_header_is_refused_even_with_the_cookie(page):
+    # DNS rebinding: evil.example resolving to 127.0.0.1 still sends its own name as Host.
+    port = page.base_url.port
+    answer = page.get("/api/timeline", headers={"Host": f"evil.example:{port}"})
+    assert answer.status_code == 403
+    assert page.get("/api/timeline", headers={"Host": f"localhost:{port}"}).status_code == 200
+
+
+def test_static_files_are_public_and_hold_no_key(dashboard):
+    static = files("cli.dashboard") / "static"
+    shipped = next(entry.name for entry in static.iterdir() if entry.name.endswith((".js", ".css")))
+    with httpx.Client(base_url=dashboard.base_url, timeout=30) as stranger:
+        answer = stranger.get(f"/static/{shipped}")
+        assert answer.status_code == 200
+        assert dashboard.url.split("key=")[1] not in answer.text
+
+
+def test_the_stream_sends_no_token(cluster, page):
+    with EventStream(page) as stream:
+        first, second = stream.next(), stream.next()
+    sent = f"{first.data}{second.data}"
+    assert cluster.token() not in sent

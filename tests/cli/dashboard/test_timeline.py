@@ -1,0 +1,63 @@
+"""The timeline (recent revisions, no lease renewals) and time travel (/api/at/N)."""
+
+from __future__ import annotations
+
+from tests.cli.dashboard.conftest import create_hollow_node, create_pod, now_rfc3339, unique
+from tests.support.cluster import wait_for
+
+
+def test_the_timeline_names_who_did_what_and_leaves_out_lease_renewals(cluster_api, page, namespace):
+    node = unique("node")
+    create_hollow_node(cluster_api, node)
+    lease_path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
+    lease = cluster_api.post(lease_path, json={"metadata": {"name": node},
+                                               "spec": {"holderIdentity": node, "renewTime": now_rfc3339()}}).json()
+    for _ in range(3):  # renewals, as a kubelet makes them
+        lease = cluster_api.put(f"{lease_path}/{node}", json={**lease, "spec": {**lease["spec"],
+                                                                                "renewTime": now_rfc3339()}}).json()
+    create_pod(cluster_api, namespace, "timed", node=node)
+
+    timeline = page.get("/api/timeline", params={"limit": 50}).json()
+    entries = timeline["entries"]
+    assert [e["revision"] for e in entries] == sorted(e["revision"] for e in entries)  # newest last
+    assert not any(e["resource"] == "leases.coordination.k8s.io" or e["resource"] == "leases" for e in entries)
+    created = next(e for e in entries if e["resource"] == "pods" and e["name"] == "timed")
+    assert created["type"] == "ADDED" and created["summary"] == "created" and created["namespace"] == namespace
+    assert created["actor"] and created["time"]
+    assert timeline["revision"] >= created["revision"] >= timeline["oldestRevision"] >= 1
+
+
+def test_the_timeline_says_a_replica_count_change_in_a_few_words(cluster_api, page, namespace):
+    template = {"metadata": {"labels": {"app": "w"}}, "spec": {"containers": [{"name": "app", "image": "busybox"}]}}
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
+    cluster_api.post(path, json={"metadata": {"name": "w"}, "spec": {
+        "replicas": 3, "selector": {"matchLabels": {"app": "w"}}, "template": template}}).raise_for_status()
+    cluster_api.patch(f"{path}/w", headers={"Content-Type": "application/merge-patch+json"},
+                      json={"spec": {"replicas": 6}}).raise_for_status()
+    entries = page.get("/api/timeline").json()["entries"]
+    scaled = [e for e in entries if e["resource"] == "deployments.apps" and e["name"] == "w"]
+    assert scaled[-1]["summary"] == "spec.replicas 3 -> 6"
+
+
+def test_at_a_revision_the_map_is_as_it_was(cluster_api, page, namespace):
+    node = unique("node")
+    create_hollow_node(cluster_api, node)
+    first = create_pod(cluster_api, namespace, "first", node=node)
+    before = int(first["metadata"]["resourceVersion"])
+    create_pod(cluster_api, namespace, "second", node=node)
+
+    past = page.get(f"/api/at/{before}")
+    assert past.status_code == 200, past.text
+    names = {p["name"] for p in past.json()["pods"] if p["namespace"] == namespace}
+    assert past.json()["revision"] == before and names == {"first"}
+    assert node in {n["name"] for n in past.json()["nodes"]}
+
+    now = wait_for(lambda: page.get("/api/timeline").json()["revision"], message="the newest revision")
+    assert {p["name"] for p in page.get(f"/api/at/{now}").json()["pods"] if p["namespace"] == namespace} == {
+        "first", "second"}
+
+
+def test_a_revision_in_the_future_is_422_and_not_a_number_is_400(page):
+    future = page.get("/api/at/999999999")
+    assert future.status_code == 422 and "999999999" in future.json()["message"]
+    assert page.get("/api/at/yesterday").status_code == 400
