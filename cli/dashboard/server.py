@@ -28,6 +28,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from starlette.types import ASGIApp
 
 from apiclient import ApiClient
 from cli.dashboard import details, timeline
@@ -42,8 +44,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def create_app(client: ApiClient, *, key: str, address: str = "127.0.0.1",
-               stopping: threading.Event | None = None) -> FastAPI:
-    """The app; its lifespan starts the informers and the health probe and stops them. `stopping`, once
+               stopping: threading.Event | None = None) -> ASGIApp:
+    """The app behind its access gate; its lifespan starts the informers and the health probe and stops them. `stopping`, once
     set, ends the open streams (the server sets it on Ctrl-C, before it waits for connections to close)."""
     server_url = client.connection.server
     stopping = stopping or threading.Event()
@@ -123,7 +125,7 @@ async def _events(live: LiveState, stopping: threading.Event) -> AsyncIterator[b
         live.unsubscribe(subscriber)
 
 
-def _json(model) -> JSONResponse:
+def _json(model: BaseModel) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json", by_alias=True), headers=NO_STORE)
 
 

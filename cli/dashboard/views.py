@@ -5,7 +5,7 @@ server reads the API with the kubeconfig's token and hands the page only what
 it draws. JSON names are camelCase (K8sModel's aliases), as in the API.
 
     GET /api/stream  (text/event-stream)
-      event: snapshot   data: Snapshot      first, and again after the server relists
+      event: snapshot   data: Snapshot      first, once the server's informers have synced
       event: change     data: Change        one object added, changed or gone
       event: status     data: ApiStatus     the API server's reachability, whenever it changes
 

@@ -16,9 +16,15 @@ from tests.support.cluster import Master
 from tests.support.dashboard import DashboardProcess, running_dashboard
 
 
+# Compaction keeps the newest KEPT_REVISIONS only, soon, so a test can make a revision too old to travel to.
+KEPT_REVISIONS = 100
+
+
 @pytest.fixture(scope="package")
 def cluster(tmp_path_factory) -> Iterator[Master]:
-    server = Master(tmp_path_factory.mktemp("dashboard-master") / "data").start()
+    server = Master(tmp_path_factory.mktemp("dashboard-master") / "data",
+                    extra_args=["--compaction-keep", str(KEPT_REVISIONS), "--compaction-interval", "0.5",
+                                "--history-age", "0s"]).start()
     try:
         yield server
     finally:

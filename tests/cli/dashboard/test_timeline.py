@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cli.dashboard.conftest import create_hollow_node, create_pod, now_rfc3339, unique
+from tests.cli.dashboard.conftest import KEPT_REVISIONS, create_hollow_node, create_pod, now_rfc3339, unique
 from tests.support.cluster import wait_for
 
 
@@ -61,3 +61,16 @@ def test_a_revision_in_the_future_is_422_and_not_a_number_is_400(page):
     future = page.get("/api/at/999999999")
     assert future.status_code == 422 and "999999999" in future.json()["message"]
     assert page.get("/api/at/yesterday").status_code == 400
+
+
+def test_a_compacted_revision_is_410_with_a_message(cluster_api, page, namespace):
+    first = cluster_api.patch(f"/api/v1/namespaces/{namespace}", headers={"Content-Type": "application/merge-patch+json"},
+                              json={"metadata": {"labels": {"step": "0"}}}).json()
+    gone = int(first["metadata"]["resourceVersion"]) - 1
+    for step in range(1, KEPT_REVISIONS + 10):
+        cluster_api.patch(f"/api/v1/namespaces/{namespace}", headers={"Content-Type": "application/merge-patch+json"},
+                          json={"metadata": {"labels": {"step": str(step)}}}).raise_for_status()
+    answer = wait_for(lambda: (a := page.get(f"/api/at/{gone}")).status_code == 410 and a, timeout=20,
+                      message=f"revision {gone} compacted")
+    assert f"Revision {gone} is no longer kept" in answer.json()["message"]
+    assert page.get("/api/timeline").json()["oldestRevision"] > gone
