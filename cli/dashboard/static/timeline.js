@@ -1,0 +1,246 @@
+// The timeline under the map: the cluster's recent writes (pods, nodes, Deployments, ReplicaSets,
+// events) and a scrubber over their revisions. The scrubber at its right end is live; anywhere
+// left of it the map shows the cluster as it was at that revision.
+//
+//   live --drag/step back/click an entry--> past(N) --step forward past the newest / Live--> live
+//   past(N) --play--> past(next entry) every PLAY_MILLISECONDS ... --> live
+
+import { getJson } from "./api.js";
+import { h, setText } from "./dom.js";
+import { clockTime } from "./format.js";
+
+const TIMELINE_LIMIT = 300;
+const SCRUB_DEBOUNCE_MILLISECONDS = 150;
+const PLAY_MILLISECONDS = 700;
+const REFRESH_MILLISECONDS = 1500; // at most this often while changes arrive
+const IDLE_REFRESH_MILLISECONDS = 5000; // events are not in the stream: ask now and then anyway
+
+export class Timeline {
+  /** `travel(revision)` draws the past and resolves once drawn; `travel(null)` returns to live. */
+  constructor(elements, travel) {
+    this.elements = elements; // scrubber, output, stepBack, play, stepForward, live, entries, message
+    this.travel = travel;
+    this.entries = []; // oldest first
+    this.items = new Map(); // revision -> <li>
+    this.oldest = 0;
+    this.newest = 0;
+    this.position = null; // null: live; else the revision shown
+    this.scrubTimer = null;
+    this.playing = false;
+    this.playTimer = null;
+    this.stale = true;
+    this.lastRefresh = 0;
+    this.refreshing = false;
+    this.drawRequested = false;
+    this.#listen();
+    setInterval(() => this.#maybeRefresh(), 500);
+  }
+
+  get live() { return this.position === null; }
+
+  /** The live model reached `revision`: the scrubber's right end moves with it. */
+  noteRevision(revision) {
+    if (revision <= this.newest) return;
+    this.newest = revision;
+    this.stale = true;
+    if (this.drawRequested) return; // at 100 changes a second, redraw the scrubber once a frame
+    this.drawRequested = true;
+    requestAnimationFrame(() => {
+      this.drawRequested = false;
+      this.#drawScrubber();
+    });
+  }
+
+  #listen() {
+    const { scrubber, stepBack, play, stepForward, live, entries } = this.elements;
+    scrubber.addEventListener("input", () => this.#scrubbed({ now: false }));
+    scrubber.addEventListener("change", () => this.#scrubbed({ now: true }));
+    stepBack.addEventListener("click", () => { this.#stopPlaying(); this.#step(-1); });
+    stepForward.addEventListener("click", () => { this.#stopPlaying(); this.#step(+1); });
+    play.addEventListener("click", () => (this.playing ? this.#stopPlaying() : this.#startPlaying()));
+    live.addEventListener("click", () => { this.#stopPlaying(); this.goTo(null); });
+    entries.addEventListener("click", (event) => {
+      const item = event.target.closest("li[data-revision]");
+      if (!item) return;
+      this.#stopPlaying();
+      this.goTo(Number(item.dataset.revision));
+    });
+  }
+
+  #scrubbed({ now }) {
+    this.#stopPlaying();
+    const value = Number(this.elements.scrubber.value);
+    clearTimeout(this.scrubTimer);
+    const target = value >= this.#max() ? null : value;
+    this.position = target;
+    this.#drawPosition();
+    if (now) this.travel(target);
+    else this.scrubTimer = setTimeout(() => this.travel(target), SCRUB_DEBOUNCE_MILLISECONDS);
+  }
+
+  /** Shows revision `revision` (null: live) and moves the scrubber there. */
+  goTo(revision) {
+    clearTimeout(this.scrubTimer);
+    this.position = revision !== null && revision >= this.#max() ? null : revision;
+    this.#drawScrubber();
+    return this.travel(this.position);
+  }
+
+  #step(direction) {
+    const target = this.#neighbour(direction);
+    if (target === undefined) return Promise.resolve();
+    return this.goTo(target);
+  }
+
+  /** The entry revision before or after the one shown; null means live, undefined nowhere to go. */
+  #neighbour(direction) {
+    const current = this.position ?? this.#max();
+    if (direction < 0) {
+      const earlier = this.entries.filter((entry) => entry.revision < current);
+      return earlier.length ? earlier[earlier.length - 1].revision : undefined;
+    }
+    if (this.live) return undefined;
+    const later = this.entries.find((entry) => entry.revision > current);
+    return later && later.revision < this.#max() ? later.revision : null;
+  }
+
+  #startPlaying() {
+    if (this.live && !this.entries.length) return;
+    this.playing = true;
+    this.#drawPlay();
+    const first = this.live ? this.goTo(this.entries[0].revision) : Promise.resolve();
+    first.then(() => this.#scheduleStep());
+  }
+
+  #scheduleStep() {
+    if (!this.playing) return;
+    this.playTimer = setTimeout(async () => {
+      if (!this.playing) return;
+      await this.#step(+1);
+      if (this.live) this.#stopPlaying();
+      else this.#scheduleStep();
+    }, PLAY_MILLISECONDS);
+  }
+
+  #stopPlaying() {
+    if (!this.playing) return;
+    this.playing = false;
+    clearTimeout(this.playTimer);
+    this.#drawPlay();
+  }
+
+  #max() { return Math.max(this.newest, this.oldest); }
+
+  #maybeRefresh() {
+    const since = performance.now() - this.lastRefresh;
+    if (this.refreshing || document.hidden) return;
+    if ((this.stale && since >= REFRESH_MILLISECONDS) || since >= IDLE_REFRESH_MILLISECONDS) this.refresh();
+  }
+
+  async refresh() {
+    this.refreshing = true;
+    this.stale = false;
+    this.lastRefresh = performance.now();
+    try {
+      const answer = await getJson(`/api/timeline?limit=${TIMELINE_LIMIT}`);
+      if (!answer.ok) {
+        this.#showMessage(`Timeline: ${answer.message}`);
+        return;
+      }
+      this.#showMessage(null);
+      const body = answer.body;
+      this.entries = (body.entries ?? []).slice().sort((a, b) => a.revision - b.revision);
+      this.oldest = body.oldestRevision ?? this.entries[0]?.revision ?? 0;
+      this.newest = Math.max(this.newest, body.revision ?? 0);
+      this.#drawEntries();
+      this.#drawScrubber();
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  #showMessage(text) {
+    const message = this.elements.message;
+    message.hidden = !text;
+    message.textContent = text ?? "";
+  }
+
+  #drawEntries() {
+    const list = this.elements.entries;
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
+    const keep = new Set(this.entries.map((entry) => entry.revision));
+    for (const [revision, item] of this.items) {
+      if (!keep.has(revision)) {
+        item.remove();
+        this.items.delete(revision);
+      }
+    }
+    const newestDrawn = Math.max(0, ...this.items.keys());
+    for (const entry of this.entries) {
+      if (this.items.has(entry.revision)) continue;
+      const item = entryItem(entry);
+      this.items.set(entry.revision, item);
+      if (entry.revision > newestDrawn) list.append(item);
+      else list.insertBefore(item, [...list.children].find((other) => Number(other.dataset.revision) > entry.revision) ?? null);
+    }
+    if (atBottom && this.live) list.scrollTop = list.scrollHeight;
+    this.#drawCurrent();
+  }
+
+  #drawScrubber() {
+    const { scrubber } = this.elements;
+    const max = this.#max();
+    const min = Math.min(this.oldest || max, max);
+    if (scrubber.min !== String(min)) scrubber.min = String(min);
+    if (scrubber.max !== String(max)) scrubber.max = String(max);
+    const value = String(this.position ?? max);
+    if (scrubber.value !== value) scrubber.value = value;
+    this.#drawPosition();
+  }
+
+  #drawPosition() {
+    const { scrubber, output, live, stepBack, stepForward } = this.elements;
+    const shown = this.position ?? this.#max();
+    setText(output, this.live ? `live, revision ${shown}` : `revision ${shown}${this.#timeOf(shown)}`);
+    scrubber.setAttribute("aria-valuetext", this.live ? `live, revision ${shown}` : `revision ${shown}`);
+    live.setAttribute("aria-pressed", this.live ? "true" : "false");
+    stepBack.disabled = this.#neighbour(-1) === undefined;
+    stepForward.disabled = this.live;
+    this.#drawCurrent();
+  }
+
+  #drawPlay() {
+    const { play } = this.elements;
+    play.setAttribute("aria-pressed", this.playing ? "true" : "false");
+    setText(play.querySelector(".button-text"), this.playing ? "Pause" : "Play");
+  }
+
+  #drawCurrent() {
+    const shown = this.position;
+    const current = shown === null ? null
+      : [...this.entries].reverse().find((entry) => entry.revision <= shown)?.revision ?? null;
+    for (const item of this.elements.entries.querySelectorAll("li[aria-current]")) item.removeAttribute("aria-current");
+    if (current !== null) this.items.get(current)?.setAttribute("aria-current", "step");
+  }
+
+  /** " (12:01:02)": when the newest entry at or before `revision` happened, if the timeline has one. */
+  #timeOf(revision) {
+    const entry = [...this.entries].reverse().find((candidate) => candidate.revision <= revision);
+    return entry ? ` (${clockTime(entry.time)})` : "";
+  }
+
+  timeOf(revision) {
+    return this.#timeOf(revision);
+  }
+}
+
+function entryItem(entry) {
+  const subject = `${entry.resource} ${entry.namespace ? `${entry.namespace}/` : ""}${entry.name}`;
+  return h("li", { "data-revision": entry.revision, "data-resource": entry.resource, "data-type": entry.type },
+    h("button", { type: "button", className: "entry", title: `Show the cluster at revision ${entry.revision}` },
+      h("span", { className: "entry-time" }, clockTime(entry.time)),
+      h("span", { className: "entry-revision" }, `r${entry.revision}`),
+      h("span", { className: "entry-actor" }, entry.actor || "?"),
+      h("span", { className: "entry-subject" }, subject),
+      h("span", { className: "entry-summary" }, entry.summary ?? "")));
+}
