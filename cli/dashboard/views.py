@@ -18,19 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
 
 from objects.apps import Deployment
 from objects.base import K8sModel
-from objects.container import Container
 from objects.node import Node
-from objects.phases import NodeConditionType, RestartPolicy
-from objects.pod import Pod, PodSpec
+from objects.phases import NodeConditionType
+from objects.pod import Pod
 from objects.pod_status_column import pod_status_reason
-from objects.quantity import cpu_millicores, to_bytes
+from objects.pod_requests import bytes_of, milli_cpu_of, pod_requests
 
 
 class NodeView(K8sModel):
@@ -108,10 +106,6 @@ class ApiStatus(K8sModel):
 
 # ----- views from API objects
 
-# The pods of one workload repeat the same few quantities ("100m", "128Mi"): each is parsed once.
-_millicores = lru_cache(maxsize=1024)(cpu_millicores)
-_bytes = lru_cache(maxsize=1024)(to_bytes)
-
 # Who controls a ReplicaSet, asked by namespace and name: "Deployment/web", or None when nothing does
 # or the ReplicaSet is not known (yet).
 ReplicaSetOwner = Callable[[str, str], str | None]
@@ -127,8 +121,8 @@ def node_view(wire: dict[str, Any]) -> NodeView:
         name=node.metadata.name or "", ready=ready or "Unknown",
         unschedulable=bool(spec and spec.unschedulable),
         taints=[_taint_text(t.key, t.value, t.effect) for t in (spec.taints if spec else None) or []],
-        cpu_allocatable_millis=_millicores(allocatable.get("cpu", 0)),
-        memory_allocatable_bytes=_bytes(allocatable.get("memory", 0)),
+        cpu_allocatable_millis=milli_cpu_of(allocatable.get("cpu", 0)),
+        memory_allocatable_bytes=bytes_of(allocatable.get("memory", 0)),
         resource_version=node.metadata.resource_version or "",
     )
 
@@ -166,40 +160,6 @@ def controller_of(wire: dict[str, Any]) -> str | None:
         if ref.get("controller"):
             return f"{ref.get('kind')}/{ref.get('name')}"
     return None
-
-
-def pod_requests(spec: PodSpec) -> tuple[int, int]:
-    """(millicores, bytes) a pod requests, as the scheduler counts what it takes from a node: the sum
-    over its containers and sidecars (a limit stands in for a missing request), at least its largest
-    init container, plus overhead (master/scheduler/framework.py pod_requests, non_zero=False)."""
-    cpu = memory = 0
-    for container in spec.containers or []:
-        cpu, memory = cpu + _container_cpu(container), memory + _container_memory(container)
-    for init in spec.init_containers or []:
-        if init.restart_policy == RestartPolicy.ALWAYS:  # a sidecar runs for the pod's whole life
-            cpu, memory = cpu + _container_cpu(init), memory + _container_memory(init)
-        else:
-            cpu, memory = max(cpu, _container_cpu(init)), max(memory, _container_memory(init))
-    overhead = spec.overhead or {}
-    return cpu + _millicores(overhead.get("cpu", 0)), memory + _bytes(overhead.get("memory", 0))
-
-
-def _container_cpu(container: Container) -> int:
-    quantity = _request(container, "cpu")
-    return _millicores(quantity) if quantity is not None else 0
-
-
-def _container_memory(container: Container) -> int:
-    quantity = _request(container, "memory")
-    return _bytes(quantity) if quantity is not None else 0
-
-
-def _request(container: Container, resource: str) -> Any:
-    resources = container.resources
-    if resources is None:
-        return None
-    requested = (resources.requests or {}).get(resource)
-    return requested if requested is not None else (resources.limits or {}).get(resource)
 
 
 def deployment_view(wire: dict[str, Any]) -> DeploymentView:

@@ -15,24 +15,16 @@ no plugin reads a wire dict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
-from objects.container import Container
 from objects.node import Node, NodeSpec, NodeStatus
-from objects.phases import RestartPolicy
 from objects.pod import NodeSelectorTerm, Pod, PodSpec, PreferredSchedulingTerm, Toleration
-from objects.quantity import cpu_millicores, to_bytes
+from objects.pod_requests import bytes_of, milli_cpu_of
+from objects.pod_requests import pod_requests as effective_requests
 
-# The pods of one workload repeat the same few quantities ("100m", "128Mi"), and every update of a
-# pod reads them all again: each distinct one is parsed once (a parse costs about 3 us, a hit 0.1 us).
-_milli_cpu = lru_cache(maxsize=4096)(cpu_millicores)
-_bytes = lru_cache(maxsize=4096)(to_bytes)
-
-# kube-scheduler scores a container that requests nothing as if it asked for
-# this much, so that empty pods still spread (pkg/scheduler/util/pod_resources.go).
-DEFAULT_MILLI_CPU_REQUEST = 100
-DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+# Quantities are parsed once each (objects/pod_requests.py): nodes' allocatable repeats them too.
+_milli_cpu = milli_cpu_of
+_bytes = bytes_of
 
 MAX_NODE_SCORE = 100
 
@@ -235,32 +227,9 @@ class ScorePlugin(Protocol):
 
 
 def pod_requests(spec: PodSpec, *, non_zero: bool) -> Resources:
-    """A pod's effective requests: the sum over its containers, at least the largest init container,
-    plus overhead, as Kubernetes computes them (pkg/api/v1/resource). With `non_zero`, a container
-    that requests no cpu or memory counts as requesting the defaults above."""
-    def container_requests(container: Container) -> Resources:
-        resources = container.resources
-        requests = (resources.requests if resources else None) or {}
-        limits = (resources.limits if resources else None) or {}
-        cpu = requests.get("cpu", limits.get("cpu"))
-        memory = requests.get("memory", limits.get("memory"))
-        milli_cpu = _milli_cpu(cpu) if cpu is not None else (DEFAULT_MILLI_CPU_REQUEST if non_zero else 0)
-        mem = _bytes(memory) if memory is not None else (DEFAULT_MEMORY_REQUEST if non_zero else 0)
-        return Resources(milli_cpu, mem, 0)
-
-    total = Resources()
-    for container in spec.containers or []:
-        total += container_requests(container)
-    for init in spec.init_containers or []:
-        if init.restart_policy == RestartPolicy.ALWAYS:  # a sidecar runs for the pod's whole life
-            total += container_requests(init)
-            continue
-        needed = container_requests(init)
-        total = Resources(max(total.milli_cpu, needed.milli_cpu), max(total.memory, needed.memory), 0)
-    overhead = spec.overhead or {}
-    if overhead:
-        total += Resources(_milli_cpu(overhead.get("cpu", 0)), _bytes(overhead.get("memory", 0)), 0)
-    return Resources(total.milli_cpu, total.memory, 1)
+    """A pod's effective requests (objects/pod_requests.py), as one pod's worth of Resources."""
+    milli_cpu, memory = effective_requests(spec, non_zero=non_zero)
+    return Resources(milli_cpu, memory, 1)
 
 
 def _host_ports(spec: PodSpec) -> list[HostPort]:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from master.api import node_proxy, status
 from master.api.registry import Registry
-from master.api.tables import pod_status_reason
+from objects.pod_status_column import pod_status_reason
 from master.api.why.countdowns import seconds_left
 from objects.explanation import SchedulingExplanation
 from objects.kinds import POD
