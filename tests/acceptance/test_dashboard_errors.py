@@ -126,6 +126,7 @@ def test_a_pod_deleted_while_its_panel_is_open_is_said_to_be_deleted(master, pag
         pod.click(timeout=PAGE_TIMEOUT_MS)
         panel = page.locator("#panel")
         expect(panel).to_have_attribute("data-subject", f"pod:default/{name}", timeout=PAGE_TIMEOUT_MS)
+        expect(panel.locator('[data-section="summary"]')).to_be_visible(timeout=PAGE_TIMEOUT_MS)
 
         # No kubelet will ever confirm a graceful deletion here: delete it at once.
         deleted = api.delete(f"{PODS}/{name}", params={"gracePeriodSeconds": "0"})
@@ -133,6 +134,7 @@ def test_a_pod_deleted_while_its_panel_is_open_is_said_to_be_deleted(master, pag
         expect(page.locator("#panel-message")).to_contain_text(
             re.compile(rf"pod default/{name} was deleted"), timeout=PAGE_TIMEOUT_MS)
         expect(page.locator("#panel-message")).to_be_visible()
+        expect(pod).to_have_count(0, timeout=PAGE_TIMEOUT_MS)  # and the map lets it go
         screenshots.take(page, "deleted-while-open")
 
 
