@@ -132,6 +132,11 @@ function start() {
     if (!target || target.closest("#panel")) return;
     panel.open(subjectOf(target), target);
   });
+  // A chip's full name and state as a tooltip, written on hover rather than into 2,000 titles up front.
+  document.addEventListener("mouseover", (event) => {
+    const chip = event.target.closest?.("button.pod");
+    if (chip) chip.title = chip.getAttribute("aria-label") ?? "";
+  });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && panel.isOpen) {
       event.preventDefault();

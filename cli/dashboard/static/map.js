@@ -16,6 +16,7 @@ import { PodChip } from "./pods.js";
 // browser a repaint of its box for each frame it runs, and a blur of them shows nothing.
 const ANIMATIONS_PER_SECOND = 12;
 const ANIMATION_BURST = 40;
+const MIN_FRAME_MILLISECONDS = 100;
 
 export class MapView {
   constructor(elements, { onFrame }) {
@@ -31,6 +32,7 @@ export class MapView {
     this.dirtyDeployments = new Set();
     this.full = false;
     this.frameRequested = false;
+    this.lastFrameAt = -Infinity;
     this.animations = new AnimationBudget();
   }
 
@@ -53,11 +55,16 @@ export class MapView {
   #schedule() {
     if (this.frameRequested) return;
     this.frameRequested = true;
-    requestAnimationFrame(() => this.#frame());
+    // Changes coalesce for at least MIN_FRAME_MILLISECONDS: every drawn frame repaints the boxes it
+    // touched, and at 100 changes a second ten frames show as much as sixty and cost a sixth.
+    const wait = this.lastFrameAt + MIN_FRAME_MILLISECONDS - performance.now();
+    if (wait > 0) setTimeout(() => requestAnimationFrame(() => this.#frame()), wait);
+    else requestAnimationFrame(() => this.#frame());
   }
 
   #frame() {
     this.frameRequested = false;
+    this.lastFrameAt = performance.now();
     const model = this.source;
     if (!model) return;
     const full = this.full;
@@ -86,20 +93,25 @@ export class MapView {
     for (const name of [...this.nodeBoxes.keys()]) {
       if (!model.nodes.has(name)) this.#drawNode(model, name);
     }
+    // The first drawing fills the boxes before they join the page, so it is laid out once.
+    const fresh = grid.children.length === 0 ? document.createDocumentFragment() : null;
     const names = [...model.nodes.keys()].sort(naturalCompare);
     names.forEach((name, index) => {
       this.#drawNode(model, name, { place: false });
       const section = this.nodeBoxes.get(name).section;
-      if (grid.children[index] !== section) grid.insertBefore(section, grid.children[index] ?? null);
+      if (fresh) fresh.append(section);
+      else if (grid.children[index] !== section) grid.insertBefore(section, grid.children[index] ?? null);
     });
 
     const leaving = [...this.podChips.keys()].filter((uid) => !model.pods.has(uid));
     const arriving = [...model.pods.keys()].filter((uid) => !this.podChips.has(uid));
     const animate = this.podChips.size > 0 && leaving.length + arriving.length <= ANIMATION_BURST;
     for (const uid of leaving) this.#drawPod(model, uid, { animate });
-    const pods = [...model.pods.values()].sort((a, b) =>
-      naturalCompare(a.namespace, b.namespace) || naturalCompare(a.name, b.name));
-    for (const pod of pods) this.#drawPod(model, pod.uid, { animate });
+    // Plain string order (a collator is ten times slower, and 2,000 names need 20,000 comparisons).
+    const order = [...model.pods.values()].map((pod) => [`${pod.namespace}/${pod.name}`, pod.uid]);
+    order.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [, uid] of order) this.#drawPod(model, uid, { animate });
+    if (fresh) grid.append(fresh);
 
     for (const key of [...this.deploymentItems.keys()]) {
       if (!model.deployments.has(key)) this.#drawDeployment(model, key);

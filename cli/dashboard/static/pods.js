@@ -4,7 +4,7 @@
 //        aria-label="pod NS/NAME: Running, ready"><span class="pod-name">web-x7k2p</span>
 //        <span class="pod-status">Running</span></button></li>
 
-import { h, setData, setText } from "./dom.js";
+import { h, setText } from "./dom.js";
 import { podKey } from "./model.js";
 
 // Statuses that mean something went wrong, whatever the phase says.
@@ -38,29 +38,36 @@ export function podLabel(pod) {
 
 export class PodChip {
   constructor() {
-    this.name = h("span", { className: "pod-name" });
-    this.status = h("span", { className: "pod-status" });
-    this.button = h("button", { type: "button", className: "pod" }, this.name, this.status);
-    this.item = h("li", { className: "pod-item" }, this.button);
+    // Cloned from one built chip: 2,000 clones cost a fraction of 2,000 builds.
+    this.item = chipTemplate().cloneNode(true);
+    this.button = this.item.firstChild;
+    this.name = this.button.firstChild;
+    this.status = this.button.lastChild;
     this.view = null;
   }
 
   update(pod) {
     if (this.view === pod) return;
     this.view = pod;
-    const button = this.button;
-    setData(button, "pod", podKey(pod));
-    setData(button, "phase", pod.phase ?? "Pending");
-    setData(button, "status", pod.status || pod.phase || "Pending");
-    setData(button, "ready", pod.ready ? "true" : "false");
-    setData(button, "tone", toneOf(pod));
-    const label = podLabel(pod);
-    if (button.getAttribute("aria-label") !== label) {
-      button.setAttribute("aria-label", label);
-      button.title = label;
-    }
+    const status = pod.status || pod.phase || "Pending";
+    this.#set("data-pod", podKey(pod));
+    this.#set("data-phase", pod.phase ?? "Pending");
+    this.#set("data-status", status);
+    this.#set("data-ready", pod.ready ? "true" : "false");
+    this.#set("data-tone", toneOf(pod));
+    this.#set("aria-label", podLabel(pod)); // also its tooltip: main.js copies it to `title` on hover
     setText(this.name, shortName(pod));
-    setText(this.status, pod.status || pod.phase || "Pending");
+    setText(this.status, status);
+  }
+
+  // What this chip last wrote, so an update compares strings instead of reading the DOM back
+  // (element.dataset reads were the largest cost of drawing 2,000 chips).
+  #written = {};
+
+  #set(attribute, value) {
+    if (this.#written[attribute] === value) return;
+    this.#written[attribute] = value;
+    this.button.setAttribute(attribute, value);
   }
 
   /** Plays the leaving animation, then takes the chip out; it stops answering to [data-pod] at once. */
@@ -79,3 +86,12 @@ export class PodChip {
 }
 
 const LEAVE_MILLISECONDS = 260; // the .leaving animation's length in dashboard.css
+
+let template = null;
+
+function chipTemplate() {
+  template ??= h("li", { className: "pod-item" },
+    h("button", { type: "button", className: "pod" }, h("span", { className: "pod-name" }, ""),
+      h("span", { className: "pod-status" }, "")));
+  return template;
+}
