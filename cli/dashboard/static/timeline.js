@@ -219,8 +219,13 @@ export class Timeline {
     const shown = this.position;
     const current = shown === null ? null
       : [...this.entries].reverse().find((entry) => entry.revision <= shown)?.revision ?? null;
-    for (const item of this.elements.entries.querySelectorAll("li[aria-current]")) item.removeAttribute("aria-current");
-    if (current !== null) this.items.get(current)?.setAttribute("aria-current", "step");
+    const item = current === null ? null : this.items.get(current);
+    const previous = this.elements.entries.querySelector("li[aria-current]");
+    if (previous === item) return;
+    previous?.removeAttribute("aria-current");
+    if (!item) return;
+    item.setAttribute("aria-current", "step");
+    scrollWithin(this.elements.entries, item);
   }
 
   /** " (12:01:02)": when the newest entry at or before `revision` happened, if the timeline has one. */
@@ -232,6 +237,14 @@ export class Timeline {
   timeOf(revision) {
     return this.#timeOf(revision);
   }
+}
+
+/** Brings `item` into view inside `list` only: scrollIntoView would scroll the page around it too. */
+function scrollWithin(list, item) {
+  const bounds = list.getBoundingClientRect();
+  const box = item.getBoundingClientRect();
+  if (box.top < bounds.top) list.scrollTop -= bounds.top - box.top;
+  else if (box.bottom > bounds.bottom) list.scrollTop += box.bottom - bounds.bottom;
 }
 
 function entryItem(entry) {
