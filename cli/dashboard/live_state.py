@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from apiclient import ApiClient
-from apiclient.informer import Informer
+from apiclient.informer import Informer, object_key
 from cli.dashboard.views import (ApiStatus, Change, ChangeType, DeploymentView, NodeView, PodView, Snapshot,
                                  controller_of, deployment_view, node_view, pod_view)
 from objects.kinds import DEPLOYMENT, NODE, POD, REPLICASET
@@ -126,7 +126,7 @@ class LiveState:
                   ) -> dict[str, Callable[..., None]]:
         def changed(change_type: ChangeType, wire: dict[str, Any]) -> None:
             with self._lock:
-                self._apply(kind, views, _key(wire), change_type, to_view(wire), _revision(wire))
+                self._apply(kind, views, object_key(wire), change_type, to_view(wire), _revision(wire))
 
         return {
             "on_add": lambda wire: changed(ChangeType.ADDED, wire),
@@ -158,7 +158,7 @@ class LiveState:
 
     def _replica_set_arrived(self, wire: dict[str, Any]) -> None:
         with self._lock:
-            for pod_key in self._awaiting_replica_set.pop(_key(wire), set()):
+            for pod_key in self._awaiting_replica_set.pop(object_key(wire), set()):
                 pod = self._pod_informer.get(pod_key)
                 if pod is not None and pod_key in self._pods:
                     self._apply("Pod", self._pods, pod_key, ChangeType.MODIFIED, self._pod_view(pod), 0)
@@ -226,11 +226,6 @@ class LiveState:
         with self._lock:
             return Snapshot(revision=self._revision, nodes=list(self._nodes.values()),
                             pods=list(self._pods.values()), deployments=list(self._deployments.values()))
-
-
-def _key(wire: dict[str, Any]) -> str:
-    meta = wire.get("metadata") or {}
-    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
 def _revision(wire: dict[str, Any]) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field
 
 from apiclient import ApiClient, ApiClientError, ApiStatusError
+from apiclient.informer import object_key
 from cli.dashboard.upstream import UpstreamFailure, failure_message
 from cli.dashboard.views import Snapshot, controller_of, deployment_view, node_view, pod_view
 from cli.history.changes import actor, change_words
@@ -131,7 +132,7 @@ def _short(text: str) -> str:
 def snapshot_at(client: ApiClient, revision: int) -> Snapshot:
     nodes, pods, deployments, replica_sets = (_list_at(client, kind, revision)
                                               for kind in (NODE, POD, DEPLOYMENT, REPLICASET))
-    owners = {_key(rs): controller_of(rs) for rs in replica_sets}
+    owners = {object_key(rs): controller_of(rs) for rs in replica_sets}
     return Snapshot(revision=revision, nodes=[node_view(n) for n in nodes],
                     pods=[pod_view(p, lambda namespace, name: owners.get(f"{namespace}/{name}")) for p in pods],
                     deployments=[deployment_view(d) for d in deployments])
@@ -150,8 +151,3 @@ def _list_at(client: ApiClient, kind: ResourceType, revision: int) -> list[dict[
         raise UpstreamFailure(failure_message(error, client.connection.server)) from error
     except ApiClientError as error:
         raise UpstreamFailure.of(error, client.connection.server) from error
-
-
-def _key(wire: dict[str, Any]) -> str:
-    meta = wire.get("metadata") or {}
-    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
