@@ -93,11 +93,13 @@ class LiveState:
         self._synced = False
         self._snapshot_frame: bytes | None = None  # cached until the next change
         # A pod's owner is read through its ReplicaSet. The two kinds come on separate watches, so a new
-        # ReplicaSet's first pods may arrive before it does: they wait here (by "namespace/replicaset")
-        # and are shown again with their Deployment when it comes.
-        self._awaiting_replica_set: dict[str, set[str]] = {}
+        # ReplicaSet's first pods may arrive before it does: they wait here (pod key -> "namespace/replicaset")
+        # and are shown again with their Deployment when it comes. A deleted pod stops waiting, so pods
+        # whose ReplicaSet never comes do not pile up.
+        self._awaiting_replica_set: dict[str, str] = {}
         self._replica_sets = Informer(client, REPLICASET, on_add=self._replica_set_arrived)
-        self._pod_informer = Informer(client, POD, **self._handlers("Pod", self._pods, self._pod_view))
+        self._pod_informer = Informer(client, POD, **self._handlers(
+            "Pod", self._pods, self._pod_view, on_gone=lambda key: self._awaiting_replica_set.pop(key, None)))
         self._informers = [
             self._replica_sets,  # first, so the first snapshot's pods have their Deployments
             Informer(client, NODE, **self._handlers("Node", self._nodes, node_view)),
@@ -122,11 +124,14 @@ class LiveState:
         if not stop.is_set():
             self._mark_synced()
 
-    def _handlers(self, kind: str, views: dict[str, Any], to_view: Callable[[dict[str, Any]], Any]
-                  ) -> dict[str, Callable[..., None]]:
+    def _handlers(self, kind: str, views: dict[str, Any], to_view: Callable[[dict[str, Any]], Any], *,
+                  on_gone: Callable[[str], object] = lambda key: None) -> dict[str, Callable[..., None]]:
         def changed(change_type: ChangeType, wire: dict[str, Any]) -> None:
             with self._lock:
-                self._apply(kind, views, object_key(wire), change_type, to_view(wire), _revision(wire))
+                key = object_key(wire)
+                self._apply(kind, views, key, change_type, to_view(wire), _revision(wire))
+                if change_type == ChangeType.DELETED:
+                    on_gone(key)
 
         return {
             "on_add": lambda wire: changed(ChangeType.ADDED, wire),
@@ -148,20 +153,31 @@ class LiveState:
             self._publish(sse_frame("change", change), snapshot_taken=True)
 
     def _pod_view(self, wire: dict[str, Any]) -> PodView:
-        """The pod's view (the lock is held); a pod whose ReplicaSet is not known yet waits for it."""
-        view = pod_view(wire, self.replica_set_owner)
-        if view.owner is not None and view.owner.startswith("ReplicaSet/"):
-            replica_set = f"{view.namespace}/{view.owner.removeprefix('ReplicaSet/')}"
-            if self._replica_sets.get(replica_set) is None:
-                self._awaiting_replica_set.setdefault(replica_set, set()).add(f"{view.namespace}/{view.name}")
-        return view
+        """The pod's view (the lock is held); a pod whose ReplicaSet is not known yet waits for it.
+
+        The ReplicaSet is looked up once, for both the owner shown and the wait: looked up twice, a
+        ReplicaSet arriving in between would leave the pod shown without its Deployment and not waiting."""
+        pod_key, replica_set_key = object_key(wire), _replica_set_of(wire)
+        replica_set = self._replica_sets.get(replica_set_key) if replica_set_key is not None else None
+        if replica_set_key is not None and replica_set is None:
+            self._awaiting_replica_set[pod_key] = replica_set_key
+        else:
+            self._awaiting_replica_set.pop(pod_key, None)
+        owner = controller_of(replica_set) if replica_set is not None else None
+        return pod_view(wire, lambda _namespace, _name: owner)
 
     def _replica_set_arrived(self, wire: dict[str, Any]) -> None:
+        replica_set_key = object_key(wire)
         with self._lock:
-            for pod_key in self._awaiting_replica_set.pop(object_key(wire), set()):
-                pod = self._pod_informer.get(pod_key)
-                if pod is not None and pod_key in self._pods:
-                    self._apply("Pod", self._pods, pod_key, ChangeType.MODIFIED, self._pod_view(pod), 0)
+            self._redraw_pods([pod_key for pod_key, awaited in self._awaiting_replica_set.items()
+                               if awaited == replica_set_key])
+
+    def _redraw_pods(self, pod_keys: list[str]) -> None:
+        """Send these pods' views again (their owner changed); the lock is held."""
+        for pod_key in pod_keys:
+            pod = self._pod_informer.get(pod_key)
+            if pod is not None and pod_key in self._pods:
+                self._apply("Pod", self._pods, pod_key, ChangeType.MODIFIED, self._pod_view(pod), 0)
 
     def replica_set_owner(self, namespace: str, name: str) -> str | None:
         replica_set = self._replica_sets.get(f"{namespace}/{name}")
@@ -226,6 +242,14 @@ class LiveState:
         with self._lock:
             return Snapshot(revision=self._revision, nodes=list(self._nodes.values()),
                             pods=list(self._pods.values()), deployments=list(self._deployments.values()))
+
+
+def _replica_set_of(pod: dict[str, Any]) -> str | None:
+    """"namespace/name" of the ReplicaSet that controls a pod, or None when none does."""
+    controller = controller_of(pod)
+    if controller is None or not controller.startswith("ReplicaSet/"):
+        return None
+    return f"{(pod.get('metadata') or {}).get('namespace', '')}/{controller.removeprefix('ReplicaSet/')}"
 
 
 def _revision(wire: dict[str, Any]) -> int:
