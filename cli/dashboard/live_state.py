@@ -97,7 +97,8 @@ class LiveState:
         # and are shown again with their Deployment when it comes. A deleted pod stops waiting, so pods
         # whose ReplicaSet never comes do not pile up.
         self._awaiting_replica_set: dict[str, str] = {}
-        self._replica_sets = Informer(client, REPLICASET, on_add=self._replica_set_arrived)
+        self._replica_sets = Informer(client, REPLICASET, on_add=self._replica_set_arrived,
+                                      on_update=self._replica_set_changed)
         self._pod_informer = Informer(client, POD, **self._handlers(
             "Pod", self._pods, self._pod_view, on_gone=lambda key: self._awaiting_replica_set.pop(key, None)))
         self._informers = [
@@ -171,6 +172,16 @@ class LiveState:
         with self._lock:
             self._redraw_pods([pod_key for pod_key, awaited in self._awaiting_replica_set.items()
                                if awaited == replica_set_key])
+
+    def _replica_set_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """A Deployment adopted or released the ReplicaSet: its pods are shown with their new owner.
+        Rare, so the pods are simply scanned for the ReplicaSet's."""
+        if controller_of(old) == controller_of(new):
+            return
+        replica_set_key = object_key(new)
+        with self._lock:
+            self._redraw_pods([object_key(pod) for pod in self._pod_informer.items()
+                               if _replica_set_of(pod) == replica_set_key])
 
     def _redraw_pods(self, pod_keys: list[str]) -> None:
         """Send these pods' views again (their owner changed); the lock is held."""

@@ -78,3 +78,33 @@ def test_a_deleted_pod_is_a_deleted_change(cluster_api, page, namespace):
         mirror.wait_until(lambda m: key in m.pods, what="the pod")
         cluster_api.delete(f"/api/v1/namespaces/{namespace}/pods/short-lived", params={"gracePeriodSeconds": "0"})
         mirror.wait_until(lambda m: key not in m.pods or m.pods[key]["deleting"], what="the pod going")
+
+
+def test_a_replica_set_adopted_or_released_by_a_deployment_redraws_its_pods_owner(cluster_api, page, namespace):
+    # The bug: only a new ReplicaSet redrew its pods; its controller changing left them with the old owner.
+    node = unique("node")
+    create_hollow_node(cluster_api, node)
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "busybox"}]}}
+    deployment = cluster_api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", json={
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}}).json()
+    replica_set_path = f"/apis/apps/v1/namespaces/{namespace}/replicasets"
+    replica_set = cluster_api.post(replica_set_path, json={
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-abc", "labels": {"app": "web"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": template}}).json()
+    create_pod(cluster_api, namespace, "web-abc-1", node=node, owner={
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc",
+        "uid": replica_set["metadata"]["uid"], "controller": True})
+    key = f"{namespace}/web-abc-1"
+    merge_patch = {"Content-Type": "application/merge-patch+json"}
+
+    with EventStream(page) as stream:
+        mirror = MapMirror(stream)
+        mirror.wait_until(lambda m: key in m.pods and m.pods[key]["owner"] == "ReplicaSet/web-abc", what="the pod")
+        cluster_api.patch(f"{replica_set_path}/web-abc", headers=merge_patch, json={"metadata": {"ownerReferences": [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": deployment["metadata"]["uid"],
+             "controller": True}]}}).raise_for_status()
+        mirror.wait_until(lambda m: m.pods[key]["owner"] == "Deployment/web", what="the adoption")
+        cluster_api.patch(f"{replica_set_path}/web-abc", headers=merge_patch,
+                          json={"metadata": {"ownerReferences": None}}).raise_for_status()
+        mirror.wait_until(lambda m: m.pods[key]["owner"] == "ReplicaSet/web-abc", what="the release")
