@@ -134,9 +134,18 @@ class LiveState:
                 if change_type == ChangeType.DELETED:
                     on_gone(key)
 
+        def updated(old: dict[str, Any], wire: dict[str, Any]) -> None:
+            if _uid(old) != _uid(wire):
+                # Deleted and created again under the same name while the watch was down: the relist
+                # calls it one update, but it is another object, and the page keys pods by uid.
+                changed(ChangeType.DELETED, old)
+                changed(ChangeType.ADDED, wire)
+            else:
+                changed(ChangeType.MODIFIED, wire)
+
         return {
             "on_add": lambda wire: changed(ChangeType.ADDED, wire),
-            "on_update": lambda _old, wire: changed(ChangeType.MODIFIED, wire),
+            "on_update": updated,
             "on_delete": lambda wire: changed(ChangeType.DELETED, wire),
         }
 
@@ -261,6 +270,10 @@ def _replica_set_of(pod: dict[str, Any]) -> str | None:
     if controller is None or not controller.startswith("ReplicaSet/"):
         return None
     return f"{(pod.get('metadata') or {}).get('namespace', '')}/{controller.removeprefix('ReplicaSet/')}"
+
+
+def _uid(wire: dict[str, Any]) -> str | None:
+    return (wire.get("metadata") or {}).get("uid")
 
 
 def _revision(wire: dict[str, Any]) -> int:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.support.cluster import Master
+from tests.support.cluster import Master, wait_for
 from tests.support.dashboard import DashboardProcess, running_dashboard
 
 
@@ -102,3 +102,21 @@ def kubeconfig_with_token(original: Path, copy: Path, token: str) -> Path:
     config["users"][0]["user"]["token"] = token
     copy.write_text(yaml.safe_dump(config))
     return copy
+
+
+def kubeconfig_with_server(original: Path, copy: Path, server: str) -> Path:
+    config = yaml.safe_load(original.read_text())
+    config["clusters"][0]["cluster"]["server"] = server
+    copy.write_text(yaml.safe_dump(config))
+    return copy
+
+
+def compact_past(api: httpx.Client, namespace: str, revision: int) -> None:
+    """Write until the master has compacted `revision` away (it keeps the newest KEPT_REVISIONS)."""
+    merge_patch = {"Content-Type": "application/merge-patch+json"}
+    for step in range(KEPT_REVISIONS + 10):
+        api.patch(f"/api/v1/namespaces/{namespace}", headers=merge_patch,
+                  json={"metadata": {"labels": {"step": str(step)}}}).raise_for_status()
+    wait_for(lambda: api.get("/api/v1/pods", params={"resourceVersion": str(revision),
+                                                     "resourceVersionMatch": "Exact"}).status_code == 410,
+             timeout=20, message=f"revision {revision} compacted")

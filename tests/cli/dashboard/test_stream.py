@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tests.cli.dashboard.conftest import create_hollow_node, create_pod, unique
+import httpx
+
+from tests.cli.dashboard.conftest import compact_past, create_hollow_node, create_pod, kubeconfig_with_server, unique
+from tests.cli.dashboard.relay import relay_to
 from tests.cli.dashboard.sse import EventStream, MapMirror
+from tests.support.dashboard import running_dashboard
 
 
 def test_the_stream_gives_status_then_snapshot_then_a_change_per_pod(cluster_api, page, namespace):
@@ -108,3 +112,34 @@ def test_a_replica_set_adopted_or_released_by_a_deployment_redraws_its_pods_owne
         cluster_api.patch(f"{replica_set_path}/web-abc", headers=merge_patch,
                           json={"metadata": {"ownerReferences": None}}).raise_for_status()
         mirror.wait_until(lambda m: m.pods[key]["owner"] == "ReplicaSet/web-abc", what="the release")
+
+
+def test_a_pod_deleted_and_created_again_while_the_watch_was_down_is_a_delete_then_an_add(
+        cluster, cluster_api, namespace, tmp_path):
+    # The bug: the relist called it one MODIFIED with a new uid, and the page (which keys pods by uid) kept
+    # the old pod's chip beside the new one.
+    key = f"{namespace}/again"
+    with relay_to(cluster.port) as relay:
+        kubeconfig = kubeconfig_with_server(cluster.kubeconfig, tmp_path / "relayed.kubeconfig",
+                                            f"https://127.0.0.1:{relay.port}")
+        with running_dashboard(kubeconfig) as dashboard, httpx.Client(base_url=dashboard.base_url,
+                                                                      timeout=30) as page:
+            assert page.get(dashboard.url).status_code == 303
+            with EventStream(page) as stream:
+                mirror = MapMirror(stream)
+                first = create_pod(cluster_api, namespace, "again", node_selector={"disk": "nowhere"})
+                mirror.wait_until(lambda m: key in m.pods, timeout=15, what="the first pod")
+
+                relay.cut()  # the dashboard's watches fail; the master goes on
+                cluster_api.delete(f"/api/v1/namespaces/{namespace}/pods/again",
+                                   params={"gracePeriodSeconds": "0"}).raise_for_status()
+                second = create_pod(cluster_api, namespace, "again", node_selector={"disk": "nowhere"})
+                compact_past(cluster_api, namespace, int(second["metadata"]["resourceVersion"]))
+                relay.restore()  # the watch resumes from a compacted revision: 410, so the informer lists again
+
+                new_uid = second["metadata"]["uid"]
+                mirror.wait_until(lambda m: key in m.pods and m.pods[key]["uid"] == new_uid, timeout=40,
+                                  what="the second pod after the relist")
+    changes = [(e.data["type"], e.data["pod"]["uid"]) for e in mirror.events
+               if e.name == "change" and e.data["kind"] == "Pod" and e.data["pod"]["namespace"] == namespace]
+    assert changes[-2:] == [("DELETED", first["metadata"]["uid"]), ("ADDED", new_uid)]
