@@ -14,6 +14,7 @@ const SCRUB_DEBOUNCE_MILLISECONDS = 150;
 const PLAY_MILLISECONDS = 700;
 const REFRESH_MILLISECONDS = 1500; // at most this often while changes arrive
 const IDLE_REFRESH_MILLISECONDS = 5000; // events are not in the stream: ask now and then anyway
+const SCRUBBER_REDRAW_MILLISECONDS = 250;
 
 export class Timeline {
   /** `travel(revision)` draws the past and resolves once drawn; `travel(null)` returns to live. */
@@ -43,12 +44,14 @@ export class Timeline {
     if (revision <= this.newest) return;
     this.newest = revision;
     this.stale = true;
-    if (this.drawRequested) return; // at 100 changes a second, redraw the scrubber once a frame
+    // At 100 changes a second the scrubber's end moves a few times a second, not each frame: every
+    // move repaints the timeline, and a person reads the number no faster.
+    if (this.drawRequested) return;
     this.drawRequested = true;
-    requestAnimationFrame(() => {
+    setTimeout(() => {
       this.drawRequested = false;
       this.#drawScrubber();
-    });
+    }, SCRUBBER_REDRAW_MILLISECONDS);
   }
 
   #listen() {
