@@ -7,13 +7,16 @@
 Only the object itself is needed: if reading it fails, the whole answer fails
 (502, upstream.py), and if it is gone the answer says so (`gone`). Each other
 section fails alone, its error one line in `...Error`, so the panel still shows
-the rest (a Pending pod has no log to show, and that is said, not hidden).
+the rest (a Pending pod has no log to show, and that is said, not hidden). A
+namespace or name no object can have is refused (400) before anything is asked.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import Field
 
@@ -23,14 +26,26 @@ from cli.dashboard.upstream import UpstreamFailure, section_error
 from cli.dashboard.views import DeploymentView, NodeView, PodView, deployment_view, node_view, pod_view
 from objects.base import K8sModel
 from objects.cluster import Event, Lease
-from objects.kinds import DEPLOYMENT, EVENT, LEASE, NODE, POD, REPLICASET
+from objects.kinds import DEPLOYMENT, EVENT, LEASE, NODE, POD, REPLICASET, ResourceType
 from objects.meta import parse_time
 from objects.node import Node
+from objects.selectors import is_dns1123_subdomain, max_len_error, regex_error
 
 LOG_LINES = 20
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 TRACE_WINDOW_SECONDS = 3600  # as `tkctl trace`: the last hour of writes
 NOT_SCHEDULED_LOG = "no log yet: the pod is not scheduled to a node"
+
+# A namespace is one DNS label, as the API server validates it (objects/selectors.py has the subdomain).
+DNS1123_LABEL_FORMAT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_LABEL = re.compile(DNS1123_LABEL_FORMAT)
+DNS1123_LABEL_MAX = 63
+DNS1123_LABEL_MESSAGE = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                         "and must start and end with an alphanumeric character")
+
+
+class InvalidName(ValueError):
+    """A panel was asked about a namespace or name no object can have; the server answers 400 `{message}`."""
 
 
 class EventLine(K8sModel):
@@ -125,7 +140,7 @@ class _Reader:
 
 def pod_details(client: ApiClient, live: LiveState, namespace: str, name: str) -> PodDetails:
     reader = _Reader(client)
-    path = POD.collection_path(namespace) + f"/{name}"
+    path = _object_path(POD, namespace, name)
     wire = reader.subject(path)
     if wire is None:
         return PodDetails(gone=True, message=f"pod {namespace}/{name} was deleted")
@@ -143,7 +158,7 @@ def pod_details(client: ApiClient, live: LiveState, namespace: str, name: str) -
 
 def node_details(client: ApiClient, live: LiveState, name: str) -> NodeDetails:
     reader = _Reader(client)
-    path = NODE.collection_path(None) + f"/{name}"
+    path = _object_path(NODE, None, name)
     wire = reader.subject(path)
     if wire is None:
         return NodeDetails(gone=True, message=f"node {name} was deleted")
@@ -160,7 +175,7 @@ def node_details(client: ApiClient, live: LiveState, name: str) -> NodeDetails:
 
 def deployment_details(client: ApiClient, namespace: str, name: str) -> DeploymentDetails:
     reader = _Reader(client)
-    path = DEPLOYMENT.collection_path(namespace) + f"/{name}"
+    path = _object_path(DEPLOYMENT, namespace, name)
     wire = reader.subject(path)
     if wire is None:
         return DeploymentDetails(gone=True, message=f"deployment {namespace}/{name} was deleted")
@@ -168,6 +183,28 @@ def deployment_details(client: ApiClient, namespace: str, name: str) -> Deployme
     replica_sets, replica_sets_error = reader.section(_replica_sets, client, namespace, wire)
     return DeploymentDetails(deployment=deployment_view(wire), why=why, why_error=why_error,
                              replica_sets=replica_sets or [], replica_sets_error=replica_sets_error)
+
+
+def _object_path(kind: ResourceType, namespace: str | None, name: str) -> str:
+    """The object's API path. Its parts are checked as the API server checks names, so that `?x=` or `..`
+    cannot turn the read into another request, and quoted all the same."""
+    if namespace is not None:
+        _check("namespace", namespace, _dns1123_label_errors(namespace))
+    _check(f"{kind.singular} name", name, is_dns1123_subdomain(name))
+    quoted_namespace = quote(namespace, safe="") if namespace is not None else None
+    return f"{kind.collection_path(quoted_namespace)}/{quote(name, safe='')}"
+
+
+def _check(what: str, value: str, errors: list[str]) -> None:
+    if errors:
+        raise InvalidName(f'{what} "{value}" is not valid: {"; ".join(errors)}')
+
+
+def _dns1123_label_errors(value: str) -> list[str]:
+    errors = [max_len_error(DNS1123_LABEL_MAX)] if len(value) > DNS1123_LABEL_MAX else []
+    if not DNS1123_LABEL.fullmatch(value):
+        errors.append(regex_error(DNS1123_LABEL_MESSAGE, DNS1123_LABEL_FORMAT, "my-name", "123-abc"))
+    return errors
 
 
 # ----- the sections

@@ -69,6 +69,10 @@ def create_app(client: ApiClient, *, key: str, address: str = "127.0.0.1",
     async def upstream_failed(_request: Request, failure: UpstreamFailure) -> JSONResponse:
         return JSONResponse({"message": failure.message}, status_code=failure.code, headers=NO_STORE)
 
+    @app.exception_handler(details.InvalidName)
+    async def invalid_name(_request: Request, error: details.InvalidName) -> JSONResponse:
+        return JSONResponse({"message": str(error)}, status_code=400, headers=NO_STORE)
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, error: RequestValidationError) -> JSONResponse:
         problem = error.errors()[0] if error.errors() else {}

@@ -91,3 +91,18 @@ def test_a_deployments_panel_lists_its_replica_sets_by_revision(cluster_api, pag
     cluster_api.delete(f"/apis/apps/v1/namespaces/{namespace}/deployments/api")
     gone = page.get(f"/api/deployments/{namespace}/api").json()
     assert gone["gone"] is True and gone["message"] == f"deployment {namespace}/api was deleted"
+
+
+def test_a_name_no_object_can_have_is_400_naming_the_bad_part(page):
+    # The bug: names went into the API's paths unchecked: `?x=` turned a Deployment's read into the whole
+    # DeploymentList (shown as its `why`), and `..` into a bare 500.
+    for path, message in (
+            ("/api/deployments/default/%3Fx=", 'deployment name "?x=" is not valid: a lowercase RFC 1123 subdomain'),
+            ("/api/pods/default/%2E%2E", 'pod name ".." is not valid: a lowercase RFC 1123 subdomain'),
+            ("/api/pods/Default/web", 'namespace "Default" is not valid: a lowercase RFC 1123 label'),
+            ("/api/pods/kube.system/web", 'namespace "kube.system" is not valid: a lowercase RFC 1123 label'),
+            ("/api/nodes/node%201", 'node name "node 1" is not valid: a lowercase RFC 1123 subdomain'),
+            (f"/api/pods/default/{'a' * 254}", "must be no more than 253 characters")):
+        answer = page.get(path)
+        assert answer.status_code == 400, (path, answer.text)
+        assert message in answer.json()["message"], path
