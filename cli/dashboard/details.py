@@ -20,10 +20,12 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from apiclient import ApiClient, ApiClientError
+from apiclient import ApiClient, ApiClientError, ApiStatusError
 from cli.dashboard.live_state import LiveState
 from cli.dashboard.upstream import UpstreamFailure, section_error
 from cli.dashboard.views import DeploymentView, NodeView, PodView, deployment_view, node_view, pod_view
+from cli.rollout_state import REVISION
+from objects.apps import ReplicaSet
 from objects.base import K8sModel
 from objects.cluster import Event, Lease
 from objects.kinds import DEPLOYMENT, EVENT, LEASE, NODE, POD, REPLICASET, ResourceType
@@ -127,7 +129,7 @@ class _Reader:
         try:
             return self.client.get_path(path)
         except ApiClientError as error:
-            if getattr(error, "not_found", False):
+            if isinstance(error, ApiStatusError) and error.not_found:
                 return None
             raise UpstreamFailure.of(error, self.server) from error
 
@@ -256,12 +258,13 @@ def _replica_sets(client: ApiClient, namespace: str, deployment: dict[str, Any])
     uid = (deployment.get("metadata") or {}).get("uid")
     lines = []
     for item in client.list(REPLICASET, namespace).get("items") or []:
-        meta = item.get("metadata") or {}
-        if not any(ref.get("controller") and ref.get("uid") == uid for ref in meta.get("ownerReferences") or []):
+        replica_set = ReplicaSet.model_validate(item)
+        if not replica_set.metadata.is_controlled_by(uid):
             continue
-        status = item.get("status") or {}
+        status = replica_set.status
         lines.append(ReplicaSetLine(
-            name=meta.get("name", ""),
-            revision=(meta.get("annotations") or {}).get("deployment.kubernetes.io/revision"),
-            replicas=status.get("replicas") or 0, ready_replicas=status.get("readyReplicas") or 0))
+            name=replica_set.metadata.name or "",
+            revision=(replica_set.metadata.annotations or {}).get(REVISION),
+            replicas=(status.replicas if status else None) or 0,
+            ready_replicas=(status.ready_replicas if status else None) or 0))
     return sorted(lines, key=lambda line: int(line.revision) if (line.revision or "").isdigit() else 0)
