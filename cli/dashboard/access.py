@@ -1,15 +1,25 @@
-"""Who may use the dashboard: a page on this machine that was given the session's key.
+"""Who may use the dashboard: a browser on this machine that was given the session's key.
 
-    GET /?key=KEY          right key ─► 303 to /, Set-Cookie: tinykube-dashboard=KEY; HttpOnly; SameSite=Strict
+    GET /?key=KEY          right key ─► 303 to /, Set-Cookie: tinykube-dashboard-PORT=KEY; HttpOnly; SameSite=Strict
     GET / , /api/*         need that cookie, else 401 (an HTML page for /, JSON {"message"} for /api/*)
     GET /static/*          public: the page's code holds no data
     any Host but 127.0.0.1, localhost, [::1] or --address (any port) ─► 403
 
 The server reads the cluster with the kubeconfig's token, so anyone who can
-talk to it reads the cluster. The key (printed once, in the URL) keeps out
-other local users and other sites' pages; the Host check keeps out DNS
-rebinding, where a foreign name resolves to 127.0.0.1. The cookie is HttpOnly,
-so the page's own JavaScript never holds the key either.
+talk to it reads the cluster. The Host check keeps out DNS rebinding, where a
+foreign name resolves to 127.0.0.1. The key (printed once, in the URL) keeps
+out whoever has not seen it: other local users and processes that can connect
+to the port, and other sites' pages, which the browser does not give the
+cookie (SameSite=Strict) and which cannot guess the key. The cookie is
+HttpOnly, so the page's own JavaScript never holds the key either.
+
+What the key does not keep out: browsers scope cookies by host, not by port,
+so the browser also sends this cookie to every other server on 127.0.0.1 (or
+localhost), whatever its port, and counts their pages as the same site. A
+local server the browser visits there, another user's or a rogue development
+server, can read the key and use the dashboard until it stops. The port in
+the cookie's name only keeps two dashboards from logging each other out. Nor
+does it keep out anyone who can read the terminal the address was printed in.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-COOKIE = "tinykube-dashboard"
+COOKIE_PREFIX = "tinykube-dashboard"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 NO_KEY_PAGE = b"""<!doctype html>
@@ -42,10 +52,11 @@ def host_without_port(host_header: str) -> str:
 class AccessGate:
     """ASGI middleware in front of the whole app (pure ASGI, so streamed answers pass untouched)."""
 
-    def __init__(self, app: ASGIApp, *, key: str, address: str):
+    def __init__(self, app: ASGIApp, *, key: str, address: str, port: int):
         self.app = app
         self.key = key
         self.hosts = {*LOOPBACK_HOSTS, address.strip("[]")}
+        self.cookie = cookie_name(port)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,13 +72,13 @@ class AccessGate:
             return
         if path == "/" and "key" in (query := parse_qs(scope.get("query_string", b"").decode("latin-1"))):
             if self._is_key(query["key"][0]):
-                cookie = f"{COOKIE}={self.key}; HttpOnly; SameSite=Strict; Path=/"
+                cookie = f"{self.cookie}={self.key}; HttpOnly; SameSite=Strict; Path=/"
                 await _answer(send, 303, "text/plain; charset=utf-8", b"",
                               extra=[(b"location", b"/"), (b"set-cookie", cookie.encode())])
             else:
                 await _answer(send, 401, "text/html; charset=utf-8", NO_KEY_PAGE)
             return
-        if not self._is_key(_cookie(headers.get("cookie", ""))):
+        if not self._is_key(_cookie(headers.get("cookie", ""), self.cookie)):
             if path.startswith("/api/"):
                 body = json.dumps({"message": NO_KEY_MESSAGE}).encode()
                 await _answer(send, 401, "application/json", body)
@@ -80,10 +91,15 @@ class AccessGate:
         return given is not None and secrets.compare_digest(given.encode(), self.key.encode())
 
 
-def _cookie(header: str) -> str | None:
+def cookie_name(port: int) -> str:
+    """One name per port, because the browser keeps one cookie per name for all of 127.0.0.1."""
+    return f"{COOKIE_PREFIX}-{port}"
+
+
+def _cookie(header: str, wanted: str) -> str | None:
     for part in header.split(";"):
         name, _, value = part.strip().partition("=")
-        if name == COOKIE:
+        if name == wanted:
             return value
     return None
 

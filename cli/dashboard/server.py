@@ -43,10 +43,11 @@ WAKE_SECONDS = 1.0  # how often an idle stream looks whether the server is stopp
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def create_app(client: ApiClient, *, key: str, address: str = "127.0.0.1",
+def create_app(client: ApiClient, *, key: str, port: int, address: str = "127.0.0.1",
                stopping: threading.Event | None = None) -> ASGIApp:
     """The app behind its access gate; its lifespan starts the informers and the health probe and stops them. `stopping`, once
-    set, ends the open streams (the server sets it on Ctrl-C, before it waits for connections to close)."""
+    set, ends the open streams (the server sets it on Ctrl-C, before it waits for connections to close). `port` is
+    the one served on: it names the session cookie."""
     server_url = client.connection.server
     stopping = stopping or threading.Event()
     live = LiveState(client, connecting(server_url))
@@ -110,7 +111,7 @@ def create_app(client: ApiClient, *, key: str, address: str = "127.0.0.1",
         return _json(timeline.snapshot_at(client, revision))
 
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
-    return AccessGate(app, key=key, address=address)
+    return AccessGate(app, key=key, address=address, port=port)
 
 
 async def _events(live: LiveState, stopping: threading.Event) -> AsyncIterator[bytes]:
@@ -148,7 +149,7 @@ class _Server(uvicorn.Server):
 def serve(client: ApiClient, sock: socket.socket, *, key: str, address: str) -> None:
     """Serve on an already bound socket until Ctrl-C (or SIGTERM)."""
     stopping = threading.Event()
-    app = create_app(client, key=key, address=address, stopping=stopping)
+    app = create_app(client, key=key, port=sock.getsockname()[1], address=address, stopping=stopping)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=5)
     _Server(config, stopping).run(sockets=[sock])

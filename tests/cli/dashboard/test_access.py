@@ -7,6 +7,7 @@ from importlib.resources import files
 import httpx
 
 from tests.cli.dashboard.sse import EventStream
+from tests.support.dashboard import running_dashboard
 
 
 def test_the_printed_key_becomes_an_http_only_strict_cookie_and_opens_the_page(dashboard):
@@ -14,10 +15,19 @@ def test_the_printed_key_becomes_an_http_only_strict_cookie_and_opens_the_page(d
         answer = browser.get(dashboard.url)
         assert answer.status_code == 303 and answer.headers["location"] == "/"
         cookie = answer.headers["set-cookie"]
-        assert cookie.startswith("tinykube-dashboard=") and "HttpOnly" in cookie
+        assert cookie.startswith(f"tinykube-dashboard-{browser.base_url.port}=") and "HttpOnly" in cookie
         assert "SameSite=Strict" in cookie and "Path=/" in cookie
         page = browser.get("/")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+def test_two_dashboards_on_two_ports_do_not_log_each_other_out(cluster, dashboard):
+    # The bug: both set one cookie name, and cookies ignore the port, so opening the second replaced the first's.
+    with running_dashboard(cluster.kubeconfig) as other, httpx.Client(timeout=30) as browser:
+        assert browser.get(dashboard.url).status_code == 303
+        assert browser.get(other.url).status_code == 303
+        assert browser.get(f"{dashboard.base_url}/api/timeline").status_code == 200
+        assert browser.get(f"{other.base_url}/api/timeline").status_code == 200
 
 
 def test_a_wrong_key_gets_no_cookie(dashboard):
