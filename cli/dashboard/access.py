@@ -3,6 +3,7 @@
     GET /?key=KEY          right key ─► 303 to /, Set-Cookie: tinykube-dashboard-PORT=KEY; HttpOnly; SameSite=Strict
     GET / , /api/*         need that cookie, else 401 (an HTML page for /, JSON {"message"} for /api/*)
     GET /static/*          public: the page's code holds no data
+    websocket              refused: the dashboard has none
     any Host but 127.0.0.1, localhost, [::1] or --address (any port) ─► 403
 
 The server reads the cluster with the kubeconfig's token, so anyone who can
@@ -32,6 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE_PREFIX = "tinykube-dashboard"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WEBSOCKET_POLICY_VIOLATION = 1008
 
 NO_KEY_PAGE = b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tinykube dashboard</title></head>
@@ -59,8 +61,13 @@ class AccessGate:
         self.cookie = cookie_name(port)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # a websocket: the app has none, so none gets past here unchecked
+            if scope["type"] == "websocket":
+                await receive()  # its websocket.connect; closing before accepting answers the handshake 403
+                await send({"type": "websocket.close", "code": WEBSOCKET_POLICY_VIOLATION})
             return
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         path = scope["path"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from importlib.resources import files
 
 import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from cli.dashboard.access import AccessGate
 from tests.cli.dashboard.sse import EventStream
 from tests.support.dashboard import running_dashboard
 
@@ -67,3 +73,17 @@ def test_the_stream_sends_no_token(cluster, page):
         first, second = stream.next(), stream.next()
     sent = f"{first.data}{second.data}"
     assert cluster.token() not in sent
+
+
+def test_a_websocket_is_refused_before_it_reaches_the_app():
+    # The bug: websocket scopes passed the gate unchecked, so a websocket route would have needed no key.
+    async def accept(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("in")
+        await websocket.close()
+
+    gated = AccessGate(Starlette(routes=[WebSocketRoute("/api/socket", accept)]), key="k", address="127.0.0.1",
+                       port=8002)
+    with TestClient(gated, base_url="http://127.0.0.1:8002") as client:
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/socket") as socket:
+            socket.receive_text()
