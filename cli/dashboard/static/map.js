@@ -57,7 +57,8 @@ export class MapView {
     this.frameRequested = true;
     // Changes coalesce for at least MIN_FRAME_MILLISECONDS: every drawn frame repaints the boxes it
     // touched, and at 100 changes a second ten frames show as much as sixty and cost a sixth.
-    const wait = this.lastFrameAt + MIN_FRAME_MILLISECONDS - performance.now();
+    // A whole new picture (a snapshot, the scrubber, Live) is someone waiting: it goes at once.
+    const wait = this.full ? 0 : this.lastFrameAt + MIN_FRAME_MILLISECONDS - performance.now();
     if (wait > 0) setTimeout(() => requestAnimationFrame(() => this.#frame()), wait);
     else requestAnimationFrame(() => this.#frame());
   }

@@ -33,7 +33,18 @@ export class Timeline {
     this.lastRefresh = 0;
     this.refreshing = false;
     this.drawRequested = false;
+    this.started = false;
+    // The list follows its newest entry unless the reader scrolled up to read older ones. Known from
+    // scroll events, so drawing entries never reads layout (which would force the map's, too).
+    this.followNewest = true;
     this.#listen();
+  }
+
+  /** Starts asking for entries: called once the map's first drawing is on screen, which comes first. */
+  start() {
+    if (this.started) return;
+    this.started = true;
+    this.refresh();
     setInterval(() => this.#maybeRefresh(), 500);
   }
 
@@ -62,6 +73,9 @@ export class Timeline {
     stepForward.addEventListener("click", () => { this.#stopPlaying(); this.#step(+1); });
     play.addEventListener("click", () => (this.playing ? this.#stopPlaying() : this.#startPlaying()));
     live.addEventListener("click", () => { this.#stopPlaying(); this.goTo(null); });
+    entries.addEventListener("scroll", () => {
+      this.followNewest = entries.scrollHeight - entries.scrollTop - entries.clientHeight < 8;
+    }, { passive: true });
     entries.addEventListener("click", (event) => {
       const item = event.target.closest("li[data-revision]");
       if (!item) return;
@@ -170,7 +184,6 @@ export class Timeline {
 
   #drawEntries() {
     const list = this.elements.entries;
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
     const keep = new Set(this.entries.map((entry) => entry.revision));
     for (const [revision, item] of this.items) {
       if (!keep.has(revision)) {
@@ -186,7 +199,7 @@ export class Timeline {
       if (entry.revision > newestDrawn) list.append(item);
       else list.insertBefore(item, [...list.children].find((other) => Number(other.dataset.revision) > entry.revision) ?? null);
     }
-    if (atBottom && this.live) list.scrollTop = list.scrollHeight;
+    if (this.followNewest && this.live) requestAnimationFrame(() => { list.scrollTop = list.scrollHeight; });
     this.#drawCurrent();
   }
 
