@@ -1,17 +1,19 @@
-"""Who may use the dashboard: a browser on this machine that was given the session's key.
+"""Who may use the dashboard: a browser that was given the session's key.
 
     GET /?key=KEY          right key ─► 303 to /, Set-Cookie: tinykube-dashboard-PORT=KEY; HttpOnly; SameSite=Strict
     GET / , /api/*         need that cookie, else 401 (an HTML page for /, JSON {"message"} for /api/*)
     GET /static/*          public: the page's code holds no data
     websocket              refused: the dashboard has none
     any Host but 127.0.0.1, localhost, [::1] or --address (any port) ─► 403
+      (--address 0.0.0.0 or ::: any IP address too, so other machines can use this one's; names still 403)
 
 The server reads the cluster with the kubeconfig's token, so anyone who can
 talk to it reads the cluster. The Host check keeps out DNS rebinding, where a
-foreign name resolves to 127.0.0.1. The key (printed once, in the URL) keeps
-out whoever has not seen it: other local users and processes that can connect
-to the port, and other sites' pages, which the browser does not give the
-cookie (SameSite=Strict) and which cannot guess the key. The cookie is
+foreign name resolves to 127.0.0.1 (an IP address as Host cannot be rebound,
+so serving on every address may accept any). The key (printed once, in the
+URL) keeps out whoever has not seen it: other users and processes that can
+connect to the port, and other sites' pages, which the browser does not give
+the cookie (SameSite=Strict) and which cannot guess the key. The cookie is
 HttpOnly, so the page's own JavaScript never holds the key either.
 
 What the key does not keep out: browsers scope cookies by host, not by port,
@@ -25,6 +27,7 @@ does it keep out anyone who can read the terminal the address was printed in.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from urllib.parse import parse_qs
@@ -58,6 +61,7 @@ class AccessGate:
         self.app = app
         self.key = key
         self.hosts = {*LOOPBACK_HOSTS, address.strip("[]")}
+        self.any_ip_address = is_every_address(address)  # reached by any of the machine's addresses
         self.cookie = cookie_name(port)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,7 +75,7 @@ class AccessGate:
             return
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         path = scope["path"]
-        if host_without_port(headers.get("host", "")) not in self.hosts:
+        if not self._is_own_host(host_without_port(headers.get("host", ""))):
             await _answer(send, 403, "text/plain; charset=utf-8", b"Forbidden: this Host is not the dashboard's\n")
             return
         if path.startswith("/static/"):
@@ -94,8 +98,24 @@ class AccessGate:
             return
         await self.app(scope, receive, send)
 
+    def _is_own_host(self, host: str) -> bool:
+        return host in self.hosts or (self.any_ip_address and _is_ip_address(host))
+
     def _is_key(self, given: str | None) -> bool:
         return given is not None and secrets.compare_digest(given.encode(), self.key.encode())
+
+
+def is_every_address(address: str) -> bool:
+    """0.0.0.0 or :: : served on all of the machine's addresses."""
+    return _is_ip_address(address) and ipaddress.ip_address(address.strip("[]")).is_unspecified
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def cookie_name(port: int) -> str:

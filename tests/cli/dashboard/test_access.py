@@ -56,6 +56,8 @@ def test_a_foreign_host_header_is_refused_even_with_the_cookie(page):
     port = page.base_url.port
     answer = page.get("/api/timeline", headers={"Host": f"evil.example:{port}"})
     assert answer.status_code == 403
+    # Served on loopback only, another IP address is not this server's either.
+    assert page.get("/api/timeline", headers={"Host": f"192.0.2.7:{port}"}).status_code == 403
     assert page.get("/api/timeline", headers={"Host": f"localhost:{port}"}).status_code == 200
 
 
