@@ -154,7 +154,7 @@ def test_the_session_key_and_the_api_token_never_reach_the_pages_script(master, 
         open_live(page, dashboard.url)
         key = dashboard.url.split("key=", 1)[1]
         assert key not in page.url
-        cookie = next(c for c in page.context.cookies() if c["name"] == "tinykube-dashboard")
+        cookie = next(c for c in page.context.cookies() if c["name"].startswith("tinykube-dashboard-"))
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
         assert key not in page.evaluate("() => document.cookie")
         token = master.token()
