@@ -20,18 +20,16 @@ from apiclient import ApiClient, ApiClientError, ApiStatusError
 from apiclient.informer import object_key
 from cli.dashboard.upstream import UpstreamFailure, failure_message
 from cli.dashboard.views import Snapshot, controller_of, deployment_view, node_view, pod_view
-from cli.history.changes import actor, change_words
+from cli.history.changes import actor
 from objects.base import K8sModel
 from objects.kinds import DEPLOYMENT, EVENT, NODE, POD, REPLICASET, ResourceType
-from objects.revisions import API_VERSION, FieldChange, Revision, RevisionList
+from objects.revision_summary import is_heartbeat, summarize
+from objects.revisions import API_VERSION, Revision, RevisionList
 
 REVISIONS_PATH = f"/apis/{API_VERSION}/revisions"
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 2000
 TIMELINE_KINDS = (POD, NODE, DEPLOYMENT, REPLICASET, EVENT)
-HEARTBEAT_FIELDS = ("lastHeartbeatTime", "renewTime", "lastProbeTime")
-CHANGES_NAMED = 2
-SHORT_EVENT = 80
 
 
 class TimelineEntry(K8sModel):
@@ -77,53 +75,13 @@ def _revisions(client: ApiClient, kind: ResourceType, limit: int) -> RevisionLis
 
 
 def _is_heartbeat(revision: Revision) -> bool:
-    if revision.type != "MODIFIED" or revision.changes is None:
-        return False
-    return all(change.path.rsplit(".", 1)[-1] in HEARTBEAT_FIELDS for change in revision.changes)
+    return revision.type == "MODIFIED" and revision.changes is not None and is_heartbeat(revision.changes)
 
 
 def summary(revision: Revision) -> str:
-    """A revision in a few words: "bound to node-2", "Running", "spec.replicas 3 -> 6", "Scheduled: ..."."""
-    if revision.type == "ADDED":
-        if revision.resource == EVENT.group_resource and revision.object:
-            reason, message = revision.object.get("reason") or "", revision.object.get("message") or ""
-            return _short(f"{reason}: {message}".strip(": "))
-        return "created"
-    if revision.type == "DELETED":
-        return "deleted"
-    if revision.changes is None:
-        return "changed"
-    phrases = [phrase for change in revision.changes if (phrase := _phrase(change))]
-    if phrases:
-        return ", ".join(dict.fromkeys(phrases))
-    named = ", ".join(change_words(change) for change in revision.changes[:CHANGES_NAMED])
-    more = len(revision.changes) - CHANGES_NAMED
-    return (f"{named} (+{more} more)" if more > 0 else named) or "no field changed"
-
-
-def _phrase(change: FieldChange) -> str | None:
-    path = change.path
-    if path == "spec.nodeName" and change.new:
-        return f"bound to {change.new}"
-    if path == "status.phase" and change.new:
-        return str(change.new)
-    if path.startswith("status.conditions[") and path.endswith("].status"):
-        return f"{path[len('status.conditions['):-len('].status')]} {change.new}"
-    if path in ("spec.replicas", "status.readyReplicas"):
-        return f"{path} {change.old if change.old is not None else 0} -> {change.new if change.new is not None else 0}"
-    if path == "spec.unschedulable":
-        return "cordoned" if change.new else "uncordoned"
-    if path == "metadata.deletionTimestamp" and change.new:
-        return "deleting"
-    if path == "spec.taints" or path.startswith("spec.taints["):
-        return "taints changed"
-    if path == "count":
-        return f"seen {change.new} times"
-    return None
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= SHORT_EVENT else text[:SHORT_EVENT - 1] + "…"
+    """A revision in a few words, as a trace hop says it: "bound to node-2", "phase Running", "cordoned"."""
+    return summarize(revision.type, revision.resource, revision.provenance.subresource, revision.object or {},
+                     revision.changes)
 
 
 # ----- time travel

@@ -8,7 +8,7 @@
 
     endpoints.py  the handlers the API routes to
     origin.py   the provenance a write request is recorded with (user, component, verb, cause, note)
-    summary.py  a trace hop in a few words; the field-level changes come from objects/field_changes.py
+    (a hop's few words come from objects/revision_summary.py, shared with tkctl dashboard's timeline)
 
 Only admins read these: the authorizer grants nodes no rule for them.
 """

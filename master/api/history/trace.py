@@ -30,7 +30,7 @@ from starlette.datastructures import QueryParams
 from master.api import status
 from objects.field_changes import field_changes
 from master.api.history.revisions import time_param
-from master.api.history.summary import is_heartbeat, summarize
+from objects.revision_summary import is_heartbeat, summarize
 from master.store import SqlStore
 from master.store.revision_log import LogEntry, LogQuery
 from objects.kinds import ResourceType

@@ -1,4 +1,4 @@
-"""A revision in a few words, for a trace hop: what a reader needs to follow a chain of writes.
+"""A revision in a few words, for a trace hop or a timeline entry: what a reader needs to follow a chain of writes.
 
     ADDED                                  created            (an Event: "event Scheduled: Successfully ...")
     DELETED                                deleted
@@ -7,6 +7,8 @@
     status.phase                           phase Running
     status.conditions[Ready].status        Ready True
     spec.taints                            taint node.kubernetes.io/unreachable:NoExecute added
+    spec.unschedulable                     cordoned / uncordoned
+    count (an Event seen again)            seen 4 times
     metadata.deletionTimestamp             deletionTimestamp set
     anything else                          up to three changed paths, with short values
 
@@ -34,8 +36,9 @@ def summarize(type_: str, resource: str, subresource: str | None, obj: dict[str,
         return _created(resource, obj)
     if type_ == "DELETED":
         return "deleted"
-    if subresource == "binding":
-        return f"bound to {(obj.get('spec') or {}).get('nodeName', '?')}"
+    if subresource == "binding":  # the object, or (when a listing left it out) the change, names the node
+        node = (obj.get("spec") or {}).get("nodeName") or _new_value(changes, "spec.nodeName") or "?"
+        return f"bound to {node}"
     if changes is None:  # the key's previous revision was compacted away: nothing to compare with
         return "changes unknown (the previous revision is no longer kept)"
     if is_heartbeat(changes):
@@ -79,11 +82,19 @@ def _phrase(change: FieldChange) -> str | None:
         return f"{path[len('status.conditions['):-len('].status')]} {change.new}"
     if path == "spec.taints" or path.startswith("spec.taints["):
         return _taints(change)
+    if path == "spec.unschedulable":
+        return "cordoned" if change.new else "uncordoned"
+    if path == "count":
+        return f"seen {change.new} times"
     if path == "metadata.deletionTimestamp":
         return "deletionTimestamp set" if change.new is not None else "deletionTimestamp cleared"
     if path in ("spec.replicas", "status.replicas", "status.readyReplicas", "spec.nodeName"):
         return _change_text(change)
     return None
+
+
+def _new_value(changes: list[FieldChange] | None, path: str) -> Any:
+    return next((change.new for change in changes or [] if change.path == path), None)
 
 
 def _taints(change: FieldChange) -> str:
