@@ -63,6 +63,12 @@ function facts(rows) {
       .map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
 
+/** A button that opens another subject's details in the panel ("node:NAME", "deployment:NS/NAME"). */
+function subjectLink(subject, text) {
+  return h("button", { type: "button", className: "subject-link", "data-open": subject,
+                       "aria-label": `${text}: show its details` }, text);
+}
+
 function whySummary(why, whyError) {
   if (why) {
     return h("p", { className: "why" }, h("span", { className: "badge state-badge" }, why.state ?? "?"), " ",
@@ -78,13 +84,15 @@ export function podSections(details, clock) {
   const why = details.why;
   const sections = [
     section("summary", "Summary", whySummary(why, details.whyError), pod ? facts([
-      ["Node", pod.nodeName ?? "none (not scheduled)"],
+      ["Node", pod.nodeName ? subjectLink(`node:${pod.nodeName}`, pod.nodeName) : "none (not scheduled)"],
       ["Phase", pod.phase],
       ["Status", pod.status],
       ["Ready", pod.ready ? "yes" : "no"],
       ["Restarts", String(pod.restarts ?? 0)],
       ["Requests", `cpu ${formatCpu(pod.cpuRequestMillis ?? 0)}, memory ${formatMemory(pod.memoryRequestBytes ?? 0)}`],
-      ["Owner", pod.owner ?? "none"],
+      ["Owner", pod.owner?.startsWith("Deployment/")
+        ? subjectLink(`deployment:${pod.namespace}/${pod.owner.slice("Deployment/".length)}`, pod.owner)
+        : pod.owner ?? "none"],
     ]) : null),
   ];
   const scheduling = why?.scheduling;

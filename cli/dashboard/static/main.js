@@ -140,6 +140,11 @@ function start() {
 
   // One listener for every chip and button on the map: 2,000 pods need no 2,000 handlers.
   document.addEventListener("click", (event) => {
+    const link = event.target.closest("#panel [data-open]");
+    if (link) {
+      panel.open(Subject.parse(link.dataset.open), null); // Escape still returns to what opened the panel
+      return;
+    }
     const target = event.target.closest("[data-pod], [data-node-button], [data-deployment]");
     if (!target || target.closest("#panel")) return;
     panel.open(subjectOf(target), target);

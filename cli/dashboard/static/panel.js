@@ -70,10 +70,11 @@ export class Panel {
 
   get isOpen() { return this.subject !== null; }
 
+  /** Shows `subject`; `opener` gets the focus back on close (null: keep the current one, for links inside). */
   open(subject, opener) {
     const same = this.subject?.key === subject.key;
+    if (opener !== null || !this.isOpen) this.opener = opener ?? document.activeElement;
     this.subject = subject;
-    this.opener = opener ?? document.activeElement;
     const { aside, title, body } = this.elements;
     aside.hidden = false;
     aside.dataset.subject = subject.key;
