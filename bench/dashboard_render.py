@@ -25,8 +25,10 @@ add), and with a freshly started `tkctl dashboard` (its informers list the
 cluster while the page waits).
 
 Keep-up: flips of a pod's readiness (a status write, as a kubelet makes) and,
-one change in five, a pod moving (deleted, then created on the next node),
-round-robin over the pods, each change its own write at a fixed pace. Each
+after every three flips, a pod moving (deleted, then created on the next node:
+two writes), round-robin over the pods, each change its own write at its own
+slot of a fixed schedule (four writer threads share it, so one slow answer
+does not hold the others back). Each
 write's resourceVersion and the moment its answer came (wall clock) are kept;
 in the page, every animation frame notes `#map`'s `data-revision`, the newest
 revision drawn. A write's lag = the first frame whose revision reached it -
@@ -69,7 +71,9 @@ PODS = f"/api/v1/namespaces/{NAMESPACE}/pods"
 SETUP_CLIENTS = 16
 PAGE_TIMEOUT_MS = 60_000
 DRAIN_TIMEOUT_MS = 60_000
-MOVE_EVERY = 5  # one change in five moves a pod (a delete and a create: two writes, two changes)
+# Each group of five writes: three readiness flips, then a pod moves (deleted, then created on the next node).
+GROUP = ("flip", "flip", "flip", "delete", "create")
+WRITERS = 4  # one writer alone falls behind its schedule whenever the master answers slowly (a busy machine)
 
 # Installed before the page's own scripts (Playwright's init script) in every fresh page; see probe().
 PROBE = """
@@ -201,7 +205,10 @@ class Cluster:
 
     nodes: int
     placement: dict[str, int] = field(default_factory=dict)  # pod name -> node index
+    ready: dict[str, bool] = field(default_factory=dict)  # pod name -> its last status said ready
     pending: list[str] = field(default_factory=list)
+    flips: int = 0  # readiness flips and moves written so far: the next writes carry on from there
+    moves: int = 0
 
     @property
     def pods(self) -> int:
@@ -237,6 +244,7 @@ def populate(master: Master, *, nodes: int, pods: int, pending: int) -> Cluster:
         for each in opened:
             each.close()
     cluster.placement = {f"pod-{i:05d}": i % nodes for i in range(pods - pending)}
+    cluster.ready = {f"pod-{i:05d}": i % 10 != 9 for i in range(pods - pending)}
     cluster.pending = [f"pending-{i:04d}" for i in range(pending)]
     return cluster
 
@@ -345,30 +353,48 @@ class Write:
 
 
 def write_changes(master: Master, cluster: Cluster, *, rate: float, seconds: float) -> tuple[list[Write], float]:
-    """`rate` changes a second for `seconds`, each on its own schedule slot; the writes and the seconds taken."""
+    """`rate` changes a second for `seconds`, each write at its own slot of one fixed schedule; the writes (in
+    the order answered) and the seconds it took. WRITERS threads share the schedule group by group, so a slow
+    answer delays no other slot; a group's writes stay in order (a pod is deleted before it is created again)."""
     names = sorted(cluster.placement)
-    ready = {name: int(name.removeprefix("pod-")) % 10 != 9 for name in names}
+    split = len(names) * 4 // 5
+    flippers, movers = names[:split], names[split:]  # apart, so a flip never meets a pod in the middle of a move
+    flips_per_group = GROUP.count("flip")
+    groups = max(1, int(rate * seconds) // len(GROUP))
     writes: list[Write] = []
-    flips = moves = 0
-    with master.client() as client:
-        begun = time.monotonic()
-        for i in range(int(rate * seconds)):
-            time.sleep(max(0.0, begun + i / rate - time.monotonic()))
-            mover = names[-1 - moves % len(names)]  # movers walk the pods from the other end than the flips
-            if i % MOVE_EVERY == MOVE_EVERY - 2:
+    begun = time.monotonic()
+
+    def write_group(client: httpx.Client, group: int) -> None:
+        flip = cluster.flips + group * flips_per_group
+        mover = movers[(cluster.moves + group) % len(movers)]
+        for offset, step in enumerate(GROUP):
+            time.sleep(max(0.0, begun + (group * len(GROUP) + offset) / rate - time.monotonic()))
+            if step == "flip":
+                name = flippers[flip % len(flippers)]
+                flip += 1
+                cluster.ready[name] = not cluster.ready[name]
+                response = patch_status(client, name, ready=cluster.ready[name])
+                kind = "ready" if cluster.ready[name] else "not-ready"
+            elif step == "delete":
                 response, kind = client.delete(f"{PODS}/{mover}", params={"gracePeriodSeconds": "0"}), "delete"
-            elif i % MOVE_EVERY == MOVE_EVERY - 1:
-                cluster.placement[mover] = (cluster.placement[mover] + 1) % cluster.nodes
-                response = client.post(PODS, json=bench_pod(mover, i, node_name(cluster.placement[mover])))
-                ready[mover], kind, moves = False, "create", moves + 1
             else:
-                name = names[flips % len(names)]
-                ready[name], flips = not ready[name], flips + 1
-                response = patch_status(client, name, ready=ready[name])
-                kind = "ready" if ready[name] else "not-ready"
+                cluster.placement[mover] = (cluster.placement[mover] + 1) % cluster.nodes
+                response = client.post(PODS, json=bench_pod(mover, group, node_name(cluster.placement[mover])))
+                cluster.ready[mover], kind = False, "create"
             response.raise_for_status()
             writes.append(Write(int(response.json()["metadata"]["resourceVersion"]), time.time(), kind))
-        return writes, time.monotonic() - begun
+
+    def writer(first_group: int) -> None:
+        with master.client() as client:
+            for group in range(first_group, groups, WRITERS):
+                write_group(client, group)
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(writer, range(WRITERS)))
+    taken = time.monotonic() - begun
+    cluster.flips += groups * flips_per_group
+    cluster.moves += groups
+    return sorted(writes, key=lambda write: write.answered), taken
 
 
 @dataclass
