@@ -117,6 +117,7 @@ function start() {
     snapshot(snapshot) {
       if (!snapshotSeen) performance.mark("dashboard:first-snapshot"); // with first-render: where the time goes
       liveModel.load(snapshot);
+      panel.onSnapshot(); // after a reconnect: what it shows may have changed, or gone, in the gap
       document.body.dataset.stale = "false";
       if (!snapshotSeen) {
         snapshotSeen = true;

@@ -3,7 +3,7 @@
 //
 //   closed --open(subject)--> loading --answer--> shown --change--> (refetch, debounced) shown
 //                                        \--4xx/5xx--> shown with #panel-message
-//   shown --DELETED change or a `gone` answer--> gone ("pod default/x was deleted"; kept until closed)
+//   shown --DELETED change, a `gone` answer, or a new snapshot without it--> gone ("pod default/x was deleted")
 //   any --Escape / close button--> closed, focus back on what opened it
 
 import { apiPath, getJson } from "./api.js";
@@ -43,6 +43,16 @@ export class Subject {
     const value = CSS.escape(this.qualifiedName);
     return { pod: `[data-pod="${value}"]`, node: `[data-node-button="${value}"]`,
              deployment: `[data-deployment="${value}"]` }[this.kind];
+  }
+
+  /** Whether `model` holds this subject; pods are kept by uid there, so one is looked for by name. */
+  isIn(model) {
+    if (this.kind === "node") return model.nodes.has(this.name);
+    if (this.kind === "deployment") return model.deployments.has(this.qualifiedName);
+    for (const pod of model.pods.values()) {
+      if (pod.name === this.name && pod.namespace === this.namespace) return true;
+    }
+    return false;
   }
 
   matches(change) {
@@ -122,6 +132,20 @@ export class Panel {
     if (this.gone) return;
     if (this.subject.kind === "deployment" && this.details) this.#redrawRollout(change.deployment);
     this.#refreshSoon();
+  }
+
+  /** A new snapshot (the stream reconnected): the changes missed in the gap are not coming, so look again. */
+  onSnapshot() {
+    if (!this.isOpen) return;
+    if (!this.subject.isIn(this.liveModel)) {
+      this.#markGone(`${this.subject.kind} ${this.subject.qualifiedName} was deleted`);
+      return;
+    }
+    if (this.gone) {
+      this.gone = false; // back under the same name during the gap: show the new one
+      this.#showMessage(null);
+    }
+    this.#load();
   }
 
   #restoreFocus(subject) {
