@@ -222,6 +222,7 @@ export class Panel {
     clearTimeout(this.refreshTimer);
     this.#showMessage(message, "gone");
     this.elements.aside.dataset.gone = "true";
+    if (!this.details) this.elements.body.replaceChildren(); // its request is cancelled: nothing is loading now
   }
 
   #showMessage(text, kind = "error") {
