@@ -109,12 +109,17 @@ export class Timeline {
     return this.goTo(target);
   }
 
-  /** The entry revision before or after the one shown; null means live, undefined nowhere to go. */
+  /**
+   * Where Back or Forward goes; null means live, undefined nowhere to go. Back undoes the newest entry
+   * shown: the revision just before it. (From live that is the newest entry's, not the scrubber's end:
+   * lease renewals, which the timeline leaves out, keep the end ahead, and the state there looks live.)
+   * Forward shows the next entry.
+   */
   #neighbour(direction) {
     const current = this.position ?? this.#max();
     if (direction < 0) {
-      const earlier = this.entries.filter((entry) => entry.revision < current);
-      return earlier.length ? earlier[earlier.length - 1].revision : undefined;
+      const shown = this.entries.findLast((entry) => entry.revision <= current);
+      return shown && shown.revision - 1 >= this.oldest ? shown.revision - 1 : undefined;
     }
     if (this.live) return undefined;
     const later = this.entries.find((entry) => entry.revision > current);
