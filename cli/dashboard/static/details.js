@@ -5,7 +5,7 @@
 // at fetch time (`secondsLeft`, `ageSeconds`); nothing here re-derives a timer from constants.
 
 import { h } from "./dom.js";
-import { clockTime, duration, formatCpu, formatMemory, readyWord } from "./format.js";
+import { clockTime, duration, formatCpu, formatMemory, podCount, readyWord } from "./format.js";
 
 /** Ticking texts, from the moment the details were fetched. */
 export class Clock {
@@ -176,7 +176,7 @@ export function nodeSections(details, clock, usage) {
       ["Cordoned", node.unschedulable ? "yes (unschedulable)" : "no"],
       ["Taints", (node.taints ?? []).join(", ") || "none"],
       ["Allocatable", `cpu ${formatCpu(node.cpuAllocatableMillis ?? 0)}, memory ${formatMemory(node.memoryAllocatableBytes ?? 0)}`],
-      ["Requested", usage ? `cpu ${formatCpu(usage.cpu)}, memory ${formatMemory(usage.memory)}, ${usage.pods} pods` : null],
+      ["Requested", usage ? `cpu ${formatCpu(usage.cpu)}, memory ${formatMemory(usage.memory)}, ${podCount(usage)}` : null],
       ["Health", health ? health.message : null],
       ["Grace period", health ? duration(health.gracePeriodSeconds ?? 0) : null],
     ]) : null),

@@ -18,6 +18,12 @@ function trimNumber(value) {
   return value >= 10 ? String(Math.round(value)) : String(Math.round(value * 10) / 10);
 }
 
+/** "3 pods", "1 pod +2 finished": a node's pods as the scheduler counts them, the finished ones apart. */
+export function podCount({ pods, finished }) {
+  const active = `${pods} pod${pods === 1 ? "" : "s"}`;
+  return finished ? `${active} +${finished} finished` : active;
+}
+
 export function percentOf(used, total) {
   return total > 0 ? Math.round((used / total) * 100) : 0;
 }

@@ -5,7 +5,7 @@
 // a Deployment "ns/name"), so the map redraws only those: at 100 changes a second a full
 // redraw of 2,000 pods would be the page's whole budget.
 
-// Pods that finished hold no resources: the scheduler leaves them out of a node's requests.
+// Pods that finished hold no resources: the scheduler leaves them out of a node's requests and pod count.
 const FINISHED_PHASES = new Set(["Succeeded", "Failed"]);
 
 export const deploymentKey = (view) => `${view.namespace}/${view.name}`;
@@ -18,7 +18,7 @@ export class ClusterModel {
     this.pods = new Map(); // uid -> PodView
     this.deployments = new Map(); // "ns/name" -> DeploymentView
     this.podsByNode = new Map(); // node name ("" = unscheduled) -> Set of uids
-    this.usage = new Map(); // node name -> {cpu, memory, pods}
+    this.usage = new Map(); // node name -> {cpu, memory, pods, finished}: pods counts the unfinished ones
     this.observer = null; // {touchPod(uid), touchNode(name), touchDeployment(key), touchAll()}
   }
 
@@ -67,7 +67,7 @@ export class ClusterModel {
   }
 
   usageOf(nodeName) {
-    return this.usage.get(nodeName) ?? { cpu: 0, memory: 0, pods: 0 };
+    return this.usage.get(nodeName) ?? { cpu: 0, memory: 0, pods: 0, finished: 0 };
   }
 
   #setNode(node, { gone }) {
@@ -118,9 +118,12 @@ export class ClusterModel {
 
   #addUsage(nodeName, pod, sign) {
     let usage = this.usage.get(nodeName);
-    if (!usage) this.usage.set(nodeName, (usage = { cpu: 0, memory: 0, pods: 0 }));
+    if (!usage) this.usage.set(nodeName, (usage = { cpu: 0, memory: 0, pods: 0, finished: 0 }));
+    if (FINISHED_PHASES.has(pod.phase)) {
+      usage.finished += sign;
+      return;
+    }
     usage.pods += sign;
-    if (FINISHED_PHASES.has(pod.phase)) return;
     usage.cpu += sign * (pod.cpuRequestMillis ?? 0);
     usage.memory += sign * (pod.memoryRequestBytes ?? 0);
   }

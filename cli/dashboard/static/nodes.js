@@ -2,7 +2,7 @@
 // list its pod chips live in.
 
 import { h, setData, setHidden, setText } from "./dom.js";
-import { formatCpu, formatMemory, percentOf, readyWord } from "./format.js";
+import { formatCpu, formatMemory, percentOf, podCount, readyWord } from "./format.js";
 
 export class NodeBox {
   constructor(name) {
@@ -42,7 +42,7 @@ export class NodeBox {
     setData(section, "cordoned", cordoned ? "true" : "false");
     setText(this.readyBadge, readyWord(ready));
     setHidden(this.cordonBadge, !cordoned);
-    setText(this.podCount, `${usage.pods} pod${usage.pods === 1 ? "" : "s"}`);
+    setText(this.podCount, podCount(usage));
     const cpuPercent = this.cpu.update(usage.cpu, node.cpuAllocatableMillis ?? 0, formatCpu);
     const memoryPercent = this.memory.update(usage.memory, node.memoryAllocatableBytes ?? 0, formatMemory);
     const taints = (node.taints ?? []).join(", ");
