@@ -26,6 +26,7 @@ function start() {
     pendingLane,
     pendingList: pendingLane.querySelector(".pods"),
     pendingCount: pendingLane.querySelector(".pending-count"),
+    pendingEmpty: pendingLane.querySelector(".lane-empty"),
     elsewhere: byId("elsewhere"),
     elsewhereList: byId("elsewhere").querySelector(".pods"),
     nodesEmpty: byId("nodes-empty"),

@@ -20,7 +20,7 @@ const MIN_FRAME_MILLISECONDS = 100;
 
 export class MapView {
   constructor(elements, { onFrame }) {
-    this.elements = elements; // map, grid, pendingList, pendingCount, elsewhere, elsewhereList, deploymentsList
+    this.elements = elements; // map, grid, pending{Lane,List,Count,Empty}, elsewhere{,List}, nodesEmpty, deployments{List,Empty}
     this.onFrame = onFrame;
     this.source = null;
     this.mode = "live";
@@ -197,10 +197,15 @@ export class MapView {
   #drawCounts(model) {
     const pending = model.podsByNode.get("")?.size ?? 0;
     setText(this.elements.pendingCount, String(pending));
+    setHidden(this.elements.pendingCount, false);
     setData(this.elements.pendingLane, "empty", pending === 0 ? "true" : "false");
     setHidden(this.elements.elsewhere, this.elements.elsewhereList.children.length === 0);
     setHidden(this.elements.deploymentsEmpty, model.deployments.size > 0);
     setHidden(this.elements.nodesEmpty, model.nodes.size > 0);
+    // Until a model is drawn these say the page is still waiting: an empty list is a fact only from now on.
+    setText(this.elements.pendingEmpty, "No pod is waiting for a node.");
+    setText(this.elements.nodesEmpty, "No nodes in the cluster.");
+    setText(this.elements.deploymentsEmpty, "No Deployments.");
   }
 }
 

@@ -220,13 +220,15 @@ export class Timeline {
   }
 
   #drawPosition() {
-    const { scrubber, output, live, stepBack, stepForward } = this.elements;
+    const { scrubber, output, live, stepBack, play, stepForward } = this.elements;
     const shown = this.position ?? this.#max();
     setText(output, this.live ? `live, revision ${shown}` : `revision ${shown}${this.#timeOf(shown)}`);
     scrubber.setAttribute("aria-valuetext", this.live ? `live, revision ${shown}` : `revision ${shown}`);
     live.setAttribute("aria-pressed", this.live ? "true" : "false");
+    // Disabled in the page until entries come: with none (the API refused us, say) there is nothing to step to.
     stepBack.disabled = this.#neighbour(-1) === undefined;
-    stepForward.disabled = this.live;
+    stepForward.disabled = this.live || !this.entries.length;
+    play.disabled = !this.entries.length && !this.playing;
     this.#drawCurrent();
   }
 

@@ -58,3 +58,17 @@ def test_the_contract_ids_are_in_the_page():
     assert not missing, f"index.html lacks {missing}"
     assert '<input id="scrubber" type="range" aria-label="revision"' in html
     assert 'role="status"' in html and 'aria-live="polite"' in html
+
+
+def test_before_the_first_snapshot_the_page_claims_nothing_about_the_cluster():
+    """Until the stream's snapshot (which a refused or dead API never sends) nothing is known: the empty
+    lists say so rather than "No pod is waiting", the Pending count is hidden, and the timeline's buttons,
+    with no entries to step to, start disabled."""
+    html = INDEX.read_text()
+    empty_texts = re.findall(r'class="(?:lane-empty|deployments-empty)[^"]*">([^<]*)<|id="nodes-empty"[^>]*>([^<]*)<', html)
+    assert len(empty_texts) == 3
+    for text in ("".join(groups) for groups in empty_texts):
+        assert text.startswith("Waiting for"), text
+    assert re.search(r'class="pending-count[^"]*" hidden', html)
+    for button in ("step-back", "play", "step-forward"):
+        assert re.search(rf'<button id="{button}"[^>]* disabled', html), button
