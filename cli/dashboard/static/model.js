@@ -59,13 +59,6 @@ export class ClusterModel {
     }
   }
 
-  findPod(namespace, name) {
-    for (const pod of this.pods.values()) {
-      if (pod.name === name && pod.namespace === namespace) return pod;
-    }
-    return null;
-  }
-
   usageOf(nodeName) {
     return this.usage.get(nodeName) ?? { cpu: 0, memory: 0, pods: 0, finished: 0 };
   }
