@@ -182,6 +182,7 @@ export class Panel {
       this.#markGone(answer.body.message || `${subject.kind} ${subject.qualifiedName} was deleted`);
     } else if (!answer.ok) {
       this.#showMessage(answer.message, "error");
+      this.#dropLoading();
     } else {
       this.#showMessage(null);
       this.#draw(answer.body);
@@ -222,7 +223,12 @@ export class Panel {
     clearTimeout(this.refreshTimer);
     this.#showMessage(message, "gone");
     this.elements.aside.dataset.gone = "true";
-    if (!this.details) this.elements.body.replaceChildren(); // its request is cancelled: nothing is loading now
+    this.#dropLoading(); // its request is cancelled
+  }
+
+  /** No details came (an error, or gone first): the body must not go on saying "Loading…" under the message. */
+  #dropLoading() {
+    if (!this.details) this.elements.body.replaceChildren();
   }
 
   #showMessage(text, kind = "error") {
