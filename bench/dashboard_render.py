@@ -322,9 +322,9 @@ def main_thread(cdp) -> dict[str, float]:
 
 def measure_renders(browser, url: str, *, expected_pods: int, runs: int, label: str,
                     before_each: Callable[[], None] = lambda: None) -> tuple[Render, list[Render]]:
-    """`runs` fresh pages, after one that is not counted (Chromium's first drawing of a kind of page pays
-    for its caches: 2-4 s at 2,000 pods); (that first one, the counted ones). `before_each` runs before
-    every page."""
+    """`runs` fresh pages, after one that is not counted (the browser's first page, or the first after the
+    cluster was written, while the dashboard still catches up with that burst); (that first one, the counted
+    ones). `before_each` runs before every page."""
     renders = []
     for run in range(runs + 1):
         before_each()
@@ -603,7 +603,8 @@ def report(*, nodes: int, pods: int, pending: int, runs: int, rate: float, secon
         Row("goto() -> the bench hears of the paint, p50 (Playwright's side, round trips included)",
             f"{_median([r.visible_ms for r in full]):.0f} ms", f"{_median([r.visible_ms for r in empty]):.0f} ms",
             _median([r.visible_ms for r in full]) / _median([r.visible_ms for r in empty])),
-        Row("the first such page this browser drew (not counted above): navigation -> painted; firstRenderMs",
+        Row("the first page, opened as soon as the cluster was written (not counted above: the server still "
+            "followed the burst of writes): navigation -> painted; firstRenderMs",
             f"{first_full.painted_ms:.0f} ms; {first_full.first_render_ms:.0f} ms"),
         Row(f"a freshly started tkctl dashboard ({len(cold)} runs): address printed; navigation -> painted, p50 "
             "(vs already running)", f"{_median([s for s, _ in cold]):.2f} s; "
