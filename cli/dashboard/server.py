@@ -5,7 +5,7 @@
     GET /api/stream            Server-Sent Events: status, snapshot, change ... (live_state.py)
     GET /api/pods/{ns}/{name}  a pod's panel          GET /api/nodes/{name}  a node's panel   (details.py)
     GET /api/deployments/{ns}/{name}   a Deployment's panel
-    GET /api/timeline          the recent revisions   GET /api/at/{revision}  the map as it was (timeline.py)
+    GET /api/timeline[?since=N] the recent revisions  GET /api/at/{revision}  the map as it was (timeline.py)
 
 `create_app` wires one ApiClient (the kubeconfig's credentials, never sent to
 the page) into all of them; `serve` runs it on a socket the caller bound. Every
@@ -22,9 +22,10 @@ import time
 from collections.abc import AsyncIterator
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Annotated
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -103,8 +104,9 @@ def create_app(client: ApiClient, *, key: str, port: int, address: str = "127.0.
         return _json(details.deployment_details(client, namespace, name))
 
     @app.get("/api/timeline")
-    def recent_revisions(limit: int = timeline.DEFAULT_LIMIT) -> JSONResponse:
-        return _json(timeline.recent(client, limit=limit))
+    def recent_revisions(limit: int = timeline.DEFAULT_LIMIT,
+                         since: Annotated[int | None, Query(ge=0)] = None) -> JSONResponse:
+        return _json(timeline.recent(client, limit=limit, since=since))
 
     @app.get("/api/at/{revision}")
     def cluster_at(revision: int) -> JSONResponse:

@@ -1,10 +1,13 @@
 """The timeline under the map: the cluster's recent revisions, and the map as it was at one of them.
 
     GET /api/timeline?limit=300   ─► Timeline: newest revision, oldest still kept, entries oldest first
+    GET /api/timeline?since=N     ─► the same, with only the entries after revision N (the page's refresh)
     GET /api/at/{revision}        ─► Snapshot of nodes, pods and Deployments as they were (time travel)
 
 Entries come from the revision log (one request per kind the map draws, newest
-first, merged). Leases are never asked for, and a node write that only moved a
+first, merged). A refresh passes the `revision` of its last answer as `since`, so the
+master reads only what is new: asking for 300 pod revisions each time cost it
+about 100 ms of CPU (docs/benchmarks.md, "The dashboard"). Leases are never asked for, and a node write that only moved a
 heartbeat timestamp is left out: those are the cluster staying alive, not
 something that happened to it. Time travel is Kubernetes' own list with
 resourceVersionMatch=Exact; a revision compacted away is a 410 the page shows.
@@ -49,25 +52,38 @@ class Timeline(K8sModel):
     entries: list[TimelineEntry] = Field(default_factory=list)  # oldest first
 
 
-def recent(client: ApiClient, *, limit: int = DEFAULT_LIMIT) -> Timeline:
+def recent(client: ApiClient, *, limit: int = DEFAULT_LIMIT, since: int | None = None) -> Timeline:
+    """The newest `limit` entries, or with `since` only the newest `limit` after that revision.
+
+    Every kind is read up to the same revision, the store's newest when the first was asked: the answer
+    is then whole up to its `revision`, so a write landing between two of the requests is left to the
+    next refresh (since=revision) rather than skipped by it.
+    """
     limit = max(1, min(limit, MAX_LIMIT))
-    newest, compacted, revisions = 0, 0, []
+    newest: int | None = None
+    compacted, revisions = 0, []
     for kind in TIMELINE_KINDS:
-        page = _revisions(client, kind, limit)
-        newest = max(newest, int(page.metadata.resource_version or 0))
+        page = _revisions(client, kind, limit, since=since, until=newest)
+        if newest is None:
+            newest = int(page.metadata.resource_version or 0)  # read by the master before its items
         compacted = max(compacted, page.compacted_revision)
-        revisions.extend(r for r in page.items if not _is_heartbeat(r))
+        revisions.extend(r for r in page.items if r.revision <= newest and not _is_heartbeat(r))
     revisions.sort(key=lambda r: r.revision)
     entries = [TimelineEntry(revision=r.revision, time=r.time, type=r.type, resource=r.resource,
                              namespace=r.namespace, name=r.name, actor=actor(r.provenance), summary=summary(r))
                for r in revisions[-limit:]]
-    return Timeline(revision=newest, oldest_revision=compacted + 1, entries=entries)
+    return Timeline(revision=newest or 0, oldest_revision=compacted + 1, entries=entries)
 
 
-def _revisions(client: ApiClient, kind: ResourceType, limit: int) -> RevisionList:
+def _revisions(client: ApiClient, kind: ResourceType, limit: int, *, since: int | None,
+               until: int | None) -> RevisionList:
     # Only an Event's own words need its body; every other summary reads the field changes.
     params = {"resource": kind.group_resource, "order": "desc", "limit": str(limit),
               "objects": "true" if kind is EVENT else "false"}
+    if since is not None:
+        params["sinceRevision"] = str(since)  # exclusive: the entries after it
+    if until is not None:
+        params["untilRevision"] = str(until)  # inclusive
     try:
         return RevisionList.model_validate(client.get_path(REVISIONS_PATH, params=params))
     except ApiClientError as error:

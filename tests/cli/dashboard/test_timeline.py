@@ -74,3 +74,30 @@ def test_a_compacted_revision_is_410_with_a_message(cluster_api, page, namespace
                       message=f"revision {gone} compacted")
     assert f"Revision {gone} is no longer kept" in answer.json()["message"]
     assert page.get("/api/timeline").json()["oldestRevision"] > gone
+
+
+def test_since_a_revision_the_timeline_has_only_the_entries_after_it(cluster_api, page, namespace):
+    node = unique("node")
+    create_hollow_node(cluster_api, node)
+    create_pod(cluster_api, namespace, "earlier", node=node)
+    before = page.get("/api/timeline", params={"limit": 50}).json()
+    later = create_pod(cluster_api, namespace, "later", node=node)
+
+    newer = page.get("/api/timeline", params={"limit": 50, "since": before["revision"]}).json()
+    revisions = [e["revision"] for e in newer["entries"]]
+    assert revisions == sorted(revisions) and all(r > before["revision"] for r in revisions)
+    assert [e["name"] for e in newer["entries"] if e["resource"] == "pods" and e["namespace"] == namespace] == [
+        "later"]
+    assert newer["revision"] >= int(later["metadata"]["resourceVersion"]) and newer["oldestRevision"] >= 1
+    assert not any(e["resource"].startswith("leases") for e in newer["entries"])
+
+    nothing_new = page.get("/api/timeline", params={"since": newer["revision"]}).json()
+    assert all(e["revision"] > newer["revision"] for e in nothing_new["entries"])
+    capped = page.get("/api/timeline", params={"limit": 1, "since": before["revision"]}).json()["entries"]
+    assert len(capped) == 1 and capped[0]["revision"] >= revisions[-1]  # the newest of them (others may write)
+
+
+def test_a_since_that_is_not_a_revision_is_400_with_a_message(page):
+    for bad in ("yesterday", "-1"):
+        answer = page.get("/api/timeline", params={"since": bad})
+        assert answer.status_code == 400 and "since" in answer.json()["message"], answer.text
