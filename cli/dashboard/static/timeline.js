@@ -4,6 +4,11 @@
 //
 //   live --drag/step back/click an entry--> past(N) --step forward past the newest / Live--> live
 //   past(N) --play--> past(next entry) every PLAY_MILLISECONDS ... --> live
+//
+// The first request asks for the newest TIMELINE_LIMIT entries; each refresh after it only for those
+// after the revision the last answer was whole up to (?since=N), which it appends, dropping the oldest
+// past the limit. It refreshes when a change came since the last one, else now and then for the
+// oldest revision still kept (compaction moves it with no change in the stream).
 
 import { getJson } from "./api.js";
 import { h, setText } from "./dom.js";
@@ -25,6 +30,7 @@ export class Timeline {
     this.items = new Map(); // revision -> <li>
     this.oldest = 0;
     this.newest = 0;
+    this.through = null; // the revision the entries are whole up to: the next refresh asks after it
     this.position = null; // null: live; else the revision shown
     this.scrubTimer = null;
     this.playing = false;
@@ -164,21 +170,41 @@ export class Timeline {
     this.stale = false;
     this.lastRefresh = performance.now();
     try {
-      const answer = await getJson(`/api/timeline?limit=${TIMELINE_LIMIT}`);
+      const since = this.through;
+      const answer = await getJson(`/api/timeline?limit=${TIMELINE_LIMIT}${since === null ? "" : `&since=${since}`}`);
       if (!answer.ok) {
         this.#showMessage(`Timeline: ${answer.message}`);
         return;
       }
       this.#showMessage(null);
       const body = answer.body;
-      this.entries = (body.entries ?? []).slice().sort((a, b) => a.revision - b.revision);
+      const revision = body.revision ?? 0;
+      if (since !== null && revision < since) {
+        // The store is younger than what we hold (a master started afresh): start over.
+        this.through = null;
+        this.entries = [];
+        this.newest = 0;
+        this.stale = true;
+      } else {
+        this.#take(body.entries ?? [], { append: since !== null });
+        this.through = revision;
+        if (revision < this.newest) this.stale = true; // the stream is ahead of this answer already
+      }
       this.oldest = body.oldestRevision ?? this.entries[0]?.revision ?? 0;
-      this.newest = Math.max(this.newest, body.revision ?? 0);
+      this.newest = Math.max(this.newest, revision);
       this.#drawEntries();
       this.#drawScrubber();
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /** Takes an answer's entries (oldest first) in place of ours, or after them, keeping the newest TIMELINE_LIMIT. */
+  #take(entries, { append }) {
+    const sorted = entries.slice().sort((a, b) => a.revision - b.revision);
+    const last = append ? this.entries.at(-1)?.revision ?? 0 : 0;
+    const merged = append ? this.entries.concat(sorted.filter((entry) => entry.revision > last)) : sorted;
+    this.entries = merged.length > TIMELINE_LIMIT ? merged.slice(-TIMELINE_LIMIT) : merged;
   }
 
   #showMessage(text) {
