@@ -6,7 +6,6 @@
 //   scrubber --revision N--> /api/at/N --> a past ClusterModel --> MapView (data-mode="past")
 
 import { apiPath, getJson } from "./api.js";
-import { warmUp } from "./format.js";
 import { ClusterModel } from "./model.js";
 import { MapView } from "./map.js";
 import { Panel, Subject } from "./panel.js";
@@ -138,7 +137,6 @@ function start() {
   banner.show("connecting", "Connecting to the dashboard server…");
   performance.mark("dashboard:stream-start");
   stream.start();
-  setTimeout(warmUp, 0); // while the snapshot is on its way
 
   // One listener for every chip and button on the map: 2,000 pods need no 2,000 handlers.
   document.addEventListener("click", (event) => {
