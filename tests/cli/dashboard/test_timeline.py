@@ -1,8 +1,11 @@
-"""The timeline (recent revisions, no lease renewals) and time travel (/api/at/N)."""
+"""The timeline (recent revisions, no lease renewals, ?since= for a refresh) and time travel (/api/at/N)."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.cli.dashboard.conftest import KEPT_REVISIONS, create_hollow_node, create_pod, now_rfc3339, unique
+from tests.support.browser import chromium, new_page
 from tests.support.cluster import wait_for
 
 
@@ -101,3 +104,20 @@ def test_a_since_that_is_not_a_revision_is_400_with_a_message(page):
     for bad in ("yesterday", "-1"):
         answer = page.get("/api/timeline", params={"since": bad})
         assert answer.status_code == 400 and "since" in answer.json()["message"], answer.text
+
+
+def test_the_page_appends_what_is_new_asking_only_since_its_last_answer(cluster_api, dashboard, namespace):
+    node = unique("node")
+    create_hollow_node(cluster_api, node)
+    with chromium() as browser:
+        page = new_page(browser)
+        asked: list[str] = []
+        page.on("request", lambda request: "/api/timeline" in request.url and asked.append(request.url))
+        page.goto(dashboard.url)
+        entries = page.locator("#timeline-entries")
+        expect(entries.locator("li[data-resource='nodes']", has_text=node)).to_have_count(1, timeout=20_000)
+        create_pod(cluster_api, namespace, "appended", node=node)
+        expect(entries.locator("li[data-resource='pods']", has_text=f"{namespace}/appended")).to_have_count(
+            1, timeout=20_000)
+        assert "since=" not in asked[0] and all("since=" in url for url in asked[1:]), asked
+        expect(entries.locator("li[data-resource='nodes']", has_text=node)).to_have_count(1)  # kept, not doubled
