@@ -30,6 +30,7 @@ from kubelet.runtime.protocol import RuntimeFailure
 FRAME_HEADER = struct.Struct(">BxxxL")
 READ_CHUNK = 64 * 1024
 QUIET_CHECK_SECONDS = 0.5  # how long the socket may stay silent before we ask whether the process ended
+DRAIN_GRACE_SECONDS = 0.2  # after the process ended, how long to wait for the engine's last bytes
 RESIZE_WAIT_SECONDS = 5.0  # a resize before the process has started is refused; wait for it this long
 EXIT_CODE_WAIT_SECONDS = 5.0
 STDOUT, STDERR = 1, 2
@@ -82,15 +83,19 @@ class DockerExecSession:
                 if not chunk:
                     return
                 yield chunk
-            elif not self._running():
-                # The process is gone but the stream stayed open: drain what is buffered, then stop.
-                self._sock.setblocking(False)
-                try:
-                    while chunk := self._recv():
-                        yield chunk
-                except BlockingIOError:
-                    pass
+            elif self._ended():
+                # The process is gone but the stream stayed open: what the engine still
+                # copies arrives within the grace; then stop.
+                yield from self._drain()
                 return
+
+    def _drain(self) -> Iterator[bytes]:
+        while not self._closed:
+            readable, _, _ = select.select([self._sock], [], [], DRAIN_GRACE_SECONDS)
+            chunk = self._recv() if readable else b""
+            if not chunk:
+                return
+            yield chunk
 
     def _recv(self) -> bytes:
         try:
@@ -100,9 +105,12 @@ class DockerExecSession:
         except OSError:  # reset by the engine: the stream is over
             return b""
 
-    def _running(self) -> bool:
+    def _ended(self) -> bool:
+        # Not "not Running": an exec the engine has not started yet is not running either, and
+        # under load that can last longer than a quiet check, which would cut its output off.
         with self._translate():
-            return bool(self._api.exec_inspect(self._exec_id)["Running"])
+            state = self._api.exec_inspect(self._exec_id)
+        return not state["Running"] and state["ExitCode"] is not None
 
     def write(self, data: bytes) -> None:
         try:
