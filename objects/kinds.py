@@ -53,7 +53,8 @@ RECORDED = ("history", "trace")
 
 POD = ResourceType(
     "", "v1", "Pod", "pods", True, ("po",),
-    subresources=("status", "binding", "eviction", "log", "exec", "proxy", "explanation", "why", *RECORDED),
+    subresources=("status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "explanation",
+                  "why", *RECORDED),
     categories=("all",),
 )
 NODE = ResourceType("", "v1", "Node", "nodes", False, ("no",), subresources=("status", "proxy", "why", *RECORDED))
@@ -75,11 +76,19 @@ DAEMONSET = ResourceType(
 # A DaemonSet's history: one immutable snapshot of its pod template per revision.
 CONTROLLER_REVISION = ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True,
                                    subresources=RECORDED)
+SERVICE = ResourceType(
+    "", "v1", "Service", "services", True, ("svc",), subresources=("status", "proxy", "why", *RECORDED),
+    categories=("all",),
+)
+ENDPOINTS = ResourceType("", "v1", "Endpoints", "endpoints", True, ("ep",), subresources=RECORDED)
+ENDPOINT_SLICE = ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True,
+                              subresources=RECORDED)
 # A misbehaviour one kubelet plays for a while (objects/fault.py); that kubelet writes its status.
 FAULT = ResourceType("tinykube.io", "v1alpha1", "Fault", "faults", False, subresources=("status", *RECORDED))
 
 ALL_KINDS: tuple[ResourceType, ...] = (
-    POD, NODE, NAMESPACE, EVENT, LEASE, DEPLOYMENT, REPLICASET, DAEMONSET, CONTROLLER_REVISION, FAULT,
+    POD, NODE, NAMESPACE, EVENT, LEASE, SERVICE, ENDPOINTS, ENDPOINT_SLICE,
+    DEPLOYMENT, REPLICASET, DAEMONSET, CONTROLLER_REVISION, FAULT,
 )
 
 GROUP_VERSIONS: tuple[str, ...] = tuple(dict.fromkeys(k.api_version for k in ALL_KINDS))

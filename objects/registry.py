@@ -5,10 +5,12 @@ from __future__ import annotations
 from objects.apps import ControllerRevision, DaemonSet, Deployment, ReplicaSet
 from objects.base import K8sModel
 from objects.cluster import Event, Lease, Namespace
+from objects.endpoints import Endpoints, EndpointSlice
 from objects.fault import Fault
 from objects.kinds import ResourceType
 from objects.node import Node
 from objects.pod import Pod
+from objects.service import Service
 
 MODELS: dict[str, type[K8sModel]] = {
     "Pod": Pod,
@@ -16,6 +18,9 @@ MODELS: dict[str, type[K8sModel]] = {
     "Namespace": Namespace,
     "Event": Event,
     "Lease": Lease,
+    "Service": Service,
+    "Endpoints": Endpoints,
+    "EndpointSlice": EndpointSlice,
     "Deployment": Deployment,
     "ReplicaSet": ReplicaSet,
     "DaemonSet": DaemonSet,

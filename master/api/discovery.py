@@ -27,7 +27,8 @@ KUBERNETES_COMPATIBILITY = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-
 
 SUBRESOURCE_VERBS = {
     "status": ["get", "patch", "update"], "scale": ["get", "patch", "update"], "binding": ["create"],
-    "log": ["get"], "exec": ["create", "get"], "proxy": ["create", "delete", "get", "patch", "update"],
+    "log": ["get"], "exec": ["create", "get"], "attach": ["create", "get"],
+    "portforward": ["create", "get"], "proxy": ["create", "delete", "get", "patch", "update"],
     "explanation": ["get"], "eviction": ["create"], "why": ["get", "update"], "history": ["get"], "trace": ["get"],
 }
 # Subresources whose kind lives in another API group: discovery names the group, as for Scale.
@@ -108,8 +109,10 @@ def _subresource_kind(rt: ResourceType, subresource: str) -> dict[str, str]:
         return FOREIGN_SUBRESOURCE_KINDS[subresource]
     if subresource == "binding":
         return {"group": "", "version": "v1", "kind": "Binding"}
-    if subresource in ("log", "exec", "proxy"):
-        return {"group": "", "version": "v1", "kind": "PodProxyOptions" if subresource == "proxy" else rt.kind}
+    if subresource == "proxy":
+        return {"group": "", "version": "v1", "kind": f"{rt.kind}ProxyOptions"}
+    if subresource in ("log", "exec", "attach", "portforward"):
+        return {"group": "", "version": "v1", "kind": rt.kind}
     return {"group": rt.group, "version": rt.version, "kind": rt.kind}
 
 
