@@ -38,6 +38,8 @@ from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
 from master.controllers.daemonset import DaemonSetController
 from master.controllers.deployment import DeploymentController
+from master.controllers.endpoints import EndpointsController
+from master.controllers.endpointslice import EndpointSliceController
 from master.controllers.garbage_collector import GarbageCollector
 from master.controllers.node_lifecycle import NodeLifecycleController
 from master.controllers.replicaset import ReplicaSetController
@@ -45,6 +47,7 @@ from master.event_expiry import DEFAULT_TTL_SECONDS, EventExpiry
 from master.pki import ensure_data_dir, export_kubeconfig
 from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
+from objects.service import DEFAULT_SERVICE_CIDR, NODE_PORT_RANGE
 
 log = logging.getLogger("tinykube.master")
 
@@ -57,6 +60,8 @@ CONTROLLERS = {
     "daemonset": DaemonSetController,
     "garbagecollector": GarbageCollector,
     "nodelifecycle": NodeLifecycleController,
+    "endpoint": EndpointsController,
+    "endpointslice": EndpointSliceController,
 }
 
 
@@ -83,6 +88,10 @@ CONTROLLERS = {
 @click.option("--controllers", default="*", show_default=True,
               help="Controllers to run in the master: * for all, a comma list, -name to leave one out "
                    f"(as kube-controller-manager). Known: {', '.join(CONTROLLERS)}.")
+@click.option("--service-cluster-ip-range", default=DEFAULT_SERVICE_CIDR, show_default=True,
+              help="The CIDR Services' virtual IPs (spec.clusterIP) are allocated from.")
+@click.option("--service-node-port-range", default=f"{NODE_PORT_RANGE.start}-{NODE_PORT_RANGE.stop - 1}",
+              show_default=True, help="The ports NodePort Services are allocated from (FIRST-LAST).")
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler here (run tinykube-scheduler instead).")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Multiply every timer (e.g. 0.1 for demos and tests).")
@@ -96,7 +105,8 @@ CONTROLLERS = {
 @scheduler_options
 def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[str, ...], server_url: str | None,
          compaction_keep: int, history_age: float, history_max_revisions: int, no_provenance: bool, compaction_interval: float, event_ttl: float,
-         controllers: str, no_scheduler: bool, time_scale: float,
+         controllers: str, service_cluster_ip_range: str, service_node_port_range: str,
+         no_scheduler: bool, time_scale: float,
          export_kubeconfig_to: Path | None, export_node_kubeconfig_to: Path | None, log_level: str,
          scheduler_strategy: str, scheduler_seed: int | None) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -111,7 +121,9 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
     create_system_namespaces(store)
 
     app = create_app(store=store, authenticator=TokenAuthenticator.from_credentials(credentials),
-                     server_address=f"{host}:{port}", kubelet_token=credentials.node_token)
+                     server_address=f"{host}:{port}", kubelet_token=credentials.node_token,
+                     service_cluster_ip_range=service_cluster_ip_range,
+                     service_node_port_range=service_node_port_range)
 
     def in_process_client(user_agent: str) -> ApiClient:
         """Called as the components start, on the event loop the app runs in."""

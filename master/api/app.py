@@ -24,6 +24,7 @@ from master.api.resources import JSONBody, serve_resource
 from master.auth import TokenAuthenticator, User
 from master.store import SqlStore, StoreUnavailable
 from objects.kinds import REVISIONS
+from objects.service import DEFAULT_SERVICE_CIDR, NODE_PORT_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,19 @@ AuthenticatedUser = Annotated[User, Depends(authenticated)]
 
 
 def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_address: str = "127.0.0.1:6443",
-               registry: Registry | None = None, kubelet_token: str | None = None) -> FastAPI:
-    """`kubelet_token` is what the master presents to kubelets (the node token) for logs, exec and proxy."""
+               registry: Registry | None = None, kubelet_token: str | None = None,
+               service_cluster_ip_range: str = DEFAULT_SERVICE_CIDR,
+               service_node_port_range: str = f"{NODE_PORT_RANGE.start}-{NODE_PORT_RANGE.stop - 1}") -> FastAPI:
+    """`kubelet_token` is what the master presents to kubelets (the node token) for logs, exec and proxy.
+
+    The two service ranges are the master's flags of the same names (not yet used: #17 in progress)."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.registry = registry or Registry(store)
     app.state.authenticator = authenticator
     app.state.kubelet_token = kubelet_token
+    app.state.service_cluster_ip_range = service_cluster_ip_range
+    app.state.service_node_port_range = service_node_port_range
     _install_error_handlers(app)
 
     @app.get("/healthz", response_class=PlainTextResponse)
