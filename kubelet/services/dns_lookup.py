@@ -20,6 +20,7 @@ when it has a Service, and pod names are answered in any namespace.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,7 +35,11 @@ DEFAULT_PROTOCOL = "TCP"  # what an unset Service or EndpointSlice port protocol
 class DnsCatalog(Protocol):
     """What cluster DNS reads. kubelet.services.catalog.ServiceCatalog satisfies it.
 
-    Calls are quick, thread-safe reads of a local copy; nothing here waits on the API."""
+    Calls are quick, thread-safe reads of a local copy; nothing here waits on the API.
+    `synced` is set once the copy is whole: before that the server answers cluster
+    names SERVFAIL, since a NXDOMAIN from a half-listed catalog would be cached as true."""
+
+    synced: threading.Event
 
     def service(self, namespace: str, name: str) -> Service | None:
         """The Service, or None when the catalog does not hold it."""

@@ -48,6 +48,7 @@ class ClusterDnsServer:
 
     def __init__(self, catalog: DnsCatalog, *, cluster_domain: str = CLUSTER_DOMAIN,
                  upstreams: list[str] | None = None, upstream: Upstream | None = None):
+        self.catalog = catalog
         self.resolver = ClusterResolver(catalog, domain=cluster_domain)
         catalog.subscribe(self.resolver.note_change)
         self.upstream = upstream or Upstream(upstreams if upstreams is not None else nameservers_from())
@@ -119,6 +120,8 @@ class ClusterDnsServer:
 
     async def _resolve(self, request: DNSRecord, query: bytes, tcp: bool) -> bytes:
         resolution = self.resolver.resolve(request)
+        if not isinstance(resolution, Forward) and not self.catalog.synced.is_set():
+            return _sized(_error(request, RCODE.SERVFAIL), request, tcp=tcp)  # as CoreDNS before its informers sync
         if isinstance(resolution, Forward):
             forwarded = await self.upstream.exchange(query, tcp=tcp)
             return forwarded if forwarded is not None else _sized(_error(request, RCODE.SERVFAIL), request, tcp=tcp)

@@ -88,6 +88,7 @@ def catalog() -> ServiceCatalog:
                             "spec": {"clusterIP": "10.96.0.20", "ports": [{"name": "http", "port": 80}]}})
     catalog.upsert_service({"metadata": {"name": "ext", "namespace": "default"},
                             "spec": {"type": "ExternalName", "externalName": "example.com"}})
+    catalog.synced.set()  # as the informers leave it once both kinds are listed
     return catalog
 
 
@@ -233,6 +234,15 @@ def test_stopping_closes_every_socket(catalog, upstream_port):
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert sockets.udp.fileno() == -1 and sockets.tcp.fileno() == -1
+
+
+def test_cluster_names_are_servfail_until_the_catalog_has_synced(catalog, pod):
+    """A NXDOMAIN from a catalog still listing would be cached by the pod as the truth."""
+    catalog.synced.clear()
+    assert query(pod.port, "web.default.svc.cluster.local").header.rcode == RCODE.SERVFAIL
+    assert query(pod.port, "example.com").header.rcode == RCODE.NOERROR
+    catalog.synced.set()
+    assert query(pod.port, "web.default.svc.cluster.local").header.rcode == RCODE.NOERROR
 
 
 def test_upstreams_are_the_nameservers_of_resolv_conf(tmp_path):
