@@ -10,7 +10,12 @@ core/v1 and apps/v1, in two scopes:
 - Pods only: enableServiceLinks, requests copied from limits, and hostPort =
   containerPort on the host network. Kubernetes keeps these out of templates on
   purpose: a default added to a template changes its hash and would roll every
-  Deployment the day the apiserver is upgraded.
+  Deployment the day the apiserver is upgraded;
+- Services (SetDefaults_Service): type ClusterIP, sessionAffinity None, each
+  port's protocol TCP and targetPort = port, the traffic policies; Endpoints and
+  EndpointSlices: each port's protocol TCP. A Service's clusterIPs, ipFamilies
+  and ipFamilyPolicy are not defaults: they follow from the cluster's service
+  range when the address is allocated (master/api/service_allocation.py).
 
 Quantities in resources are rewritten in canonical form ("0.5" -> "500m"), as
 the apiserver's own round trip through resource.Quantity does. A quantity that
@@ -30,9 +35,11 @@ from objects.apps import (
 from objects.base import K8sModel
 from objects.container import Container, HTTPGetAction, LifecycleHandler, ObjectFieldSelector, PodSecurityContext, Probe
 from objects.container import ResourceRequirements
+from objects.endpoints import Endpoints, EndpointSlice
 from objects.kinds import ResourceType
 from objects.pod import Pod, PodSpec
 from objects.quantity import Quantity, canonical_quantity
+from objects.service import Protocol, Service, ServiceSpec, ServiceType
 from objects.volumes import EmptyDirVolumeSource, Volume
 
 DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
@@ -43,6 +50,11 @@ DEFAULT_REVISION_HISTORY_LIMIT = 10
 DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
 DEFAULT_MAX_SURGE = DEFAULT_MAX_UNAVAILABLE = "25%"
 DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600
+
+SESSION_AFFINITY_NONE = "None"
+SESSION_AFFINITY_CLIENT_IP = "ClientIP"
+DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800  # three hours
+TRAFFIC_POLICY_CLUSTER = "Cluster"
 
 # Probe timing: fields left at zero (Go cannot tell zero from unset) take these.
 PROBE_DEFAULTS = {"timeout_seconds": 1, "period_seconds": 10, "success_threshold": 1, "failure_threshold": 3}
@@ -115,11 +127,55 @@ def default_daemon_set(daemon_set: DaemonSet) -> None:
     spec.template = _default_template(spec.template)
 
 
+def default_service(service: Service) -> None:
+    spec = service.spec = service.spec or ServiceSpec()
+    spec.session_affinity = spec.session_affinity or SESSION_AFFINITY_NONE
+    if spec.session_affinity == SESSION_AFFINITY_NONE:
+        spec.session_affinity_config = None
+    elif spec.session_affinity == SESSION_AFFINITY_CLIENT_IP:
+        client_ip = (spec.session_affinity_config or {}).get("clientIP") or {}
+        if client_ip.get("timeoutSeconds") is None:
+            spec.session_affinity_config = {"clientIP": {"timeoutSeconds": DEFAULT_CLIENT_IP_AFFINITY_SECONDS}}
+    spec.type = spec.type or ServiceType.CLUSTER_IP
+    for port in spec.ports or []:
+        port.protocol = port.protocol or Protocol.TCP
+        if port.target_port in (None, 0, ""):
+            port.target_port = port.port
+    if externally_accessible(spec) and not spec.external_traffic_policy:
+        spec.external_traffic_policy = TRAFFIC_POLICY_CLUSTER
+    if spec.internal_traffic_policy is None and spec.type in (
+            ServiceType.CLUSTER_IP, ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER):
+        spec.internal_traffic_policy = TRAFFIC_POLICY_CLUSTER
+    if spec.type == ServiceType.LOAD_BALANCER and spec.allocate_load_balancer_node_ports is None:
+        spec.allocate_load_balancer_node_ports = True
+
+
+def externally_accessible(spec: ServiceSpec) -> bool:
+    """Reached from outside the cluster (a node port, a load balancer or an external IP), so
+    externalTrafficPolicy applies (Kubernetes' service.ExternallyAccessible)."""
+    return spec.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) or (
+        spec.type == ServiceType.CLUSTER_IP and bool(spec.external_ips))
+
+
+def default_endpoints(endpoints: Endpoints) -> None:
+    for subset in endpoints.subsets or []:
+        for port in subset.ports or []:
+            port.protocol = port.protocol or Protocol.TCP
+
+
+def default_endpoint_slice(endpoint_slice: EndpointSlice) -> None:
+    for port in endpoint_slice.ports or []:
+        port.protocol = port.protocol or Protocol.TCP
+
+
 DEFAULTERS: dict[str, Callable[[Any], None]] = {
     "Pod": default_pod,
     "Deployment": default_deployment,
     "ReplicaSet": default_replica_set,
     "DaemonSet": default_daemon_set,
+    "Service": default_service,
+    "Endpoints": default_endpoints,
+    "EndpointSlice": default_endpoint_slice,
 }
 
 

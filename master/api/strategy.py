@@ -6,6 +6,11 @@ subresource does, and it in turn cannot touch spec or metadata.
 
 The prepare_* functions work on the typed object, between defaulting and
 validation; the stored_after_* functions are the JSON edge, the dict the store writes.
+
+Services carry more: what the server allocated (clusterIP, nodePorts) is kept
+when an update leaves it out, and dropped when the new type no longer uses it
+(NodePort -> ClusterIP drops the node ports), as kube-apiserver's service
+strategy does (pkg/registry/core/service/strategy.go).
 """
 
 from __future__ import annotations
@@ -15,20 +20,23 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
+from master.api.defaults import externally_accessible
 from objects.apps import DaemonSetStatus, DeploymentStatus, ReplicaSetStatus
 from objects.base import K8sModel
 from objects.cluster import NamespaceStatus
 from objects.fault import FaultStatus
-from objects.kinds import DAEMONSET, DEPLOYMENT, FAULT, NAMESPACE, NODE, POD, REPLICASET, ResourceType
+from objects.kinds import DAEMONSET, DEPLOYMENT, FAULT, NAMESPACE, NODE, POD, REPLICASET, SERVICE, ResourceType
 from objects.meta import ObjectMeta
 from objects.node import NodeStatus
 from objects.phases import PodPhase
 from objects.pod import PodSpec, PodStatus
+from objects.service import LoadBalancerStatus, Service, ServiceSpec, ServiceStatus, ServiceType
 
 # Kinds whose status only their status subresource may write, and the model of that status.
 STATUS_MODELS: dict[ResourceType, type[K8sModel]] = {
     POD: PodStatus, NODE: NodeStatus, NAMESPACE: NamespaceStatus,
     DEPLOYMENT: DeploymentStatus, REPLICASET: ReplicaSetStatus, DAEMONSET: DaemonSetStatus, FAULT: FaultStatus,
+    SERVICE: ServiceStatus,
 }
 KINDS_WITH_STATUS = tuple(STATUS_MODELS)
 # Kinds whose metadata.generation counts spec changes (controllers report observedGeneration).
@@ -65,6 +73,9 @@ def prepare_for_create(rt: ResourceType, obj: K8sModel, *, now: str) -> None:
         obj.status = FaultStatus(phase="Pending")  # its kubelet takes it from here
     elif rt in KINDS_WITH_GENERATION:
         obj.status = STATUS_MODELS[rt]()
+    elif rt == SERVICE:
+        obj.status = ServiceStatus(load_balancer=LoadBalancerStatus())
+        normalize_cluster_ips(obj.spec or ServiceSpec(), None)
     # Nodes keep the status they register with: the kubelet creates its Node whole.
 
 
@@ -76,6 +87,8 @@ def prepare_for_update(rt: ResourceType, new: K8sModel, old: K8sModel) -> None:
     if rt in KINDS_WITH_GENERATION:
         generation = old.metadata.generation or 1
         new.metadata.generation = generation + 1 if new.spec != old.spec else generation
+    if rt == SERVICE:
+        prepare_service_update(new, old)
 
 
 def prepare_for_status_update(rt: ResourceType, new: K8sModel, old: K8sModel) -> K8sModel:
@@ -102,6 +115,98 @@ def qos_class(pod_spec: PodSpec) -> str:
     if not any_set:
         return "BestEffort"
     return "Guaranteed" if guaranteed else "Burstable"
+
+
+# --- Services: what the server allocated, kept and dropped on an update
+
+
+def prepare_service_update(new: Service, old: Service) -> None:
+    """Keep the allocated values an update left out, keep clusterIP and clusterIPs in step, and
+    drop what the new type no longer uses (unless the client changed it, which validation judges)."""
+    new_spec = new.spec = new.spec or ServiceSpec()
+    old_spec = old.spec or ServiceSpec()
+    _keep_allocated_values(new_spec, old_spec)
+    normalize_cluster_ips(new_spec, old_spec)
+    _drop_type_dependent_fields(new_spec, old_spec)
+
+
+def needs_cluster_ip(spec: ServiceSpec) -> bool:
+    """Every type but ExternalName has a clusterIP (a headless Service's is "None")."""
+    return (spec.type or ServiceType.CLUSTER_IP) != ServiceType.EXTERNAL_NAME
+
+
+def needs_node_ports(spec: ServiceSpec) -> bool:
+    return spec.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER)
+
+
+def normalize_cluster_ips(spec: ServiceSpec, old: ServiceSpec | None) -> None:
+    """clusterIP and clusterIPs[0] say the same thing; a client may have set either (an old one only
+    the first), so fill in the other as Kubernetes' NormalizeClusterIPs does."""
+    if old is None:
+        if spec.cluster_ip and not spec.cluster_ips:
+            spec.cluster_ips = [spec.cluster_ip]
+        return
+    if old.cluster_ips and not spec.cluster_ips and old.cluster_ip == spec.cluster_ip:
+        spec.cluster_ips = old.cluster_ips  # a client that only knows clusterIP left the list out
+    if old.cluster_ip != spec.cluster_ip:
+        same_list = (spec.cluster_ips or []) == (old.cluster_ips or [])
+        if old.cluster_ip and not spec.cluster_ip and same_list:
+            spec.cluster_ips = None
+        if spec.cluster_ip and same_list:
+            spec.cluster_ips = [spec.cluster_ip]
+
+
+def _keep_allocated_values(spec: ServiceSpec, old: ServiceSpec) -> None:
+    """A PUT built from a manifest has no clusterIP or nodePort: keep the ones allocated
+    (Kubernetes' patchAllocatedValues), so reapplying a file is not a request to change them."""
+    if needs_cluster_ip(old) and needs_cluster_ip(spec):
+        spec.cluster_ip = spec.cluster_ip or old.cluster_ip
+        if not spec.cluster_ips and old.cluster_ips:
+            spec.cluster_ips = old.cluster_ips
+    if needs_node_ports(old) and needs_node_ports(spec):
+        in_both = _node_ports(old) & _node_ports(spec)
+        by_name = {port.name: port.node_port for port in old.ports or []}
+        for port in spec.ports or []:
+            kept = by_name.get(port.name)
+            if not port.node_port and kept and kept not in in_both:
+                port.node_port = kept
+    if needs_health_check(old) and needs_health_check(spec) and not spec.health_check_node_port:
+        spec.health_check_node_port = old.health_check_node_port
+
+
+def _drop_type_dependent_fields(spec: ServiceSpec, old: ServiceSpec) -> None:
+    """What only the old type used goes, unless the client changed it (then validation speaks)."""
+    if needs_cluster_ip(old) and not needs_cluster_ip(spec):
+        if (spec.cluster_ip, spec.cluster_ips) == (old.cluster_ip, old.cluster_ips):
+            spec.cluster_ip, spec.cluster_ips = None, None
+        if spec.ip_families == old.ip_families:
+            spec.ip_families = None
+        if spec.ip_family_policy == old.ip_family_policy:
+            spec.ip_family_policy = None
+    if needs_node_ports(old) and not needs_node_ports(spec):
+        if [p.node_port for p in spec.ports or []] == [p.node_port for p in old.ports or []]:
+            for port in spec.ports or []:
+                port.node_port = None
+        if spec.health_check_node_port == old.health_check_node_port:
+            spec.health_check_node_port = None
+    was_load_balancer = old.type == ServiceType.LOAD_BALANCER
+    if was_load_balancer and spec.type != ServiceType.LOAD_BALANCER:
+        if spec.allocate_load_balancer_node_ports == old.allocate_load_balancer_node_ports:
+            spec.allocate_load_balancer_node_ports = None
+        if spec.load_balancer_class == old.load_balancer_class:
+            spec.load_balancer_class = None
+    if externally_accessible(old) and not externally_accessible(spec):
+        if spec.external_traffic_policy == old.external_traffic_policy:
+            spec.external_traffic_policy = None
+
+
+def needs_health_check(spec: ServiceSpec) -> bool:
+    """A LoadBalancer that keeps traffic on the node it arrives at has a health-check node port."""
+    return spec.type == ServiceType.LOAD_BALANCER and spec.external_traffic_policy == "Local"
+
+
+def _node_ports(spec: ServiceSpec) -> set[int]:
+    return {port.node_port for port in spec.ports or [] if port.node_port}
 
 
 # --- the JSON edge: the dict the store keeps and every answer shows

@@ -12,6 +12,8 @@ server-owned fields already set, so a missing default means a bug upstream.
     pod.py        pod specs and templates, volumes, tolerations, what a pod update may change
     apps.py       Deployment, ReplicaSet, DaemonSet, ControllerRevision
     cluster.py    Namespace, Node, Event, Lease
+    services.py   Service: ports, clusterIPs, types, traffic policies, what an update may change
+    endpoints.py  Endpoints and EndpointSlices
     fault.py      Fault (tinykube.io)
 """
 
@@ -25,8 +27,10 @@ from master.api.validation.apps import (
 )
 from master.api.validation.causes import Cause
 from master.api.validation.cluster import validate_event, validate_lease, validate_namespace, validate_node
+from master.api.validation.endpoints import validate_endpoint_slice, validate_endpoints
 from master.api.validation.fault import validate_fault
 from master.api.validation.pod import validate_pod
+from master.api.validation.services import validate_service
 from objects.base import K8sModel
 from objects.kinds import ResourceType
 
@@ -43,6 +47,9 @@ VALIDATORS: dict[str, Validator] = {
     "DaemonSet": validate_daemon_set,
     "ControllerRevision": validate_controller_revision,
     "Fault": validate_fault,
+    "Service": validate_service,
+    "Endpoints": validate_endpoints,
+    "EndpointSlice": validate_endpoint_slice,
 }
 
 
