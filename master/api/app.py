@@ -21,6 +21,7 @@ from master.api.history.endpoints import serve_revisions
 from master.api.registry import Registry
 from master.api.request_info import parse_request_info
 from master.api.resources import JSONBody, serve_resource
+from master.api.service_allocation import ServiceAllocator
 from master.auth import TokenAuthenticator, User
 from master.store import SqlStore, StoreUnavailable
 from objects.kinds import REVISIONS
@@ -47,10 +48,13 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
                service_node_port_range: str = f"{NODE_PORT_RANGE.start}-{NODE_PORT_RANGE.stop - 1}") -> FastAPI:
     """`kubelet_token` is what the master presents to kubelets (the node token) for logs, exec and proxy.
 
-    The two service ranges are the master's flags of the same names (not yet used: #17 in progress)."""
+    The two service ranges are the master's flags of the same names: Services' clusterIPs and
+    node ports are allocated from them (ValueError for a range that does not parse)."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.store = store
-    app.state.registry = registry or Registry(store)
+    services = ServiceAllocator(store, cluster_ip_range=service_cluster_ip_range,
+                                node_port_range=service_node_port_range)
+    app.state.registry = registry or Registry(store, allocators={"Service": services})
     app.state.authenticator = authenticator
     app.state.kubelet_token = kubelet_token
     app.state.service_cluster_ip_range = service_cluster_ip_range

@@ -14,6 +14,11 @@ confirms with a zero-grace delete.
     Pending/Running ──delete──► Terminating (deletionTimestamp) ──kubelet delete grace=0──► gone
     unbound or finished ──delete──► gone
 
+A kind whose objects take values from a finite pool (a Service's clusterIP and
+node ports) has an Allocator: it fills them in between the strategy and
+validation, and what it reserved is released once the write is stored or
+refused (the stored object then holds the values).
+
 Any object with finalizers is only marked, and goes when the last is removed.
 propagationPolicy Orphan or Foreground adds the garbage collector's finalizer
 (`orphan`, `foregroundDeletion`), so the owner waits for its dependents.
@@ -23,10 +28,10 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from master import patch as patches
 from master.api import status
@@ -77,15 +82,40 @@ class DeleteOptions:
     precondition_resource_version: str | None = None
 
 
+class Reservation(Protocol):
+    def release(self) -> None:
+        """Give back what was reserved and not stored; idempotent."""
+
+
+class Allocator(Protocol):
+    """Hands out the pool values an object of one kind holds (master/api/service_allocation.py).
+
+    `reserve(obj, old)` is called on the typed, defaulted and prepared object (old is
+    None on a create), before validation; it fills in what it allocated, raises a
+    status.ApiError naming the field when a value cannot be had, and returns the
+    reservation that keeps its picks from other requests until released.
+    """
+
+    def reserve(self, obj: Any, old: Any | None) -> Reservation: ...
+
+
+class _NothingReserved:
+    def release(self) -> None:
+        pass
+
+
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Registry:
-    def __init__(self, store: SqlStore, *, clock: Callable[[], datetime] | None = None, seed: int | None = None):
+    def __init__(self, store: SqlStore, *, clock: Callable[[], datetime] | None = None, seed: int | None = None,
+                 allocators: Mapping[str, Allocator] | None = None):
+        """`allocators`: by kind, for the kinds whose objects hold values from a pool."""
         self.store: SqlStore | DryRunStore = store
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._random = random.Random(seed)
+        self.allocators = dict(allocators or {})
 
     def dry_run(self) -> Registry:
         """This registry as a dryRun=All request sees it: every check runs, against the real
@@ -124,11 +154,14 @@ class Registry:
         if not meta.name and meta.generate_name:
             meta.name = meta.generate_name + "".join(self._random.choices(NAME_SUFFIX_ALPHABET, k=5))
         prepare_for_create(rt, obj, now=rfc3339(self.clock()))
-        self._validate(rt, obj, None)
+        reservation = self._reserve(rt, obj, None)
         try:
+            self._validate(rt, obj, None)
             stored = self.store.create(_key(rt, namespace, meta.name), stored_after_create(obj, sent=sent))
         except AlreadyExists:
             raise status.already_exists(rt, meta.name) from None
+        finally:
+            reservation.release()
         return Admitted(stored, warnings)
 
     # ----- update and patch
@@ -146,12 +179,16 @@ class Registry:
             )
         expected = _resource_version(body)
         warnings: list[str] = []
+        reservations: list[Reservation] = []
 
         def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
-            return self._admit_write(rt, name, body, current, expected, warnings,
+            return self._admit_write(rt, name, body, current, expected, warnings, reservations,
                                      field_validation=field_validation, subresource=subresource)
 
-        return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
+        try:
+            return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
+        finally:
+            _release(reservations)
 
     def patch(
         self, rt: ResourceType, namespace: str | None, name: str, patch_body: Any, *, content_type: str,
@@ -161,14 +198,18 @@ class Registry:
         if patch_type is None:
             raise status.unsupported_media_type(content_type)
         warnings: list[str] = []
+        reservations: list[Reservation] = []
 
         def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
             base = copy.deepcopy(current)
             patched = _apply_patch(patch_type, base, patch_body)
-            return self._admit_write(rt, name, patched, current, _resource_version(patched), warnings,
+            return self._admit_write(rt, name, patched, current, _resource_version(patched), warnings, reservations,
                                      field_validation=field_validation, subresource=subresource)
 
-        return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
+        try:
+            return Admitted(self._guaranteed_update(rt, namespace, name, mutate), warnings)
+        finally:
+            _release(reservations)
 
     # ----- delete
 
@@ -301,20 +342,22 @@ class Registry:
 
     def _admit_write(
         self, rt: ResourceType, name: str, sent: dict[str, Any], current: dict[str, Any], expected: int | None,
-        warnings: list[str], *, field_validation: str, subresource: str,
+        warnings: list[str], reservations: list[Reservation], *, field_validation: str, subresource: str,
     ) -> dict[str, Any]:
         """The shared tail of update and patch: the sent resourceVersion and uid are preconditions,
-        then admission; `warnings` receives the admission's warnings."""
+        then admission; `warnings` receives the admission's warnings, `reservations` what an
+        allocator reserved (the caller releases them once the write is over)."""
         if expected is not None and str(expected) != current["metadata"]["resourceVersion"]:
             raise Conflict()
         _check_uid(rt, name, sent, current)
-        admitted = self._admit_update(rt, sent, current, field_validation=field_validation, subresource=subresource)
+        admitted = self._admit_update(rt, sent, current, reservations, field_validation=field_validation,
+                                      subresource=subresource)
         warnings[:] = admitted.warnings
         return admitted.obj
 
     def _admit_update(
-        self, rt: ResourceType, body: dict[str, Any], current: dict[str, Any], *, field_validation: str,
-        subresource: str,
+        self, rt: ResourceType, body: dict[str, Any], current: dict[str, Any], reservations: list[Reservation], *,
+        field_validation: str, subresource: str,
     ) -> Admitted:
         if subresource != "status" and body == current:
             # The stored object sent back as it is (a patch that changes nothing): admitting it would
@@ -334,6 +377,7 @@ class Registry:
             if rt.namespaced:
                 new.metadata.namespace = old.metadata.namespace
             prepare_for_update(rt, new, old)
+            reservations.append(self._reserve(rt, new, old))
             new.metadata.resource_version = old.metadata.resource_version
             admitted, stored = new, stored_after_update(rt, new, current, sent=sent)
         if stored == current:
@@ -461,10 +505,19 @@ class Registry:
                     continue
                 self._forget_dependents(rt, key)
 
+    def _reserve(self, rt: ResourceType, obj: K8sModel, old: K8sModel | None) -> Reservation:
+        allocator = self.allocators.get(rt.kind)
+        return allocator.reserve(obj, old) if allocator is not None else _NothingReserved()
+
     def _validate(self, rt: ResourceType, obj: K8sModel, old: K8sModel | None) -> None:
         causes = validate(rt, obj, old)
         if causes:
             raise status.invalid(rt, obj.metadata.name or "", causes)
+
+
+def _release(reservations: list[Reservation]) -> None:
+    for reservation in reservations:
+        reservation.release()
 
 
 def _namespace_terminating(rt: ResourceType, name: str, namespace: str) -> status.ApiError:
