@@ -478,6 +478,172 @@ def daemonset_cells(daemonset: Obj, now: datetime) -> list[Cell]:
     ]
 
 
+# --- Service, Endpoints, EndpointSlice ---------------------------------------------------------
+
+SERVICE_COLUMNS = (
+    _NAME,
+    Column("Type", "string",
+           "type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, "
+           "ClusterIP, NodePort, and LoadBalancer. \"ClusterIP\" allocates a cluster-internal IP address for "
+           "load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by "
+           "manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is \"None\", no "
+           "virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual "
+           "IP. \"NodePort\" builds on ClusterIP and allocates a port on every node which routes to the same "
+           "endpoints as the clusterIP. \"LoadBalancer\" builds on NodePort and creates an external load-balancer "
+           "(if supported in the current cloud) which routes to the same endpoints as the clusterIP. "
+           "\"ExternalName\" aliases this service to the specified externalName. Several other fields do not "
+           "apply to ExternalName services. More info: "
+           "https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types"),
+    Column("Cluster-IP", "string",
+           "clusterIP is the IP address of the service and is usually assigned randomly. If an address is "
+           "specified manually, is in-range (as per system configuration), and is not in use, it will be allocated "
+           "to the service; otherwise creation of the service will fail. This field may not be changed through "
+           "updates unless the type field is also being changed to ExternalName (which requires this field to be "
+           "blank) or the type field is being changed from ExternalName (in which case this field may optionally "
+           "be specified, as describe above).  Valid values are \"None\", empty string (\"\"), or a valid IP "
+           "address. Setting this to \"None\" makes a \"headless service\" (no virtual IP), which is useful when "
+           "direct endpoint connections are preferred and proxying is not required.  Only applies to types "
+           "ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type "
+           "ExternalName, creation will fail. This field will be wiped when updating a Service to type "
+           "ExternalName. More info: "
+           "https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies"),
+    Column("External-IP", "string",
+           "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this "
+           "service.  These IPs are not managed by Kubernetes.  The user is responsible for ensuring that traffic "
+           "arrives at a node with this IP.  A common example is external load-balancers that are not part of the "
+           "Kubernetes system."),
+    Column("Port(s)", "string",
+           "The list of ports that are exposed by this service. More info: "
+           "https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies"),
+    _AGE,
+    Column("Selector", "string",
+           "Route service traffic to pods with label keys and values matching this selector. If empty or not "
+           "present, the service is assumed to have an external process managing its endpoints, which Kubernetes "
+           "will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is "
+           "ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/",
+           priority=1),
+)
+
+
+def _service_external_ip(service: Obj) -> str:
+    """What reaches the Service from outside: its externalIPs, a load balancer's address (`<pending>`
+    until one is assigned), or an ExternalName's name."""
+    spec = service.get("spec") or {}
+    external_ips = spec.get("externalIPs") or []
+    service_type = spec.get("type")
+    if service_type in ("ClusterIP", "NodePort"):
+        return ",".join(external_ips) or "<none>"
+    if service_type == "LoadBalancer":
+        ingress = _get(service, "status.loadBalancer.ingress", [])
+        balancer = sorted({point.get("ip") or point.get("hostname") for point in ingress
+                           if point.get("ip") or point.get("hostname")})
+        return ",".join([*balancer, *external_ips]) or "<pending>"
+    if service_type == "ExternalName":
+        return spec.get("externalName", "")
+    return "<unknown>"
+
+
+def _service_ports(ports: list[Obj]) -> str:
+    """`80/TCP`, or `80:31234/TCP` with a node port."""
+    pieces = []
+    for port in ports:
+        node_port = port.get("nodePort") or 0
+        middle = f":{node_port}" if node_port > 0 else ""
+        pieces.append(f"{port.get('port', 0)}{middle}/{port.get('protocol', '')}")
+    return ",".join(pieces)
+
+
+def service_cells(service: Obj, now: datetime) -> list[Cell]:
+    spec = service.get("spec") or {}
+    cluster_ips = spec.get("clusterIPs") or []
+    return [
+        _name(service), spec.get("type", ""), cluster_ips[0] if cluster_ips else "<none>",
+        _service_external_ip(service), _service_ports(spec.get("ports") or []) or "<none>", _age(service, now),
+        format_labels(spec.get("selector")),
+    ]
+
+
+ENDPOINTS_COLUMNS = (
+    _NAME,
+    Column("Endpoints", "string",
+           "The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to "
+           "the IPs they share. A single address with multiple ports, some of which are ready and some of which "
+           "are not (because they come from different containers) will result in the address being displayed in "
+           "different subsets for the different ports. No address will appear in both Addresses and "
+           "NotReadyAddresses in the same subset. Sets of addresses and ports that comprise a service."),
+    _AGE,
+)
+_LISTED_ENDPOINTS = 3  # then " + N more..."
+
+
+def format_endpoints(endpoints: Obj) -> str:
+    """The ready addresses as `ip:port`, each port of each subset, the first three and how many more."""
+    subsets = endpoints.get("subsets") or []
+    if not subsets:
+        return "<none>"
+    listed: list[str] = []
+    count, more = 0, False
+    for subset in subsets:
+        addresses = [address.get("ip", "") for address in subset.get("addresses") or []]
+        ports = subset.get("ports") or []
+        # A headless Service may have no ports: its addresses are listed bare.
+        for port in ports or [None]:
+            count += len(addresses)
+            for ip in addresses:
+                if len(listed) == _LISTED_ENDPOINTS:
+                    more = True
+                    break
+                listed.append(ip if port is None else f"{_join_host_port(ip, port.get('port', 0))}")
+    text = ",".join(listed)
+    if more:
+        return f"{text} + {count - _LISTED_ENDPOINTS} more..."
+    return text or "<none>"
+
+
+def _join_host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def endpoints_cells(endpoints: Obj, now: datetime) -> list[Cell]:
+    return [_name(endpoints), format_endpoints(endpoints), _age(endpoints, now)]
+
+
+ENDPOINT_SLICE_COLUMNS = (
+    _NAME,
+    Column("AddressType", "string",
+           "addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice "
+           "must be the same type. This field is immutable after creation. The following address types are "
+           "currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: "
+           "Represents a Fully Qualified Domain Name."),
+    Column("Ports", "string",
+           "ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have "
+           "a unique name. When ports is empty, it indicates that there are no defined ports. When a port is "
+           "defined with a nil port value, it indicates \"all ports\". Each slice may include a maximum of 100 "
+           "ports."),
+    Column("Endpoints", "string",
+           "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 "
+           "endpoints."),
+    _AGE,
+)
+
+
+def _first_three(values: list[str]) -> str:
+    """listWithMoreString: `a,b,c + 2 more...`, or `<unset>` for none."""
+    text = ",".join(values[:_LISTED_ENDPOINTS])
+    if len(values) > _LISTED_ENDPOINTS:
+        return f"{text} + {len(values) - _LISTED_ENDPOINTS} more..."
+    return text or "<unset>"
+
+
+def endpoint_slice_cells(endpoint_slice: Obj, now: datetime) -> list[Cell]:
+    ports = [str(port["port"]) if port.get("port") is not None else port.get("name") or "*"
+             for port in endpoint_slice.get("ports") or []]
+    addresses = [address for endpoint in endpoint_slice.get("endpoints") or []
+                 for address in endpoint.get("addresses") or []]
+    return [_name(endpoint_slice), endpoint_slice.get("addressType", ""), _first_three(ports),
+            _first_three(addresses), _age(endpoint_slice, now)]
+
+
 # --- ControllerRevision ----------------------------------------------------------------------
 
 CONTROLLER_REVISION_COLUMNS = (
@@ -551,6 +717,9 @@ PRINTERS: dict[str, Printer] = {
     "ReplicaSet": Printer(REPLICASET_COLUMNS, replicaset_cells),
     "DaemonSet": Printer(DAEMONSET_COLUMNS, daemonset_cells),
     "ControllerRevision": Printer(CONTROLLER_REVISION_COLUMNS, controller_revision_cells),
+    "Service": Printer(SERVICE_COLUMNS, service_cells),
+    "Endpoints": Printer(ENDPOINTS_COLUMNS, endpoints_cells),
+    "EndpointSlice": Printer(ENDPOINT_SLICE_COLUMNS, endpoint_slice_cells),
     "Fault": Printer(FAULT_COLUMNS, fault_cells),
 }
 _DEFAULT_PRINTER = Printer(DEFAULT_COLUMNS, default_cells)

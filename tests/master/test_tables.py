@@ -247,6 +247,9 @@ EXPECTED_COLUMNS = {  # (shown by default, shown only with -o wide)
                   ["Containers", "Images", "Selector"]),
     "ControllerRevision": (["Name", "Controller", "Revision", "Age"], []),
     "Fault": (["Name", "Type", "Node", "Phase", "Expires", "Age"], []),
+    "Service": (["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age"], ["Selector"]),
+    "Endpoints": (["Name", "Endpoints", "Age"], []),
+    "EndpointSlice": (["Name", "AddressType", "Ports", "Endpoints", "Age"], []),
 }
 
 
@@ -465,3 +468,73 @@ def test_a_controller_revision_row_names_its_controller_as_kubectl_names_a_resou
     rows = table(kinds.CONTROLLER_REVISION, [owned, orphan], list_resource_version="1", now=NOW)["rows"]
     assert rows[0]["cells"][:3] == ["agent-5c6bb6845c", "daemonset.apps/agent", 3]
     assert rows[1]["cells"][:3] == ["loose", "<none>", 1]
+
+
+# --- Service, Endpoints, EndpointSlice -------------------------------------------------------
+
+def service(service_type: str = "ClusterIP", *, ports: list | None = None, **spec: Any) -> dict[str, Any]:
+    return {"metadata": {"name": "web", "creationTimestamp": ago(5 * MINUTE)},
+            "spec": {"type": service_type, "clusterIPs": ["10.96.12.34"], "clusterIP": "10.96.12.34",
+                     "ports": ports if ports is not None else [{"port": 80, "protocol": "TCP"}], **spec}}
+
+
+@pytest.mark.parametrize(
+    ("description", "obj", "cells"),
+    [
+        ("cluster IP", service(selector={"tier": "web", "app": "shop"}),
+         ["web", "ClusterIP", "10.96.12.34", "<none>", "80/TCP", "5m", "app=shop,tier=web"]),
+        ("node port", service("NodePort", ports=[{"port": 8080, "nodePort": 31234, "protocol": "TCP"},
+                                                 {"port": 53, "nodePort": 30053, "protocol": "UDP"}]),
+         ["web", "NodePort", "10.96.12.34", "<none>", "8080:31234/TCP,53:30053/UDP", "5m", "<none>"]),
+        ("external IPs", service("NodePort", externalIPs=["1.2.3.4", "5.6.7.8"]),
+         ["web", "NodePort", "10.96.12.34", "1.2.3.4,5.6.7.8", "80/TCP", "5m", "<none>"]),
+        ("load balancer waiting for an address", service("LoadBalancer"),
+         ["web", "LoadBalancer", "10.96.12.34", "<pending>", "80/TCP", "5m", "<none>"]),
+        ("headless without ports", service(ports=[], clusterIPs=["None"], clusterIP="None"),
+         ["web", "ClusterIP", "None", "<none>", "<none>", "5m", "<none>"]),
+        ("external name", service("ExternalName", ports=[], clusterIPs=None, externalName="db.example.com"),
+         ["web", "ExternalName", "<none>", "db.example.com", "<none>", "5m", "<none>"]),
+    ],
+)
+def test_service_row_reads_like_kubectl_get_services(description: str, obj: dict, cells: list) -> None:
+    assert table(kinds.SERVICE, [obj], list_resource_version="1", now=NOW)["rows"][0]["cells"] == cells, description
+
+
+def test_a_load_balancer_lists_its_ingress_addresses_sorted_then_its_external_ips() -> None:
+    obj = service("LoadBalancer", externalIPs=["9.9.9.9"])
+    obj["status"] = {"loadBalancer": {"ingress": [{"ip": "5.5.5.5"}, {"hostname": "lb.example.com"}]}}
+    assert table(kinds.SERVICE, [obj], list_resource_version="1", now=NOW)["rows"][0]["cells"][3] == \
+        "5.5.5.5,lb.example.com,9.9.9.9"
+
+
+def endpoints(*subsets: dict) -> dict[str, Any]:
+    return {"metadata": {"name": "web", "creationTimestamp": ago(2 * HOUR)}, "subsets": list(subsets)}
+
+
+@pytest.mark.parametrize(
+    ("description", "obj", "shown"),
+    [
+        ("none yet", endpoints(), "<none>"),
+        ("one address", endpoints({"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 8080}]}), "10.0.0.1:8080"),
+        ("only not ready", endpoints({"notReadyAddresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}), "<none>"),
+        ("each port of each address, first three",
+         endpoints({"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}], "ports": [{"port": 80}, {"port": 443}]}),
+         "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more..."),
+        ("headless without ports", endpoints({"addresses": [{"ip": "10.0.0.1"}]}), "10.0.0.1"),
+        ("IPv6 in brackets", endpoints({"addresses": [{"ip": "fd00::1"}], "ports": [{"port": 80}]}), "[fd00::1]:80"),
+    ],
+)
+def test_endpoints_row_lists_ready_addresses_as_kubectl_does(description: str, obj: dict, shown: str) -> None:
+    assert table(kinds.ENDPOINTS, [obj], list_resource_version="1", now=NOW)["rows"][0]["cells"] == \
+        ["web", shown, "120m"], description
+
+
+def test_endpoint_slice_row_lists_ports_and_addresses_with_how_many_more() -> None:
+    obj = {"metadata": {"name": "web-abcde", "creationTimestamp": ago(30 * SECOND)}, "addressType": "IPv4",
+           "ports": [{"port": 8080, "name": "http"}, {"name": "metrics"}, {}],
+           "endpoints": [{"addresses": [f"10.0.0.{i}"]} for i in range(1, 6)]}
+    empty = {"metadata": {"name": "empty", "creationTimestamp": ago(30 * SECOND)}, "addressType": "IPv4"}
+    rows = table(kinds.ENDPOINT_SLICE, [obj, empty], list_resource_version="1", now=NOW)["rows"]
+    assert rows[0]["cells"] == ["web-abcde", "IPv4", "8080,metrics,*", "10.0.0.1,10.0.0.2,10.0.0.3 + 2 more...",
+                                "30s"]
+    assert rows[1]["cells"] == ["empty", "IPv4", "<unset>", "<unset>", "30s"]

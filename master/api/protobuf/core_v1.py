@@ -1,4 +1,5 @@
-"""Protobuf fields of the core API group, v1: Pod, Node, Namespace, Event, Binding and what they contain.
+"""Protobuf fields of the core API group, v1: Pod, Node, Namespace, Event, Binding, Service, Endpoints
+and what they contain.
 
 Transcribed from k8s.io/api/core/v1/generated.proto: field numbers and JSON names as upstream
 generated them; see schema.py for the notation. Only messages reachable
@@ -57,6 +58,8 @@ CinderVolumeSource
   2 fsType string
   3 readOnly bool
   4 secretRef LocalObjectReference
+ClientIPConfig
+  1 timeoutSeconds *int32
 ClusterTrustBundleProjection
   1 name *string
   2 signerName *string
@@ -183,6 +186,23 @@ DownwardAPIVolumeSource
 EmptyDirVolumeSource
   1 medium string
   2 sizeLimit Quantity
+EndpointAddress
+  1 ip *string
+  3 hostname string
+  4 nodeName *string
+  2 targetRef ObjectReference
+EndpointPort
+  1 name string
+  2 port *int32
+  3 protocol string
+  4 appProtocol *string
+EndpointSubset
+  1 addresses []EndpointAddress
+  2 notReadyAddresses []EndpointAddress
+  3 ports []EndpointPort
+Endpoints
+  1 metadata ObjectMeta
+  2 subsets []EndpointSubset
 EnvFromSource
   1 prefix string
   2 configMapRef ConfigMapEnvSource
@@ -313,6 +333,13 @@ LinuxContainerUser
   1 uid int64
   2 gid int64
   3 supplementalGroups []int64
+LoadBalancerIngress
+  1 ip string
+  2 hostname string
+  3 ipMode *string
+  4 ports []PortStatus
+LoadBalancerStatus
+  1 ingress []LoadBalancerIngress
 LocalObjectReference
   1 name string
 NFSVolumeSource
@@ -584,6 +611,10 @@ PodStatus
 PodTemplateSpec
   1 metadata ObjectMeta
   2 spec PodSpec
+PortStatus
+  1 port *int32
+  2 protocol *string
+  3 error *string
 PortworxVolumeSource
   1 volumeID string
   2 fsType string
@@ -690,10 +721,47 @@ SecurityContext
   11 seccompProfile SeccompProfile
   12 appArmorProfile AppArmorProfile
   13 ulimits []Ulimit
+Service
+  1 metadata ObjectMeta
+  2 spec ServiceSpec
+  3 status ServiceStatus
 ServiceAccountTokenProjection
   1 audience string
   2 expirationSeconds *int64
   3 path string
+ServicePort
+  1 name string
+  2 protocol string
+  6 appProtocol *string
+  3 port *int32
+  4 targetPort IntOrString
+  5 nodePort int32
+ServiceSpec
+  1 ports []ServicePort
+  2 selector map<string,string>
+  3 clusterIP string
+  18 clusterIPs []string
+  4 type string
+  5 externalIPs []string
+  7 sessionAffinity string
+  8 loadBalancerIP string
+  9 loadBalancerSourceRanges []string
+  10 externalName string
+  11 externalTrafficPolicy string
+  12 healthCheckNodePort int32
+  13 publishNotReadyAddresses bool
+  14 sessionAffinityConfig SessionAffinityConfig
+  19 ipFamilies []string
+  17 ipFamilyPolicy *string
+  20 allocateLoadBalancerNodePorts *bool
+  21 loadBalancerClass *string
+  22 internalTrafficPolicy *string
+  23 trafficDistribution *string
+ServiceStatus
+  1 loadBalancer LoadBalancerStatus
+  2 conditions []Condition
+SessionAffinityConfig
+  1 clientIP ClientIPConfig
 SleepAction
   1 seconds int64
 StorageOSVolumeSource
