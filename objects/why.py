@@ -3,6 +3,7 @@
     GET  /api/v1/namespaces/{ns}/pods/{name}/why                  -> Why
     GET  /api/v1/nodes/{name}/why                                 -> Why
     GET  /apis/apps/v1/namespaces/{ns}/{deployments|replicasets|daemonsets}/{name}/why -> Why
+    GET  /api/v1/namespaces/{ns}/services/{name}/why              -> Why
     PUT  the same path, body a report kind below                   -> the stored report (components only)
 
 `Why` is a tinykube.io kind, never part of a Kubernetes object: kubectl and the
@@ -19,6 +20,9 @@ Every part of the answer comes from the component that decided, as it decided:
     rollout      the deployment controller      a RolloutReport PUT when its arithmetic changes
     replicaSet   the replicaset controller      a ReplicaSetReport PUT when it is short or failing
     daemonSet    the daemonset controller       a DaemonSetReport PUT when its node set changes
+    service      the endpointslice controller   a ServiceReport PUT when its pods' standing changes; the API
+                                               server adds where the Endpoints object has each pod, and asks
+                                               the kubelets of (a few) not-Ready pods what their probes say
 
 **Countdowns.** A timer is published as the moment its owner will act (`at`,
 RFC 3339 with milliseconds, in real time, so already scaled by `--time-scale`)
@@ -43,7 +47,7 @@ from objects.explanation import Attempt, ObjectRef, SchedulingExplanation, Sugge
 from objects.meta import ObjectMeta
 
 API_VERSION = "tinykube.io/v1alpha1"
-WHY_KINDS = ("pods", "nodes", "deployments", "replicasets", "daemonsets")  # plurals that serve `why`
+WHY_KINDS = ("pods", "nodes", "deployments", "replicasets", "daemonsets", "services")  # plurals that serve `why`
 
 
 class Countdown(K8sModel):
@@ -203,7 +207,37 @@ class DaemonSetReport(K8sModel):
     message: str
 
 
-REPORT_KINDS = ("NodeHealthReport", "RolloutReport", "ReplicaSetReport", "DaemonSetReport")
+class ServicePodReport(K8sModel):
+    """One pod the Service's selector picks, and what the endpoint controllers made of it."""
+
+    name: str
+    ip: str | None = None
+    node: str | None = None
+    ready: bool  # its endpoint's ready condition: traffic goes to it
+    reason: str  # Ready | NotReady | Terminating | NoIP | Succeeded | Failed | NodeNotFound
+    message: str  # one line: why it stands there ("Ready is False (ContainersNotReady): container app ...")
+    missing_ports: list[str] = Field(default_factory=list)  # named targetPorts the pod does not declare
+    endpoint_slices: list[str] = Field(default_factory=list)  # the EndpointSlices that carry it
+    # Filled in by the API server when it answers:
+    endpoints: str | None = None  # where the Endpoints object has it: addresses | notReadyAddresses (None: absent)
+    kubelet: str | None = None  # for a not-Ready pod: its kubelet's word on it (a failing readiness probe)
+
+
+class ServiceReport(K8sModel):
+    api_version: str = API_VERSION
+    kind: str = "ServiceReport"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    selector: dict[str, str] = Field(default_factory=dict)
+    ports: list[str] = Field(default_factory=list)  # "http 80/TCP -> http", as the Service maps them
+    selected: int  # pods the selector picks
+    ready: int  # of those, endpoints with ready=true
+    pods: list[ServicePodReport] = Field(default_factory=list)  # the ones not ready first, at most MAX_REPORTED
+    unlisted: int = 0  # selected pods left out of `pods` to keep the report small
+    endpoint_slices: list[str] = Field(default_factory=list)  # every slice the controller keeps for it
+    message: str
+
+
+REPORT_KINDS = ("NodeHealthReport", "RolloutReport", "ReplicaSetReport", "DaemonSetReport", "ServiceReport")
 
 
 # ----- the answer
@@ -226,6 +260,7 @@ class Why(K8sModel):
     rollout: RolloutReport | None = None
     replica_set: ReplicaSetReport | None = None
     daemon_set: DaemonSetReport | None = None
+    service: ServiceReport | None = None
 
 
 def moment(epoch_seconds: float) -> str:

@@ -24,20 +24,22 @@ from apiclient.informer import Informer
 from master.controllers.cache_view import ObjectView
 from master.controllers.controller import Controller
 from master.controllers.pod_template import Obj
-from objects.kinds import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType, by_kind
+from objects.kinds import (
+    CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, ENDPOINT_SLICE, POD, REPLICASET, SERVICE, ResourceType, by_kind,
+)
 from objects.meta import DeleteOptions, ObjectMeta, OwnerReference, Preconditions
 
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
-# The kinds tinykube serves that own (Deployment, ReplicaSet, DaemonSet) or are owned (ReplicaSet, Pod,
-# ControllerRevision).
-WATCHED_KINDS = (DEPLOYMENT, REPLICASET, DAEMONSET, POD, CONTROLLER_REVISION)
+# The kinds tinykube serves that own (Deployment, ReplicaSet, DaemonSet, Service) or are owned (ReplicaSet,
+# Pod, ControllerRevision, EndpointSlice).
+WATCHED_KINDS = (DEPLOYMENT, REPLICASET, DAEMONSET, POD, CONTROLLER_REVISION, SERVICE, ENDPOINT_SLICE)
 
 
 @dataclass
 class _Node:
     """One object of the graph: the informer's cached dict, read through a view (the graph holds every object
-    of five kinds, so none is parsed into a model)."""
+    of every watched kind, so none is parsed into a model)."""
 
     rt: ResourceType
     obj: ObjectView

@@ -14,8 +14,8 @@ from typing import Any
 from master.api import status
 from master.api.registry import Registry, why_report_key
 from master.store import AlreadyExists, NotFound
-from objects.kinds import DAEMONSET, DEPLOYMENT, NODE, REPLICASET, ResourceType
-from objects.why import DaemonSetReport, NodeHealthReport, ReplicaSetReport, RolloutReport
+from objects.kinds import DAEMONSET, DEPLOYMENT, NODE, REPLICASET, SERVICE, ResourceType
+from objects.why import DaemonSetReport, NodeHealthReport, ReplicaSetReport, RolloutReport, ServiceReport
 
 # Which report explains which kind, and so which body a PUT on that kind's why must carry.
 REPORT_MODELS = {
@@ -23,8 +23,9 @@ REPORT_MODELS = {
     DEPLOYMENT.plural: RolloutReport,
     REPLICASET.plural: ReplicaSetReport,
     DAEMONSET.plural: DaemonSetReport,
+    SERVICE.plural: ServiceReport,
 }
-REPORTED_KINDS: tuple[ResourceType, ...] = (NODE, DEPLOYMENT, REPLICASET, DAEMONSET)
+REPORTED_KINDS: tuple[ResourceType, ...] = (NODE, DEPLOYMENT, REPLICASET, DAEMONSET, SERVICE)
 
 
 def put_report(registry: Registry, rt: ResourceType, namespace: str | None, name: str, body: Any) -> dict[str, Any]:
