@@ -2,14 +2,16 @@
 
     informer(services, all namespaces) ───────┐
                                               ├─► upsert/remove ─► parsed, typed, indexed by Service
-    informer(endpointslices, all namespaces) ─┘            │
-                                                           └─► dirty ─► notifier thread (debounced) ─► callbacks
+    informer(endpointslices, all namespaces) ─┤            │
+    informer(nodes) ─► their InternalIPs ─────┘            └─► dirty ─► notifier thread (debounced) ─► callbacks
 
 What reads it: the rule renderer (ClusterIP and NodePort forwarding), the
 node-port proxy, the pod env builder and the cluster DNS server. Readers ask by
 (namespace, name) and get objects.service / objects.endpoints models, never
 dicts. An EndpointSlice belongs to the Service its kubernetes.io/service-name
-label names, as kube-proxy reads it; a Service may have several slices.
+label names, as kube-proxy reads it; a Service may have several slices. The
+nodes' InternalIPs are there for NodePort (NodeIP:nodePort from a pod); a node's
+heartbeat changes nothing here unless its address changes.
 
 Subscribers are called with no arguments, from the notifier thread, once per
 burst of changes (DEBOUNCE_SECONDS after the first change of the burst) and
@@ -27,7 +29,8 @@ from typing import Any
 from apiclient import ApiClient
 from apiclient.informer import Informer
 from objects.endpoints import Endpoint, EndpointSlice
-from objects.kinds import ENDPOINT_SLICE, SERVICE
+from objects.kinds import ENDPOINT_SLICE, NODE, SERVICE
+from objects.node import Node
 from objects.service import Service
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ class ServiceCatalog:
         self._services: dict[ServiceKey, Service] = {}
         self._slices: dict[ServiceKey, dict[str, EndpointSlice]] = {}  # service -> slice name -> slice
         self._slice_owner: dict[ServiceKey, ServiceKey] = {}  # (ns, slice name) -> the service it was filed under
+        self._node_ips: dict[str, str] = {}  # node name -> InternalIP
         self._subscribers: list[Subscriber] = []
         self._dirty = threading.Event()
         self.synced = threading.Event()
@@ -66,6 +70,8 @@ class ServiceCatalog:
                      on_update=lambda _old, new: self.upsert_service(new), on_delete=self.remove_service),
             Informer(self._client, ENDPOINT_SLICE, on_add=self.upsert_slice,
                      on_update=lambda _old, new: self.upsert_slice(new), on_delete=self.remove_slice),
+            Informer(self._client, NODE, on_add=self.upsert_node,
+                     on_update=lambda _old, new: self.upsert_node(new), on_delete=self.remove_node),
         ]
         for informer in self._informers:
             informer.start(stop)
@@ -120,6 +126,11 @@ class ServiceCatalog:
         with self._lock:
             return list(self._slices.get((namespace, name), {}).values())
 
+    def node_ips(self) -> tuple[str, ...]:
+        """Every node's InternalIP, sorted."""
+        with self._lock:
+            return tuple(sorted(set(self._node_ips.values())))
+
     # ----- writes (the informers' handlers; public so tests can feed a catalog without a server)
 
     def upsert_service(self, obj: dict[str, Any] | Service) -> None:
@@ -149,6 +160,26 @@ class ServiceCatalog:
         endpoint_slice = obj if isinstance(obj, EndpointSlice) else EndpointSlice.model_validate(obj)
         with self._lock:
             self._forget_slice(_key(endpoint_slice.metadata))
+        self._dirty.set()
+
+    def upsert_node(self, obj: dict[str, Any] | Node) -> None:
+        node = obj if isinstance(obj, Node) else Node.model_validate(obj)
+        addresses = (node.status and node.status.addresses) or []
+        internal_ip = next((a.address for a in addresses if a.type == "InternalIP" and a.address), None)
+        with self._lock:
+            if self._node_ips.get(node.metadata.name or "") == internal_ip:
+                return  # a heartbeat: nothing a reader sees changed
+            if internal_ip is None:
+                self._node_ips.pop(node.metadata.name or "", None)
+            else:
+                self._node_ips[node.metadata.name or ""] = internal_ip
+        self._dirty.set()
+
+    def remove_node(self, obj: dict[str, Any] | Node) -> None:
+        node = obj if isinstance(obj, Node) else Node.model_validate(obj)
+        with self._lock:
+            if self._node_ips.pop(node.metadata.name or "", None) is None:
+                return
         self._dirty.set()
 
     def notify_now(self) -> None:

@@ -52,3 +52,16 @@ def test_subscribers_are_called_and_one_failing_does_not_stop_the_others() -> No
     assert catalog.service("default", "web") is not None
     catalog.remove_service(service("web"))
     assert catalog.services() == []
+
+
+def test_node_ips_are_internal_ips_and_a_heartbeat_is_no_change() -> None:
+    catalog = ServiceCatalog()
+    node = {"metadata": {"name": "n1"}, "status": {"addresses": [{"type": "Hostname", "address": "n1"},
+                                                                  {"type": "InternalIP", "address": "10.0.0.9"}]}}
+    catalog.upsert_node(node)
+    assert catalog.node_ips() == ("10.0.0.9",)
+    catalog.notify_now()
+    catalog.upsert_node(node)
+    assert not catalog._dirty.is_set()  # the notifier would not wake every subscriber for a heartbeat
+    catalog.remove_node(node)
+    assert catalog.node_ips() == ()

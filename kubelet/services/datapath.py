@@ -1,0 +1,176 @@
+"""ServiceDatapath: the Service rules and DNS config inside every pod's network namespace on this node.
+
+    sandbox started (sync_pod) ─► set_up ─┬─► resolv.conf (dnsPolicy, dnsConfig)          ─┐
+                                          ├─► DNS socket pair on the pod's 127.0.0.1 ─► DNS server
+                                          └─► read our chains left there (a restarted kubelet) ├─► apply
+    catalog changed (debounced) ─► routes_from(catalog) once ─► for every pod set up here ─────┘
+                                                                  render(routes, pod's DNS port)
+                                                                  iptables-restore --noflush, when changed
+    pod removed ─► tear_down ─► DNS sockets closed (the namespace goes with the pause process)
+
+The rules are written only into pods' namespaces, never the host's. A kubelet
+that restarts forgets nothing that matters: each adopted pod's first sync sets it
+up again, reading which of our chains are already there so that none is left
+behind and no jump is added twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from kubelet.runtime.protocol import Sandbox
+from kubelet.services import netns
+from kubelet.services.catalog import ServiceCatalog
+from kubelet.services.env import service_env, visible_services
+from kubelet.services.pod_network import PodNetworkFailed
+from kubelet.services.resolv import MARKER, dns_policy, parse, pod_resolv_conf
+from kubelet.services.rules import DnsRedirect, PortRoute, render, routes_from
+from objects.pod import Pod
+
+log = logging.getLogger(__name__)
+
+CATALOG_SYNC_TIMEOUT_SECONDS = 10.0  # rules from a half-listed catalog would cut adopted pods off
+
+
+class DnsSockets(Protocol):
+    """The node-local DNS server, as the data path hands it sockets (kubelet/services/dns*.py)."""
+
+    def serve(self, key: str, udp: object, tcp: object) -> None:
+        """Serve DNS on this pair (bound, inside a pod's namespace); takes ownership. Thread-safe."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Stop serving `key` and close its sockets; unknown keys are a no-op. Thread-safe."""
+        ...
+
+
+@dataclass
+class PodNetns:
+    """What this kubelet did in one pod's namespace."""
+
+    namespace: str
+    name: str
+    sandbox_id: str
+    pid: int
+    dns_port: int = 0  # 0: no DNS socket (no DNS server on this kubelet)
+    chains: dict[str, set[str]] = field(default_factory=dict)  # table -> our chains there now
+    jumps: bool = False  # OUTPUT jumps to TINYKUBE-SERVICES in both tables
+    applied: str = ""  # the rules last applied (without stale-chain removals), to skip a no-op restore
+
+
+class ServiceDatapath:
+    """Implements kubelet.services.pod_network.PodNetwork."""
+
+    def __init__(self, catalog: ServiceCatalog, *, cluster_dns: tuple[str, ...], cluster_domain: str,
+                 dns: DnsSockets | None = None):
+        self.catalog = catalog
+        self.cluster_dns = cluster_dns
+        self.cluster_domain = cluster_domain
+        self.dns = dns
+        self._pods: dict[str, PodNetns] = {}  # pod uid -> what is set up
+        self._lock = threading.Lock()  # guards _pods
+        self._apply_lock = threading.Lock()  # one writer of rules at a time, so a pod never goes back in time
+        self._backend: str | None = None
+        catalog.subscribe(self.sync_all)
+
+    # ----- PodNetwork
+
+    def set_up(self, pod: Pod, sandbox: Sandbox) -> None:
+        if sandbox.pid <= 0:
+            return  # a runtime without namespaces to enter (the fake runtime)
+        uid = pod.metadata.uid or ""
+        with self._lock:
+            current = self._pods.get(uid)
+        if current is not None and current.sandbox_id == sandbox.id:
+            return
+        if current is not None:
+            self.tear_down(uid)  # a new sandbox: a new namespace
+        if not self.catalog.wait_synced(CATALOG_SYNC_TIMEOUT_SECONDS):
+            raise PodNetworkFailed("the Services and EndpointSlices have not been listed yet")
+        state = PodNetns(pod.metadata.namespace or "", pod.metadata.name or "", sandbox.id, sandbox.pid)
+        try:
+            self._write_resolv_conf(pod, sandbox.pid)
+            if self.dns is not None and self.cluster_dns:
+                udp, tcp = netns.open_dns_sockets(sandbox.pid)
+                state.dns_port = udp.getsockname()[1]
+                self.dns.serve(uid, udp, tcp)
+            with self._apply_lock:  # registered inside it, so no catalog change falls between the two
+                state.chains, state.jumps = netns.our_chains(netns.save(sandbox.pid, self._iptables(sandbox.pid)))
+                self._apply(state, routes_from(self.catalog), self.catalog.node_ips())
+                with self._lock:
+                    self._pods[uid] = state
+        except netns.NetnsError as error:
+            if self.dns is not None:
+                self.dns.release(uid)
+            raise PodNetworkFailed(f"failed to set up the pod's network: {error}") from error
+        log.info("pod %s/%s: Service rules and DNS set up in its network namespace (pid %d)", state.namespace,
+                 state.name, sandbox.pid)
+
+    def tear_down(self, pod_uid: str) -> None:
+        with self._lock:
+            state = self._pods.pop(pod_uid, None)
+        if state is not None and self.dns is not None:
+            self.dns.release(pod_uid)
+
+    def env(self, pod: Pod) -> list[tuple[str, str]]:
+        return service_env(visible_services(pod, self.catalog.services()))
+
+    # ----- every pod, after the catalog changed
+
+    def sync_all(self) -> None:
+        """Bring every set-up pod's rules to the catalog (the catalog's subscriber)."""
+        with self._apply_lock:
+            routes, node_ips = routes_from(self.catalog), self.catalog.node_ips()
+            with self._lock:
+                pods = list(self._pods.items())
+            for uid, state in pods:
+                try:
+                    self._apply(state, routes, node_ips)
+                except netns.NetnsGone:
+                    log.info("pod %s/%s: its network namespace is gone", state.namespace, state.name)
+                    self.tear_down(uid)
+                except netns.NetnsError as error:  # the next change, or the pod's next sync, tries again
+                    log.warning("pod %s/%s: rules not applied: %s", state.namespace, state.name, error)
+
+    def pods(self) -> dict[str, PodNetns]:
+        with self._lock:
+            return dict(self._pods)
+
+    # ----- inside
+
+    def _apply(self, state: PodNetns, routes: list[PortRoute], node_ips: tuple[str, ...]) -> None:
+        """Write the rules into one pod when they changed. Caller holds _apply_lock."""
+        dns = DnsRedirect(self.cluster_dns[0], state.dns_port) if state.dns_port else None
+        wanted = render(routes, node_ips=node_ips, dns=dns)
+        if wanted.text == state.applied and state.jumps:
+            return
+        rules = render(routes, node_ips=node_ips, dns=dns, stale=state.chains, add_jumps=not state.jumps)
+        netns.restore(state.pid, self._iptables(state.pid), rules.text)
+        state.chains = {table: set(chains) for table, chains in wanted.chains.items()}
+        state.jumps, state.applied = True, wanted.text
+
+    def _iptables(self, pid: int) -> str:
+        if self._backend is None:
+            self._backend = netns.detect_backend(pid)
+            log.info("iptables backend in pods' network namespaces: %s", self._backend)
+        return self._backend
+
+    def _write_resolv_conf(self, pod: Pod, pid: int) -> None:
+        """Once per sandbox: the file the runtime wrote tells the node's own search domains; ours starts
+        with MARKER, so a restarted kubelet leaves it as it is."""
+        path = Path(f"/proc/{pid}/root/etc/resolv.conf")
+        try:
+            current = path.read_text()
+        except FileNotFoundError:
+            current = ""
+        except OSError as error:
+            raise netns.NetnsError(f"reading {path}: {error}") from error
+        if current.startswith(MARKER):
+            return
+        conf = pod_resolv_conf(pod, cluster_dns=self.cluster_dns, cluster_domain=self.cluster_domain,
+                               host=parse(current))
+        netns.write_resolv_conf(pid, conf.render(policy=dns_policy(pod)))

@@ -1,0 +1,182 @@
+"""Acting inside one pod's network namespace, found through its pause container's process.
+
+    /proc/<pause pid>/ns/net ─┬─► nsenter --net=... iptables-{nft,legacy}-{save,restore}   (rules)
+                              └─► setns() in a short-lived thread ─► socket() + bind()        (DNS sockets)
+    /proc/<pause pid>/root/etc/resolv.conf  ◄── written                                      (pod DNS config)
+
+The kubelet needs CAP_SYS_ADMIN (setns), CAP_NET_ADMIN (iptables) and to see the
+pause process (the host's PID namespace, when the kubelet runs in a container).
+
+A socket belongs to the namespace it was created in for its whole life, whatever
+thread uses it later: Docker's embedded DNS (127.0.0.11) works the same way. An
+open socket also keeps its namespace alive, so whoever holds one must close it
+when the pod goes.
+
+The iptables backend must be the one Docker's own rules in the pod use (its
+DOCKER_OUTPUT chain for 127.0.0.11): the kernel runs both, but rules of the other
+backend are invisible to its tools and ordering across the two is undefined.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from kubelet.services.rules import SERVICES_CHAIN, ours
+
+NFT, LEGACY = "nft", "legacy"
+COMMAND_TIMEOUT_SECONDS = 10.0
+CLONE_NEWNET = 0x40000000
+DOCKER_DNS_CHAIN = "DOCKER_OUTPUT"
+
+T = TypeVar("T")
+
+
+class NetnsError(Exception):
+    """A command in the pod's namespace failed (its stderr is the message)."""
+
+
+class NetnsGone(NetnsError):
+    """The pause process is gone, and with it the namespace (the pod stopped or was removed)."""
+
+
+def netns_path(pid: int) -> str:
+    return f"/proc/{pid}/ns/net"
+
+
+def exists(pid: int) -> bool:
+    return pid > 0 and os.path.exists(netns_path(pid))
+
+
+def detect_backend(pid: int) -> str:
+    """The backend whose tables hold Docker's own rules in this namespace; nft when neither shows them
+    (nft is what Debian's `iptables` is since bookworm)."""
+    for backend in (NFT, LEGACY):
+        if shutil.which(f"iptables-{backend}-save") and DOCKER_DNS_CHAIN in _save_or_empty(pid, backend):
+            return backend
+    return NFT if shutil.which("iptables-nft-restore") else LEGACY
+
+
+def save(pid: int, backend: str) -> str:
+    """iptables-save of every table in the namespace."""
+    return _run(pid, [f"iptables-{backend}-save"])
+
+
+def restore(pid: int, backend: str, text: str) -> None:
+    """iptables-restore --noflush: one transaction per table; chains it does not name stay as they are."""
+    _run(pid, [f"iptables-{backend}-restore", "--noflush"], text)
+
+
+def our_chains(saved: str) -> tuple[dict[str, set[str]], bool]:
+    """From iptables-save output: our chains in each table, and whether OUTPUT jumps to ours already."""
+    chains: dict[str, set[str]] = {}
+    table = ""
+    found_jump = {"nat": False, "filter": False}
+    for line in saved.splitlines():
+        if line.startswith("*"):
+            table = line[1:].strip()
+        elif line.startswith(":") and ours(name := line[1:].split()[0]):
+            chains.setdefault(table, set()).add(name)
+        elif re.fullmatch(rf"-A OUTPUT -j {SERVICES_CHAIN}", line.strip()) and table in found_jump:
+            found_jump[table] = True
+    return chains, all(found_jump.values())
+
+
+def write_resolv_conf(pid: int, text: str) -> None:
+    """Overwrite the pod's /etc/resolv.conf in place. Docker bind-mounts one file per sandbox there, and
+    containers joining the sandbox's network (network_mode container:<id>) share that same file."""
+    path = f"/proc/{pid}/root/etc/resolv.conf"
+    try:
+        with open(path, "w") as resolv_conf:
+            resolv_conf.write(text)
+    except FileNotFoundError as error:
+        raise NetnsGone(f"process {pid} is gone") from error
+    except OSError as error:
+        raise NetnsError(f"writing {path}: {error}") from error
+
+
+def open_dns_sockets(pid: int) -> tuple[socket.socket, socket.socket]:
+    """A UDP socket and a listening TCP socket on 127.0.0.1:<one ephemeral port>, inside the namespace,
+    both non-blocking."""
+    def make() -> tuple[socket.socket, socket.socket]:
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            udp.bind(("127.0.0.1", 0))
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+            tcp.listen(64)
+        except OSError:
+            udp.close()
+            tcp.close()
+            raise
+        udp.setblocking(False)
+        tcp.setblocking(False)
+        return udp, tcp
+    return in_netns(pid, make)
+
+
+def in_netns(pid: int, action: Callable[[], T]) -> T:
+    """Run `action` in a new thread that has entered the namespace first; the thread ends with it,
+    so no other work of the kubelet ever runs in the pod's namespace."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def enter_and_act() -> None:
+        try:
+            _setns(pid)
+            result.append(action())
+        except BaseException as error:  # handed to the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=enter_and_act, name=f"netns-{pid}", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _setns(pid: int) -> None:
+    try:
+        fd = os.open(netns_path(pid), os.O_RDONLY)
+    except FileNotFoundError as error:
+        raise NetnsGone(f"process {pid} is gone") from error
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            errno = ctypes.get_errno()
+            raise NetnsError(f"setns into {netns_path(pid)}: {os.strerror(errno)}")
+    finally:
+        os.close(fd)
+
+
+def _save_or_empty(pid: int, backend: str) -> str:
+    try:
+        return save(pid, backend)
+    except NetnsGone:
+        raise
+    except NetnsError:
+        return ""
+
+
+def _run(pid: int, command: list[str], stdin: str | None = None) -> str:
+    if not exists(pid):
+        raise NetnsGone(f"process {pid} is gone")
+    try:
+        done = subprocess.run(["nsenter", f"--net={netns_path(pid)}", *command], input=stdin, capture_output=True,
+                              text=True, timeout=COMMAND_TIMEOUT_SECONDS)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise NetnsError(f"{command[0]}: {error}") from error
+    if done.returncode != 0:
+        if not exists(pid):
+            raise NetnsGone(f"process {pid} is gone")
+        raise NetnsError(f"{command[0]} in {netns_path(pid)}: {done.stderr.strip() or done.returncode}")
+    return done.stdout

@@ -1,0 +1,193 @@
+"""The nat and filter rules that make Service addresses work inside one pod's network namespace.
+
+kube-proxy's iptables mode, rendered for a pod's own netns (a pod's traffic leaves
+its netns straight onto the Docker network, so there is no node namespace to put
+the rules in). Only our own chains are written; OUTPUT gets one jump to each:
+
+    nat OUTPUT ─► TINYKUBE-SERVICES
+                    -d <cluster DNS IP> -p udp|tcp --dport 53 ─► DNAT 127.0.0.1:<the pod's DNS socket>
+                    -d <clusterIP> -p tcp --dport 80   ─► TK-SVC-<hash>   (one chain per Service port)
+                    -d <node IP>   -p tcp --dport 3xxxx ─► TK-SVC-<hash>  (NodePort, for every node's IP)
+                  TK-SVC-<hash>
+                    -m statistic --mode random --probability 1/3 ─► TK-SEP-<hash of endpoint 1>
+                    -m statistic --mode random --probability 1/2 ─► TK-SEP-<hash of endpoint 2>
+                                                                ─► TK-SEP-<hash of endpoint 3>
+                  TK-SEP-<hash>  ─► DNAT <pod IP>:<targetPort>
+
+    filter OUTPUT ─► TINYKUBE-SERVICES
+                    -d <clusterIP> -p tcp --dport 80 ─► REJECT   (only for a Service port with no endpoint)
+
+The filter table sees a packet after nat has rewritten it, so only packets that
+no DNAT rule took reach the REJECT rules, as in kube-proxy.
+
+Everything here is pure: `routes_from(catalog)` reads the catalog once,
+`render(...)` turns routes into iptables-restore --noflush input, and chain
+names are stable hashes, so rendering the same catalog twice gives the same text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import typing
+from dataclasses import dataclass, field
+
+from objects.service import HEADLESS, Protocol, Service, ServiceType
+
+SERVICES_CHAIN = "TINYKUBE-SERVICES"
+SERVICE_CHAIN_PREFIX = "TK-SVC-"
+ENDPOINT_CHAIN_PREFIX = "TK-SEP-"
+OUR_CHAIN_PREFIXES = (SERVICES_CHAIN, SERVICE_CHAIN_PREFIX, ENDPOINT_CHAIN_PREFIX)
+DNS_PORT = 53
+ROUTED_PROTOCOLS = (Protocol.TCP, Protocol.UDP)  # iptables-nft in a pod has no sctp match everywhere
+
+
+@dataclass(frozen=True)
+class PortRoute:
+    """One Service port and where its traffic goes right now."""
+
+    namespace: str
+    service: str
+    port_name: str
+    protocol: str  # TCP or UDP
+    cluster_ip: str
+    port: int
+    node_port: int = 0  # 0 unless the Service is NodePort/LoadBalancer
+    endpoints: tuple[tuple[str, int], ...] = ()  # ready (pod IP, target port), sorted
+
+    @property
+    def label(self) -> str:
+        """`ns/name:port`, kube-proxy's ServicePortName, shown as each rule's comment."""
+        return f"{self.namespace}/{self.service}:{self.port_name}" if self.port_name \
+            else f"{self.namespace}/{self.service}"
+
+
+@dataclass(frozen=True)
+class DnsRedirect:
+    """Send <cluster_ip>:53 (udp and tcp) to the node-local DNS socket on the pod's loopback."""
+
+    cluster_ip: str
+    local_port: int
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """iptables-restore input for both tables, and the names of the chains it writes."""
+
+    text: str
+    chains: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> our chains in it
+
+
+class Catalog(typing.Protocol):
+    """The two reads of kubelet.services.catalog.ServiceCatalog that routes_from needs."""
+
+    def services(self) -> list[Service]: ...
+
+    def ready_endpoints(self, namespace: str, name: str, port_name: str | None = "") -> list[tuple[str, int]]: ...
+
+
+def routes_from(catalog: Catalog) -> list[PortRoute]:
+    """Every routable Service port: one with a cluster IP (not headless, not ExternalName), TCP or UDP."""
+    routes = []
+    for service in catalog.services():
+        spec = service.spec
+        if spec is None or not spec.cluster_ip or spec.cluster_ip == HEADLESS:
+            continue
+        if service.type == ServiceType.EXTERNAL_NAME:
+            continue
+        namespace, name = service.metadata.namespace or "", service.metadata.name or ""
+        with_node_port = service.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER)
+        for port in service.ports:
+            protocol = port.protocol or Protocol.TCP
+            if protocol not in ROUTED_PROTOCOLS or not port.port:
+                continue
+            endpoints = tuple(catalog.ready_endpoints(namespace, name, port.name or ""))
+            routes.append(PortRoute(namespace, name, port.name or "", protocol, spec.cluster_ip, port.port,
+                                    (port.node_port or 0) if with_node_port else 0, endpoints))
+    return sorted(routes, key=lambda r: (r.namespace, r.service, r.port_name, r.protocol))
+
+
+def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsRedirect | None = None,
+           stale: dict[str, set[str]] | None = None, add_jumps: bool = False) -> RuleSet:
+    """The rules for one pod. `stale` names chains of ours a previous render wrote that are now to go
+    (table -> chains); `add_jumps` inserts the OUTPUT jumps (only when they are not there yet:
+    --noflush appends, it never replaces)."""
+    nat_chains, filter_chains = [SERVICES_CHAIN], [SERVICES_CHAIN]
+    nat_rules, filter_rules = [], []
+    if dns is not None:
+        for protocol in ("udp", "tcp"):
+            nat_rules.append(f"-A {SERVICES_CHAIN} -d {dns.cluster_ip}/32 -p {protocol} --dport {DNS_PORT} "
+                             f'-m comment --comment "cluster DNS" '
+                             f"-j DNAT --to-destination 127.0.0.1:{dns.local_port}")
+    for route in routes:
+        if dns is not None and route.cluster_ip == dns.cluster_ip and route.port == DNS_PORT:
+            continue  # kube-dns: answered by the node-local DNS socket above, not by endpoints
+        protocol = route.protocol.lower()
+        destinations = [(route.cluster_ip, route.port)]
+        if route.node_port:
+            destinations += [(node_ip, route.node_port) for node_ip in node_ips]
+        comment = f'-m comment --comment "{route.label}"'
+        if not route.endpoints:
+            for address, port in destinations:
+                filter_rules.append(f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
+                                    f"-j REJECT")
+            continue
+        service_chain = chain_name(SERVICE_CHAIN_PREFIX, route.label, route.protocol)
+        nat_chains.append(service_chain)
+        for address, port in destinations:
+            nat_rules.append(f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
+                             f"-j {service_chain}")
+        count = len(route.endpoints)
+        for index, (ip, target_port) in enumerate(route.endpoints):
+            endpoint_chain = chain_name(ENDPOINT_CHAIN_PREFIX, route.label, route.protocol, f"{ip}:{target_port}")
+            nat_chains.append(endpoint_chain)
+            remaining = count - index
+            chance = f"-m statistic --mode random --probability {1 / remaining:0.10f} " if remaining > 1 else ""
+            nat_rules.append(f"-A {service_chain} {comment} {chance}-j {endpoint_chain}")
+            nat_rules.append(f"-A {endpoint_chain} {comment} -p {protocol} "
+                             f"-j DNAT --to-destination {ip}:{target_port}")
+    chains = {"nat": frozenset(nat_chains), "filter": frozenset(filter_chains)}
+    stale = stale or {}
+    text = "".join(
+        _table(table, declared, rules, sorted(set(stale.get(table, ())) - set(declared)), add_jumps=add_jumps)
+        for table, declared, rules in (("nat", nat_chains, nat_rules), ("filter", filter_chains, filter_rules))
+    )
+    return RuleSet(text, chains)
+
+
+def removal(chains: dict[str, set[str]], *, jumps: bool) -> str:
+    """iptables-restore --noflush input that removes our chains (and the OUTPUT jumps, when there)."""
+    text = []
+    for table, names in chains.items():
+        if not names:
+            continue
+        lines = [f"*{table}"]
+        lines += [f":{name} - [0:0]" for name in sorted(names)]  # declaring a chain flushes it
+        if jumps and SERVICES_CHAIN in names:
+            lines.append(f"-D OUTPUT -j {SERVICES_CHAIN}")
+        lines += [f"-X {name}" for name in sorted(names)]
+        lines.append("COMMIT")
+        text.append("\n".join(lines) + "\n")
+    return "".join(text)
+
+
+def chain_name(prefix: str, *parts: str) -> str:
+    """A stable chain name: prefix and 16 base32 characters of a hash, as kube-proxy names its chains
+    (the whole name stays under iptables' 28 characters)."""
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return prefix + base64.b32encode(digest).decode()[:16]
+
+
+def ours(chain: str) -> bool:
+    return chain.startswith(OUR_CHAIN_PREFIXES)
+
+
+def _table(table: str, chains: list[str], rules: list[str], stale: list[str], *, add_jumps: bool) -> str:
+    lines = [f"*{table}"]
+    lines += [f":{name} - [0:0]" for name in [*chains, *stale]]  # declaring a chain flushes it
+    if add_jumps:
+        lines.append(f"-I OUTPUT 1 -j {SERVICES_CHAIN}")
+    lines += rules
+    lines += [f"-X {name}" for name in stale]
+    lines.append("COMMIT")
+    return "\n".join(lines) + "\n"

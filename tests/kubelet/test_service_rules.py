@@ -1,0 +1,105 @@
+"""Rendering the Service rules of a pod's network namespace: pure, from a catalog fed by hand."""
+
+from __future__ import annotations
+
+from kubelet.services.catalog import ServiceCatalog
+from kubelet.services.netns import our_chains
+from kubelet.services.rules import (
+    SERVICES_CHAIN, DnsRedirect, PortRoute, chain_name, removal, render, routes_from,
+)
+from objects.endpoints import SERVICE_NAME_LABEL
+
+
+def catalog_with(*services: dict, slices: tuple[dict, ...] = ()) -> ServiceCatalog:
+    catalog = ServiceCatalog()
+    for service in services:
+        catalog.upsert_service(service)
+    for endpoint_slice in slices:
+        catalog.upsert_slice(endpoint_slice)
+    return catalog
+
+
+def service(name: str, cluster_ip: str, ports: list[dict], **spec: object) -> dict:
+    return {"metadata": {"name": name, "namespace": "default"},
+            "spec": {"clusterIP": cluster_ip, "ports": ports, **spec}}
+
+
+def web_slice(*ips: str, port: int = 8080) -> dict:
+    return {"metadata": {"name": "web-x", "namespace": "default", "labels": {SERVICE_NAME_LABEL: "web"}},
+            "endpoints": [{"addresses": [ip]} for ip in ips], "ports": [{"name": "http", "port": port}]}
+
+
+WEB = service("web", "10.96.0.5", [{"name": "http", "port": 80, "nodePort": 30080}], type="NodePort")
+
+
+def test_routes_skip_headless_external_name_and_sctp_and_keep_node_ports_of_node_port_services_only() -> None:
+    catalog = catalog_with(
+        WEB,
+        service("headless", "None", [{"port": 80}]),
+        service("ext", "", [{"port": 80}], type="ExternalName", externalName="example.com"),
+        service("sctp", "10.96.0.6", [{"port": 80, "protocol": "SCTP"}]),
+        service("plain", "10.96.0.7", [{"port": 81, "nodePort": 30081}]),  # a stale nodePort of a ClusterIP one
+        slices=(web_slice("10.0.0.2", "10.0.0.1"),),
+    )
+    routes = routes_from(catalog)
+    assert [(r.service, r.node_port, r.endpoints) for r in routes] == [
+        ("plain", 0, ()), ("web", 30080, (("10.0.0.1", 8080), ("10.0.0.2", 8080)))]
+
+
+def test_endpoints_share_traffic_evenly_through_statistic_probabilities() -> None:
+    route = PortRoute("default", "web", "http", "TCP", "10.96.0.5", 80,
+                      endpoints=(("10.0.0.1", 8080), ("10.0.0.2", 8080), ("10.0.0.3", 8080)))
+    lines = render([route]).text.splitlines()
+    service_chain = chain_name("TK-SVC-", "default/web:http", "TCP")
+    jumps = [line for line in lines if line.startswith(f"-A {service_chain}")]
+    assert "--probability 0.3333333333" in jumps[0]
+    assert "--probability 0.5000000000" in jumps[1]
+    assert "statistic" not in jumps[2]
+    assert any("-j DNAT --to-destination 10.0.0.3:8080" in line for line in lines)
+    assert f"-A {SERVICES_CHAIN} -d 10.96.0.5/32 -p tcp --dport 80" in "\n".join(lines)
+
+
+def test_a_service_port_without_endpoints_is_rejected_in_the_filter_table_also_on_node_ips() -> None:
+    route = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, node_port=30080)
+    text = render([route], node_ips=("172.18.0.2",)).text
+    nat, filter_ = text.split("*filter")
+    assert "10.96.0.5" not in nat
+    assert "-d 10.96.0.5/32 -p tcp --dport 80" in filter_ and "-j REJECT" in filter_
+    assert "-d 172.18.0.2/32 -p tcp --dport 30080" in filter_
+
+
+def test_cluster_dns_goes_to_the_local_socket_instead_of_kube_dns_endpoints() -> None:
+    kube_dns = PortRoute("kube-system", "kube-dns", "dns", "UDP", "10.96.0.10", 53)
+    text = render([kube_dns], dns=DnsRedirect("10.96.0.10", 41000)).text
+    assert "-d 10.96.0.10/32 -p udp --dport 53" in text and "-d 10.96.0.10/32 -p tcp --dport 53" in text
+    assert text.count("127.0.0.1:41000") == 2
+    assert "REJECT" not in text  # kube-dns has no endpoints, and needs none
+
+
+def test_rendering_is_stable_and_stale_chains_are_flushed_then_deleted() -> None:
+    route = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, endpoints=(("10.0.0.1", 8080),))
+    first = render([route])
+    assert render([route]).text == first.text
+    old = {table: set(chains) for table, chains in first.chains.items()}
+    text = render([], stale=old).text
+    for chain in old["nat"] - {SERVICES_CHAIN}:
+        assert f":{chain} - [0:0]" in text and f"-X {chain}" in text
+    assert f"-X {SERVICES_CHAIN}" not in text
+
+
+def test_jumps_are_inserted_only_when_asked_and_removal_undoes_everything() -> None:
+    assert "-I OUTPUT" not in render([]).text
+    assert render([], add_jumps=True).text.count(f"-I OUTPUT 1 -j {SERVICES_CHAIN}") == 2
+    undo = removal({"nat": {SERVICES_CHAIN, "TK-SVC-A"}, "filter": {SERVICES_CHAIN}}, jumps=True)
+    assert undo.count(f"-D OUTPUT -j {SERVICES_CHAIN}") == 2 and "-X TK-SVC-A" in undo
+
+
+def test_our_chains_are_read_back_from_iptables_save() -> None:
+    saved = "\n".join([
+        "*filter", ":OUTPUT ACCEPT [0:0]", f":{SERVICES_CHAIN} - [0:0]", f"-A OUTPUT -j {SERVICES_CHAIN}", "COMMIT",
+        "*nat", ":OUTPUT ACCEPT [0:0]", ":DOCKER_OUTPUT - [0:0]", f":{SERVICES_CHAIN} - [0:0]", ":TK-SVC-A - [0:0]",
+        "-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT", "COMMIT",
+    ])
+    chains, jumps = our_chains(saved)
+    assert chains == {"filter": {SERVICES_CHAIN}, "nat": {SERVICES_CHAIN, "TK-SVC-A"}}
+    assert not jumps  # nat's OUTPUT has no jump to ours yet
