@@ -6,8 +6,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from objects.service import CLUSTER_DOMAIN
+
 DEFAULT_PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 DEFAULT_NETWORK = "tinykube"
+DEFAULT_CLUSTER_DNS = "10.96.0.10"  # kube-dns's ClusterIP: the 10th address of the default service CIDR
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class KubeletConfig:
     root_dir: Path = Path("/var/lib/tinykube")
     time_scale: float = 1.0
     owner: str = ""  # label stamped on every container (tests use it to clean up)
+    cluster_dns: tuple[str, ...] = (DEFAULT_CLUSTER_DNS,)  # pods' nameserver; () = no cluster DNS
+    cluster_domain: str = CLUSTER_DOMAIN
+    services: bool = True  # the Service data path: rules in pods, node ports, cluster DNS
 
     def seconds(self, value: float) -> float:
         """A Kubernetes timer, scaled (one setting makes the whole story fast in demos and tests)."""

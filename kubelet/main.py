@@ -5,6 +5,9 @@
 Registers the Node, renews its Lease, runs the pods bound to it through Docker,
 carries out the Faults addressed to it (kubelet/faults.py), and serves logs, exec,
 proxy, usage stats and `why` to the master on --port (HTTPS, node token).
+Services (kubelet/services): it writes the Service rules and DNS config into each
+of its pods' network namespaces, answers their cluster DNS queries, and serves
+NodePorts on --address.
 Several kubelets can share one Docker engine: each owns only the containers
 labelled with its node name.
 """
@@ -23,14 +26,22 @@ import uvicorn
 
 from apiclient import ApiClient, load_kubeconfig
 from apiclient.events import EventRecorder
-from kubelet.config import DEFAULT_NETWORK, DEFAULT_PAUSE_IMAGE, KubeletConfig, parse_labels, parse_taints
+from kubelet.config import (
+    DEFAULT_CLUSTER_DNS, DEFAULT_NETWORK, DEFAULT_PAUSE_IMAGE, KubeletConfig, parse_labels, parse_taints,
+)
 from kubelet.faults import FaultLoop, Partition
 from kubelet.node_status import NodeStatusReporter
 from kubelet.runtime.docker_runtime import DockerRuntime
 from kubelet.runtime.faulty import FaultyRuntime
 from kubelet.serving_cert import ensure_serving_cert
 from kubelet.server import create_kubelet_app
+from kubelet.services.catalog import ServiceCatalog
+from kubelet.services.datapath import ServiceDatapath
+from kubelet.services.dns_server import ClusterDnsServer
+from kubelet.services.node_ports import NodePortProxy
+from kubelet.services.pod_network import PodNetwork
 from kubelet.sync_loop import SyncLoop
+from objects.service import CLUSTER_DOMAIN
 
 log = logging.getLogger("tinykube.kubelet")
 
@@ -56,12 +67,18 @@ log = logging.getLogger("tinykube.kubelet")
               help="The pause image holding each pod's network namespace.")
 @click.option("--root-dir", type=click.Path(path_type=Path), default=Path("/var/lib/tinykube"), show_default=True)
 @click.option("--time-scale", type=float, default=1.0, show_default=True, help="Multiply every timer.")
+@click.option("--cluster-dns", default=DEFAULT_CLUSTER_DNS, show_default=True,
+              help="Pods' nameserver (kube-dns's ClusterIP), comma-separated; '' for no cluster DNS.")
+@click.option("--cluster-domain", default=CLUSTER_DOMAIN, show_default=True)
+@click.option("--services/--no-services", default=True, show_default=True,
+              help="Run the Service data path: rules in pods' network namespaces, cluster DNS, node ports.")
 @click.option("--owner-label", default="",
               help="Value of io.tinykube.owner on every container and volume; the kubelet sees only those.")
 @click.option("--log-level", default="info", show_default=True)
 def main(kubeconfig: Path, server: str | None, node_name: str, port: int, address: str, bind: str | None, cpu: str,
          memory: str, max_pods: int, labels: str, taints: str, network: str, pod_infra_image: str, root_dir: Path,
-         time_scale: float, owner_label: str, log_level: str) -> None:
+         time_scale: float, cluster_dns: str, cluster_domain: str, services: bool, owner_label: str,
+         log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     address = internal_ip(address)
     try:
@@ -69,7 +86,8 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
             node_name=node_name, kubeconfig=kubeconfig, port=port, address=address, bind=bind or address, cpu=cpu,
             memory=memory, max_pods=max_pods, labels=parse_labels(labels), taints=parse_taints(taints),
             network=network, pod_infra_image=pod_infra_image, root_dir=root_dir / node_name, time_scale=time_scale,
-            owner=owner_label,
+            owner=owner_label, cluster_dns=tuple(filter(None, (s.strip() for s in cluster_dns.split(",")))),
+            cluster_domain=cluster_domain, services=services,
         )
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
@@ -87,7 +105,9 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     node_status = NodeStatusReporter(client, runtime, config)
     node = node_status.register()
     node_status.start(stop)
-    sync_loop = SyncLoop(client, runtime, config, events, (node.status and node.status.allocatable) or {})
+    pod_network = start_services(client, config, stop) if config.services else None
+    sync_loop = SyncLoop(client, runtime, config, events, (node.status and node.status.allocatable) or {},
+                         pod_network=pod_network)
     sync_loop.start(stop)
     FaultLoop(client, runtime, partition, node_status, config, resync_pod=sync_loop.resync_pod).start(stop)
 
@@ -102,6 +122,25 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     finally:
         stop.set()
         events.close()
+
+
+def start_services(client: ApiClient, config: KubeletConfig, stop: threading.Event) -> PodNetwork:
+    """The node's Service data path, all reading one catalog:
+
+        ServiceCatalog ─┬─► ServiceDatapath  rules + resolv.conf in every pod's netns ─┐ DNS sockets
+                        ├─► ClusterDnsServer answers on the pods' DNS sockets  ◄───────┘
+                        └─► NodePortProxy    listeners on --address:nodePort
+    """
+    catalog = ServiceCatalog(client)
+    dns = ClusterDnsServer(catalog, cluster_domain=config.cluster_domain) if config.cluster_dns else None
+    datapath = ServiceDatapath(catalog, cluster_dns=config.cluster_dns, cluster_domain=config.cluster_domain,
+                               dns=dns)
+    node_ports = NodePortProxy(catalog, config.address)
+    if dns is not None:
+        dns.start(stop)
+    node_ports.start(stop)
+    catalog.start(stop)
+    return datapath
 
 
 def internal_ip(address: str) -> str:

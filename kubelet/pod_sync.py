@@ -5,6 +5,7 @@ for the pod and does only what is missing, so calling it again (after a crash,
 a restart of the kubelet, or every few seconds) is always safe.
 
     sandbox missing or dead ─► (stop leftovers) ─► run the pause container
+    pod network             ─► DNS config and Service rules in the sandbox (kubelet.services), every sync
     volumes                 ─► emptyDir storage exists
     each container          ─► running: nothing to do
                                never ran: pull (per imagePullPolicy) ─► create ─► start
@@ -41,6 +42,7 @@ from kubelet.runtime.protocol import (
     ContainerRuntime, ContainerSpec, ContainerStatus, CreateFailed, ImageNotPresent, ImagePullFailed, Mount,
     PodRef, PortMapping, RuntimeFailure, Sandbox, SandboxSpec,
 )
+from kubelet.services.pod_network import NoPodNetwork, PodNetwork, PodNetworkFailed
 from kubelet.why import PodNotebook, ReportSources, Stage, Step, Termination, Timer, pod_report
 from objects import pod as api
 from objects.container import Container
@@ -76,10 +78,12 @@ def pod_ref(pod: Pod, config: KubeletConfig) -> PodRef:
 class PodSyncer:
     """Runs one pod's containers through the runtime and reports what it sees to `reporter`."""
 
-    def __init__(self, runtime: ContainerRuntime, config: KubeletConfig, reporter: SyncReporter):
+    def __init__(self, runtime: ContainerRuntime, config: KubeletConfig, reporter: SyncReporter, *,
+                 pod_network: PodNetwork | None = None):
         self.runtime = runtime
         self.config = config
         self.reporter = reporter
+        self.pod_network = pod_network or NoPodNetwork()
         self.backoff = Backoff(time_scale=config.time_scale)
         self.probes = ProbeManager(runtime, reporter, time_scale=config.time_scale)
         self.notes = PodNotebook()  # what `why` tells beyond the status: steps, timers, pull errors
@@ -157,6 +161,8 @@ class PodSyncer:
             with self._timed(ref.uid, "sandbox"):
                 sandbox = self._run_sandbox(pod, ref, memory_volumes)
             instances = self._instances(ref)
+        if sandbox is not None and not self._set_up_network(pod, sandbox):
+            return sandbox, instances
         if sandbox is not None:
             for container in _containers(pod):
                 self._sync_container(pod, ref, sandbox, container, instances.get(container.name or "", []))
@@ -164,6 +170,17 @@ class PodSyncer:
             self.probes.sync(pod, [versions[0] for versions in instances.values() if versions[0].state == "running"],
                              pod_ip=sandbox.ip)
         return sandbox, instances
+
+    def _set_up_network(self, pod: Pod, sandbox: Sandbox) -> bool:
+        """The pod's DNS config and Service rules, before its containers start (a no-op once done)."""
+        try:
+            self.pod_network.set_up(pod, sandbox)
+        except PodNetworkFailed as error:
+            log.warning("pod %s/%s: %s", pod.metadata.namespace, pod.metadata.name, error)
+            self.reporter.record_event(pod, type_="Warning", reason="FailedCreatePodSandBox",
+                                       message=f"Failed to create pod sandbox: {error}")
+            return False
+        return True
 
     def status(self, pod: Pod, sandbox: Sandbox | None,
                instances: dict[str, list[ContainerStatus]]) -> api.PodStatus:
@@ -337,6 +354,7 @@ class PodSyncer:
             self.runtime.stop_sandbox(sandbox.id)
             self.runtime.remove_sandbox(sandbox.id)
         self.runtime.remove_pod_volumes(ref)
+        self.pod_network.tear_down(ref.uid)
         self.backoff.forget_pod(ref.uid)
         self.probes.forget_pod(ref.uid)
         self.notes.forget(ref.uid)
@@ -415,6 +433,15 @@ class PodSyncer:
         )
 
     def _env(self, pod: Pod, sandbox: Sandbox, container: Container) -> list[tuple[str, str]]:
+        """The container's own variables in order ($(VAR) may name Services' too), then the Services'
+        it does not set itself, as the kubelet's makeEnvironmentVariables orders them."""
+        services = self.pod_network.env(pod)
+        own = self._own_env(pod, sandbox, container, dict(services))
+        named = {name for name, _ in own}
+        return own + [(name, value) for name, value in services if name not in named]
+
+    def _own_env(self, pod: Pod, sandbox: Sandbox, container: Container,
+                 services: dict[str, str]) -> list[tuple[str, str]]:
         meta = pod.metadata
         fields = {"metadata.name": meta.name or "", "metadata.namespace": meta.namespace or "",
                   "metadata.uid": meta.uid or "", "spec.nodeName": self.config.node_name,
@@ -426,7 +453,7 @@ class PodSyncer:
             if source is not None:
                 env.append((var.name or "", fields.get(source.field_path or "", "")))
             else:
-                env.append((var.name or "", _expand(var.value or "", dict(env))))
+                env.append((var.name or "", _expand(var.value or "", {**services, **dict(env)})))
         return env
 
     def _mounts(self, pod: Pod, ref: PodRef, container: Container) -> list[Mount]:

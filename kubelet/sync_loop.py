@@ -35,6 +35,7 @@ from kubelet.pod_status import rejected_status
 from kubelet.pod_sync import PodSyncer
 from kubelet.pod_worker import PodWorker
 from kubelet.runtime.protocol import ContainerRuntime, PodRef
+from kubelet.services.pod_network import PodNetwork
 from objects import pod as api
 from objects.kinds import POD
 from objects.pod import Pod
@@ -50,13 +51,13 @@ class SyncLoop:
     """Owns the pod workers and the syncer they share; implements SyncReporter for that syncer."""
 
     def __init__(self, client: ApiClient, runtime: ContainerRuntime, config: KubeletConfig, events: EventRecorder,
-                 allocatable: dict[str, str]):
+                 allocatable: dict[str, str], *, pod_network: PodNetwork | None = None):
         self.client = client
         self.runtime = runtime
         self.config = config
         self.events = events
         self.allocatable = allocatable
-        self.syncer = PodSyncer(runtime, config, reporter=self)
+        self.syncer = PodSyncer(runtime, config, reporter=self, pod_network=pod_network)
         self._workers: dict[str, PodWorker] = {}
         self._rejected: set[str] = set()
         self._reported: dict[str, dict[str, Any]] = {}  # uid -> the status last written, as sent

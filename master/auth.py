@@ -120,6 +120,9 @@ NODE_RULES = (
     _rule("events.k8s.io", "events", "create update patch"),
     _rule("", "namespaces", "get"),
     _rule("tinykube.io", "faults", "get list watch"),
+    # Service env vars (system:node's role) and the node's data path and DNS (system:node-proxier's).
+    _rule("", "services", "get list watch"),
+    _rule("discovery.k8s.io", "endpointslices", "list watch"),
     _rule("tinykube.io", "faults/status", "get update patch"),
 )
 

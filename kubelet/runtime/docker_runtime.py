@@ -199,7 +199,8 @@ class DockerRuntime:
         networks = inspect["NetworkSettings"].get("Networks") or {}
         ip = next((endpoint.get("IPAddress", "") for endpoint in networks.values()), "")
         return Sandbox(id=inspect["Id"], pod=specs.pod_from_labels(inspect["Config"].get("Labels") or {}),
-                       ip=ip if running else "", running=running)
+                       ip=ip if running else "", running=running,
+                       pid=int(inspect["State"].get("Pid") or 0) if running else 0)
 
     def stop_sandbox(self, sandbox_id: str) -> None:
         self.stop_container(sandbox_id, SANDBOX_STOP_GRACE_SECONDS)

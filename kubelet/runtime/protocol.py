@@ -89,6 +89,7 @@ class Sandbox:
     pod: PodRef
     ip: str  # "" when not running
     running: bool
+    pid: int = 0  # the pause process (host PID namespace), whose network namespace is the pod's; 0 when none
 
 
 @dataclass(frozen=True)
