@@ -11,6 +11,7 @@ deciding component's, as the server sent it. Inside:
     scheduling  the scheduler's part: node verdicts, scores, attempts, suggestions, placement
     containers  the kubelet's part: each container's step, exit, pull, probes, and termination
     workloads   the controllers' parts: node health, rollout, replica set, daemon set
+    services    the endpoint controllers' part: a Service's pods, which serve, and why the others do not
     listing     `tkctl why pods`: one line per pod that is not Running and Ready
     watching    `-w`: render again on every change of the subject, and every second of a countdown
 """

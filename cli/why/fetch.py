@@ -3,6 +3,7 @@
     GET /api/v1/namespaces/{ns}/pods/{name}/why
     GET /api/v1/nodes/{name}/why
     GET /apis/apps/v1/namespaces/{ns}/{deployments|replicasets|daemonsets}/{name}/why
+    GET /api/v1/namespaces/{ns}/services/{name}/why
 
 The answer is kept twice: as the server sent it (what `-o json|yaml` prints,
 unchanged) and as an objects.why.Why (what the page reads).

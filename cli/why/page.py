@@ -10,6 +10,7 @@ a reader asks about them (where would it go, where did it go, what is it doing, 
     Kubelet:     node-1         the pod's kubelet   (cli/why/containers.py)
     Containers:  ...
     Node Health: ...            the controllers     (cli/why/workloads.py)
+    Service:     ...            the endpoint controllers (cli/why/services.py)
 
 Written with describe's Page, so it aligns as `tkctl describe` does.
 """
@@ -22,6 +23,7 @@ from cli.describers.page import Page
 from cli.why.containers import add_kubelet
 from cli.why.countdowns import Clock
 from cli.why.scheduling import add_placement, add_scheduling
+from cli.why.services import add_service
 from cli.why.times import clock_time
 from cli.why.workloads import add_daemon_set, add_node_health, add_replica_set, add_rollout
 from objects.why import Why
@@ -70,4 +72,6 @@ def _sections(why: Why, clock: Clock) -> list[Callable[[Page], None]]:
         sections.append(lambda page: add_replica_set(page, why.replica_set))
     if why.daemon_set is not None:
         sections.append(lambda page: add_daemon_set(page, why.daemon_set))
+    if why.service is not None:
+        sections.append(lambda page: add_service(page, why.service))
     return sections

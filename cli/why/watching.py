@@ -12,6 +12,7 @@ What moves each subject, watched on daemon threads (ChangeFeed):
     deployment  the deployment, its namespace's replica sets and pods
     replicaset  the replica set and its namespace's pods
     daemonset   the daemon set and its namespace's pods
+    service     the service, its namespace's pods and endpoint slices
 
 The refresh covers what the kubelet answers live and writes nowhere (a probe's
 failure count, a pull attempt). At a terminal the page is redrawn in place; into
@@ -33,7 +34,7 @@ from cli.printers import TemplatePrinter
 from cli.why.countdowns import Clock
 from cli.why.fetch import Answer
 from cli.why.page import render_why
-from objects.kinds import DEPLOYMENT, EVENT, NODE, POD, REPLICASET, ResourceType
+from objects.kinds import DEPLOYMENT, ENDPOINT_SLICE, EVENT, NODE, POD, REPLICASET, SERVICE, ResourceType
 
 TICK_SECONDS = 1.0
 REFRESH_SECONDS = 2.0
@@ -55,6 +56,8 @@ def sources_of(resource: ResourceType, namespace: str | None, name: str) -> list
         return [Source(POD, namespace, by_name), Source(EVENT, namespace, f"involvedObject.name={name}")]
     if resource == NODE:
         return [Source(NODE, None, by_name), Source(POD, None, f"spec.nodeName={name}")]
+    if resource == SERVICE:
+        return [Source(SERVICE, namespace, by_name), Source(POD, namespace), Source(ENDPOINT_SLICE, namespace)]
     owned = [Source(REPLICASET, namespace)] if resource == DEPLOYMENT else []
     return [Source(resource, namespace, by_name), *owned, Source(POD, namespace)]
 

@@ -97,7 +97,8 @@ def _sentence(report: ServiceReport) -> str:
     selector = selector_text(report.selector)
     if not report.selected:
         return f"no pod matches {selector}: no endpoints"
-    counts = f"{report.ready} of {report.selected} pods matching {selector} {'is' if report.ready == 1 else 'are'} ready"
+    verb = "is" if report.ready == 1 else "are"
+    counts = f"{report.ready} of {report.selected} pods matching {selector} {verb} ready"
     first = next((pod for pod in report.pods if not pod.ready), None)
     if first is None:
         return counts

@@ -165,8 +165,8 @@ def test_why_pods_as_json_is_a_list_of_the_answers(tkctl, api, namespace):
     (("why", "pod/missing"), 'Error from server (NotFound): pods "missing" not found'),
     (("why", "node", "missing"), 'Error from server (NotFound): nodes "missing" not found'),
     (("why", "deploy/missing"), 'Error from server (NotFound): deployments.apps "missing" not found'),
-    (("why", "ns/default"), "error: tkctl why explains pods, nodes, deployments, replicasets and daemonsets, "
-                            "not namespaces"),
+    (("why", "ns/default"), "error: tkctl why explains pods, nodes, deployments, replicasets, daemonsets "
+                            "and services, not namespaces"),
     (("why", "nodes"), "error: tkctl why lists only pods: name the object, e.g. tkctl why node/NAME"),
     (("why", "pod/x", "-o", "wide"), 'error: unable to match a printer suitable for the output format "wide", '
                                      "allowed formats are: custom-columns,custom-columns-file,go-template,"

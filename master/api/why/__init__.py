@@ -1,11 +1,11 @@
 """The `why` subresource: why an object is in the state it is in, in the deciding components' words.
 
-    GET .../{pods|nodes|deployments|replicasets|daemonsets}/{name}/why ──► objects.why.Why
-    PUT .../{nodes|deployments|replicasets|daemonsets}/{name}/why      ──► store the controller's report
+    GET .../{pods|nodes|deployments|replicasets|daemonsets|services}/{name}/why ──► objects.why.Why
+    PUT .../{nodes|deployments|replicasets|daemonsets|services}/{name}/why      ──► store the controller's report
 
 A GET assembles, it does not decide: each section is what its component
 published (the shape and who publishes what: objects/why.py). The pod's
-section from the kubelet is asked live, so it is as fresh as the kubelet's
+section from the kubelet is asked live (and a Service's not-Ready pods' too), so it is as fresh as the kubelet's
 own timers; the controllers' reports are read from the store (`reports`). Then
 every countdown gets its seconds left as of this answer (`countdowns`).
 """
@@ -21,10 +21,10 @@ from master.api import status
 from master.api.decode import parse_body
 from master.api.registry import Registry
 from master.api.request_info import RequestInfo
-from master.api.why import pods, subjects
+from master.api.why import pods, services, subjects
 from master.api.why.countdowns import fill_countdowns
 from master.api.why.reports import put_report
-from objects.kinds import DAEMONSET, DEPLOYMENT, NODE, POD, ResourceType
+from objects.kinds import DAEMONSET, DEPLOYMENT, NODE, POD, SERVICE, ResourceType
 from objects.pod import Pod
 from objects.why import ObjectRef, Why, moment
 
@@ -55,7 +55,9 @@ async def answer(registry: Registry, rt: ResourceType, namespace: str | None, na
         fill_countdowns(why)
         why.summary = pods.summarize(why, Pod.model_validate(obj))
         return why
-    if rt == NODE:
+    if rt == SERVICE:
+        await services.service_why(registry, namespace or "", name, why, kubelet_token=kubelet_token)
+    elif rt == NODE:
         subjects.node_why(registry, name, why)
     elif rt == DEPLOYMENT:
         subjects.deployment_why(registry, namespace or "", name, why)

@@ -34,7 +34,7 @@ async def pod_why(registry: Registry, namespace: str, name: str, why: Why, *, ku
     why.scheduling = _explanation(registry, namespace, name, pod.metadata.uid or "")
     if pod.node_name:
         why.placement = placement(why.scheduling, pod.node_name)
-        why.kubelet, why.kubelet_error = await _ask_kubelet(registry, wire, kubelet_token)
+        why.kubelet, why.kubelet_error = await ask_kubelet(registry, wire, kubelet_token)
     why.state = pod_status_reason(wire).reason or "Pending"
 
 
@@ -55,7 +55,7 @@ def summarize(why: Why, pod: Pod) -> str:
     if why.kubelet is None:
         return f"bound to {pod.node_name}; its kubelet did not answer: {why.kubelet_error}"
     for container in why.kubelet.containers:
-        trouble = _container_trouble(container)
+        trouble = container_trouble(container)
         if trouble:
             return trouble
     if pod.is_ready:
@@ -76,7 +76,7 @@ def _unscheduled(explanation: SchedulingExplanation | None, pod: Pod) -> str:
     return f"Unschedulable: {explanation.message}{hint}"
 
 
-def _container_trouble(container: ContainerReport) -> str:
+def container_trouble(container: ContainerReport) -> str:
     """The line for a container that is not running and ready, or "" when it is."""
     label = f"{'init container' if container.init else 'container'} {container.name}"
     if container.reason == "ContainerCreating" or container.step:
@@ -133,7 +133,7 @@ def _explanation(registry: Registry, namespace: str, name: str, uid: str) -> Sch
     return explanation if explanation.metadata.uid in (None, uid) else None
 
 
-async def _ask_kubelet(registry: Registry, pod: dict, token: str | None) -> tuple[KubeletPodReport | None, str | None]:
+async def ask_kubelet(registry: Registry, pod: dict, token: str | None) -> tuple[KubeletPodReport | None, str | None]:
     """The kubelet's live report on the pod, or why there is none (the why still answers without it)."""
     try:
         kubelet = await run_in_threadpool(node_proxy.locate_kubelet, registry, pod, token)

@@ -133,7 +133,8 @@ def stored(slice_: EndpointSlice, name: str) -> EndpointSlice:
 
 def test_endpoints_carry_their_conditions_node_zone_and_pod():
     svc = service()
-    (group,) = groups(svc, [pod("a"), pod("b", "10.88.0.3", ready=False), pod("c", "10.88.0.4", deleting=True)]).values()
+    pods = [pod("a"), pod("b", "10.88.0.3", ready=False), pod("c", "10.88.0.4", deleting=True)]
+    (group,) = groups(svc, pods).values()
     by_pod = {e.target_ref.name: e.to_wire() for e in group.endpoints.values()}
     assert by_pod["a"]["conditions"] == {"ready": True, "serving": True, "terminating": False}
     assert by_pod["b"]["conditions"] == {"ready": False, "serving": False, "terminating": False}
