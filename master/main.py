@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from apiclient import ApiClient, load_kubeconfig
 from master.api.app import create_app
+from master.api.default_services import advertised_address, ensure_default_services
 from master.api.loopback import LoopbackTransport
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
@@ -124,6 +125,8 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
                      server_address=f"{host}:{port}", kubelet_token=credentials.node_token,
                      service_cluster_ip_range=service_cluster_ip_range,
                      service_node_port_range=service_node_port_range)
+    ensure_default_services(app.state.registry, service_cidr=service_cluster_ip_range, api_port=port,
+                            advertised=advertised_address(bind))
 
     def in_process_client(user_agent: str) -> ApiClient:
         """Called as the components start, on the event loop the app runs in."""
