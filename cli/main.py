@@ -25,6 +25,7 @@ FAILURE = 1
 COMMANDS = {
     "apply": "cli.commands.apply:apply", "create": "cli.commands.create:create", "get": "cli.commands.get:get",
     "describe": "cli.commands.describe:describe", "delete": "cli.commands.delete:delete",
+    "expose": "cli.commands.expose:expose",
     "logs": "cli.commands.logs:logs", "exec": "cli.commands.exec:exec_", "proxy": "cli.commands.proxy:proxy",
     "scale": "cli.commands.scale:scale", "label": "cli.commands.label:label",
     "annotate": "cli.commands.label:annotate", "patch": "cli.commands.patch:patch",

@@ -4,7 +4,8 @@ The requests follow kubectl's (see KUBERNETES_API.md §5): the object, then its
 events by field selector on the involved object's name, namespace and uid;
 for a node also its lease and the pods bound to it, for a deployment its
 replica sets, for a replica set or daemon set the pods its selector matches,
-for a namespace its resource quotas and limit ranges, and for a pod
+for a namespace its resource quotas and limit ranges, for a service its
+endpoint slices (by the kubernetes.io/service-name label), and for a pod
 tinykube's scheduling explanation (pods/NAME/explanation).
 """
 
@@ -16,12 +17,15 @@ import click
 
 from apiclient import ApiClient, ApiStatusError
 from cli.completion import complete_kind_then_names
-from cli.describers import (describe_daemon_set, describe_deployment, describe_generic, describe_namespace,
-                            describe_node, describe_pod, describe_replica_set)
+from cli.describers import (describe_daemon_set, describe_deployment, describe_endpoint_slice, describe_endpoints,
+                            describe_generic, describe_namespace, describe_node, describe_pod, describe_replica_set,
+                            describe_service)
 from cli.errors import Reported, raise_collected
 from cli.resources import object_path, parse_targets
 from cli.session import Session, pass_session, session_options
-from objects.kinds import DAEMONSET, DEPLOYMENT, EVENT, LEASE, NAMESPACE, NODE, POD, REPLICASET, ResourceType
+from objects.endpoints import SERVICE_NAME_LABEL
+from objects.kinds import (DAEMONSET, DEPLOYMENT, ENDPOINT_SLICE, ENDPOINTS, EVENT, LEASE, NAMESPACE, NODE, POD,
+                           REPLICASET, SERVICE, ResourceType)
 from objects.selectors import selector_from_label_selector
 
 PAGE_SEPARATOR = "\n\n"
@@ -78,6 +82,14 @@ def render_page(client: ApiClient, rt: ResourceType, obj: dict[str, Any]) -> str
         return describe_replica_set(obj, _selected_pods(client, obj), events)
     if rt == DAEMONSET:
         return describe_daemon_set(obj, _selected_pods(client, obj), events)
+    if rt == SERVICE:
+        slices = _list_if_served(client, ENDPOINT_SLICE.collection_path(obj["metadata"].get("namespace")),
+                                 selector=f"{SERVICE_NAME_LABEL}={obj['metadata']['name']}") or []
+        return describe_service(obj, slices, events)
+    if rt == ENDPOINTS:
+        return describe_endpoints(obj, events)
+    if rt == ENDPOINT_SLICE:
+        return describe_endpoint_slice(obj, events)
     return describe_generic(obj, events)
 
 
