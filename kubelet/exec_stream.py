@@ -42,9 +42,8 @@ CLOSE = 255
 _DONE = object()
 
 
-def negotiate(offered_header: str | None) -> str | None:
-    """The protocol to answer with, from a Sec-WebSocket-Protocol header; None when none is supported."""
-    offered = [p.strip() for p in (offered_header or "").split(",") if p.strip()]
+def negotiate(offered: list[str]) -> str | None:
+    """The protocol to answer with, from those the client offered; None when none is supported."""
     return next((p for p in SUPPORTED_PROTOCOLS if p in offered), None)
 
 

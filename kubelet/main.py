@@ -42,6 +42,7 @@ from kubelet.services.node_ports import NodePortProxy
 from kubelet.services.pod_network import PodNetwork
 from kubelet.sync_loop import SyncLoop
 from objects.service import CLUSTER_DOMAIN
+from wire.spdy_tunnel import SERVER_WEBSOCKETS
 
 log = logging.getLogger("tinykube.kubelet")
 
@@ -118,7 +119,7 @@ def main(kubeconfig: Path, server: str | None, node_name: str, port: int, addres
     log.info("kubelet %s registered; serving on https://%s:%d", node_name, config.bind, port)
     try:
         uvicorn.run(app, host=config.bind, port=port, ssl_certfile=str(cert), ssl_keyfile=str(key),
-                    log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=2)
+                    log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=2, ws=SERVER_WEBSOCKETS)
     finally:
         stop.set()
         events.close()

@@ -5,6 +5,7 @@ and the usage summary behind `kubectl top`.
     GET  /stats/summary                                    usage of the node and its pods (see kubelet.summary)
     GET  /containerLogs/{namespace}/{pod}/{container}      text/plain; streamed with follow=true
     WS   /exec/{namespace}/{pod}/{container}?command=..    v5.channel.k8s.io (see kubelet.exec_stream)
+    WS   /portForward/{namespace}/{pod}                     SPDY/3.1+portforward.k8s.io (see kubelet.port_forward)
     ANY  /proxy/{namespace}/{pod}/{[scheme:]port}/{path}   relayed to the pod's IP and port
     GET  /why/{namespace}/{pod}[?uid=]                     objects.why.KubeletPodReport (see kubelet.why)
 
@@ -34,7 +35,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kubelet import exec_stream
+from kubelet import exec_stream, port_forward
 from kubelet.summary import summarize
 from kubelet.runtime.protocol import ContainerNotFound, ContainerRuntime, ContainerStatus, RuntimeFailure
 from objects.phases import is_finished_phase
@@ -132,7 +133,7 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
         try:
             if not _token_matches(websocket.headers.get("authorization"), expected):
                 raise KubeletError(401, "Unauthorized", "Unauthorized")
-            subprotocol = exec_stream.negotiate(websocket.headers.get("sec-websocket-protocol"))
+            subprotocol = exec_stream.negotiate(_offered(websocket))
             if subprotocol is None:
                 raise bad_request(f"exec needs one of the subprotocols {', '.join(exec_stream.SUPPORTED_PROTOCOLS)}")
             command, stdin, tty = _exec_request(websocket.query_params)
@@ -146,16 +147,24 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
             open_session=lambda: runtime.exec(container_id, command, stdin=stdin, tty=tty),
         )
 
+    @app.websocket("/portForward/{namespace}/{pod}")
+    async def forward_ports(websocket: WebSocket, namespace: str, pod: str) -> None:
+        try:
+            if not _token_matches(websocket.headers.get("authorization"), expected):
+                raise KubeletError(401, "Unauthorized", "Unauthorized")
+            if port_forward.SUBPROTOCOL not in _offered(websocket):
+                raise bad_request(f"port-forward needs the subprotocol {port_forward.SUBPROTOCOL}")
+            address = await run_in_threadpool(_pod_address, find_pod, namespace, pod)
+        except KubeletError as error:
+            await websocket.send_denial_response(error.response())
+            return
+        await port_forward.serve_port_forward(websocket, address)
+
     @app.api_route("/proxy/{namespace}/{pod}/{port}", methods=ALL_METHODS)
     @app.api_route("/proxy/{namespace}/{pod}/{port}/{path:path}", methods=ALL_METHODS)
     async def proxy_to_pod(namespace: str, pod: str, port: str, request: Request, _auth: Authenticated) -> Response:
         scheme, number = _scheme_and_port(port)
-        found = await run_in_threadpool(find_pod, namespace, pod)
-        if found is None:
-            raise _pod_not_found(pod)
-        pod_ip = (found.get("status") or {}).get("podIP")
-        if not pod_ip:
-            raise KubeletError(503, "ServiceUnavailable", f"pod {pod} has no IP address yet")
+        pod_ip = (await run_in_threadpool(_pod_address, find_pod, namespace, pod)).ip
         host = f"[{pod_ip}]" if ":" in pod_ip else pod_ip
         url = f"{scheme}://{host}:{number}/{_path_after(request, 4)}"
         if request.url.query:
@@ -313,7 +322,7 @@ async def _iterate_in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
                 pass  # a generator still running in the abandoned thread cannot be closed from here
 
 
-# ----- proxy
+# ----- proxy and port-forward
 
 
 async def relay_to_pod(request: Request, url: str) -> Response:
@@ -341,7 +350,23 @@ def _scheme_and_port(text: str) -> tuple[str, int]:
     return scheme or "http", int(port)
 
 
+def _pod_address(find_pod: FindPod, namespace: str, name: str) -> port_forward.PodAddress:
+    """Where the pod's ports are reached (proxy, port-forward); 404 when it is not here, 503 before it has an IP."""
+    found = find_pod(namespace, name)
+    if found is None:
+        raise _pod_not_found(name)
+    pod_ip = (found.get("status") or {}).get("podIP")
+    if not pod_ip:
+        raise KubeletError(503, "ServiceUnavailable", f"pod {name} has no IP address yet")
+    return port_forward.PodAddress(name=name, uid=found["metadata"].get("uid", ""), ip=pod_ip)
+
+
 # ----- request parsing
+
+
+def _offered(websocket: WebSocket) -> list[str]:
+    """The subprotocols the client offered, as the server parsed them (the header itself may not be kept)."""
+    return list(websocket.scope.get("subprotocols") or [])
 
 
 def _token_matches(authorization_header: str | None, expected: bytes) -> bool:

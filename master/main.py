@@ -49,6 +49,7 @@ from master.pki import ensure_data_dir, export_kubeconfig
 from master.scheduler.main import build_scheduler, scheduler_options
 from master.store import AlreadyExists, ObjectKey, SqlStore
 from objects.service import DEFAULT_SERVICE_CIDR, NODE_PORT_RANGE
+from wire.spdy_tunnel import SERVER_WEBSOCKETS
 
 log = logging.getLogger("tinykube.master")
 
@@ -149,7 +150,7 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
-                timeout_graceful_shutdown=2)
+                timeout_graceful_shutdown=2, ws=SERVER_WEBSOCKETS)
 
 
 def enabled_controllers(spec: str) -> list[str]:

@@ -104,10 +104,13 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
             raise status.not_found_path()
         return JSONBody(document)
 
-    # exec is a WebSocket; its SPDY fallback (a POST) goes through `resources` below.
-    @app.websocket("/api/v1/namespaces/{namespace}/pods/{name}/exec")
-    async def pod_exec(websocket: WebSocket, namespace: str, name: str) -> None:
-        await node_proxy.serve_pod_exec(websocket, namespace, name)
+    # exec, attach and portforward are WebSockets; their SPDY fallback (a POST) goes through `resources` below.
+    @app.websocket("/api/v1/namespaces/{namespace}/pods/{name}/{subresource}")
+    async def pod_tunnel(websocket: WebSocket, namespace: str, name: str, subresource: str) -> None:
+        if subresource not in node_proxy.TUNNELS:
+            await websocket.close(code=1008)  # nothing else upgrades; Starlette answers the handshake with 403
+            return
+        await node_proxy.serve_pod_tunnel(websocket, namespace, name, subresource)
 
     # HEAD and OPTIONS only make sense for pods/{name}/proxy; other resources answer them with 405.
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

@@ -1,8 +1,11 @@
-"""The pod subresources the API server answers by asking the pod's kubelet: log, exec and proxy.
+"""The pod subresources the API server answers by asking the pod's kubelet: log, exec, attach,
+port-forward and proxy.
 
     kubectl ──HTTPS──> master ──HTTPS + node token──> kubelet on pod.spec.nodeName ──> runtime / pod IP
               pods/web/log                              /containerLogs/ns/web/app
               pods/web/exec (WebSocket)                 /exec/ns/web/app          (WebSocket)
+              pods/web/attach (WebSocket)               /attach/ns/web/app        (WebSocket)
+              pods/web/portforward (WebSocket)          /portForward/ns/web       (WebSocket)  ──> podIP:port
               pods/web[:port]/proxy/path                /proxy/ns/web/port/path   ──> podIP:port/path
 
 The master finds the kubelet at the Node's InternalIP and
@@ -14,10 +17,13 @@ authenticated. Authorization happens before this module is reached: these
 subresources are for admins only (nodes may not read logs or exec, see
 master.auth).
 
-Exec speaks only WebSocket (v5.channel.k8s.io, and v4 for the Python client).
-kubectl older than 1.30, or one whose WebSocket attempt was refused, falls back
-to SPDY with a POST; that POST gets the same validation errors, then a 400
-saying SPDY is not supported (uvicorn cannot hijack the connection SPDY needs).
+The WebSocket subresources are relayed message for message, unread: exec and
+attach speak v5.channel.k8s.io (and v4 for the Python client), port-forward
+speaks SPDY/3.1 tunnelled in binary messages ("SPDY/3.1+portforward.k8s.io",
+which only the two ends parse). kubectl older than 1.30 (1.31 for
+port-forward), or one whose WebSocket attempt was refused, falls back to SPDY
+with a POST; that POST gets the same validation errors, then a 400 saying SPDY
+is not supported (uvicorn cannot hijack the connection SPDY needs).
 """
 
 from __future__ import annotations
@@ -43,10 +49,11 @@ from master.api.request_info import RequestInfo
 from master.auth import authorize
 from objects.kinds import NODE, POD
 from wire.relay import UpstreamUnreachable, forwarded_request_headers, relay
+from wire.spdy_tunnel import PORT_FORWARD_SUBPROTOCOL, SpdyTunnelConnection
 
-POD_STREAM_SUBRESOURCES = ("log", "exec", "attach", "proxy")
-EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")  # in order of preference
-SPDY_UNSUPPORTED = "tinykube supports exec over WebSocket (v5.channel.k8s.io) only; use kubectl >= 1.30"
+POD_STREAM_SUBRESOURCES = ("log", "exec", "attach", "portforward", "proxy")
+REMOTE_COMMAND_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")  # exec and attach, in order of preference
+PORT_FORWARD_PROTOCOL = PORT_FORWARD_SUBPROTOCOL
 LOG_QUERY_PARAMETERS = ("follow", "previous", "timestamps", "tailLines", "sinceSeconds", "sinceTime", "limitBytes")
 KUBELET_CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_PROXY_PORT = 80
@@ -71,16 +78,19 @@ class KubeletEndpoint:
 
 
 async def serve_pod_stream(request: Request, info: RequestInfo, registry: Registry) -> Response:
-    """pods/{name}/log, pods/{name}/proxy[/path] and POST pods/{name}/exec; already authorized."""
+    """pods/{name}/log, pods/{name}/proxy[/path], and the SPDY POSTs of exec, attach and portforward;
+    already authorized."""
     token = request.app.state.kubelet_token
     if info.subresource == "log" and request.method == "GET":
         return await _serve_log(request, info, registry, token)
     if info.subresource == "proxy":
         return await _serve_proxy(request, info, registry, token)
-    if info.subresource in ("exec", "attach"):
+    if info.subresource in TUNNELS and request.method == "POST":
         pod = registry.get(POD, info.namespace, info.name)
-        choose_container(pod, request.query_params.get("container"))
-        raise status.bad_request(SPDY_UNSUPPORTED)
+        tunnel = TUNNELS[info.subresource]
+        if tunnel.per_container:
+            choose_container(pod, request.query_params.get("container"))
+        raise status.bad_request(tunnel.spdy_unsupported)
     raise status.method_not_supported(POD.kind, request.method)
 
 
@@ -125,17 +135,39 @@ async def relay_to_kubelet(method: str, url: str, *, headers: list[tuple[str, st
         raise status.unavailable(f"error dialing the kubelet: {error}") from None
 
 
-# ----- exec over WebSocket
+# ----- exec, attach and port-forward over WebSocket
 
 
-async def serve_pod_exec(websocket: WebSocket, namespace: str, name: str) -> None:
-    """Check everything, open the kubelet's exec, and only then accept: a refusal is an HTTP Status.
+@dataclass(frozen=True)
+class Tunnel:
+    """A pod subresource spoken over a WebSocket the master relays to the kubelet unread."""
+
+    subresource: str
+    kubelet_path: str  # under /{namespace}/{pod}[/{container}]
+    protocols: tuple[str, ...]  # what the master accepts, in order of preference
+    per_container: bool
+    spdy_unsupported: str  # the answer to kubectl's SPDY fallback
+
+
+TUNNELS = {tunnel.subresource: tunnel for tunnel in (
+    Tunnel("exec", "exec", REMOTE_COMMAND_PROTOCOLS, per_container=True,
+           spdy_unsupported="tinykube supports exec over WebSocket (v5.channel.k8s.io) only; use kubectl >= 1.30"),
+    Tunnel("attach", "attach", REMOTE_COMMAND_PROTOCOLS, per_container=True,
+           spdy_unsupported="tinykube supports attach over WebSocket (v5.channel.k8s.io) only; use kubectl >= 1.30"),
+    Tunnel("portforward", "portForward", (PORT_FORWARD_PROTOCOL,), per_container=False,
+           spdy_unsupported=f"tinykube supports port-forward over WebSocket ({PORT_FORWARD_PROTOCOL}) only; "
+                            "use kubectl >= 1.31"),
+)}
+
+
+async def serve_pod_tunnel(websocket: WebSocket, namespace: str, name: str, subresource: str) -> None:
+    """Check everything, open the kubelet's WebSocket, and only then accept: a refusal is an HTTP Status.
 
     A 101 with the wrong subprotocol, or a command already started, would make
     kubectl fall back to SPDY after the fact (KUBERNETES_API.md section 7).
     """
     try:
-        subprotocol, kubelet = await _admit_exec(websocket, namespace, name)
+        subprotocol, kubelet = await _admit(websocket, namespace, name, TUNNELS[subresource])
     except status.ApiError as error:
         await websocket.send_denial_response(JSONResponse(error.to_status(), status_code=error.code))
         return
@@ -144,39 +176,43 @@ async def serve_pod_exec(websocket: WebSocket, namespace: str, name: str) -> Non
         await _relay_frames(websocket, kubelet)
 
 
-async def _admit_exec(websocket: WebSocket, namespace: str, name: str) -> tuple[str, ClientConnection]:
+async def _admit(websocket: WebSocket, namespace: str, name: str, tunnel: Tunnel) -> tuple[str, ClientConnection]:
     state = websocket.app.state
     user = state.authenticator.authenticate(websocket.headers.get("authorization"))
     if user is None:
         raise status.unauthorized()
-    denial = authorize(user, verb="create", group="", resource="pods", subresource="exec", namespace=namespace,
-                       name=name, field_selector=None)
+    denial = authorize(user, verb="create", group="", resource="pods", subresource=tunnel.subresource,
+                       namespace=namespace, name=name, field_selector=None)
     if denial is not None:
         raise status.forbidden(denial, POD, name)
-    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
-    subprotocol = next((p for p in EXEC_PROTOCOLS if p in offered), None)
+    offered = websocket.scope.get("subprotocols") or []  # parsed by the server, which may not keep the header
+    subprotocol = next((p for p in tunnel.protocols if p in offered), None)
     if subprotocol is None:
-        raise status.bad_request(SPDY_UNSUPPORTED)
+        raise status.bad_request(tunnel.spdy_unsupported)
     pod = state.registry.get(POD, namespace, name)
     query = websocket.query_params
-    container = choose_container(pod, query.get("container"))
+    path = f"/{tunnel.kubelet_path}/{segment(namespace)}/{segment(name)}"
+    if tunnel.per_container:
+        path += f"/{segment(choose_container(pod, query.get('container')))}"
     if not (pod.get("spec") or {}).get("nodeName"):
         raise status.bad_request(f"pod {name} does not have a host assigned")
     kubelet = await run_in_threadpool(locate_kubelet, state.registry, pod, state.kubelet_token)
     passed_on = [(k, v) for k, v in query.multi_items() if k != "container"]
-    url = kubelet.url(f"/exec/{segment(namespace)}/{segment(name)}/{segment(container)}?{urlencode(passed_on)}",
-                      scheme="wss")
-    return subprotocol, await _open_kubelet_exec(url, kubelet, subprotocol)
+    url = kubelet.url(path + (f"?{urlencode(passed_on)}" if passed_on else ""), scheme="wss")
+    return subprotocol, await _open_kubelet_websocket(url, kubelet, subprotocol)
 
 
-async def _open_kubelet_exec(url: str, kubelet: KubeletEndpoint, subprotocol: str) -> ClientConnection:
+async def _open_kubelet_websocket(url: str, kubelet: KubeletEndpoint, subprotocol: str) -> ClientConnection:
     # The kubelet's certificate is self-signed and deliberately not verified (see the module docstring).
     unverified = ssl.create_default_context()
     unverified.check_hostname = False
     unverified.verify_mode = ssl.CERT_NONE
+    # websockets will not offer port-forward's subprotocol itself (see wire.spdy_tunnel).
+    negotiation: dict[str, Any] = ({"create_connection": SpdyTunnelConnection} if subprotocol == PORT_FORWARD_PROTOCOL
+                                   else {"subprotocols": [subprotocol]})
     try:
-        return await connect(url, subprotocols=[subprotocol], additional_headers=kubelet.headers, ssl=unverified,
-                             max_size=None, open_timeout=KUBELET_CONNECT_TIMEOUT_SECONDS)
+        return await connect(url, additional_headers=kubelet.headers, ssl=unverified, max_size=None,
+                             open_timeout=KUBELET_CONNECT_TIMEOUT_SECONDS, **negotiation)
     except InvalidStatus as refusal:
         raise _kubelet_refusal(refusal.response.status_code, refusal.response.body or b"") from None
     except (InvalidHandshake, OSError, TimeoutError) as error:
@@ -189,7 +225,7 @@ def _kubelet_refusal(code: int, body: bytes) -> status.ApiError:
         answer = json.loads(body)
         return status.ApiError(code, answer.get("reason", "BadRequest"), answer["message"])
     except (ValueError, KeyError, TypeError, AttributeError):
-        return status.ApiError(code, "InternalError", f"the kubelet refused exec: {body[:200]!r}")
+        return status.ApiError(code, "InternalError", f"the kubelet refused the stream: {body[:200]!r}")
 
 
 async def _relay_frames(websocket: WebSocket, kubelet: ClientConnection) -> None:

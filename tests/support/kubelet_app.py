@@ -21,6 +21,7 @@ from kubelet.runtime.protocol import ContainerSpec, PodRef, SandboxSpec
 from kubelet.server import create_kubelet_app
 from kubelet.serving_cert import ensure_serving_cert
 from tests.support.cluster import free_port, wait_for
+from wire.spdy_tunnel import SERVER_WEBSOCKETS
 
 IMAGE = "busybox:1.36"
 
@@ -35,7 +36,8 @@ class KubeletServer:
         cert, key = ensure_serving_cert(cert_dir, ["127.0.0.1"])
         app = create_kubelet_app(runtime=runtime, node_name=node_name, token=token, find_pod=find_pod)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ssl_certfile=str(cert), ssl_keyfile=str(key),
-                                log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+                                log_level="warning", lifespan="off", timeout_graceful_shutdown=1,
+                                ws=SERVER_WEBSOCKETS)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"kubelet-{self.port}", daemon=True)
 
