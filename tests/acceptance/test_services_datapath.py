@@ -8,6 +8,7 @@ the endpoint controllers. The host's own firewall must come out as it went in.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -20,12 +21,13 @@ import docker
 import httpx
 import pytest
 
-from kubelet.runtime.protocol import LABEL_OWNER, LABEL_POD_NAME
+from kubelet.runtime.protocol import LABEL_CONTAINER_NAME, LABEL_OWNER, LABEL_POD_NAME, SANDBOX_CONTAINER_NAME
 from kubelet.services import netns
+from kubelet.services.rules import removal
 from objects.endpoints import SERVICE_NAME_LABEL
 from tests.support.cluster import Kubelet, Master, live_cluster, wait_for
 
-pytestmark = pytest.mark.skipif(subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip() != "0",
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="entering pods' network namespaces needs root")
 
 TIME_SCALE = 0.1
@@ -44,16 +46,17 @@ class Cluster:
     docker: docker.DockerClient
     owner: str
 
-    def container(self, pod: str):
+    def _running(self, pod: str, *, sandbox: bool):
         found = self.docker.containers.list(filters={"label": [f"{LABEL_POD_NAME}={pod}", f"{LABEL_OWNER}={self.owner}"]})
-        apps = [c for c in found if not c.name.split("_")[4] == "POD"]
-        assert apps, f"no running container of pod {pod}"
-        return apps[0]
+        matching = [c for c in found if (c.labels.get(LABEL_CONTAINER_NAME) == SANDBOX_CONTAINER_NAME) == sandbox]
+        assert matching, f"no running {'sandbox' if sandbox else 'container'} of pod {pod}"
+        return matching[0]
+
+    def container(self, pod: str):
+        return self._running(pod, sandbox=False)
 
     def sandbox_pid(self, pod: str) -> int:
-        found = self.docker.containers.list(filters={"label": [f"{LABEL_POD_NAME}={pod}", f"{LABEL_OWNER}={self.owner}"]})
-        sandbox = next(c for c in found if c.name.split("_")[4] == "POD")
-        return int(sandbox.attrs["State"]["Pid"])
+        return int(self._running(pod, sandbox=True).attrs["State"]["Pid"])
 
     def sh(self, pod: str, script: str) -> str:
         result = self.container(pod).exec_run(["sh", "-c", script])
@@ -192,12 +195,11 @@ def test_pods_get_cluster_dns_config_and_service_env(cluster, api, web) -> None:
 
 
 def test_a_removed_endpoint_leaves_the_rules(cluster, api, web) -> None:
-    patched = api.put(f"{SLICES}/web-manual", json={**endpoint_slice([web["web-1"]]),
-                                                     "metadata": {**endpoint_slice([])["metadata"],
-                                                                  "resourceVersion": api.get(
-                                                                      f"{SLICES}/web-manual").json()["metadata"][
-                                                                      "resourceVersion"]}})
-    assert patched.status_code == 200, patched.text
+    current = api.get(f"{SLICES}/web-manual").json()
+    fewer = endpoint_slice([web["web-1"]])
+    fewer["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    replaced = api.put(f"{SLICES}/web-manual", json=fewer)
+    assert replaced.status_code == 200, replaced.text
     wait_for(lambda: web["web-2"] not in client_rules(cluster), timeout=10, message="web-2's rule removed")
     assert {fetch(cluster, WEB_IP, 80) for _ in range(8)} == {"web-1"}
 
@@ -208,7 +210,6 @@ def test_a_kubelet_restart_restores_the_rules(cluster, api, web) -> None:
     pid = cluster.sandbox_pid("client")
     backend = netns.detect_backend(pid)
     chains, _ = netns.our_chains(netns.save(pid, backend))
-    from kubelet.services.rules import removal
     netns.restore(pid, backend, removal(chains, jumps=True))
     assert "TINYKUBE" not in netns.save(pid, backend)
     cluster.kubelet.start()
