@@ -5,7 +5,8 @@
                                           └─► read our chains left there (a restarted kubelet) ├─► apply
     catalog changed (debounced) ─► routes_from(catalog) once ─► for every pod set up here ─────┘
                                                                   render(routes, pod's DNS port)
-                                                                  iptables-restore --noflush, when changed
+                                                                  iptables-restore --noflush of the
+                                                                  chains that changed, if any
     pod removed ─► tear_down ─► DNS sockets closed (the namespace goes with the pause process)
 
 The rules are written only into pods' namespaces, never the host's. A kubelet
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -28,7 +29,7 @@ from kubelet.services.catalog import ServiceCatalog
 from kubelet.services.env import service_env, visible_services
 from kubelet.services.pod_network import PodNetworkFailed
 from kubelet.services.resolv import MARKER, dns_policy, parse, pod_resolv_conf
-from kubelet.services.rules import DnsRedirect, PortRoute, render, routes_from
+from kubelet.services.rules import DnsRedirect, PortRoute, RuleSet, render, restore_input, routes_from
 from objects.pod import Pod
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,7 @@ class PodNetns:
     sandbox_id: str
     pid: int
     dns_port: int = 0  # 0: no DNS socket (no DNS server on this kubelet)
-    chains: dict[str, set[str]] = field(default_factory=dict)  # table -> our chains there now
-    jumps: bool = False  # OUTPUT jumps to TINYKUBE-SERVICES in both tables
-    applied: str = ""  # the rules last applied (without stale-chain removals), to skip a no-op restore
+    applied: RuleSet | None = None  # what the namespace holds, as we last wrote it; None: unknown, read it
 
 
 class ServiceDatapath:
@@ -99,7 +98,6 @@ class ServiceDatapath:
                 state.dns_port = udp.getsockname()[1]
                 self.dns.serve(uid, udp, tcp)
             with self._apply_lock:  # registered inside it, so no catalog change falls between the two
-                state.chains, state.jumps = netns.our_chains(netns.save(sandbox.pid, self._iptables(sandbox.pid)))
                 self._apply(state, routes_from(self.catalog), self.catalog.node_ips())
                 with self._lock:
                     self._pods[uid] = state
@@ -143,15 +141,23 @@ class ServiceDatapath:
     # ----- inside
 
     def _apply(self, state: PodNetns, routes: list[PortRoute], node_ips: tuple[str, ...]) -> None:
-        """Write the rules into one pod when they changed. Caller holds _apply_lock."""
+        """Write into one pod the chains whose rules changed. Caller holds _apply_lock.
+
+        When what the namespace holds is unknown (a new pod, a restarted kubelet, a restore that
+        failed half-way through), it is read back first and every chain is written."""
         dns = DnsRedirect(self.cluster_dns[0], state.dns_port) if state.dns_port else None
         wanted = render(routes, node_ips=node_ips, dns=dns)
-        if wanted.text == state.applied and state.jumps:
+        if wanted == state.applied:
             return
-        rules = render(routes, node_ips=node_ips, dns=dns, stale=state.chains, add_jumps=not state.jumps)
-        netns.restore(state.pid, self._iptables(state.pid), rules.text)
-        state.chains = {table: set(chains) for table, chains in wanted.chains.items()}
-        state.jumps, state.applied = True, wanted.text
+        backend = self._iptables(state.pid)
+        if state.applied is None:
+            present, jumps = netns.our_chains(netns.save(state.pid, backend))
+            text = restore_input(wanted, present=present, add_jumps=not jumps)
+        else:
+            text = restore_input(wanted, previous=state.applied)
+        state.applied = None  # until the restore is known to have gone through
+        netns.restore(state.pid, backend, text)
+        state.applied = wanted
 
     def _iptables(self, pid: int) -> str:
         if self._backend is None:

@@ -21,8 +21,9 @@ The filter table sees a packet after nat has rewritten it, so only packets that
 no DNAT rule took reach the REJECT rules, as in kube-proxy.
 
 Everything here is pure: `routes_from(catalog)` reads the catalog once,
-`render(...)` turns routes into iptables-restore --noflush input, and chain
-names are stable hashes, so rendering the same catalog twice gives the same text.
+`render(...)` turns routes into the chains a pod should hold, `restore_input`
+into iptables-restore --noflush input that writes only what changed, and chain
+names are stable hashes, so rendering the same catalog twice gives the same rules.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from objects.service import HEADLESS, Protocol, Service, ServiceType
 
@@ -70,12 +71,18 @@ class DnsRedirect:
     local_port: int
 
 
+Chains = dict[str, tuple[str, ...]]  # chain -> its rules, in order
+
+
 @dataclass(frozen=True)
 class RuleSet:
-    """iptables-restore input for both tables, and the names of the chains it writes."""
+    """Our chains in each table (nat, filter) and their rules: what one pod's namespace should hold."""
 
-    text: str
-    chains: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> our chains in it
+    tables: dict[str, Chains]
+
+    @property
+    def chains(self) -> dict[str, frozenset[str]]:
+        return {table: frozenset(chains) for table, chains in self.tables.items()}
 
 
 class Catalog(typing.Protocol):
@@ -107,18 +114,15 @@ def routes_from(catalog: Catalog) -> list[PortRoute]:
     return sorted(routes, key=lambda r: (r.namespace, r.service, r.port_name, r.protocol))
 
 
-def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsRedirect | None = None,
-           stale: dict[str, set[str]] | None = None, add_jumps: bool = False) -> RuleSet:
-    """The rules for one pod. `stale` names chains of ours a previous render wrote that are now to go
-    (table -> chains); `add_jumps` inserts the OUTPUT jumps (only when they are not there yet:
-    --noflush appends, it never replaces)."""
-    nat_chains, filter_chains = [SERVICES_CHAIN], [SERVICES_CHAIN]
-    nat_rules, filter_rules = [], []
+def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsRedirect | None = None) -> RuleSet:
+    """The rules one pod's namespace should hold."""
+    nat: dict[str, list[str]] = {SERVICES_CHAIN: []}
+    filter_: dict[str, list[str]] = {SERVICES_CHAIN: []}
     if dns is not None:
         for protocol in ("udp", "tcp"):
-            nat_rules.append(f"-A {SERVICES_CHAIN} -d {dns.cluster_ip}/32 -p {protocol} --dport {DNS_PORT} "
-                             f'-m comment --comment "cluster DNS" '
-                             f"-j DNAT --to-destination 127.0.0.1:{dns.local_port}")
+            nat[SERVICES_CHAIN].append(f"-A {SERVICES_CHAIN} -d {dns.cluster_ip}/32 -p {protocol} --dport {DNS_PORT} "
+                                       f'-m comment --comment "cluster DNS" '
+                                       f"-j DNAT --to-destination 127.0.0.1:{dns.local_port}")
     for route in routes:
         if dns is not None and route.cluster_ip == dns.cluster_ip and route.port == DNS_PORT:
             continue  # kube-dns: answered by the node-local DNS socket above, not by endpoints
@@ -128,31 +132,53 @@ def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsR
             destinations += [(node_ip, route.node_port) for node_ip in node_ips]
         comment = f'-m comment --comment "{route.label}"'
         if not route.endpoints:
-            for address, port in destinations:
-                filter_rules.append(f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
-                                    f"-j REJECT")
+            filter_[SERVICES_CHAIN] += [f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
+                                        f"-j REJECT" for address, port in destinations]
             continue
         service_chain = chain_name(SERVICE_CHAIN_PREFIX, route.label, route.protocol)
-        nat_chains.append(service_chain)
-        for address, port in destinations:
-            nat_rules.append(f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
-                             f"-j {service_chain}")
+        nat[SERVICES_CHAIN] += [f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
+                                f"-j {service_chain}" for address, port in destinations]
+        nat[service_chain] = []
         count = len(route.endpoints)
         for index, (ip, target_port) in enumerate(route.endpoints):
             endpoint_chain = chain_name(ENDPOINT_CHAIN_PREFIX, route.label, route.protocol, f"{ip}:{target_port}")
-            nat_chains.append(endpoint_chain)
             remaining = count - index
             chance = f"-m statistic --mode random --probability {1 / remaining:0.10f} " if remaining > 1 else ""
-            nat_rules.append(f"-A {service_chain} {comment} {chance}-j {endpoint_chain}")
-            nat_rules.append(f"-A {endpoint_chain} {comment} -p {protocol} "
-                             f"-j DNAT --to-destination {ip}:{target_port}")
-    chains = {"nat": frozenset(nat_chains), "filter": frozenset(filter_chains)}
-    stale = stale or {}
-    text = "".join(
-        _table(table, declared, rules, sorted(set(stale.get(table, ())) - set(declared)), add_jumps=add_jumps)
-        for table, declared, rules in (("nat", nat_chains, nat_rules), ("filter", filter_chains, filter_rules))
-    )
-    return RuleSet(text, chains)
+            nat[service_chain].append(f"-A {service_chain} {comment} {chance}-j {endpoint_chain}")
+            nat[endpoint_chain] = [f"-A {endpoint_chain} {comment} -p {protocol} "
+                                   f"-j DNAT --to-destination {ip}:{target_port}"]
+    return RuleSet({"nat": {chain: tuple(rules) for chain, rules in nat.items()},
+                    "filter": {chain: tuple(rules) for chain, rules in filter_.items()}})
+
+
+def restore_input(wanted: RuleSet, *, previous: RuleSet | None = None, present: dict[str, set[str]] | None = None,
+                  add_jumps: bool = False) -> str:
+    """iptables-restore --noflush input taking a namespace to `wanted`.
+
+    With `previous` (what the last input wrote), only chains whose rules changed are written, as in
+    kube-proxy's partial syncs: a change to one Service rewrites TINYKUBE-SERVICES and that Service's
+    chains, not every chain. Without it, every chain is written. Chains of ours that `previous` had, or
+    that `present` names (read back from the namespace), and `wanted` lacks are flushed and deleted in
+    the same transaction, after whatever referred to them is rewritten. `add_jumps` inserts the OUTPUT
+    jumps; --noflush only ever appends, so only when they are not there yet.
+    """
+    text = []
+    for table, chains in wanted.tables.items():
+        before = previous.tables.get(table, {}) if previous is not None else {}
+        changed = [chain for chain, rules in chains.items() if previous is None or before.get(chain) != rules]
+        gone = sorted((set(before) | set((present or {}).get(table, ()))) - set(chains))
+        if not changed and not gone and not add_jumps:
+            continue
+        lines = [f"*{table}"]
+        lines += [f":{chain} - [0:0]" for chain in [*changed, *gone]]  # declaring a chain flushes it
+        if add_jumps:
+            lines.append(f"-I OUTPUT 1 -j {SERVICES_CHAIN}")
+        for chain in changed:
+            lines += chains[chain]
+        lines += [f"-X {chain}" for chain in gone]
+        lines.append("COMMIT")
+        text.append("\n".join(lines) + "\n")
+    return "".join(text)
 
 
 def removal(chains: dict[str, set[str]], *, jumps: bool) -> str:
@@ -180,14 +206,3 @@ def chain_name(prefix: str, *parts: str) -> str:
 
 def ours(chain: str) -> bool:
     return chain.startswith(OUR_CHAIN_PREFIXES)
-
-
-def _table(table: str, chains: list[str], rules: list[str], stale: list[str], *, add_jumps: bool) -> str:
-    lines = [f"*{table}"]
-    lines += [f":{name} - [0:0]" for name in [*chains, *stale]]  # declaring a chain flushes it
-    if add_jumps:
-        lines.append(f"-I OUTPUT 1 -j {SERVICES_CHAIN}")
-    lines += rules
-    lines += [f"-X {name}" for name in stale]
-    lines.append("COMMIT")
-    return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kubelet.services.catalog import ServiceCatalog
 from kubelet.services.netns import our_chains
 from kubelet.services.rules import (
-    SERVICES_CHAIN, DnsRedirect, PortRoute, chain_name, removal, render, routes_from,
+    SERVICES_CHAIN, DnsRedirect, PortRoute, chain_name, removal, render, restore_input, routes_from,
 )
 from objects.endpoints import SERVICE_NAME_LABEL
 
@@ -49,7 +49,7 @@ def test_routes_skip_headless_external_name_and_sctp_and_keep_node_ports_of_node
 def test_endpoints_share_traffic_evenly_through_statistic_probabilities() -> None:
     route = PortRoute("default", "web", "http", "TCP", "10.96.0.5", 80,
                       endpoints=(("10.0.0.1", 8080), ("10.0.0.2", 8080), ("10.0.0.3", 8080)))
-    lines = render([route]).text.splitlines()
+    lines = restore_input(render([route])).splitlines()
     service_chain = chain_name("TK-SVC-", "default/web:http", "TCP")
     jumps = [line for line in lines if line.startswith(f"-A {service_chain}")]
     assert "--probability 0.3333333333" in jumps[0]
@@ -61,7 +61,7 @@ def test_endpoints_share_traffic_evenly_through_statistic_probabilities() -> Non
 
 def test_a_service_port_without_endpoints_is_rejected_in_the_filter_table_also_on_node_ips() -> None:
     route = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, node_port=30080)
-    text = render([route], node_ips=("172.18.0.2",)).text
+    text = restore_input(render([route], node_ips=("172.18.0.2",)))
     nat, filter_ = text.split("*filter")
     assert "10.96.0.5" not in nat
     assert "-d 10.96.0.5/32 -p tcp --dport 80" in filter_ and "-j REJECT" in filter_
@@ -70,26 +70,38 @@ def test_a_service_port_without_endpoints_is_rejected_in_the_filter_table_also_o
 
 def test_cluster_dns_goes_to_the_local_socket_instead_of_kube_dns_endpoints() -> None:
     kube_dns = PortRoute("kube-system", "kube-dns", "dns", "UDP", "10.96.0.10", 53)
-    text = render([kube_dns], dns=DnsRedirect("10.96.0.10", 41000)).text
+    text = restore_input(render([kube_dns], dns=DnsRedirect("10.96.0.10", 41000)))
     assert "-d 10.96.0.10/32 -p udp --dport 53" in text and "-d 10.96.0.10/32 -p tcp --dport 53" in text
     assert text.count("127.0.0.1:41000") == 2
     assert "REJECT" not in text  # kube-dns has no endpoints, and needs none
 
 
-def test_rendering_is_stable_and_stale_chains_are_flushed_then_deleted() -> None:
-    route = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, endpoints=(("10.0.0.1", 8080),))
-    first = render([route])
-    assert render([route]).text == first.text
-    old = {table: set(chains) for table, chains in first.chains.items()}
-    text = render([], stale=old).text
-    for chain in old["nat"] - {SERVICES_CHAIN}:
-        assert f":{chain} - [0:0]" in text and f"-X {chain}" in text
+def route(name: str, *endpoints: str) -> PortRoute:
+    return PortRoute("default", name, "", "TCP", "10.96.0.5", 80, endpoints=tuple((ip, 8080) for ip in endpoints))
+
+
+def test_rendering_is_stable_and_a_change_rewrites_only_the_chains_it_touches() -> None:
+    before = render([route("web", "10.0.0.1", "10.0.0.2"), route("db", "10.0.0.9")])
+    assert render([route("web", "10.0.0.1", "10.0.0.2"), route("db", "10.0.0.9")]) == before
+    after = render([route("web", "10.0.0.1"), route("db", "10.0.0.9")])
+    text = restore_input(after, previous=before)
+    web_chain, db_chain = chain_name("TK-SVC-", "default/web", "TCP"), chain_name("TK-SVC-", "default/db", "TCP")
+    gone = chain_name("TK-SEP-", "default/web", "TCP", "10.0.0.2:8080")
+    assert f":{web_chain} - [0:0]" in text and f":{gone} - [0:0]" in text and f"-X {gone}" in text
+    assert db_chain not in text  # untouched: not rewritten
+    assert "*filter" not in text  # nothing changed there
+    assert restore_input(after, previous=after) == ""
+
+
+def test_chains_found_in_the_namespace_and_no_longer_wanted_are_flushed_then_deleted() -> None:
+    text = restore_input(render([]), present={"nat": {SERVICES_CHAIN, "TK-SVC-OLD", "TK-SEP-OLD"}})
+    assert ":TK-SVC-OLD - [0:0]" in text and "-X TK-SVC-OLD" in text and "-X TK-SEP-OLD" in text
     assert f"-X {SERVICES_CHAIN}" not in text
 
 
 def test_jumps_are_inserted_only_when_asked_and_removal_undoes_everything() -> None:
-    assert "-I OUTPUT" not in render([]).text
-    assert render([], add_jumps=True).text.count(f"-I OUTPUT 1 -j {SERVICES_CHAIN}") == 2
+    assert "-I OUTPUT" not in restore_input(render([]))
+    assert restore_input(render([]), add_jumps=True).count(f"-I OUTPUT 1 -j {SERVICES_CHAIN}") == 2
     undo = removal({"nat": {SERVICES_CHAIN, "TK-SVC-A"}, "filter": {SERVICES_CHAIN}}, jumps=True)
     assert undo.count(f"-D OUTPUT -j {SERVICES_CHAIN}") == 2 and "-X TK-SVC-A" in undo
 
