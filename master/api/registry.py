@@ -202,7 +202,7 @@ class Registry:
 
         def mutate(current: dict[str, Any]) -> dict[str, Any] | None:
             base = copy.deepcopy(current)
-            patched = _apply_patch(patch_type, base, patch_body)
+            patched = _apply_patch(patch_type, base, patch_body, kind=rt.kind)
             return self._admit_write(rt, name, patched, current, _resource_version(patched), warnings, reservations,
                                      field_validation=field_validation, subresource=subresource)
 
@@ -560,7 +560,8 @@ def _resource_version(obj: dict[str, Any]) -> int | None:
         raise status.bad_request(f'invalid resourceVersion "{value}"') from None
 
 
-def _apply_patch(patch_type: str, base: dict[str, Any], patch_body: Any) -> dict[str, Any]:
+def _apply_patch(patch_type: str, base: dict[str, Any], patch_body: Any, *,
+                 kind: str | None = None) -> dict[str, Any]:
     try:
         if patch_type == "json":
             if not isinstance(patch_body, list):
@@ -570,7 +571,7 @@ def _apply_patch(patch_type: str, base: dict[str, Any], patch_body: Any) -> dict
             raise patches.PatchError("the patch must be a JSON object")
         if patch_type == "merge":
             return patches.apply_merge_patch(base, patch_body)
-        return patches.apply_strategic_merge_patch(base, patch_body)
+        return patches.apply_strategic_merge_patch(base, patch_body, kind=kind)
     except patches.PatchError as error:
         raise status.ApiError(422, "Invalid", str(error)) from None
 

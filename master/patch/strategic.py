@@ -32,12 +32,13 @@ the patch where it speaks and the live list where it does not (`_normalize_order
 Kubernetes finds a list's strategy by walking the Go type of the object. tinykube
 serves few kinds (Pods, Nodes, Namespaces, Events, Leases, Deployments,
 ReplicaSets, DaemonSets), and in them a field name always means the same list,
-so the strategy is looked up by the field's name alone (`MERGE_KEYS`).
+so the strategy is looked up by the field's name alone (`MERGE_KEYS`). The
+Service kinds name their lists alike but mean others (`KIND_MERGE_KEYS`).
 """
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from master.patch.errors import PatchError
@@ -76,6 +77,15 @@ MERGE_KEYS: Final[dict[str, str]] = {
     "ownerReferences": "uid",
 }
 
+# Kinds whose lists share names with those above but not their strategy: a Service's ports merge by
+# port (ServiceSpec.Ports), and every list of Endpoints and EndpointSlices is atomic (listType=atomic:
+# a patch replaces it whole, addresses and ports included), so only their metadata merges.
+KIND_MERGE_KEYS: Final[dict[str, dict[str, str]]] = {
+    "Service": {"ports": "port", "conditions": "type", "ownerReferences": "uid"},
+    "Endpoints": {"ownerReferences": "uid"},
+    "EndpointSlice": {"ownerReferences": "uid"},
+}
+
 # Lists of plain values tagged patchStrategy=merge: a patch adds its values
 # (a set union) instead of replacing the list. By name, Namespace
 # spec.finalizers merges too, where Kubernetes would replace it.
@@ -87,28 +97,31 @@ SET_ELEMENT_ORDER: Final = "$setElementOrder/"
 DELETE_FROM_PRIMITIVE_LIST: Final = "$deleteFromPrimitiveList/"
 
 
-def apply_strategic_merge_patch(original: dict, patch: dict) -> dict:
-    """Apply a strategic merge patch; return a new object and leave both inputs untouched."""
+def apply_strategic_merge_patch(original: dict, patch: dict, *, kind: str | None = None) -> dict:
+    """Apply a strategic merge patch; return a new object and leave both inputs untouched.
+
+    `kind` picks the lists' strategies where they differ by kind (KIND_MERGE_KEYS)."""
     if not isinstance(original, dict):
         raise PatchError(f"cannot patch a {type(original).__name__}: the object must be a JSON object")
     if not isinstance(patch, dict):
         raise PatchError(f"a strategic merge patch must be a JSON object, got a {type(patch).__name__}")
     # Copy once here so the functions below may share values freely: the result
     # then holds nothing that belongs to the caller.
-    return _merge_map(copy.deepcopy(original), copy.deepcopy(patch))
+    keys = KIND_MERGE_KEYS.get(kind or "", MERGE_KEYS)
+    return _merge_map(copy.deepcopy(original), copy.deepcopy(patch), keys)
 
 
 # Maps ----------------------------------------------------------------------
 
 
-def _merge_map(live: dict, patch: dict) -> dict:
+def _merge_map(live: dict, patch: dict, keys: Mapping[str, str]) -> dict:
     """Merge a patch map into a live map, key by key."""
     directive = patch.get(PATCH, "merge")
     patch = {key: value for key, value in patch.items() if key != PATCH}
     if directive == "delete":
         return {}
     if directive == "replace":
-        return _merge_map({}, patch)
+        return _merge_map({}, patch, keys)
     if directive != "merge":
         raise PatchError(f"unknown patch type: {directive!r} in map: {_show(patch)}")
 
@@ -119,7 +132,7 @@ def _merge_map(live: dict, patch: dict) -> dict:
         if value is None:
             merged.pop(key, None)
         else:
-            merged[key] = _merge_value(key, merged.get(key), value)
+            merged[key] = _merge_value(key, merged.get(key), value, keys)
     # The list directives run after the lists they act on have been merged.
     for key, value in patch.items():
         if key.startswith(DELETE_FROM_PRIMITIVE_LIST):
@@ -127,7 +140,7 @@ def _merge_map(live: dict, patch: dict) -> dict:
             _delete_from_primitive_list(merged, field, value)
         elif key.startswith(SET_ELEMENT_ORDER):
             field = key.removeprefix(SET_ELEMENT_ORDER)
-            _set_element_order(merged, field, value, live=live.get(field), patched=patch.get(field))
+            _set_element_order(merged, field, value, keys, live=live.get(field), patched=patch.get(field))
     return merged
 
 
@@ -150,43 +163,44 @@ def _retain_keys(live: dict, patch: dict) -> dict:
     return {key: value for key, value in live.items() if key in retained}
 
 
-def _merge_value(field: str, live: object, patch: object) -> object:
+def _merge_value(field: str, live: object, patch: object, keys: Mapping[str, str]) -> object:
     """Merge one field. A patch value with no live counterpart of the same
     shape is merged into an empty one, so its directives and nulls are dropped."""
     if isinstance(patch, dict):
-        return _merge_map(live if isinstance(live, dict) else {}, patch)
+        return _merge_map(live if isinstance(live, dict) else {}, patch, keys)
     if isinstance(patch, list):
-        return _merge_list(field, live if isinstance(live, list) else [], patch)
+        return _merge_list(field, live if isinstance(live, list) else [], patch, keys)
     return patch
 
 
 # Lists ---------------------------------------------------------------------
 
 
-def _merge_list(field: str, live: list, patch: list) -> list:
+def _merge_list(field: str, live: list, patch: list, keys: Mapping[str, str]) -> list:
     """Merge a list by the strategy its field declares."""
-    if field in MERGE_KEYS:
-        return _merge_keyed_list(field, live, patch, MERGE_KEYS[field])
+    if field in keys:
+        return _merge_keyed_list(field, live, patch, keys)
     if field in PRIMITIVE_MERGE_LISTS:
-        return _merge_primitive_list(field, live, patch)
-    return [_merge_value(field, None, element) for element in patch]
+        return _merge_primitive_list(field, live, patch, keys)
+    return [_merge_value(field, None, element, keys) for element in patch]
 
 
-def _merge_keyed_list(field: str, live: list, patch: list, merge_key: str) -> list:
+def _merge_keyed_list(field: str, live: list, patch: list, keys: Mapping[str, str]) -> list:
     """Merge elements that share a merge key, add new ones, and obey `$patch` elements."""
+    merge_key = keys[field]
     instructions, plain = _split_instructions(field, patch)
     if any(instruction[PATCH] == "replace" for instruction in instructions):
-        return [_merge_map({}, element) for element in plain]
+        return [_merge_map({}, element, keys) for element in plain]
 
     doomed = [_merge_key_of(instruction, merge_key) for instruction in instructions]
     merged = [element for element in live if _key_or_none(element, merge_key) not in doomed]
     for element in plain:
         index = _index_by_key(merged, merge_key, _merge_key_of(element, merge_key))
         if index is None:
-            merged.append(_merge_map({}, element))
+            merged.append(_merge_map({}, element, keys))
         else:
-            merged[index] = _merge_map(merged[index], element)
-    return _normalize_order(merged, order=plain, live=live, identity=_identity(field))
+            merged[index] = _merge_map(merged[index], element, keys)
+    return _normalize_order(merged, order=plain, live=live, identity=_identity(field, keys))
 
 
 def _split_instructions(field: str, patch: list) -> tuple[list[dict], list[dict]]:
@@ -204,13 +218,13 @@ def _split_instructions(field: str, patch: list) -> tuple[list[dict], list[dict]
     return instructions, plain
 
 
-def _merge_primitive_list(field: str, live: list, patch: list) -> list:
+def _merge_primitive_list(field: str, live: list, patch: list, keys: Mapping[str, str]) -> list:
     """A set union that keeps live values in place and patch values in patch order."""
     merged = list(live)
     for value in patch:
         if value not in merged:
             merged.append(value)
-    return _normalize_order(merged, order=patch, live=live, identity=_identity(field))
+    return _normalize_order(merged, order=patch, live=live, identity=_identity(field, keys))
 
 
 def _delete_from_primitive_list(merged: dict, field: str, doomed: object) -> None:
@@ -225,7 +239,7 @@ def _delete_from_primitive_list(merged: dict, field: str, doomed: object) -> Non
 
 
 def _set_element_order(
-    merged: dict, field: str, order: object, *, live: object, patched: object
+    merged: dict, field: str, order: object, keys: Mapping[str, str], *, live: object, patched: object
 ) -> None:
     """Honour `$setElementOrder/<field>`: put the merged list in the order kubectl's manifest has.
 
@@ -234,12 +248,12 @@ def _set_element_order(
     """
     if not isinstance(order, list):
         raise PatchError(f"invalid patch format of setElementOrder list: {_show(order)} is not a list")
-    identity = _identity(field)
+    identity = _identity(field, keys)
     if identity is None or not isinstance(merged.get(field), list):
         return
-    if field in MERGE_KEYS:
+    if field in keys:
         for entry in order:
-            _merge_key_of(entry, MERGE_KEYS[field])
+            _merge_key_of(entry, keys[field])
     _check_order_agrees(field, order, patched, identity)
     live_list = live if isinstance(live, list) else []
     merged[field] = _normalize_order(merged[field], order=order, live=live_list, identity=identity)
@@ -293,10 +307,10 @@ def _normalize_order(merged: list, *, order: list, live: list, identity: Callabl
 # Merge keys ------------------------------------------------------------------
 
 
-def _identity(field: str) -> Callable[[object], object] | None:
+def _identity(field: str, keys: Mapping[str, str]) -> Callable[[object], object] | None:
     """What makes two elements of a merged list "the same": the merge key, or the value itself."""
-    if field in MERGE_KEYS:
-        merge_key = MERGE_KEYS[field]
+    if field in keys:
+        merge_key = keys[field]
         return lambda element: _key_or_none(element, merge_key)
     if field in PRIMITIVE_MERGE_LISTS:
         return lambda value: value

@@ -573,3 +573,28 @@ def _scribble_over(value: object) -> None:
 
 def _literal(text: str) -> str:
     return re.escape(text)
+
+
+# --- lists whose strategy depends on the kind
+
+
+def test_a_services_ports_merge_by_port_as_kubectl_apply_sends_them():
+    live = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8080},
+                               {"name": "metrics", "port": 9090, "targetPort": 9090}]}}
+    patch = {"spec": {"$setElementOrder/ports": [{"port": 81}, {"port": 9090}],
+                      "ports": [{"name": "http", "port": 81, "targetPort": 8081}, {"$patch": "delete", "port": 80}]}}
+    assert apply_strategic_merge_patch(live, patch, kind="Service")["spec"]["ports"] == [
+        {"name": "http", "port": 81, "targetPort": 8081}, {"name": "metrics", "port": 9090, "targetPort": 9090}]
+
+
+@pytest.mark.parametrize("kind", ["Endpoints", "EndpointSlice"])
+def test_endpoints_lists_are_replaced_whole(kind):
+    # Guards against applying a pod's merge keys here: Endpoints' addresses have no `type`, and a slice's
+    # addresses are strings.
+    if kind == "Endpoints":
+        live = {"subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}]}
+        patch = {"subsets": [{"addresses": [{"ip": "10.0.0.2"}], "ports": [{"port": 81}]}]}
+    else:
+        live = {"endpoints": [{"addresses": ["10.0.0.1"]}], "ports": [{"port": 80}]}
+        patch = {"endpoints": [{"addresses": ["10.0.0.2"]}], "ports": [{"port": 81}]}
+    assert apply_strategic_merge_patch(live, patch, kind=kind) == patch

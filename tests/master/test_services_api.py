@@ -143,6 +143,46 @@ def test_kubectl_creates_services_in_protobuf_and_prints_the_servers_tables(kube
                               'spec.ports[0].nodePort: Invalid value: 30999: provided port is already allocated\n')
 
 
+APPLIED = """
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ext}
+subsets: [{addresses: [{ip: 10.0.0.5}], ports: [{port: 8080}]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-1, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.5]}]
+ports: [{port: 8080}]
+"""
+
+
+def test_kubectl_apply_changes_services_and_endpoints_in_place(kubectl, namespace):
+    # Guards against a pod's merge keys applied to these kinds (ports by containerPort, addresses by type).
+    created = kubectl("apply", "-n", namespace, "-f", "-", input=APPLIED).stdout
+    assert created.splitlines() == ["service/web created", "endpoints/ext created",
+                                    "endpointslice.discovery.k8s.io/ext-1 created"]
+    cluster_ip = kubectl.json("get", "svc", "web", "-n", namespace)["spec"]["clusterIP"]
+    changed = APPLIED.replace("port: 80, targetPort: 8080", "port: 81, targetPort: 8081").replace(
+        "10.0.0.5", "10.0.0.6").replace("port: 8080", "port: 8082")
+    assert kubectl("apply", "-n", namespace, "-f", "-", input=changed).stdout.split("\n")[0] == "service/web configured"
+    service = kubectl.json("get", "svc", "web", "-n", namespace)
+    assert service["spec"]["ports"] == [{"name": "http", "port": 81, "protocol": "TCP", "targetPort": 8081}]
+    assert service["spec"]["clusterIP"] == cluster_ip  # kept, though the manifest has none
+    assert kubectl.json("get", "ep", "ext", "-n", namespace)["subsets"] == [
+        {"addresses": [{"ip": "10.0.0.6"}], "ports": [{"port": 8082, "protocol": "TCP"}]}]
+    assert kubectl.json("get", "endpointslice", "ext-1", "-n", namespace)["endpoints"] == [
+        {"addresses": ["10.0.0.6"]}]
+
+
 def test_endpoints_and_endpoint_slices_of_a_selector_less_service_are_written_by_hand(api, namespace):
     endpoints = {"metadata": {"name": "db"}, "subsets": [{"addresses": [{"ip": "10.0.0.5"}], "ports": [{"port": 5432}]}]}
     created = api.post(f"/api/v1/namespaces/{namespace}/endpoints", json=endpoints)
