@@ -68,9 +68,9 @@ def create_pod(client, namespace, name, node, *, labels=None, ports=()):
     return client.create(POD, body, namespace)
 
 
-def set_status(client, namespace, name, *, ip, ready=True, phase="Running"):
-    """Play kubelet: the pod runs at `ip`, Ready or not."""
-    pod = client.get(POD, name, namespace)
+def set_status(client, namespace, name, *, ip, ready=True, phase="Running", pod=None):
+    """Play kubelet: the pod (read unless given as it is) runs at `ip`, Ready or not."""
+    pod = pod or client.get(POD, name, namespace)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     pod["status"] = {"phase": phase, "podIP": ip, "podIPs": [{"ip": ip}], "startTime": now,
                      "conditions": [{"type": kind, "status": "True" if ready else "False", "lastTransitionTime": now}
@@ -81,8 +81,8 @@ def set_status(client, namespace, name, *, ip, ready=True, phase="Running"):
 
 
 def running_pod(client, namespace, name, node, ip, *, ready=True, **kwargs):
-    create_pod(client, namespace, name, node, **kwargs)
-    return set_status(client, namespace, name, ip=ip, ready=ready)
+    created = create_pod(client, namespace, name, node, **kwargs)
+    return set_status(client, namespace, name, ip=ip, ready=ready, pod=created)
 
 
 def endpoints_of(client, namespace, name="web"):
@@ -278,3 +278,19 @@ def test_publish_not_ready_addresses_makes_every_pod_ready(client, namespace, no
     (slice_,) = wait_for(lambda: (s := slices_of(client, namespace)) and slice_conditions(s) and s)
     assert slice_["endpoints"][0]["conditions"] == {"ready": True, "serving": False, "terminating": False}
     assert slice_["metadata"]["labels"]["service.kubernetes.io/headless"] == ""
+
+
+def test_kubectl_gets_the_endpoints_and_slices_the_controllers_wrote(client, namespace, node, kubectl):
+    create_service(client, namespace)
+    running_pod(client, namespace, "web-1", node, "10.88.0.2")
+    running_pod(client, namespace, "web-2", node, "10.88.0.3", ready=False)
+    wait_for(lambda: len(slice_conditions(slices_of(client, namespace))) == 2)
+    wait_for(lambda: addresses(endpoints_of(client, namespace), "notReadyAddresses"))
+
+    endpoints = [line.split() for line in kubectl("get", "endpoints", "web", "-n", namespace).stdout.splitlines()]
+    slices = [line.split() for line in kubectl("get", "endpointslices", "-n", namespace).stdout.splitlines()]
+
+    assert endpoints[0] == ["NAME", "ENDPOINTS", "AGE"] and endpoints[1][:2] == ["web", "10.88.0.2:8080"]
+    assert slices[0] == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    (name, address_type, ports, listed, _age) = slices[1]
+    assert (name.startswith("web-"), address_type, ports, listed) == (True, "IPv4", "8080", "10.88.0.2,10.88.0.3")
