@@ -55,17 +55,23 @@ _ROUTE_PROBE = ("1.1.1.1", 9)  # any public address: a UDP connect picks the rou
 
 
 def ensure_default_services(registry: Registry, *, service_cidr: str, api_port: int, advertised: str) -> None:
-    """Create or repair `kubernetes` (with its endpoints at advertised:api_port) and `kube-dns`."""
+    """Create or repair `kubernetes` (with its endpoints at advertised:api_port) and `kube-dns`.
+
+    A refusal (its address taken by a Service someone else created meanwhile) is logged, not
+    raised: the master serves without that Service rather than not at all, as kube-apiserver does."""
     network = parse_service_cidr(service_cidr)
-    _ensure_service(registry, kubernetes_service(str(network.network_address + KUBERNETES_HOST_INDEX), api_port))
-    _ensure_service(registry, kube_dns_service(str(network.network_address + KUBE_DNS_HOST_INDEX)))
+    _logging_refusals(_ensure_service, registry,
+                      kubernetes_service(str(network.network_address + KUBERNETES_HOST_INDEX), api_port))
+    _logging_refusals(_ensure_service, registry, kube_dns_service(str(network.network_address + KUBE_DNS_HOST_INDEX)))
     address = ipaddress.ip_address(advertised)
     if address.is_loopback or address.is_unspecified:
         log.info("the master advertises %s, which no pod can reach: the kubernetes Service has no endpoints "
                  "(bind the master to an address pods reach)", advertised)
         return
-    _ensure(registry, ENDPOINTS, "default", kubernetes_endpoints(advertised, api_port), _same_subsets)
-    _ensure(registry, ENDPOINT_SLICE, "default", kubernetes_endpoint_slice(advertised, api_port), _same_slice)
+    _logging_refusals(_ensure, registry, ENDPOINTS, "default", kubernetes_endpoints(advertised, api_port),
+                      _same_subsets)
+    _logging_refusals(_ensure, registry, ENDPOINT_SLICE, "default", kubernetes_endpoint_slice(advertised, api_port),
+                      _same_slice)
 
 
 def advertised_address(bind: str) -> str:
@@ -73,7 +79,10 @@ def advertised_address(bind: str) -> str:
     try:
         address = ipaddress.ip_address(bind)
     except ValueError:
-        return socket.gethostbyname(bind)  # a name: what it resolves to here
+        try:
+            return socket.gethostbyname(bind)  # a name: what it resolves to here
+        except OSError:
+            return "127.0.0.1"  # unresolvable: the master cannot listen there either
     if not address.is_unspecified:
         return str(address)
     try:
@@ -171,6 +180,13 @@ def _same_slice(current: dict, wanted: EndpointSlice) -> bool:
     stored = EndpointSlice.model_validate(current)
     return (stored.address_type, stored.endpoints, stored.ports) == (wanted.address_type, wanted.endpoints,
                                                                      wanted.ports)
+
+
+def _logging_refusals(step, *args) -> None:
+    try:
+        step(*args)
+    except status.ApiError as error:
+        log.error("could not keep the master's own Services as they should be: %s", error.message)
 
 
 def _get(registry: Registry, rt: ResourceType, namespace: str | None, name: str | None) -> dict | None:

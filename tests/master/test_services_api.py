@@ -76,6 +76,22 @@ def test_the_master_writes_its_endpoints_at_the_advertised_address_and_moves_the
         store.close()
 
 
+def test_a_taken_well_known_address_is_logged_and_the_master_keeps_going(tmp_path, caplog):
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    allocator = ServiceAllocator(store, cluster_ip_range="10.96.0.0/12", node_port_range="30000-32767")
+    registry = Registry(store, allocators={"Service": allocator})
+    for namespace in ("default", "kube-system"):
+        registry.create(kinds.NAMESPACE, None, {"metadata": {"name": namespace}}, field_validation="Strict")
+    try:
+        squatter = node_port_service("squatter", clusterIP="10.96.0.1")
+        registry.create(kinds.SERVICE, "default", squatter, field_validation="Strict")
+        ensure_default_services(registry, service_cidr="10.96.0.0/12", api_port=6443, advertised="127.0.0.1")
+        assert "provided IP is already allocated" in caplog.text
+        assert registry.get(kinds.SERVICE, "kube-system", "kube-dns")["spec"]["clusterIP"] == "10.96.0.10"
+    finally:
+        store.close()
+
+
 def test_the_advertised_address_is_the_bind_address_or_the_default_routes():
     assert advertised_address("10.1.2.3") == "10.1.2.3"
     assert advertised_address("localhost") == "127.0.0.1"
