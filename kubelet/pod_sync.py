@@ -106,6 +106,7 @@ class PodSyncer:
             # Only once the API holds the final phase: a sandbox stopped earlier would look like a
             # lost network namespace to the next sync, which would make a new one.
             self.runtime.stop_sandbox(sandbox.id)
+            self.pod_network.tear_down(ref.uid)  # its DNS sockets would keep the stopped namespace alive
         return due
 
     def _report(self, pod: Pod, uid: str, status: api.PodStatus) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from kubelet.runtime.protocol import Sandbox
@@ -56,7 +55,7 @@ class PodNetns:
     namespace: str
     name: str
     sandbox_id: str
-    pid: int
+    sandbox_netns: netns.PodNamespace
     dns_port: int = 0  # 0: no DNS socket (no DNS server on this kubelet)
     applied: RuleSet | None = None  # what the namespace holds, as we last wrote it; None: unknown, read it
 
@@ -90,11 +89,12 @@ class ServiceDatapath:
             self.tear_down(uid)  # a new sandbox: a new namespace
         if not self.catalog.wait_synced(CATALOG_SYNC_TIMEOUT_SECONDS):
             raise PodNetworkFailed("the Services and EndpointSlices have not been listed yet")
-        state = PodNetns(pod.metadata.namespace or "", pod.metadata.name or "", sandbox.id, sandbox.pid)
         try:
-            self._write_resolv_conf(pod, sandbox.pid)
+            namespace = netns.open_namespace(sandbox.pid)
+            state = PodNetns(pod.metadata.namespace or "", pod.metadata.name or "", sandbox.id, namespace)
+            self._write_resolv_conf(pod, namespace)
             if self.dns is not None and self.cluster_dns:
-                udp, tcp = netns.open_dns_sockets(sandbox.pid)
+                udp, tcp = netns.open_dns_sockets(namespace)
                 state.dns_port = udp.getsockname()[1]
                 self.dns.serve(uid, udp, tcp)
             with self._apply_lock:  # registered inside it, so no catalog change falls between the two
@@ -149,34 +149,28 @@ class ServiceDatapath:
         wanted = render(routes, node_ips=node_ips, dns=dns)
         if wanted == state.applied:
             return
-        backend = self._iptables(state.pid)
+        backend = self._iptables(state.sandbox_netns)
         if state.applied is None:
-            present, jumps = netns.our_chains(netns.save(state.pid, backend))
+            present, jumps = netns.our_chains(netns.save(state.sandbox_netns, backend))
             text = restore_input(wanted, present=present, add_jumps=not jumps)
         else:
             text = restore_input(wanted, previous=state.applied)
         state.applied = None  # until the restore is known to have gone through
-        netns.restore(state.pid, backend, text)
+        netns.restore(state.sandbox_netns, backend, text)
         state.applied = wanted
 
-    def _iptables(self, pid: int) -> str:
+    def _iptables(self, namespace: netns.PodNamespace) -> str:
         if self._backend is None:
-            self._backend = netns.detect_backend(pid)
+            self._backend = netns.detect_backend(namespace)
             log.info("iptables backend in pods' network namespaces: %s", self._backend)
         return self._backend
 
-    def _write_resolv_conf(self, pod: Pod, pid: int) -> None:
+    def _write_resolv_conf(self, pod: Pod, namespace: netns.PodNamespace) -> None:
         """Once per sandbox: the file the runtime wrote tells the node's own search domains; ours starts
         with MARKER, so a restarted kubelet leaves it as it is."""
-        path = Path(f"/proc/{pid}/root/etc/resolv.conf")
-        try:
-            current = path.read_text()
-        except FileNotFoundError:
-            current = ""
-        except OSError as error:
-            raise netns.NetnsError(f"reading {path}: {error}") from error
+        current = netns.read_resolv_conf(namespace)
         if current.startswith(MARKER):
             return
         conf = pod_resolv_conf(pod, cluster_dns=self.cluster_dns, cluster_domain=self.cluster_domain,
                                host=parse(current))
-        netns.write_resolv_conf(pid, conf.render(policy=dns_policy(pod)))
+        netns.write_resolv_conf(namespace, conf.render(policy=dns_policy(pod)))

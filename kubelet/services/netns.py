@@ -27,6 +27,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from kubelet.services.rules import SERVICES_CHAIN, ours
@@ -47,31 +48,64 @@ class NetnsGone(NetnsError):
     """The pause process is gone, and with it the namespace (the pod stopped or was removed)."""
 
 
+@dataclass(frozen=True)
+class PodNamespace:
+    """One pod's network namespace: the pause process, and the namespace's identity (its inode) when
+    first seen. Every use checks the inode again, so a pause process that died and whose PID was
+    reused (by anything, a host process included) is never entered."""
+
+    pid: int
+    inode: int
+
+    @property
+    def path(self) -> str:
+        return netns_path(self.pid)
+
+
 def netns_path(pid: int) -> str:
     return f"/proc/{pid}/ns/net"
 
 
-def exists(pid: int) -> bool:
-    return pid > 0 and os.path.exists(netns_path(pid))
+def open_namespace(pid: int) -> PodNamespace:
+    """The namespace of process `pid`; never the kubelet's own (on a host, the host's)."""
+    if pid <= 0:
+        raise NetnsGone("no process")
+    try:
+        inode = os.stat(netns_path(pid)).st_ino
+    except FileNotFoundError as error:
+        raise NetnsGone(f"process {pid} is gone") from error
+    if inode == os.stat("/proc/self/ns/net").st_ino:
+        raise NetnsError(f"process {pid} shares the kubelet's own network namespace; refusing to write rules there")
+    return PodNamespace(pid, inode)
 
 
-def detect_backend(pid: int) -> str:
+def check(ns: PodNamespace) -> None:
+    """Raise NetnsGone unless `ns` still names the namespace it named when opened."""
+    try:
+        inode = os.stat(ns.path).st_ino
+    except FileNotFoundError as error:
+        raise NetnsGone(f"process {ns.pid} is gone") from error
+    if inode != ns.inode:
+        raise NetnsGone(f"process {ns.pid} is another process now")
+
+
+def detect_backend(ns: PodNamespace) -> str:
     """The backend whose tables hold Docker's own rules in this namespace; nft when neither shows them
     (nft is what Debian's `iptables` is since bookworm)."""
     for backend in (NFT, LEGACY):
-        if shutil.which(f"iptables-{backend}-save") and DOCKER_DNS_CHAIN in _save_or_empty(pid, backend):
+        if shutil.which(f"iptables-{backend}-save") and DOCKER_DNS_CHAIN in _save_or_empty(ns, backend):
             return backend
     return NFT if shutil.which("iptables-nft-restore") else LEGACY
 
 
-def save(pid: int, backend: str) -> str:
+def save(ns: PodNamespace, backend: str) -> str:
     """iptables-save of every table in the namespace."""
-    return _run(pid, [f"iptables-{backend}-save"])
+    return _run(ns, [f"iptables-{backend}-save"])
 
 
-def restore(pid: int, backend: str, text: str) -> None:
+def restore(ns: PodNamespace, backend: str, text: str) -> None:
     """iptables-restore --noflush: one transaction per table; chains it does not name stay as they are."""
-    _run(pid, [f"iptables-{backend}-restore", "--noflush"], text)
+    _run(ns, [f"iptables-{backend}-restore", "--noflush"], text)
 
 
 def our_chains(saved: str) -> tuple[dict[str, set[str]], bool]:
@@ -89,20 +123,33 @@ def our_chains(saved: str) -> tuple[dict[str, set[str]], bool]:
     return chains, all(found_jump.values())
 
 
-def write_resolv_conf(pid: int, text: str) -> None:
+def write_resolv_conf(ns: PodNamespace, text: str) -> None:
     """Overwrite the pod's /etc/resolv.conf in place. Docker bind-mounts one file per sandbox there, and
     containers joining the sandbox's network (network_mode container:<id>) share that same file."""
-    path = f"/proc/{pid}/root/etc/resolv.conf"
+    check(ns)
+    path = f"/proc/{ns.pid}/root/etc/resolv.conf"
     try:
         with open(path, "w") as resolv_conf:
             resolv_conf.write(text)
     except FileNotFoundError as error:
-        raise NetnsGone(f"process {pid} is gone") from error
+        raise NetnsGone(f"process {ns.pid} is gone") from error
     except OSError as error:
         raise NetnsError(f"writing {path}: {error}") from error
 
 
-def open_dns_sockets(pid: int) -> tuple[socket.socket, socket.socket]:
+def read_resolv_conf(ns: PodNamespace) -> str:
+    check(ns)
+    path = f"/proc/{ns.pid}/root/etc/resolv.conf"
+    try:
+        with open(path) as resolv_conf:
+            return resolv_conf.read()
+    except FileNotFoundError:
+        return ""
+    except OSError as error:
+        raise NetnsError(f"reading {path}: {error}") from error
+
+
+def open_dns_sockets(ns: PodNamespace) -> tuple[socket.socket, socket.socket]:
     """A UDP socket and a listening TCP socket on 127.0.0.1:<one ephemeral port>, inside the namespace,
     both non-blocking."""
     def make() -> tuple[socket.socket, socket.socket]:
@@ -120,10 +167,10 @@ def open_dns_sockets(pid: int) -> tuple[socket.socket, socket.socket]:
         udp.setblocking(False)
         tcp.setblocking(False)
         return udp, tcp
-    return in_netns(pid, make)
+    return in_netns(ns, make)
 
 
-def in_netns(pid: int, action: Callable[[], T]) -> T:
+def in_netns(ns: PodNamespace, action: Callable[[], T]) -> T:
     """Run `action` in a new thread that has entered the namespace first; the thread ends with it,
     so no other work of the kubelet ever runs in the pod's namespace."""
     result: list[T] = []
@@ -131,12 +178,12 @@ def in_netns(pid: int, action: Callable[[], T]) -> T:
 
     def enter_and_act() -> None:
         try:
-            _setns(pid)
+            _setns(ns)
             result.append(action())
         except BaseException as error:  # handed to the caller's thread
             failure.append(error)
 
-    thread = threading.Thread(target=enter_and_act, name=f"netns-{pid}", daemon=True)
+    thread = threading.Thread(target=enter_and_act, name=f"netns-{ns.pid}", daemon=True)
     thread.start()
     thread.join()
     if failure:
@@ -144,39 +191,39 @@ def in_netns(pid: int, action: Callable[[], T]) -> T:
     return result[0]
 
 
-def _setns(pid: int) -> None:
+def _setns(ns: PodNamespace) -> None:
     try:
-        fd = os.open(netns_path(pid), os.O_RDONLY)
+        fd = os.open(ns.path, os.O_RDONLY)
     except FileNotFoundError as error:
-        raise NetnsGone(f"process {pid} is gone") from error
+        raise NetnsGone(f"process {ns.pid} is gone") from error
     try:
+        if os.fstat(fd).st_ino != ns.inode:
+            raise NetnsGone(f"process {ns.pid} is another process now")
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.setns(fd, CLONE_NEWNET) != 0:
             errno = ctypes.get_errno()
-            raise NetnsError(f"setns into {netns_path(pid)}: {os.strerror(errno)}")
+            raise NetnsError(f"setns into {ns.path}: {os.strerror(errno)}")
     finally:
         os.close(fd)
 
 
-def _save_or_empty(pid: int, backend: str) -> str:
+def _save_or_empty(ns: PodNamespace, backend: str) -> str:
     try:
-        return save(pid, backend)
+        return save(ns, backend)
     except NetnsGone:
         raise
     except NetnsError:
         return ""
 
 
-def _run(pid: int, command: list[str], stdin: str | None = None) -> str:
-    if not exists(pid):
-        raise NetnsGone(f"process {pid} is gone")
+def _run(ns: PodNamespace, command: list[str], stdin: str | None = None) -> str:
+    check(ns)
     try:
-        done = subprocess.run(["nsenter", f"--net={netns_path(pid)}", *command], input=stdin, capture_output=True,
+        done = subprocess.run(["nsenter", f"--net={ns.path}", *command], input=stdin, capture_output=True,
                               text=True, timeout=COMMAND_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise NetnsError(f"{command[0]}: {error}") from error
     if done.returncode != 0:
-        if not exists(pid):
-            raise NetnsGone(f"process {pid} is gone")
-        raise NetnsError(f"{command[0]} in {netns_path(pid)}: {done.stderr.strip() or done.returncode}")
+        check(ns)
+        raise NetnsError(f"{command[0]} in {ns.path}: {done.stderr.strip() or done.returncode}")
     return done.stdout

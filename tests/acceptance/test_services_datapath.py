@@ -55,8 +55,8 @@ class Cluster:
     def container(self, pod: str):
         return self._running(pod, sandbox=False)
 
-    def sandbox_pid(self, pod: str) -> int:
-        return int(self._running(pod, sandbox=True).attrs["State"]["Pid"])
+    def namespace(self, pod: str) -> netns.PodNamespace:
+        return netns.open_namespace(int(self._running(pod, sandbox=True).attrs["State"]["Pid"]))
 
     def sh(self, pod: str, script: str) -> str:
         result = self.container(pod).exec_run(["sh", "-c", script])
@@ -155,7 +155,8 @@ def fetch(cluster: Cluster, address: str, port: int) -> str:
 
 
 def client_rules(cluster: Cluster) -> str:
-    return netns.save(cluster.sandbox_pid("client"), netns.detect_backend(cluster.sandbox_pid("client")))
+    namespace = cluster.namespace("client")
+    return netns.save(namespace, netns.detect_backend(namespace))
 
 
 def test_cluster_ip_from_a_pod_reaches_both_ready_endpoints(cluster, web) -> None:
@@ -207,11 +208,11 @@ def test_a_removed_endpoint_leaves_the_rules(cluster, api, web) -> None:
 def test_a_kubelet_restart_restores_the_rules(cluster, api, web) -> None:
     """Rules wiped while the kubelet is away come back when it starts again."""
     cluster.kubelet.stop()
-    pid = cluster.sandbox_pid("client")
-    backend = netns.detect_backend(pid)
-    chains, _ = netns.our_chains(netns.save(pid, backend))
-    netns.restore(pid, backend, removal(chains, jumps=True))
-    assert "TINYKUBE" not in netns.save(pid, backend)
+    namespace = cluster.namespace("client")
+    backend = netns.detect_backend(namespace)
+    chains, _ = netns.our_chains(netns.save(namespace, backend))
+    netns.restore(namespace, backend, removal(chains, jumps=True))
+    assert "TINYKUBE" not in netns.save(namespace, backend)
     cluster.kubelet.start()
     wait_for(lambda: WEB_IP in client_rules(cluster), timeout=30, message="rules restored")
     assert client_rules(cluster).count("-j TINYKUBE-SERVICES") == 2  # one jump per table, not two
