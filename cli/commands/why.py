@@ -4,6 +4,7 @@
     tkctl why deploy web -o yaml        the answer as the server sent it (objects.why.Why); json,
                                         jsonpath=, go-template= and custom-columns= read it as get's do
     tkctl why node/node-2 -w            the page again on every change, ticking its countdowns
+    tkctl why svc/web                   the pods its selector picks, which serve, and why the others do not
     tkctl why pods [-A]                 one line for each pod that is not Running and Ready
 
 Everything comes from `GET .../{name}/why` (see docs/why.md); the pieces are in cli/why/.
