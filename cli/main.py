@@ -40,7 +40,7 @@ COMMANDS = {
     "fault": "cli.commands.fault:fault",
     "history": "cli.commands.history:history", "trace": "cli.commands.trace:trace", "diff": "cli.commands.diff:diff",
     "dashboard": "cli.commands.dashboard:dashboard",
-    "port-forward": "cli.commands.port_forward:port_forward",
+    "port-forward": "cli.commands.port_forward:port_forward", "attach": "cli.commands.attach:attach",
 }
 
 

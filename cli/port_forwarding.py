@@ -157,7 +157,7 @@ class PortForwarder:
             error = status_error(response.status_code, body, (response.body or b"").decode(errors="replace"))
             raise CommandError(f"error upgrading connection: {error.status.message or error}") from None
         except (InvalidHandshake, OSError, TimeoutError) as error:
-            raise unreachable(self._connection.server, f"port-forward {self._path}", error) from None
+            raise unreachable(self._connection.server, f"GET {self._path}", error) from None
 
     async def _listen(self) -> None:
         listening = False

@@ -1,6 +1,7 @@
-"""The client half of exec's WebSocket protocol, v5.channel.k8s.io (KUBERNETES_API.md section 7).
+"""The client half of exec's and attach's WebSocket protocol, v5.channel.k8s.io (KUBERNETES_API.md section 7).
 
     tkctl ──wss──> GET pods/NAME/exec?command=..&container=..&stdin=true&stdout=true&stderr=true[&tty=true]
+                   GET pods/NAME/attach?container=..&stdin=true&stdout=true&stderr=true[&tty=true]
                    Sec-WebSocket-Protocol: v5.channel.k8s.io      (a refusal is an HTTP Status instead)
 
     every message is binary; its first byte says which stream it carries:
@@ -67,7 +68,29 @@ class ExecRequest:
         return urlencode(pairs)
 
 
-def open_exec(connection: Connection, path: str, request: ExecRequest) -> ClientConnection:
+@dataclass(frozen=True)
+class AttachRequest:
+    """Which container's process to attach to; becomes the query string of the attach URL."""
+
+    container: str
+    stdin: bool
+    tty: bool
+
+    def query(self) -> str:
+        # As kubectl attach sends them: sorted, only the true flags, stderr merged into a TTY.
+        pairs: list[tuple[str, str]] = [("container", self.container)]
+        if not self.tty:
+            pairs.append(("stderr", "true"))
+        if self.stdin:
+            pairs.append(("stdin", "true"))
+        pairs.append(("stdout", "true"))
+        if self.tty:
+            pairs.append(("tty", "true"))
+        return urlencode(pairs)
+
+
+def open_remote_command(connection: Connection, path: str,
+                        request: ExecRequest | AttachRequest) -> ClientConnection:
     """Connect, or raise the server's refusal as an ApiStatusError (kubectl prints it the same way)."""
     split = urlsplit(connection.server)
     scheme = "wss" if split.scheme == "https" else "ws"
@@ -86,11 +109,11 @@ def open_exec(connection: Connection, path: str, request: ExecRequest) -> Client
         text = (response.body or b"").decode(errors="replace")
         raise status_error(response.status_code, body, text) from None
     except (InvalidHandshake, OSError, TimeoutError) as error:
-        raise unreachable(connection.server, f"exec {path}", error) from None
+        raise unreachable(connection.server, f"GET {path}", error) from None
 
 
 class RemoteCommand:
-    """One running exec: pumps stdin up, copies stdout and stderr down, and reads the final Status."""
+    """One running exec or attach: pumps stdin up, copies stdout and stderr down, and reads the final Status."""
 
     def __init__(self, connection: ClientConnection):
         self._connection = connection

@@ -1,4 +1,4 @@
-"""The exec stream: one `ExecSession` spoken over a WebSocket in the v5.channel.k8s.io protocol.
+"""The exec and attach stream: one runtime session spoken over a WebSocket in the v5.channel.k8s.io protocol.
 
 Every message is one frame whose first byte names a channel:
 
@@ -11,8 +11,9 @@ Every message is one frame whose first byte names a channel:
 
 The session ends one of two ways:
 
-    command exits        -> channel 3 Status (exit code inside) -> close 1000
-    client goes away     -> the session is closed (the process is killed)
+    exec: command exits          -> channel 3 Status (exit code inside) -> close 1000
+    attach: container ends       -> channel 3 Success, as the kubelet reports any attach that ended cleanly
+    client goes away             -> the session is closed (exec: the process is killed; attach: detached)
 
 v4.channel.k8s.io is v5 without channel 255; the Python client offers it
 alongside v5, so both are accepted. Frames may arrive as text (the Python
@@ -30,7 +31,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from kubelet.runtime.protocol import ExecSession, RuntimeFailure
+from kubelet.runtime.protocol import AttachSession, ExecSession, RuntimeFailure
 
 V5_PROTOCOL = "v5.channel.k8s.io"
 V4_PROTOCOL = "v4.channel.k8s.io"
@@ -38,6 +39,8 @@ SUPPORTED_PROTOCOLS = (V5_PROTOCOL, V4_PROTOCOL)  # in order of preference
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE = 0, 1, 2, 3, 4
 CLOSE = 255
+
+SUCCESS = {"metadata": {}, "status": "Success"}
 
 _DONE = object()
 
@@ -50,7 +53,7 @@ def negotiate(offered: list[str]) -> str | None:
 def exit_status(exit_code: int) -> dict[str, Any]:
     """The channel-3 Status for a finished command; kubectl turns the cause into its own exit code."""
     if exit_code == 0:
-        return {"metadata": {}, "status": "Success"}
+        return SUCCESS
     return {
         "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
         "message": f"command terminated with non-zero exit code: exit status {exit_code}",
@@ -64,11 +67,22 @@ def failure_status(message: str) -> dict[str, Any]:
 
 
 async def serve_exec(websocket: WebSocket, *, subprotocol: str, open_session: Callable[[], ExecSession]) -> None:
-    """Accept, run the session to its end, report its exit on channel 3, and close.
+    """Accept, run the command to its end, report its exit on channel 3, and close.
 
     The caller has already validated the request: from here on every failure
     is reported in-band on channel 3, never as an HTTP error.
     """
+    await _serve(websocket, subprotocol=subprotocol, open_session=open_session,
+                 final_status=lambda session: exit_status(session.exit_code()))
+
+
+async def serve_attach(websocket: WebSocket, *, subprotocol: str, open_session: Callable[[], AttachSession]) -> None:
+    """Accept, relay the container's process until it ends, report Success on channel 3, and close."""
+    await _serve(websocket, subprotocol=subprotocol, open_session=open_session, final_status=lambda _session: SUCCESS)
+
+
+async def _serve(websocket: WebSocket, *, subprotocol: str, open_session: Callable[[], Any],
+                 final_status: Callable[[Any], dict[str, Any]]) -> None:
     await websocket.accept(subprotocol=subprotocol)
     try:
         session = await run_in_threadpool(open_session)
@@ -81,11 +95,11 @@ async def serve_exec(websocket: WebSocket, *, subprotocol: str, open_session: Ca
     try:
         await asyncio.wait({output, stdin}, return_when=asyncio.FIRST_COMPLETED)
         if output.done() and output.exception() is None:
-            exit_code = await run_in_threadpool(session.exit_code)
-            await _finish(websocket, exit_status(exit_code))
+            await _finish(websocket, await run_in_threadpool(final_status, session))
         elif output.done():
             await _finish(websocket, failure_status(str(output.exception())))
-        # Otherwise the client went away first; closing the session below kills the process.
+        # Otherwise the client went away first; closing the session below kills an exec'd process,
+        # or detaches from the container.
     finally:
         for task in (output, stdin):
             task.cancel()
@@ -93,7 +107,7 @@ async def serve_exec(websocket: WebSocket, *, subprotocol: str, open_session: Ca
         await run_in_threadpool(session.close)
 
 
-async def _pump_output(websocket: WebSocket, session: ExecSession) -> None:
+async def _pump_output(websocket: WebSocket, session: ExecSession | AttachSession) -> None:
     """Relay the process's stdout and stderr until it exits."""
     chunks = iter(session.output())
     while True:
@@ -110,7 +124,7 @@ def _next_or_done(chunks: Iterator[tuple[int, bytes]]) -> Any:
     return next(chunks, _DONE)
 
 
-async def _pump_input(websocket: WebSocket, session: ExecSession, *, v5: bool) -> None:
+async def _pump_input(websocket: WebSocket, session: ExecSession | AttachSession, *, v5: bool) -> None:
     """Apply the client's frames to the session until the client disconnects."""
     while True:
         try:

@@ -1,11 +1,12 @@
-"""The kubelet's HTTPS server: the streams the master relays for `kubectl logs`, `exec` and pod proxy,
-and the usage summary behind `kubectl top`.
+"""The kubelet's HTTPS server: the streams the master relays for `kubectl logs`, `exec`, `attach`,
+`port-forward` and pod proxy, and the usage summary behind `kubectl top`.
 
     GET  /healthz                                          no token needed
     GET  /stats/summary                                    usage of the node and its pods (see kubelet.summary)
     GET  /containerLogs/{namespace}/{pod}/{container}      text/plain; streamed with follow=true
     WS   /exec/{namespace}/{pod}/{container}?command=..    v5.channel.k8s.io (see kubelet.exec_stream)
-    WS   /portForward/{namespace}/{pod}                     SPDY/3.1+portforward.k8s.io (see kubelet.port_forward)
+    WS   /attach/{namespace}/{pod}/{container}?stdin=..    v5.channel.k8s.io, to the container's own process
+    WS   /portForward/{namespace}/{pod}                    SPDY/3.1+portforward.k8s.io (see kubelet.port_forward)
     ANY  /proxy/{namespace}/{pod}/{[scheme:]port}/{path}   relayed to the pod's IP and port
     GET  /why/{namespace}/{pod}[?uid=]                     objects.why.KubeletPodReport (see kubelet.why)
 
@@ -14,9 +15,9 @@ master presents the token it minted for nodes, and the kubelet compares it with
 the one in its own kubeconfig. Errors are metav1.Status JSON, as the master's
 are, so the master can relay them to kubectl unchanged.
 
-Talks to: the container runtime (logs, exec, stats) and pod IPs (proxy). Knows pods
-only through `find_pod`, the pod JSON its sync loop holds, and `explain_pod`, the
-sync loop's account of a pod it runs.
+Talks to: the container runtime (logs, exec, attach, stats) and pod IPs (proxy,
+port-forward). Knows pods only through `find_pod`, the pod JSON its sync loop
+holds, and `explain_pod`, the sync loop's account of a pod it runs.
 """
 
 from __future__ import annotations
@@ -146,6 +147,24 @@ def create_kubelet_app(*, runtime: ContainerRuntime, node_name: str, token: str,
             websocket, subprotocol=subprotocol,
             open_session=lambda: runtime.exec(container_id, command, stdin=stdin, tty=tty),
         )
+
+    @app.websocket("/attach/{namespace}/{pod}/{container}")
+    async def attach_to_container(websocket: WebSocket, namespace: str, pod: str, container: str) -> None:
+        try:
+            if not _token_matches(websocket.headers.get("authorization"), expected):
+                raise KubeletError(401, "Unauthorized", "Unauthorized")
+            subprotocol = exec_stream.negotiate(_offered(websocket))
+            if subprotocol is None:
+                raise bad_request(f"attach needs one of the subprotocols {', '.join(exec_stream.SUPPORTED_PROTOCOLS)}")
+            stdin = _stream_flags(websocket.query_params)
+            target = await run_in_threadpool(pods.resolve, namespace, pod, container)
+            container_id = await run_in_threadpool(pods.running_instance, target)
+        except KubeletError as error:
+            await websocket.send_denial_response(error.response())
+            return
+        # The terminal is the container's (its spec's tty, fixed at create), whatever the request says.
+        await exec_stream.serve_attach(websocket, subprotocol=subprotocol,
+                                       open_session=lambda: runtime.attach(container_id, stdin=stdin))
 
     @app.websocket("/portForward/{namespace}/{pod}")
     async def forward_ports(websocket: WebSocket, namespace: str, pod: str) -> None:
@@ -380,10 +399,15 @@ def _exec_request(query: Any) -> tuple[list[str], bool, bool]:
     command = query.getlist("command")
     if not command:
         raise bad_request("you must specify at least one command for the container")
+    return command, _stream_flags(query), _flag(query.get("tty"))
+
+
+def _stream_flags(query: Any) -> bool:
+    """Whether stdin is wanted; at least one of the three streams must be (exec and attach alike)."""
     stdin, stdout, stderr = (_flag(query.get(name)) for name in ("stdin", "stdout", "stderr"))
     if not (stdin or stdout or stderr):
         raise bad_request("you must specify at least 1 of stdin, stdout, stderr")
-    return command, stdin, _flag(query.get("tty"))
+    return stdin
 
 
 def _flag(value: str | None) -> bool:

@@ -17,7 +17,7 @@ import click
 from cli.completion import complete_pod_names
 from cli.errors import CommandError
 from cli.pods import default_container, fetch_pod, pod_name
-from cli.remote_command import ExecRequest, RemoteCommand, open_exec
+from cli.remote_command import ExecRequest, RemoteCommand, open_remote_command
 from cli.session import Session, pass_session, session_options
 from cli.terminal import is_terminal, on_resize, raw_mode, size
 from objects.kinds import POD
@@ -95,7 +95,7 @@ def _uses_terminal(*, stdin: bool, tty: bool, warn: Any) -> bool:
 def _run(session: Session, pod: dict[str, Any], request: ExecRequest) -> int:
     namespace = (pod.get("metadata") or {}).get("namespace") or session.namespace
     path = f"{POD.collection_path(namespace)}/{pod_name(pod)}/exec"
-    remote = RemoteCommand(open_exec(session.connection, path, request))
+    remote = RemoteCommand(open_remote_command(session.connection, path, request))
     stdin = sys.stdin.buffer if request.stdin else None
     with contextlib.ExitStack() as terminal:
         if request.tty:

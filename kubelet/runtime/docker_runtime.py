@@ -34,12 +34,14 @@ import requests.exceptions
 
 from kubelet.runtime import docker_specs as specs
 from kubelet.runtime import docker_stats
+from kubelet.runtime.docker_attach import DockerAttachSession
 from kubelet.runtime.docker_exec import DockerExecSession
 from kubelet.runtime.protocol import (
     LABEL_CONTAINER_NAME,
     LABEL_OWNER,
     LABEL_RESTART_COUNT,
     SANDBOX_CONTAINER_NAME,
+    AttachSession,
     ContainerNotFound,
     ContainerSpec,
     ContainerStats,
@@ -372,3 +374,15 @@ class DockerRuntime:
                                             stdout=True, stderr=True)["Id"]
             sock = self._api.exec_start(exec_id, socket=True, tty=tty)
         return DockerExecSession(self._api, exec_id, sock, tty=tty, translate=engine_errors)
+
+    def attach(self, container_id: str, *, stdin: bool) -> AttachSession:
+        with engine_errors():
+            config = self._api.inspect_container(container_id)
+            if not config["State"]["Running"]:
+                raise RuntimeFailure(f"container {container_id[:12]} is not running")
+            # Only output from now on (logs=0), as kubectl attach shows; stdin only where it is kept open.
+            with_stdin = stdin and bool(config["Config"].get("OpenStdin"))
+            sock = self._api.attach_socket(container_id, params={
+                "stdin": int(with_stdin), "stdout": 1, "stderr": 1, "stream": 1, "logs": 0})
+        return DockerAttachSession(self._api, container_id, sock, tty=bool(config["Config"].get("Tty")),
+                                   translate=engine_errors)

@@ -24,6 +24,9 @@ What it simulates, and how:
   for an OOM kill, `append_log(id, data)` for output, `set_usage(id, ...)` for
   the CPU and memory a running container reports (idle, FAKE_WORKING_SET_BYTES,
   until told; CPU is capped at the container's limit, as the kernel caps it).
+- An attach session follows the container's log from the moment it attaches;
+  what it writes to stdin is kept (`attached_stdin(id)`), never read;
+  `attachments(id)` counts the sessions open.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from kubelet.runtime import docker_specs as specs
 from kubelet.runtime.fake_shell import Blocked, FileSystem, Shell
 from kubelet.runtime.protocol import (
     SANDBOX_CONTAINER_NAME,
+    AttachSession,
     ContainerNotFound,
     ContainerSpec,
     ContainerStats,
@@ -117,6 +121,8 @@ class _Container:
     root: dict[str, bytes] = field(default_factory=dict)
     shell: Shell | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
+    attached_stdin: bytearray = field(default_factory=bytearray)
+    attachments: int = 0
 
 
 class FakeRuntime:
@@ -156,6 +162,16 @@ class FakeRuntime:
                 container.cpu_nano_cores = cpu_nano_cores
             if memory_working_set_bytes is not None:
                 container.memory_working_set_bytes = memory_working_set_bytes
+
+    def attached_stdin(self, container_id: str) -> bytes:
+        """What attach sessions wrote to the container's stdin (the fake's processes never read it)."""
+        with self._lock:
+            return bytes(self._get(container_id).attached_stdin)
+
+    def attachments(self, container_id: str) -> int:
+        """How many attach sessions are open on the container now (so a test knows it is attached)."""
+        with self._lock:
+            return self._get(container_id).attachments
 
     def network_namespace(self, container_id: str) -> str:
         """The id of the sandbox whose network namespace the container joined."""
@@ -330,6 +346,14 @@ class FakeRuntime:
                 raise RuntimeFailure(f"Container {container_id} is not running")
             return _FakeExecSession(self, container, command, stdin=stdin, tty=tty)
 
+    def attach(self, container_id: str, *, stdin: bool) -> AttachSession:
+        with self._lock:
+            container = self._get(container_id)
+            if container.state != "running":
+                raise RuntimeFailure(f"container {container_id} is not running")
+            container.attachments += 1
+            return _FakeAttachSession(self, container, stdin=stdin and container.stdin)
+
     # ----- internals
 
     def _new(self, pod: PodRef, container_name: str, image: str, *, name: str,
@@ -441,6 +465,49 @@ class FakeRuntime:
                     return
             if ended and index >= len(container.log):
                 return
+
+
+class _FakeAttachSession:
+    """Follows the container's log from the moment of attaching, as stream 1, until it exits or is detached."""
+
+    def __init__(self, runtime: FakeRuntime, container: _Container, *, stdin: bool) -> None:
+        self._runtime, self._container, self._stdin = runtime, container, stdin
+        self.tty = container.tty
+        self._next = len(container.log)  # output from now on, not the log so far
+        self._closed = False
+
+    def output(self) -> Iterator[tuple[int, bytes]]:
+        changed = self._runtime._changed
+        while True:
+            with changed:
+                while (not self._closed and self._next >= len(self._container.log)
+                       and self._container.state == "running"):
+                    changed.wait(timeout=1.0)
+                entries = self._container.log[self._next:]
+                self._next += len(entries)
+                over = self._closed or self._container.state != "running"
+            for _moment, line in entries:
+                yield 1, line
+            if over and not entries:
+                return
+
+    def write(self, data: bytes) -> None:
+        if self._stdin:
+            with self._runtime._lock:
+                self._container.attached_stdin.extend(data)
+
+    def close_stdin(self) -> None:
+        self._stdin = False
+
+    def resize(self, width: int, height: int) -> None:
+        pass
+
+    def close(self) -> None:
+        with self._runtime._changed:
+            if not self._closed:
+                self._closed = True
+                self._container.attachments -= 1
+            self._runtime._changed.notify_all()
 
 
 class _FakeExecSession:

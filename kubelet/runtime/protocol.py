@@ -170,6 +170,30 @@ class ExecSession(Protocol):
     def close(self) -> None: ...
 
 
+class AttachSession(Protocol):
+    """An attachment to a running container's own process (`kubectl attach`), as `docker attach` is.
+
+    Output is what the process writes from the moment of attaching, not its
+    log so far. Closing the session detaches: the process goes on running.
+    """
+
+    tty: bool  # the container has a terminal: then output is all stream 1, and resize() applies
+
+    def output(self) -> Iterator[tuple[int, bytes]]:
+        """(1 for stdout or 2 for stderr, data) until the process ends or the session is closed."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """To the process's stdin; dropped when the container keeps no stdin open or it was not attached."""
+        ...
+
+    def close_stdin(self) -> None: ...
+
+    def resize(self, width: int, height: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class ContainerRuntime(Protocol):
     """Everything is synchronous and thread-safe; every call either does what it says or raises RuntimeFailure."""
 
@@ -255,3 +279,9 @@ class ContainerRuntime(Protocol):
              since_seconds: int | None = None, limit_bytes: int | None = None) -> Iterator[bytes]: ...
 
     def exec(self, container_id: str, command: list[str], *, stdin: bool, tty: bool) -> ExecSession: ...
+
+    def attach(self, container_id: str, *, stdin: bool) -> AttachSession:
+        """Attach to the running container's process; its stdin only when asked and the container was
+        created with `stdin` (kept open). Whether there is a terminal is the container's, not the caller's,
+        choice: it was made at create. Raises ContainerNotFound; RuntimeFailure when it is not running."""
+        ...

@@ -145,6 +145,11 @@ class Harness:
         if isinstance(self.runtime, FakeRuntime):
             self.runtime.exit(container_id, 137, oom=True)
 
+    def simulate_output(self, container_id: str, data: bytes) -> None:
+        """A Docker container's process writes by itself; the fake's is told what it wrote."""
+        if isinstance(self.runtime, FakeRuntime):
+            self.runtime.append_log(container_id, data)
+
     def simulate_cpu(self, container_id: str, nano_cores: int) -> None:
         """Docker's kernel accounts a busy process's CPU by itself; the fake is told to."""
         if isinstance(self.runtime, FakeRuntime):

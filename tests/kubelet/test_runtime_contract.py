@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 import time
 import urllib.request
 
@@ -405,6 +406,97 @@ def test_exec_in_a_stopped_container_fails(harness, running):
 
     with pytest.raises(RuntimeFailure):
         harness.runtime.exec(running, ["echo", "hi"], stdin=False, tty=False)
+
+
+# ----- attach
+
+COUNTER = ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"]
+ECHO_STDIN = ["sh", "-c", "while read line; do echo \"got $line\"; done"]
+
+
+def first_output(session, timeout: float = 30.0) -> tuple[int, bytes]:
+    """The first (stream, data) an attach session gives, read on a thread so a silent one fails the test."""
+    found: list = []
+    reader = threading.Thread(target=lambda: found.append(next(iter(session.output()), None)), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert found and found[0] is not None, "no output from the attach session"
+    return found[0]
+
+
+def test_attach_shows_only_what_the_process_writes_after_attaching(harness):
+    pod = harness.pod()
+    container_id = harness.run(pod, harness.sandbox(pod), command=COUNTER)
+    harness.simulate_output(container_id, b"tick 1\ntick 2\n")
+    harness.wait_output(container_id, "tick 2")
+
+    session = harness.runtime.attach(container_id, stdin=False)
+    try:
+        harness.simulate_output(container_id, b"tick 3\n")
+        stream, data = first_output(session)
+    finally:
+        session.close()
+
+    assert stream == 1 and not session.tty
+    assert data.startswith(b"tick ") and int(data.split()[1]) >= 3
+
+
+def test_attach_output_ends_when_the_container_stops(harness, running):
+    session = harness.runtime.attach(running, stdin=False)
+
+    harness.runtime.stop_container(running, grace_seconds=0)
+
+    assert list(session.output()) == []
+    session.close()
+
+
+def test_attach_to_a_stopped_container_fails(harness, running):
+    harness.runtime.stop_container(running, grace_seconds=0)
+
+    with pytest.raises(RuntimeFailure):
+        harness.runtime.attach(running, stdin=False)
+
+
+def test_attach_says_whether_the_container_has_a_terminal(harness):
+    pod = harness.pod()
+    container_id = harness.run(pod, harness.sandbox(pod), command=WAIT_FOREVER, stdin=True, tty=True)
+
+    session = harness.runtime.attach(container_id, stdin=True)
+    try:
+        session.resize(width=100, height=30)
+        assert session.tty
+    finally:
+        session.close()
+    assert harness.runtime.container_status(container_id).state == "running"  # detaching stops nothing
+
+
+@docker_only
+def test_attach_stdin_reaches_a_container_that_keeps_stdin_open(harness):
+    pod = harness.pod()
+    container_id = harness.run(pod, harness.sandbox(pod), command=ECHO_STDIN, stdin=True)
+
+    session = harness.runtime.attach(container_id, stdin=True)
+    try:
+        session.write(b"hello\n")
+        assert first_output(session) == (1, b"got hello\n")
+    finally:
+        session.close()
+
+
+@fake_only
+def test_the_fake_keeps_attached_stdin_only_for_a_container_that_keeps_stdin_open(harness):
+    pod = harness.pod()
+    sandbox = harness.sandbox(pod)
+    with_stdin = harness.run(pod, sandbox, "reads", command=ECHO_STDIN, stdin=True)
+    without = harness.run(pod, sandbox, "deaf", command=WAIT_FOREVER)
+
+    for container_id in (with_stdin, without):
+        session = harness.runtime.attach(container_id, stdin=True)
+        session.write(b"hello\n")
+        session.close()
+
+    assert harness.runtime.attached_stdin(with_stdin) == b"hello\n"
+    assert harness.runtime.attached_stdin(without) == b""
 
 
 # ----- images

@@ -61,14 +61,15 @@ def start_pod(runtime: FakeRuntime, pod: dict[str, Any], *, node_name: str,
     meta = pod["metadata"]
     ref = PodRef(meta.get("namespace", "default"), meta["name"], meta["uid"], node_name)
     sandbox = runtime.run_sandbox(SandboxSpec(ref, "pause:3.10", "tinykube", meta["name"]))
-    return {c["name"]: restart_container(runtime, ref, sandbox.id, c["name"], command=command)
+    return {c["name"]: restart_container(runtime, ref, sandbox.id, c["name"], command=command,
+                                         stdin=bool(c.get("stdin")), tty=bool(c.get("tty")))
             for c in pod["spec"]["containers"]}
 
 
 def restart_container(runtime: FakeRuntime, ref: PodRef, sandbox_id: str, name: str, *, restart_count: int = 0,
-                      command: tuple[str, ...] = ("sleep", "3600")) -> str:
+                      command: tuple[str, ...] = ("sleep", "3600"), stdin: bool = False, tty: bool = False) -> str:
     container_id = runtime.create_container(ContainerSpec(ref, sandbox_id, name, IMAGE, command=command,
-                                                          restart_count=restart_count))
+                                                          restart_count=restart_count, stdin=stdin, tty=tty))
     runtime.start_container(container_id)
     return container_id
 
