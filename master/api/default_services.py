@@ -110,8 +110,8 @@ def kubernetes_service(cluster_ip: str, api_port: int) -> Service:
 
 def kube_dns_service(cluster_ip: str) -> Service:
     return Service(
-        metadata=ObjectMeta(name=KUBE_DNS, namespace="kube-system",
-                            labels={"k8s-app": KUBE_DNS, CLUSTER_SERVICE_LABEL: "true", "kubernetes.io/name": "KubeDNS"}),
+        metadata=ObjectMeta(name=KUBE_DNS, namespace="kube-system", labels={
+            "k8s-app": KUBE_DNS, CLUSTER_SERVICE_LABEL: "true", "kubernetes.io/name": "KubeDNS"}),
         spec=ServiceSpec(type="ClusterIP", cluster_ip=cluster_ip, session_affinity="None", ports=[
             ServicePort(name="dns", port=DNS_PORT, protocol="UDP", target_port=DNS_PORT),
             ServicePort(name="dns-tcp", port=DNS_PORT, protocol="TCP", target_port=DNS_PORT),

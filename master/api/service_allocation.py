@@ -269,8 +269,9 @@ class ServiceAllocator:
                 elif self.ips.taken(picked):
                     problem = ALREADY_ALLOCATED_IP
                 if problem:
-                    raise status.invalid(SERVICE, name, [cause.invalid(
-                        "spec.clusterIPs", _go_strings(spec.cluster_ips), f"failed to allocate IP {wanted}: {problem}")])
+                    detail = f"failed to allocate IP {wanted}: {problem}"
+                    raise status.invalid(SERVICE, name, [
+                        cause.invalid("spec.clusterIPs", _go_strings(spec.cluster_ips), detail)])
             self.ips.reserved.add(picked)
             reservation.ips.append(picked)
         spec.cluster_ips = [address, *(spec.cluster_ips or [])[1:]]

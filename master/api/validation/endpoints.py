@@ -62,7 +62,8 @@ def _validate_address(address: EndpointAddress, path: str) -> list[Cause]:
     ip = address.ip or ""
     found = [cause.invalid(f"{path}.ip", ip, INVALID_IP)] if parse_ip(ip) is None else []
     if address.hostname:
-        found += [cause.invalid(f"{path}.hostname", address.hostname, msg) for msg in is_dns1123_label(address.hostname)]
+        found += [cause.invalid(f"{path}.hostname", address.hostname, msg)
+                  for msg in is_dns1123_label(address.hostname)]
     if address.node_name is not None:
         found += [cause.invalid(f"{path}.nodeName", address.node_name, msg)
                   for msg in is_dns1123_subdomain(address.node_name)]

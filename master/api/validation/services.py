@@ -91,7 +91,8 @@ def validate_cluster_ips(spec: ServiceSpec) -> list[Cause]:
         elif ips[0] != spec.cluster_ip:
             found.append(cause.invalid("spec.clusterIPs", _go_strings(ips), "first value must match `clusterIP`"))
     elif ips:
-        found.append(cause.invalid("spec.clusterIPs", _go_strings(ips), "must be empty when `clusterIP` is not specified"))
+        found.append(cause.invalid("spec.clusterIPs", _go_strings(ips),
+                                   "must be empty when `clusterIP` is not specified"))
     seen: set[str] = set()
     for index, family in enumerate(families):
         if family not in IP_FAMILIES:
@@ -106,7 +107,8 @@ def validate_cluster_ips(spec: ServiceSpec) -> list[Cause]:
         if index == 0 and ip == HEADLESS:
             if len(ips) > 1:
                 bad_ips = True
-                found.append(cause.invalid("spec.clusterIPs", _go_strings(ips), "'None' must be the first and only value"))
+                found.append(cause.invalid("spec.clusterIPs", _go_strings(ips),
+                                           "'None' must be the first and only value"))
             continue
         if parse_ip(ip) is None:
             bad_ips = True
@@ -116,7 +118,8 @@ def validate_cluster_ips(spec: ServiceSpec) -> list[Cause]:
     if bad_ips:
         return found  # the checks below would only repeat the same fault in other words
     if len(ips) > 1 and len({parse_ip(ip).version for ip in ips}) != len(ips):
-        found.append(cause.invalid("spec.clusterIPs", _go_strings(ips), "may specify no more than one IP for each IP family"))
+        found.append(cause.invalid("spec.clusterIPs", _go_strings(ips),
+                                   "may specify no more than one IP for each IP family"))
     if ips and ips != [HEADLESS]:
         for index, (ip, family) in enumerate(zip(ips, families)):
             version = parse_ip(ip).version
