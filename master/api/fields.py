@@ -136,6 +136,7 @@ _SUPPORTED_LABELS: dict[str, frozenset[str]] = {
         "reason", "reportingComponent", "source", "type",
     }),
     "ReplicaSet": frozenset({*_META, "status.replicas"}),
+    "Service": frozenset({*_META, "spec.clusterIP", "spec.type"}),  # since Kubernetes 1.31
     # A kubelet watches only the faults it is to carry out (tinykube.io; cluster-scoped).
     "Fault": frozenset({"metadata.name", "spec.nodeName", "spec.type", "status.phase"}),
 }
@@ -230,6 +231,7 @@ _KIND_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, str]]] = {
     "Node": lambda node: {"spec.unschedulable": _flag(node, "spec.unschedulable")},
     "Namespace": lambda ns: {"status.phase": _text(ns, "status.phase")},
     "ReplicaSet": lambda rs: {"status.replicas": str(_get(rs, "status.replicas") or 0)},
+    "Service": lambda svc: {"spec.clusterIP": _text(svc, "spec.clusterIP"), "spec.type": _text(svc, "spec.type")},
     "Fault": lambda fault: {"spec.nodeName": _text(fault, "spec.nodeName"), "spec.type": _text(fault, "spec.type"),
                             "status.phase": _text(fault, "status.phase")},
 }

@@ -242,3 +242,16 @@ def test_a_service_range_that_does_not_parse_stops_the_master(tmp_path):
                              "--port", "1", "--service-cluster-ip-range", "10.96.0.0/33"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "--service-cluster-ip-range" in result.stderr
+
+
+def test_services_are_selected_by_cluster_ip_and_type(api, namespace):
+    api.post(services_path(namespace), json=node_port_service("a", clusterIP="10.96.201.1"))
+    api.post(services_path(namespace), json=node_port_service("b", type="ClusterIP"))
+
+    def names(selector: str) -> list[str]:
+        return [s["metadata"]["name"] for s in api.get(services_path(namespace),
+                                                       params={"fieldSelector": selector}).json()["items"]]
+    assert names("spec.clusterIP=10.96.201.1") == ["a"]
+    assert names("spec.type=ClusterIP") == ["b"]
+    refused = api.get(services_path(namespace), params={"fieldSelector": "spec.selector=x"})
+    assert (refused.status_code, refused.json()["message"]) == (400, "field label not supported: spec.selector")
