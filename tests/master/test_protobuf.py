@@ -225,3 +225,23 @@ def test_kubectl_run_stores_labels_env_ports_and_args(kubectl, api, namespace):
     assert container["args"] == ["sleep", "3600"]
     assert container["env"] == [{"name": "A", "value": "1"}]
     assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+
+
+def test_a_service_and_an_endpoint_slice_decode_with_their_own_port_messages():
+    # ServicePort.targetPort is an IntOrString; the discovery group's EndpointPort numbers its fields
+    # unlike core/v1's (name, protocol, port), which is why the tables name it EndpointSlicePort.
+    service_port = msg(1, msg(1, "http"), msg(2, "TCP"), num(3, 80), msg(4, num(1, 0), num(2, 8080)), num(5, 0))
+    service = envelope("v1", "Service", msg(1, msg(1, "web")) + msg(2, service_port, entry(2, "app", "web"),
+                                                                     msg(4, "NodePort"), msg(17, "SingleStack")))
+    assert decode_kubernetes_protobuf(service)["spec"] == {
+        "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+        "selector": {"app": "web"}, "type": "NodePort", "ipFamilyPolicy": "SingleStack"}
+    endpoint = msg(2, msg(1, "10.0.0.5"), msg(2, num(1, 1)), msg(6, "node-1"))
+    endpoint_slice = envelope("discovery.k8s.io/v1", "EndpointSlice",
+                              msg(1, msg(1, "web-abc")) + msg(4, "IPv4") + endpoint + msg(3, msg(1, "http"),
+                                                                                          msg(2, "TCP"), num(3, 8080)))
+    assert decode_kubernetes_protobuf(endpoint_slice) == {
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "web-abc"},
+        "addressType": "IPv4", "endpoints": [{"addresses": ["10.0.0.5"], "conditions": {"ready": True},
+                                              "nodeName": "node-1"}],
+        "ports": [{"name": "http", "protocol": "TCP", "port": 8080}]}
