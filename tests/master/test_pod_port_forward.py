@@ -261,3 +261,65 @@ def test_bad_ports_are_refused_as_kubectl_refuses_them(namespace, web, kubectl, 
 
     assert answers[1].returncode == answers[0].returncode == 1
     assert answers[1].stderr == answers[0].stderr
+
+
+@pytest.fixture
+def front(api, namespace, node, pod_port):
+    """Service "front" (port 80 "web" -> targetPort "http") selecting pod "named", whose "http" is pod_port."""
+    node_name, runtime = node
+    created = api.post(f"/api/v1/namespaces/{namespace}/pods", json={
+        "metadata": {"name": "named", "labels": {"app": "named"}},
+        "spec": {"nodeName": node_name, "containers": [
+            {"name": "c", "image": "busybox:1.36", "ports": [{"name": "http", "containerPort": pod_port}]}]},
+    })
+    assert created.status_code == 201, created.text
+    start_pod(runtime, created.json(), node_name=node_name)
+    api.patch(f"/api/v1/namespaces/{namespace}/pods/named/status",
+              headers={"Content-Type": "application/merge-patch+json"},
+              json={"status": {"phase": "Running", "podIP": "127.0.0.1"}})
+    service = api.post(f"/api/v1/namespaces/{namespace}/services", json={
+        "metadata": {"name": "front"},
+        "spec": {"selector": {"app": "named"}, "ports": [{"name": "web", "port": 80, "targetPort": "http"}]},
+    })
+    assert service.status_code == 201, service.text
+    return "front"
+
+
+@pytest.mark.parametrize("program", ["kubectl", "tkctl"])
+def test_service_name_forwards_to_the_container_port_its_target_port_names(program, namespace, front, pod_port,
+                                                                           port_forward):
+    local = free_port()
+
+    lines = port_forward("-n", namespace, f"svc/{front}", f"{local}:web", program=program).wait_forwarding()
+
+    assert lines[0] == f"Forwarding from 127.0.0.1:{local} -> {pod_port}\n"  # the Service port, made the pod's
+    assert http_get(local, "/via-service") == (200, b"you asked for /via-service")
+
+
+@pytest.mark.parametrize("ports", [["9999"], ["nope"], ["8080:nope"]])
+def test_ports_a_service_does_not_have_are_refused_as_kubectl_refuses_them(namespace, front, kubectl, ports):
+    answers = [subprocess.run([program, "port-forward", "-n", namespace, f"service/{front}", *ports],
+                              env=kubectl.env, capture_output=True, text=True, timeout=30)
+               for program in ("kubectl", "tkctl")]
+
+    assert answers[1].returncode == answers[0].returncode == 1
+    assert answers[1].stderr == answers[0].stderr
+
+
+@pytest.mark.parametrize("program", ["kubectl", "tkctl"])
+def test_address_picks_the_listeners_and_a_random_local_port_is_told(program, namespace, web, pod_port, port_forward):
+    forward = port_forward("-n", namespace, web, f":{pod_port}", "--address", "127.0.0.1", program=program)
+
+    [line] = forward.wait_forwarding()
+
+    local = int(line.split()[2].rsplit(":", 1)[1])
+    assert line == f"Forwarding from 127.0.0.1:{local} -> {pod_port}\n"
+    assert http_get(local, "/random") == (200, b"you asked for /random")
+
+
+def test_an_address_that_is_not_an_ip_is_refused_as_kubectl_refuses_it(namespace, web, kubectl):
+    answers = [subprocess.run([program, "port-forward", "-n", namespace, web, "8080", "--address", "localhost,foo"],
+                              env=kubectl.env, capture_output=True, text=True, timeout=30)
+               for program in ("kubectl", "tkctl")]
+
+    assert [(a.returncode, a.stderr) for a in answers] == [(1, "error: foo is not a valid IP\n")] * 2
