@@ -9,7 +9,11 @@ What reads it: the rule renderer (ClusterIP and NodePort forwarding), the
 node-port proxy, the pod env builder and the cluster DNS server. Readers ask by
 (namespace, name) and get objects.service / objects.endpoints models, never
 dicts. An EndpointSlice belongs to the Service its kubernetes.io/service-name
-label names, as kube-proxy reads it; a Service may have several slices. The
+label names, as kube-proxy reads it; a Service may have several slices. Only
+IPv4 slices are kept, and in them only endpoints whose address is an IPv4
+address: this cluster's data path and DNS are IPv4, and kube-proxy likewise reads
+only its own address family (a hand-written FQDN slice would otherwise put a name
+into a DNAT rule, and iptables-restore refuses the whole table). The
 nodes' InternalIPs are there for NodePort (NodeIP:nodePort from a pod); a node's
 heartbeat changes nothing here unless its address changes.
 
@@ -21,6 +25,7 @@ and read the catalog again for what they need: the catalog is level-triggered.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable
@@ -38,6 +43,7 @@ log = logging.getLogger(__name__)
 # Long enough to fold a controller's burst of slice writes into one rule sync, short
 # enough to keep endpoint propagation (pod Ready -> traffic reaches it) well under a second.
 DEBOUNCE_SECONDS = 0.05
+ADDRESS_TYPE = "IPv4"  # the one EndpointSlice addressType this node routes and answers for
 
 ServiceKey = tuple[str, str]  # (namespace, name)
 Subscriber = Callable[[], None]
@@ -150,9 +156,10 @@ class ServiceCatalog:
         slice_key = _key(endpoint_slice.metadata)
         with self._lock:
             self._forget_slice(slice_key)
-            if endpoint_slice.service_name:  # a slice naming no Service feeds nothing, as in kube-proxy
-                owner = (slice_key[0], endpoint_slice.service_name)
-                self._slices.setdefault(owner, {})[slice_key[1]] = endpoint_slice
+            usable = _usable(endpoint_slice)
+            if usable is not None and usable.service_name:  # a slice naming no Service feeds nothing
+                owner = (slice_key[0], usable.service_name)
+                self._slices.setdefault(owner, {})[slice_key[1]] = usable
                 self._slice_owner[slice_key] = owner
         self._dirty.set()
 
@@ -217,6 +224,25 @@ class ServiceCatalog:
                 continue
             stop.wait(self._debounce_seconds)  # let the rest of the burst land
             self.notify_now()
+
+
+def _usable(endpoint_slice: EndpointSlice) -> EndpointSlice | None:
+    """The slice as this node may use it: None unless IPv4; endpoints whose address is no IPv4
+    address (the API checks them, but a slice may predate that or come from elsewhere) left out."""
+    if endpoint_slice.address_type != ADDRESS_TYPE:
+        return None
+    endpoints = [e for e in endpoint_slice.endpoints or [] if e.addresses and _is_ipv4(e.addresses[0])]
+    if len(endpoints) == len(endpoint_slice.endpoints or []):
+        return endpoint_slice
+    return endpoint_slice.model_copy(update={"endpoints": endpoints})
+
+
+def _is_ipv4(address: str) -> bool:
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _key(meta: Any) -> ServiceKey:

@@ -11,10 +11,10 @@ def service(name: str, namespace: str = "default", **spec: object) -> dict:
 
 
 def endpoint_slice(name: str, service_name: str, ready: dict[str, bool], ports: dict[str, int],
-                   namespace: str = "default") -> dict:
+                   namespace: str = "default", address_type: str = "IPv4") -> dict:
     return {
         "metadata": {"name": name, "namespace": namespace, "labels": {SERVICE_NAME_LABEL: service_name}},
-        "addressType": "IPv4",
+        "addressType": address_type,
         "endpoints": [{"addresses": [ip], "conditions": {"ready": is_ready}} for ip, is_ready in ready.items()],
         "ports": [{"name": port_name, "port": port, "protocol": "TCP"} for port_name, port in ports.items()],
     }
@@ -29,6 +29,20 @@ def test_ready_endpoints_merge_slices_by_port_name_and_skip_unready() -> None:
     assert catalog.ready_endpoints("default", "web", "") == []
     assert [e.addresses[0] for e in catalog.endpoints("default", "web")] == ["10.0.0.1", "10.0.0.2"]
     assert len(catalog.endpoints("default", "web", ready_only=False)) == 3
+
+
+def test_only_ipv4_slices_and_addresses_are_kept_so_a_hand_written_one_cannot_break_every_pods_rules() -> None:
+    """An FQDN address in a DNAT rule makes iptables-restore refuse the whole nat table (kube-proxy
+    reads only its own address family)."""
+    catalog = ServiceCatalog()
+    catalog.upsert_slice(endpoint_slice("web-fqdn", "web", {"example.com": True}, {"http": 80}, address_type="FQDN"))
+    catalog.upsert_slice(endpoint_slice("web-v6", "web", {"fd00::1": True}, {"http": 80}, address_type="IPv6"))
+    catalog.upsert_slice(endpoint_slice("web-v4", "web", {"10.0.0.1": True, "example.org": True, "fd00::2": True},
+                                        {"http": 80}))
+    assert catalog.ready_endpoints("default", "web", "http") == [("10.0.0.1", 80)]
+    assert [s.metadata.name for s in catalog.slices("default", "web")] == ["web-v4"]
+    catalog.upsert_slice(endpoint_slice("web-v4", "web", {"10.0.0.1": True}, {"http": 80}, address_type="FQDN"))
+    assert catalog.ready_endpoints("default", "web", "http") == []  # turned FQDN: forgotten
 
 
 def test_a_relabelled_slice_moves_to_its_new_service_and_a_deleted_one_leaves() -> None:

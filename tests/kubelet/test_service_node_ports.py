@@ -42,7 +42,7 @@ def node_port_service(node_port: int) -> dict:
 
 def endpoint_slice(port: int, *, ready: bool = True) -> dict:
     return {"metadata": {"name": "web-x", "namespace": "default", "labels": {SERVICE_NAME_LABEL: "web"}},
-            "endpoints": [{"addresses": ["127.0.0.1"], "conditions": {"ready": ready}}],
+            "addressType": "IPv4", "endpoints": [{"addresses": ["127.0.0.1"], "conditions": {"ready": ready}}],
             "ports": [{"name": "", "port": port, "protocol": "TCP"}]}
 
 

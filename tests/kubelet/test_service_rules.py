@@ -26,7 +26,8 @@ def service(name: str, cluster_ip: str, ports: list[dict], **spec: object) -> di
 
 def web_slice(*ips: str, port: int = 8080) -> dict:
     return {"metadata": {"name": "web-x", "namespace": "default", "labels": {SERVICE_NAME_LABEL: "web"}},
-            "endpoints": [{"addresses": [ip]} for ip in ips], "ports": [{"name": "http", "port": port}]}
+            "addressType": "IPv4", "endpoints": [{"addresses": [ip]} for ip in ips],
+            "ports": [{"name": "http", "port": port}]}
 
 
 WEB = service("web", "10.96.0.5", [{"name": "http", "port": 80, "nodePort": 30080}], type="NodePort")
