@@ -24,7 +24,10 @@ from tests.support.cluster import wait_for
 
 SERVICE_NAME = "kubernetes.io/service-name"
 TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
-PROPAGATION_LIMIT_SECONDS = 1.0  # loosely: a pod turning Ready reaches its slice well under a second
+# A bound that catches a controller that stopped reacting (a resync, not a watch event, doing the work), loose
+# enough for a loaded 2-core machine. How fast it really goes (well under a second) is a latency target for
+# bench/, not a test bound.
+PROPAGATION_LIMIT_SECONDS = 5.0
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +138,7 @@ def test_ready_pods_are_addresses_and_the_others_not_ready_addresses(client, nam
     assert slice_["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP"}]
 
 
-def test_a_pod_turning_ready_reaches_its_slice_fast_and_the_slice_is_updated_in_place(client, namespace, node):
+def test_a_pod_turning_ready_reaches_its_slice_promptly_and_the_slice_is_updated_in_place(client, namespace, node):
     create_service(client, namespace)
     running_pod(client, namespace, "web-1", node, "10.88.0.2", ready=False)
     (before,) = wait_for(lambda: (s := slices_of(client, namespace)) and slice_conditions(s) == {"web-1": False}
