@@ -21,6 +21,8 @@ from master.controllers.workqueue import WorkQueue
 
 log = logging.getLogger(__name__)
 
+CACHE_WAIT_SECONDS = 0.1  # how often a wait for the caches looks whether the controller was stopped
+
 
 class Controller:
     name = "controller"
@@ -38,14 +40,24 @@ class Controller:
     def run(self, stop: threading.Event) -> None:
         for informer in self.informers:
             informer.start(stop)
-        for informer in self.informers:
-            informer.synced.wait()
+        if not self.wait_for_caches(stop):
+            self.queue.close()
+            return
         threads = [threading.Thread(target=self._work, name=f"{self.name}-{i}", daemon=True)
                    for i in range(self.workers)]
         for thread in threads:
             thread.start()
         stop.wait()
         self.queue.close()
+
+    def wait_for_caches(self, stop: threading.Event) -> bool:
+        """Block until every informer has its first list; False if `stop` comes first (a controller
+        stopped while its API server is unreachable leaves no thread behind)."""
+        for informer in self.informers:
+            while not informer.synced.wait(CACHE_WAIT_SECONDS):
+                if stop.is_set():
+                    return False
+        return True
 
     def start(self, stop: threading.Event) -> threading.Thread:
         thread = threading.Thread(target=self.run, args=(stop,), name=self.name, daemon=True)

@@ -63,13 +63,14 @@ class EndpointsController(Controller):
 
     def run(self, stop: threading.Event) -> None:
         # Once the caches are whole: an Endpoints whose Service is gone is found by syncing its key.
-        threading.Thread(target=self._check_leftovers, name=f"{self.name}-leftovers", daemon=True).start()
+        threading.Thread(target=self._check_leftovers, args=(stop,), name=f"{self.name}-leftovers",
+                         daemon=True).start()
         super().run(stop)
         self.events.close()
 
-    def _check_leftovers(self) -> None:
-        for informer in self.informers:
-            informer.synced.wait()
+    def _check_leftovers(self, stop: threading.Event) -> None:
+        if not self.wait_for_caches(stop):
+            return  # stopped before the caches filled: nothing to look at
         for endpoints in self.endpoints.items():
             self._enqueue(endpoints)
 

@@ -8,19 +8,20 @@ object it creates (the EndpointSlice controller leaves out pods whose node has n
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
 
 import pytest
 
-from apiclient import ApiStatusError
+from apiclient import ApiClient, ApiStatusError, Connection
 from master.controllers.endpoints import EndpointsController
 from master.controllers.endpointslice import EndpointSliceController
 from master.controllers.garbage_collector import GarbageCollector
 from objects.kinds import ENDPOINT_SLICE, ENDPOINTS, NODE, POD, SERVICE
 from tests.master.controllers.test_replicaset import start_controllers
-from tests.support.cluster import wait_for
+from tests.support.cluster import free_port, wait_for
 
 SERVICE_NAME = "kubernetes.io/service-name"
 TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
@@ -297,3 +298,16 @@ def test_kubectl_gets_the_endpoints_and_slices_the_controllers_wrote(client, nam
     assert slices[0] == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
     (name, address_type, ports, listed, _age) = slices[1]
     assert (name.startswith("web-"), address_type, ports, listed) == (True, "IPv4", "8080", "10.88.0.2,10.88.0.3")
+
+
+def test_a_controller_stopped_before_its_caches_fill_leaves_no_thread_behind():
+    """An API server that never answers: stopping the controller ends its run loop and its start-up look
+    at leftover Endpoints, which waited for the caches (each master restart in tests would leak them)."""
+    before = set(threading.enumerate())
+    stop = threading.Event()
+    with ApiClient(Connection(f"https://127.0.0.1:{free_port()}", None, "token")) as client:
+        EndpointsController(client).start(stop)
+        wait_for(lambda: any(t.name == "endpoint-leftovers" for t in set(threading.enumerate()) - before),
+                 message="the look at leftovers waiting for the caches")
+        stop.set()
+        wait_for(lambda: not set(threading.enumerate()) - before, message="every thread it started ended")
