@@ -235,6 +235,9 @@ class DockerRuntime:
                 environment=[f"{name}={value}" for name, value in spec.env],
                 working_dir=spec.working_dir or None,
                 labels=labels,
+                # detach=True, or docker-py also sets StdinOnce for a container with stdin open, and the
+                # first attach to end would close its stdin; Kubernetes' stdinOnce defaults to false.
+                detach=True,
                 stdin_open=spec.stdin,
                 tty=spec.tty,
                 host_config=self._api.create_host_config(

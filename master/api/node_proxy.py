@@ -211,8 +211,10 @@ async def _open_kubelet_websocket(url: str, kubelet: KubeletEndpoint, subprotoco
     negotiation: dict[str, Any] = ({"create_connection": SpdyTunnelConnection} if subprotocol == PORT_FORWARD_PROTOCOL
                                    else {"subprotocols": [subprotocol]})
     try:
+        # No permessage-deflate: kubectl does not ask for it either, and it would cost both ends CPU
+        # on every relayed byte (port-forward's are mostly already compressed or random).
         return await connect(url, additional_headers=kubelet.headers, ssl=unverified, max_size=None,
-                             open_timeout=KUBELET_CONNECT_TIMEOUT_SECONDS, **negotiation)
+                             open_timeout=KUBELET_CONNECT_TIMEOUT_SECONDS, compression=None, **negotiation)
     except InvalidStatus as refusal:
         raise _kubelet_refusal(refusal.response.status_code, refusal.response.body or b"") from None
     except (InvalidHandshake, OSError, TimeoutError) as error:

@@ -142,13 +142,19 @@ class Attached:
 
     def __init__(self, program, args, env):
         self.process = subprocess.Popen([program, "attach", *args], env=env, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = bytearray()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         while chunk := self.process.stdout.read1(4096):
             self.out += chunk
+
+    def describe(self) -> str:
+        """What it printed so far, and how it ended if it did (for a failure's message)."""
+        ended = self.process.poll()
+        said = f", exited {ended}: {self.process.stderr.read().decode()!r}" if ended is not None else ""
+        return f"{bytes(self.out)!r}{said}"
 
     def kill(self):
         if self.process.poll() is None:
@@ -174,7 +180,7 @@ def attach(cluster):
 def test_attach_shows_a_running_containers_output(program, cluster, attach):
     attached = attach(program, "streams", "-c", "counter")
 
-    wait_for(lambda: attached.out.count(b"\n") >= 3, timeout=30, message=lambda: f"ticks (so far {attached.out!r})")
+    wait_for(lambda: attached.out.count(b"\n") >= 3, timeout=30, message=lambda: f"ticks (so far {attached.describe()})")
 
     lines = bytes(attached.out).splitlines()
     numbers = [int(line.split()[1]) for line in lines[:3]]
@@ -187,6 +193,8 @@ def test_attach_i_delivers_stdin_to_a_container_with_stdin(program, attach):
     attached = attach(program, "streams", "-c", "reader", "-i")
 
     def answered() -> bool:
+        if attached.process.poll() is not None:
+            return True  # ended: the assertion below says how
         if b"got hello" not in attached.out:
             # Until the session is open, a line may go nowhere: say it again until it is answered.
             attached.process.stdin.write(b"hello\n")
@@ -194,7 +202,8 @@ def test_attach_i_delivers_stdin_to_a_container_with_stdin(program, attach):
             return False
         return True
 
-    wait_for(answered, timeout=30, interval=0.5, message=lambda: f"the answer (so far {attached.out!r})")
+    wait_for(answered, timeout=30, interval=0.5, message=lambda: f"the answer (so far {attached.describe()})")
+    assert b"got hello" in attached.out, attached.describe()
 
 
 @pytest.mark.parametrize("program", PROGRAMS)

@@ -483,6 +483,23 @@ def test_attach_stdin_reaches_a_container_that_keeps_stdin_open(harness):
         session.close()
 
 
+@docker_only
+def test_stdin_stays_open_after_an_attach_ends(harness):
+    """Guards against docker-py's default of StdinOnce, with which the first attach to end closed the
+    process's stdin (a `while read` loop then exited, and the next attach found it gone)."""
+    pod = harness.pod()
+    container_id = harness.run(pod, harness.sandbox(pod), command=ECHO_STDIN, stdin=True)
+
+    assert harness.docker_client.api.inspect_container(container_id)["Config"]["StdinOnce"] is False
+    for word in (b"one", b"two"):
+        session = harness.runtime.attach(container_id, stdin=True)
+        try:
+            session.write(word + b"\n")
+            assert first_output(session) == (1, b"got " + word + b"\n")
+        finally:
+            session.close()
+
+
 @fake_only
 def test_the_fake_keeps_attached_stdin_only_for_a_container_that_keeps_stdin_open(harness):
     pod = harness.pod()
