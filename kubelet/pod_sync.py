@@ -176,8 +176,11 @@ class PodSyncer:
         """The pod's DNS config and Service rules, before its containers start (a no-op once done)."""
         try:
             self.pod_network.set_up(pod, sandbox)
-        except PodNetworkFailed as error:
-            log.warning("pod %s/%s: %s", pod.metadata.namespace, pod.metadata.name, error)
+        except Exception as error:  # PodNetworkFailed, or a fault of the data path: the pod must say so
+            if isinstance(error, PodNetworkFailed):
+                log.warning("pod %s/%s: %s", pod.metadata.namespace, pod.metadata.name, error)
+            else:
+                log.exception("pod %s/%s: setting up its network failed", pod.metadata.namespace, pod.metadata.name)
             self.reporter.record_event(pod, type_="Warning", reason="FailedCreatePodSandBox",
                                        message=f"Failed to create pod sandbox: {error}")
             return False

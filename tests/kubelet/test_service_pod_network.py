@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kubelet.config import KubeletConfig
 from kubelet.pod_sync import PodSyncer
 from kubelet.runtime.fake import FakeImage, FakeRuntime
@@ -27,15 +29,15 @@ class RecordingRuntime(FakeRuntime):
 
 
 class RecordingNetwork:
-    def __init__(self, runtime: RecordingRuntime, *, fail: bool = False) -> None:
+    def __init__(self, runtime: RecordingRuntime, *, fail: Exception | None = None) -> None:
         self.runtime, self.fail = runtime, fail
         self.set_up_calls: list[tuple[str, int]] = []  # (sandbox id, containers created before it)
         self.torn_down: list[str] = []
 
     def set_up(self, pod: Pod, sandbox: Sandbox) -> None:
         self.set_up_calls.append((sandbox.id, len(self.runtime.created)))
-        if self.fail:
-            raise PodNetworkFailed("no namespace today")
+        if self.fail is not None:
+            raise self.fail
 
     def tear_down(self, pod_uid: str) -> None:
         self.torn_down.append(pod_uid)
@@ -88,10 +90,12 @@ def test_the_network_is_set_up_before_the_app_containers_and_service_variables_f
     assert network.torn_down == ["u-1"]
 
 
-def test_a_failed_network_set_up_holds_the_containers_back_with_failed_create_pod_sandbox() -> None:
+@pytest.mark.parametrize("failure", [PodNetworkFailed("no namespace today"),
+                                     PermissionError(13, "Permission denied")])  # a fault, not a refusal
+def test_a_failed_network_set_up_holds_the_containers_back_with_failed_create_pod_sandbox(failure) -> None:
     runtime = RecordingRuntime()
     reporter = Reporter()
-    network = RecordingNetwork(runtime, fail=True)
+    network = RecordingNetwork(runtime, fail=failure)
     syncer(runtime, network, reporter).sync_pod(pod())
     assert runtime.created == []
     assert "FailedCreatePodSandBox" in reporter.events
