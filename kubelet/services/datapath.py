@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from kubelet.runtime.protocol import Sandbox
@@ -34,6 +35,7 @@ from objects.pod import Pod
 log = logging.getLogger(__name__)
 
 CATALOG_SYNC_TIMEOUT_SECONDS = 10.0  # rules from a half-listed catalog would cut adopted pods off
+TIMED_OUT_SKIP_SECONDS = 30.0  # a namespace whose command timed out: catalog syncs leave it to its pod's syncs
 
 
 class DnsSockets(Protocol):
@@ -58,6 +60,9 @@ class PodNetns:
     sandbox_netns: netns.PodNamespace
     dns_port: int = 0  # 0: no DNS socket (no DNS server on this kubelet)
     applied: RuleSet | None = None  # what the namespace holds, as we last wrote it; None: unknown, read it
+    generation: int = 0  # the catalog snapshot `applied` was rendered from
+    skip_until: float = 0.0  # monotonic time until which catalog syncs skip a namespace that timed out
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one writer of its rules
 
 
 class ServiceDatapath:
@@ -71,7 +76,8 @@ class ServiceDatapath:
         self.dns = dns
         self._pods: dict[str, PodNetns] = {}  # pod uid -> what is set up
         self._lock = threading.Lock()  # guards _pods
-        self._apply_lock = threading.Lock()  # one writer of rules at a time, so a pod never goes back in time
+        self._snapshot_lock = threading.Lock()  # numbers catalog snapshots in the order they are read
+        self._generation = 0
         self._backend: str | None = None
         catalog.subscribe(self.sync_all)
 
@@ -83,30 +89,42 @@ class ServiceDatapath:
         uid = pod.metadata.uid or ""
         with self._lock:
             current = self._pods.get(uid)
-        if current is not None and current.sandbox_id == sandbox.id:
+        if current is not None and (current.sandbox_id, current.sandbox_netns.pid) == (sandbox.id, sandbox.pid):
+            self._retry(current)
             return
         if current is not None:
-            self.tear_down(uid)  # a new sandbox: a new namespace
+            self.tear_down(uid)  # a new sandbox, or the same one restarted: a new namespace
         if not self.catalog.wait_synced(CATALOG_SYNC_TIMEOUT_SECONDS):
             raise PodNetworkFailed("the Services and EndpointSlices have not been listed yet")
         try:
-            namespace = netns.open_namespace(sandbox.pid)
+            namespace = netns.open_namespace(sandbox.pid, container_id=sandbox.id)
             state = PodNetns(pod.metadata.namespace or "", pod.metadata.name or "", sandbox.id, namespace)
             self._write_resolv_conf(pod, namespace)
             if self.dns is not None and self.cluster_dns:
                 udp, tcp = netns.open_dns_sockets(namespace)
                 state.dns_port = udp.getsockname()[1]
                 self.dns.serve(uid, udp, tcp)
-            with self._apply_lock:  # registered inside it, so no catalog change falls between the two
-                self._apply(state, routes_from(self.catalog), self.catalog.node_ips())
+            with state.lock:  # registered inside it, so a catalog change waits for this first write
                 with self._lock:
                     self._pods[uid] = state
+                self._apply(state, *self._snapshot())
         except netns.NetnsError as error:
+            self.tear_down(uid)  # the next sync starts again from a fresh namespace read
             if self.dns is not None:
-                self.dns.release(uid)
+                self.dns.release(uid)  # sockets served before the failure, if any
             raise PodNetworkFailed(f"failed to set up the pod's network: {error}") from error
         log.info("pod %s/%s: Service rules and DNS set up in its network namespace (pid %d)", state.namespace,
                  state.name, sandbox.pid)
+
+    def _retry(self, state: PodNetns) -> None:
+        """A pod set up before: write its rules again if the last write failed (applied unknown)."""
+        if state.applied is not None:
+            return
+        try:
+            with state.lock:
+                self._apply(state, *self._snapshot())
+        except netns.NetnsError as error:
+            raise PodNetworkFailed(f"failed to write the pod's Service rules: {error}") from error
 
     def tear_down(self, pod_uid: str) -> None:
         with self._lock:
@@ -120,19 +138,31 @@ class ServiceDatapath:
     # ----- every pod, after the catalog changed
 
     def sync_all(self) -> None:
-        """Bring every set-up pod's rules to the catalog (the catalog's subscriber)."""
-        with self._apply_lock:
-            routes, node_ips = routes_from(self.catalog), self.catalog.node_ips()
-            with self._lock:
-                pods = list(self._pods.items())
-            for uid, state in pods:
-                try:
-                    self._apply(state, routes, node_ips)
-                except netns.NetnsGone:
-                    log.info("pod %s/%s: its network namespace is gone", state.namespace, state.name)
+        """Bring every set-up pod's rules to the catalog (the catalog's subscriber).
+
+        One pod at a time, each under its own lock: a pod whose namespace hangs (nsenter's timeout)
+        delays the others' updates, never another pod's set-up. Such a pod is skipped by the next
+        catalog changes for a while; its own syncs (every resync period) keep retrying it."""
+        snapshot = self._snapshot()
+        with self._lock:
+            pods = list(self._pods.items())
+        for uid, state in pods:
+            if time.monotonic() < state.skip_until:
+                continue
+            try:
+                with state.lock:
+                    if self.pods().get(uid) is state:  # not torn down (or set up anew) meanwhile
+                        self._apply(state, *snapshot)
+            except netns.NetnsGone:
+                log.info("pod %s/%s: its network namespace is gone", state.namespace, state.name)
+                if self.pods().get(uid) is state:
                     self.tear_down(uid)
-                except netns.NetnsError as error:  # the next change, or the pod's next sync, tries again
-                    log.warning("pod %s/%s: rules not applied: %s", state.namespace, state.name, error)
+            except netns.NetnsTimeout as error:
+                state.skip_until = time.monotonic() + TIMED_OUT_SKIP_SECONDS
+                log.warning("pod %s/%s: rules not applied, skipped for %.0f s: %s", state.namespace, state.name,
+                            TIMED_OUT_SKIP_SECONDS, error)
+            except netns.NetnsError as error:  # the next change, or the pod's next sync, tries again
+                log.warning("pod %s/%s: rules not applied: %s", state.namespace, state.name, error)
 
     def pods(self) -> dict[str, PodNetns]:
         with self._lock:
@@ -140,14 +170,25 @@ class ServiceDatapath:
 
     # ----- inside
 
-    def _apply(self, state: PodNetns, routes: list[PortRoute], node_ips: tuple[str, ...]) -> None:
-        """Write into one pod the chains whose rules changed. Caller holds _apply_lock.
+    def _snapshot(self) -> tuple[int, list[PortRoute], tuple[str, ...]]:
+        """The catalog's routes and node IPs now, numbered in the order they were read."""
+        with self._snapshot_lock:
+            self._generation += 1
+            return self._generation, routes_from(self.catalog), self.catalog.node_ips()
 
-        When what the namespace holds is unknown (a new pod, a restarted kubelet, a restore that
-        failed half-way through), it is read back first and every chain is written."""
+    def _apply(self, state: PodNetns, generation: int, routes: list[PortRoute], node_ips: tuple[str, ...]) -> None:
+        """Write into one pod the chains whose rules changed. Caller holds state.lock.
+
+        A snapshot older than the one the pod already holds is skipped, so a pod never goes back in
+        time when a catalog sync and the pod's own set-up race. When what the namespace holds is
+        unknown (a new pod, a restarted kubelet, a restore that failed half-way through), it is read
+        back first and every chain is written."""
+        if generation < state.generation:
+            return
         dns = DnsRedirect(self.cluster_dns[0], state.dns_port) if state.dns_port else None
         wanted = render(routes, node_ips=node_ips, dns=dns)
         if wanted == state.applied:
+            state.generation = generation
             return
         backend = self._iptables(state.sandbox_netns)
         if state.applied is None:
@@ -157,7 +198,7 @@ class ServiceDatapath:
             text = restore_input(wanted, previous=state.applied)
         state.applied = None  # until the restore is known to have gone through
         netns.restore(state.sandbox_netns, backend, text)
-        state.applied = wanted
+        state.applied, state.generation, state.skip_until = wanted, generation, 0.0
 
     def _iptables(self, namespace: netns.PodNamespace) -> str:
         if self._backend is None:
