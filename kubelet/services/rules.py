@@ -7,7 +7,7 @@ the rules in). Only our own chains are written; OUTPUT gets one jump to each:
     nat OUTPUT ─► TINYKUBE-SERVICES
                     -d <cluster DNS IP> -p udp|tcp --dport 53 ─► DNAT 127.0.0.1:<the pod's DNS socket>
                     -d <clusterIP> -p tcp --dport 80   ─► TK-SVC-<hash>   (one chain per Service port)
-                    -d <node IP>   -p tcp --dport 3xxxx ─► TK-SVC-<hash>  (NodePort, for every node's IP)
+                    -d <node IP>   -p tcp --dport 3xxxx ─► TK-SVC-<hash>  (NodePort, every node's non-loopback IP)
                   TK-SVC-<hash>
                     -m statistic --mode random --probability 1/3 ─► TK-SEP-<hash of endpoint 1>
                     -m statistic --mode random --probability 1/2 ─► TK-SEP-<hash of endpoint 2>
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import typing
 from dataclasses import dataclass
 
@@ -129,7 +130,7 @@ def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsR
         protocol = route.protocol.lower()
         destinations = [(route.cluster_ip, route.port)]
         if route.node_port:
-            destinations += [(node_ip, route.node_port) for node_ip in node_ips]
+            destinations += [(node_ip, route.node_port) for node_ip in node_ips if _routable_node_ip(node_ip)]
         comment = f'-m comment --comment "{route.label}"'
         if not route.endpoints:
             filter_[SERVICES_CHAIN] += [f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
@@ -195,6 +196,15 @@ def removal(chains: dict[str, set[str]], *, jumps: bool) -> str:
         lines.append("COMMIT")
         text.append("\n".join(lines) + "\n")
     return "".join(text)
+
+
+def _routable_node_ip(address: str) -> bool:
+    """A node IP a pod can mean: not a loopback one (a node registered as 127.0.0.1, as test kubelets are,
+    would otherwise turn the pod's own localhost:<nodePort> into the Service), and an IPv4 address."""
+    try:
+        return not ipaddress.IPv4Address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def chain_name(prefix: str, *parts: str) -> str:

@@ -69,6 +69,14 @@ def test_a_service_port_without_endpoints_is_rejected_in_the_filter_table_also_o
     assert "-d 172.18.0.2/32 -p tcp --dport 30080" in filter_
 
 
+def test_a_loopback_node_ip_is_no_node_port_destination_in_pods() -> None:
+    """127.0.0.1:<nodePort> in a pod is the pod's own localhost, not the Service (and a martian elsewhere)."""
+    route = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, node_port=30080, endpoints=(("10.0.0.1", 8080),))
+    text = restore_input(render([route], node_ips=("127.0.0.1", "172.18.0.2", "not-an-ip")))
+    assert "-d 172.18.0.2/32 -p tcp --dport 30080" in text
+    assert "127.0.0.1" not in text and "not-an-ip" not in text
+
+
 def test_cluster_dns_goes_to_the_local_socket_instead_of_kube_dns_endpoints() -> None:
     kube_dns = PortRoute("kube-system", "kube-dns", "dns", "UDP", "10.96.0.10", 53)
     text = restore_input(render([kube_dns], dns=DnsRedirect("10.96.0.10", 41000)))
