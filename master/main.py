@@ -146,7 +146,8 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
         ).start(stop))
     app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, min_age=history_age,
                                             max_revisions=history_max_revisions,
-                                            interval=compaction_interval, event_ttl=event_ttl)
+                                            interval=compaction_interval, event_ttl=event_ttl,
+                                            app_lifespan=app.router.lifespan_context)
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
@@ -180,16 +181,23 @@ def create_system_namespaces(store: SqlStore) -> None:
 
 
 def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, max_revisions: int, interval: float,
-              event_ttl: float):
+              event_ttl: float, app_lifespan):
     """Run compaction, event expiry and the in-process components (the scheduler, the controllers)
-    for as long as the HTTPS server runs.
+    for as long as the HTTPS server runs, inside the app's own lifespan (`app_lifespan`, which
+    create_app gave it).
 
     Components are API clients of this very server, started with it: the app
     answers their loopback requests from the moment its lifespan begins.
     """
 
     @asynccontextmanager
-    async def lifespan(_app):
+    async def lifespan(app):
+        async with app_lifespan(app):
+            async with _running(app):
+                yield
+
+    @asynccontextmanager
+    async def _running(_app):
         stop = threading.Event()
         for start in components:
             start(stop)

@@ -8,6 +8,7 @@ authorized per verb.
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, WebSocket
@@ -50,10 +51,12 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
 
     The two service ranges are the master's flags of the same names: Services' clusterIPs and
     node ports are allocated from them (ValueError for a range that does not parse)."""
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    # A caller's own registry brings its own allocators; otherwise the Services' one follows the store's
+    # writes (a subscription) for as long as the app serves, and its lifespan ends that.
+    services = None if registry is not None else ServiceAllocator(
+        store, cluster_ip_range=service_cluster_ip_range, node_port_range=service_node_port_range)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=_closing(services))
     app.state.store = store
-    services = ServiceAllocator(store, cluster_ip_range=service_cluster_ip_range,
-                                node_port_range=service_node_port_range)
     app.state.registry = registry or Registry(store, allocators={"Service": services})
     app.state.authenticator = authenticator
     app.state.kubelet_token = kubelet_token
@@ -131,6 +134,21 @@ def create_app(*, store: SqlStore, authenticator: TokenAuthenticator, server_add
         return await serve_resource(request, info, user, request.app.state.registry)
 
     return app
+
+
+def _closing(services: ServiceAllocator | None):
+    """The app's own lifespan: nothing to start, the allocator's subscription to close. Whoever gives the
+    app a lifespan of its own (master/main.py) runs this one inside it."""
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        try:
+            yield
+        finally:
+            if services is not None:
+                services.close()
+
+    return lifespan
 
 
 def _group_version_discovery(group: str, version: str) -> Response:

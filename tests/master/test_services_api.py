@@ -4,12 +4,15 @@ and what a restart keeps and repairs."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
+from master.api.app import create_app
 from master.api.default_services import advertised_address, ensure_default_services
 from master.api.registry import Registry
 from master.api.service_allocation import ServiceAllocator
+from master.auth import TokenAuthenticator
 from master.store import SqlStore
 from objects import kinds
 from tests.support.cluster import Master
@@ -88,6 +91,26 @@ def test_a_taken_well_known_address_is_logged_and_the_master_keeps_going(tmp_pat
         ensure_default_services(registry, service_cidr="10.96.0.0/12", api_port=6443, advertised="127.0.0.1")
         assert "provided IP is already allocated" in caplog.text
         assert registry.get(kinds.SERVICE, "kube-system", "kube-dns")["spec"]["clusterIP"] == "10.96.0.10"
+    finally:
+        store.close()
+
+
+def test_the_apps_own_service_allocator_follows_the_store_only_while_the_app_serves(tmp_path):
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    authenticator = TokenAuthenticator(admin_token="admin-token", node_token="node-token")
+    followers = lambda: store.hub.subscriber_count(kinds.SERVICE.group_resource)  # noqa: E731
+    try:
+        create_app(store=store, authenticator=authenticator, registry=Registry(store))
+        assert followers() == 0  # a caller's registry brings its own allocators: none is built
+
+        app = create_app(store=store, authenticator=authenticator)
+
+        async def serve_then_shut_down():
+            async with app.router.lifespan_context(app):
+                assert followers() == 1
+
+        asyncio.run(serve_then_shut_down())
+        assert followers() == 0
     finally:
         store.close()
 
