@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from apiclient import ApiClient, load_kubeconfig
 from master.api.app import create_app
-from master.api.default_services import advertised_address, ensure_default_services
+from master.api.default_services import REPAIR_INTERVAL_SECONDS, DefaultServices, advertised_address
 from master.api.loopback import LoopbackTransport
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
@@ -126,8 +126,9 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
                      server_address=f"{host}:{port}", kubelet_token=credentials.node_token,
                      service_cluster_ip_range=service_cluster_ip_range,
                      service_node_port_range=service_node_port_range)
-    ensure_default_services(app.state.registry, service_cidr=service_cluster_ip_range, api_port=port,
-                            advertised=advertised_address(bind))
+    default_services = DefaultServices(app.state.registry, service_cidr=service_cluster_ip_range, api_port=port,
+                                       advertised=advertised_address(bind))
+    default_services.ensure()  # before the first request; the lifespan keeps them so from then on
 
     def in_process_client(user_agent: str) -> ApiClient:
         """Called as the components start, on the event loop the app runs in."""
@@ -147,7 +148,9 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
     app.router.lifespan_context = _lifespan(store, components, keep=compaction_keep, min_age=history_age,
                                             max_revisions=history_max_revisions,
                                             interval=compaction_interval, event_ttl=event_ttl,
-                                            app_lifespan=app.router.lifespan_context)
+                                            app_lifespan=app.router.lifespan_context,
+                                            keep_default_services=functools.partial(
+                                                default_services.keep, REPAIR_INTERVAL_SECONDS * time_scale))
     click.echo(f"tinykube master at {server_url}; kubeconfig: {credentials.admin_kubeconfig}", err=True)
     uvicorn.run(app, host=bind, port=port, ssl_certfile=str(credentials.server_cert),
                 ssl_keyfile=str(credentials.server_key), log_level=log_level.lower(), access_log=False,
@@ -181,10 +184,10 @@ def create_system_namespaces(store: SqlStore) -> None:
 
 
 def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, max_revisions: int, interval: float,
-              event_ttl: float, app_lifespan):
-    """Run compaction, event expiry and the in-process components (the scheduler, the controllers)
-    for as long as the HTTPS server runs, inside the app's own lifespan (`app_lifespan`, which
-    create_app gave it).
+              event_ttl: float, app_lifespan, keep_default_services):
+    """Run compaction, event expiry, the repair of the master's own Services and the in-process
+    components (the scheduler, the controllers) for as long as the HTTPS server runs, inside the
+    app's own lifespan (`app_lifespan`, which create_app gave it).
 
     Components are API clients of this very server, started with it: the app
     answers their loopback requests from the moment its lifespan begins.
@@ -225,7 +228,8 @@ def _lifespan(store: SqlStore, components: list, *, keep: int, min_age: float, m
                 except Exception:  # the loop outlives one failed sweep
                     log.exception("event expiry failed; retrying")
 
-        tasks = [asyncio.create_task(compact_forever()), asyncio.create_task(expire_events_forever())]
+        tasks = [asyncio.create_task(compact_forever()), asyncio.create_task(expire_events_forever()),
+                 asyncio.create_task(keep_default_services())]
         try:
             yield
         finally:

@@ -1,4 +1,4 @@
-"""The two Services every cluster has, created at master start and put right if they drifted.
+"""The two Services every cluster has, created at master start and put right whenever they drift.
 
     default/kubernetes    ClusterIP = the service range's first host (10.96.0.1), port 443 "https"
                           -> targetPort = the API server's port; its Endpoints and EndpointSlice
@@ -13,6 +13,14 @@ the address asked for, validation), as kube-apiserver's own controller writes
 them. The master keeps the `kubernetes` Endpoints itself: the endpoints
 controllers leave selector-less Services alone.
 
+    master start ──► DefaultServices.ensure()         before the first request is served
+    lifespan ──────► DefaultServices.keep(interval)   ensure() again every 10 s, so a deleted or
+                                                      edited Service is back within one interval
+                                                      (kube-apiserver's bootstrap controller)
+
+A finding that stays true (a loopback master, an address taken by another
+Service) is logged once, not at every round.
+
 The advertised address is the one other machines reach the master at: the
 --bind address, or for a wildcard bind (0.0.0.0) the address of the interface
 the default route leaves by, which in the compose cluster is the master
@@ -24,9 +32,12 @@ endpoints, so it then keeps its Service without them.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
+
+from starlette.concurrency import run_in_threadpool
 
 from master.api import status
 from master.api.registry import Registry
@@ -54,24 +65,83 @@ CLUSTER_SERVICE_LABEL = "kubernetes.io/cluster-service"
 _ROUTE_PROBE = ("1.1.1.1", 9)  # any public address: a UDP connect picks the route to it and sends nothing
 
 
-def ensure_default_services(registry: Registry, *, service_cidr: str, api_port: int, advertised: str) -> None:
-    """Create or repair `kubernetes` (with its endpoints at advertised:api_port) and `kube-dns`.
+REPAIR_INTERVAL_SECONDS = 10.0  # kube-apiserver's bootstrap controller reconciles this often
 
-    A refusal (its address taken by a Service someone else created meanwhile) is logged, not
-    raised: the master serves without that Service rather than not at all, as kube-apiserver does."""
-    network = parse_service_cidr(service_cidr)
-    _logging_refusals(_ensure_service, registry,
-                      kubernetes_service(str(network.network_address + KUBERNETES_HOST_INDEX), api_port))
-    _logging_refusals(_ensure_service, registry, kube_dns_service(str(network.network_address + KUBE_DNS_HOST_INDEX)))
-    address = ipaddress.ip_address(advertised)
-    if address.is_loopback or address.is_unspecified:
-        log.info("the master advertises %s, which no pod can reach: the kubernetes Service has no endpoints "
-                 "(bind the master to an address pods reach)", advertised)
-        return
-    _logging_refusals(_ensure, registry, ENDPOINTS, "default", kubernetes_endpoints(advertised, api_port),
-                      _same_subsets)
-    _logging_refusals(_ensure, registry, ENDPOINT_SLICE, "default", kubernetes_endpoint_slice(advertised, api_port),
-                      _same_slice)
+
+class DefaultServices:
+    """Keeps `kubernetes` (with its endpoints at advertised:api_port) and `kube-dns` as they should be."""
+
+    def __init__(self, registry: Registry, *, service_cidr: str, api_port: int, advertised: str):
+        self.registry = registry
+        network = parse_service_cidr(service_cidr)
+        self.kubernetes = kubernetes_service(str(network.network_address + KUBERNETES_HOST_INDEX), api_port)
+        self.kube_dns = kube_dns_service(str(network.network_address + KUBE_DNS_HOST_INDEX))
+        address = ipaddress.ip_address(advertised)
+        self.reachable = not (address.is_loopback or address.is_unspecified)
+        self.advertised, self.api_port = advertised, api_port
+        self._said: set[str] = set()
+
+    def ensure(self) -> None:
+        """Create or repair both Services and the `kubernetes` endpoints.
+
+        A refusal (an address taken by a Service someone else created meanwhile) is logged, not
+        raised: the master serves without that Service rather than not at all, as kube-apiserver does."""
+        self._logging_refusals(self._ensure_service, self.kubernetes)
+        self._logging_refusals(self._ensure_service, self.kube_dns)
+        if not self.reachable:
+            self._say(logging.INFO, f"the master advertises {self.advertised}, which no pod can reach: the "
+                                    "kubernetes Service has no endpoints (bind the master to an address pods reach)")
+            return
+        self._logging_refusals(_ensure, self.registry, ENDPOINTS, "default",
+                               kubernetes_endpoints(self.advertised, self.api_port), _same_subsets)
+        self._logging_refusals(_ensure, self.registry, ENDPOINT_SLICE, "default",
+                               kubernetes_endpoint_slice(self.advertised, self.api_port), _same_slice)
+
+    async def keep(self, interval: float = REPAIR_INTERVAL_SECONDS) -> None:
+        """ensure() every `interval` seconds, for as long as the task runs (the master's lifespan)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await run_in_threadpool(self.ensure)
+            except Exception:  # the loop outlives one failed round (the store busy, say)
+                log.exception("could not check the master's own Services; trying again in %.0fs", interval)
+
+    def _ensure_service(self, wanted: Service) -> None:
+        """Missing: create it. Present: its type, ports and labels are put back; its address cannot move
+        (a changed service range needs the Service deleted, as in Kubernetes), so that is only reported."""
+        registry, meta = self.registry, wanted.metadata
+        current = _get(registry, SERVICE, meta.namespace, meta.name)
+        if current is None:
+            _create(registry, SERVICE, wanted)
+            return
+        stored = Service.model_validate(current)
+        spec = stored.spec or ServiceSpec()
+        if spec.cluster_ip != wanted.spec.cluster_ip:
+            self._say(logging.WARNING, f"Service {meta.namespace}/{meta.name} has clusterIP {spec.cluster_ip}, "
+                                       f"not {wanted.spec.cluster_ip}: delete it to have it recreated in the "
+                                       "service range")
+        labels = {**(stored.metadata.labels or {}), **(meta.labels or {})}
+        if spec.type == wanted.spec.type and spec.ports == wanted.spec.ports and labels == stored.metadata.labels:
+            return
+        spec.type, spec.ports, stored.metadata.labels = wanted.spec.type, wanted.spec.ports, labels
+        registry.update(SERVICE, meta.namespace, meta.name, stored.to_wire(), field_validation="Strict")
+        log.info("put Service %s/%s back as the master keeps it", meta.namespace, meta.name)
+
+    def _logging_refusals(self, step, *args) -> None:
+        try:
+            step(*args)
+        except status.ApiError as error:
+            self._say(logging.ERROR, f"could not keep the master's own Services as they should be: {error.message}")
+
+    def _say(self, level: int, message: str) -> None:
+        if message not in self._said:
+            self._said.add(message)
+            log.log(level, "%s", message)
+
+
+def ensure_default_services(registry: Registry, *, service_cidr: str, api_port: int, advertised: str) -> None:
+    """One round of DefaultServices.ensure() (see there)."""
+    DefaultServices(registry, service_cidr=service_cidr, api_port=api_port, advertised=advertised).ensure()
 
 
 def advertised_address(bind: str) -> str:
@@ -140,27 +210,6 @@ def kubernetes_endpoint_slice(address: str, api_port: int) -> EndpointSlice:
 # --- create, or put right
 
 
-def _ensure_service(registry: Registry, wanted: Service) -> None:
-    """Missing: create it. Present: its type, ports and labels are put back; its address cannot move
-    (a changed service range needs the Service deleted, as in Kubernetes), so that is only reported."""
-    meta = wanted.metadata
-    current = _get(registry, SERVICE, meta.namespace, meta.name)
-    if current is None:
-        _create(registry, SERVICE, wanted)
-        return
-    stored = Service.model_validate(current)
-    spec = stored.spec or ServiceSpec()
-    if spec.cluster_ip != wanted.spec.cluster_ip:
-        log.warning("Service %s/%s has clusterIP %s, not %s: delete it to have it recreated in the service range",
-                    meta.namespace, meta.name, spec.cluster_ip, wanted.spec.cluster_ip)
-    labels = {**(stored.metadata.labels or {}), **(meta.labels or {})}
-    if spec.type == wanted.spec.type and spec.ports == wanted.spec.ports and labels == stored.metadata.labels:
-        return
-    spec.type, spec.ports, stored.metadata.labels = wanted.spec.type, wanted.spec.ports, labels
-    registry.update(SERVICE, meta.namespace, meta.name, stored.to_wire(), field_validation="Strict")
-    log.info("put Service %s/%s back as the master keeps it", meta.namespace, meta.name)
-
-
 def _ensure(registry: Registry, rt: ResourceType, namespace: str, wanted: Endpoints | EndpointSlice,
             same) -> None:
     current = _get(registry, rt, namespace, wanted.metadata.name)
@@ -180,13 +229,6 @@ def _same_slice(current: dict, wanted: EndpointSlice) -> bool:
     stored = EndpointSlice.model_validate(current)
     return (stored.address_type, stored.endpoints, stored.ports) == (wanted.address_type, wanted.endpoints,
                                                                      wanted.ports)
-
-
-def _logging_refusals(step, *args) -> None:
-    try:
-        step(*args)
-    except status.ApiError as error:
-        log.error("could not keep the master's own Services as they should be: %s", error.message)
 
 
 def _get(registry: Registry, rt: ResourceType, namespace: str | None, name: str | None) -> dict | None:

@@ -5,17 +5,18 @@ and what a restart keeps and repairs."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 
 from master.api.app import create_app
-from master.api.default_services import advertised_address, ensure_default_services
+from master.api.default_services import DefaultServices, advertised_address, ensure_default_services
 from master.api.registry import Registry
 from master.api.service_allocation import ServiceAllocator
 from master.auth import TokenAuthenticator
 from master.store import SqlStore
 from objects import kinds
-from tests.support.cluster import Master
+from tests.support.cluster import Master, wait_for
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
@@ -91,6 +92,42 @@ def test_a_taken_well_known_address_is_logged_and_the_master_keeps_going(tmp_pat
         ensure_default_services(registry, service_cidr="10.96.0.0/12", api_port=6443, advertised="127.0.0.1")
         assert "provided IP is already allocated" in caplog.text
         assert registry.get(kinds.SERVICE, "kube-system", "kube-dns")["spec"]["clusterIP"] == "10.96.0.10"
+    finally:
+        store.close()
+
+
+def test_a_running_master_puts_its_deleted_or_edited_services_back_within_its_repair_interval(tmp_path):
+    # --time-scale 0.1: the master looks every second rather than every 10 s, as kube-apiserver does.
+    master = Master(tmp_path / "data", extra_args=["--no-scheduler", "--time-scale", "0.1"]).start()
+    try:
+        with master.client() as api:
+            assert api.delete(services_path("default", "kubernetes")).status_code == 200
+            dns = api.get(services_path("kube-system", "kube-dns")).json()
+            dns["spec"]["ports"] = dns["spec"]["ports"][:1]
+            assert api.put(services_path("kube-system", "kube-dns"), json=dns).status_code == 200
+            wait_for(lambda: api.get(services_path("default", "kubernetes")).json()["spec"]["clusterIP"]
+                     == "10.96.0.1", message="the kubernetes Service back at its address")
+            wait_for(lambda: [p["name"] for p in api.get(services_path("kube-system", "kube-dns")).json()
+                              ["spec"]["ports"]] == ["dns", "dns-tcp"], message="kube-dns's ports back")
+    finally:
+        master.stop()
+
+
+def test_a_finding_that_stays_true_is_logged_once_not_at_every_round(tmp_path, caplog):
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    allocator = ServiceAllocator(store, cluster_ip_range="10.96.0.0/12", node_port_range="30000-32767")
+    registry = Registry(store, allocators={"Service": allocator})
+    for namespace in ("default", "kube-system"):
+        registry.create(kinds.NAMESPACE, None, {"metadata": {"name": namespace}}, field_validation="Strict")
+    try:
+        registry.create(kinds.SERVICE, "default", node_port_service("squatter", clusterIP="10.96.0.1"),
+                        field_validation="Strict")
+        services = DefaultServices(registry, service_cidr="10.96.0.0/12", api_port=6443, advertised="127.0.0.1")
+        with caplog.at_level(logging.INFO, logger="master.api.default_services"):
+            for _ in range(3):
+                services.ensure()
+        assert caplog.text.count("provided IP is already allocated") == 1
+        assert caplog.text.count("which no pod can reach") == 1
     finally:
         store.close()
 
