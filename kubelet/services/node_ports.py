@@ -5,6 +5,7 @@
                     no ready endpoint: the connection is closed at once (kube-proxy REJECTs it)
 
     catalog changed ─► reconcile: open a listener for every TCP nodePort, close the ones no Service has
+    every RETRY_SECONDS ─► listen again on a wanted port that failed to bind (another process held it)
 
 kube-proxy does this with nat rules in the node's namespace; this kubelet leaves
 the host's firewall alone, and a process can listen anywhere it may run (a
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 CHUNK_BYTES = 64 * 1024
+RETRY_SECONDS = 5.0  # a node port that failed to bind is tried again this often, not only on a catalog change
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,17 @@ class NodePortTarget:
 
 
 class NodePortProxy:
-    def __init__(self, catalog: ServiceCatalog, address: str, *, rng: random.Random | None = None):
+    def __init__(self, catalog: ServiceCatalog, address: str, *, rng: random.Random | None = None,
+                 retry_seconds: float = RETRY_SECONDS):
         self.catalog = catalog
         self.address = address
         self._rng = rng or random.Random()
         self._loop = asyncio.new_event_loop()
         self._targets: dict[int, NodePortTarget] = {}
         self._servers: dict[int, asyncio.AbstractServer] = {}
+        self._opening: set[int] = set()  # ports a _listen task is binding right now
+        self._failed: set[int] = set()  # ports whose last bind failed (warned once, then retried quietly)
+        self._retry_seconds = retry_seconds
         catalog.subscribe(self.reconcile)
 
     def start(self, stop: threading.Event) -> None:
@@ -67,8 +73,12 @@ class NodePortProxy:
         self._loop.run_until_complete(self._until(stop))
 
     async def _until(self, stop: threading.Event) -> None:
+        next_retry = self._loop.time() + self._retry_seconds
         while not stop.is_set():
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(min(0.5, self._retry_seconds))
+            if self._loop.time() >= next_retry:
+                next_retry = self._loop.time() + self._retry_seconds
+                self._open_missing()
         for server in self._servers.values():
             server.close()
 
@@ -76,21 +86,32 @@ class NodePortProxy:
         self._targets = targets
         for port in [p for p in self._servers if p not in targets]:
             self._servers.pop(port).close()
-        for port in targets:
-            if port not in self._servers:
+        self._failed &= set(targets)
+        self._open_missing()
+
+    def _open_missing(self) -> None:
+        for port in self._targets:
+            if port not in self._servers and port not in self._opening:
+                self._opening.add(port)
                 self._loop.create_task(self._listen(port))
 
     async def _listen(self, port: int) -> None:
         try:
             server = await asyncio.start_server(lambda r, w: self._forward(port, r, w), self.address, port,
                                                 reuse_address=True)
-        except OSError as error:  # another process holds it; the next catalog change tries again
-            log.warning("node port %s:%d not served: %s", self.address, port, error)
+        except OSError as error:  # another process holds it; tried again every RETRY_SECONDS
+            if port not in self._failed:
+                log.warning("node port %s:%d not served yet (retried every %.0f s): %s", self.address, port,
+                            self._retry_seconds, error)
+            self._failed.add(port)
             return
+        finally:
+            self._opening.discard(port)
         if port not in self._targets or port in self._servers:  # gone, or opened twice, meanwhile
             server.close()
             return
         self._servers[port] = server
+        self._failed.discard(port)
         log.info("node port %s:%d serving %s", self.address, port, self._targets[port])
 
     async def _forward(self, port: int, client_reader: asyncio.StreamReader,

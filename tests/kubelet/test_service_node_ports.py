@@ -85,3 +85,26 @@ def test_a_node_port_forwards_whole_streams_and_closes_when_the_service_goes(ech
             request(node_port, b"hello")
     finally:
         stop.set()
+
+
+def test_a_node_port_another_process_held_is_served_once_it_is_free(echo_server) -> None:
+    """No catalog change needed: unbound node ports are retried on a timer."""
+    stop = threading.Event()
+    catalog = ServiceCatalog()
+    proxy = NodePortProxy(catalog, "127.0.0.1", retry_seconds=0.1)
+    proxy.start(stop)
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    node_port = blocker.getsockname()[1]
+    try:
+        catalog.upsert_service(node_port_service(node_port))
+        catalog.upsert_slice(endpoint_slice(echo_server))
+        catalog.notify_now()
+        wait_for(lambda: node_port in proxy._failed, message="the first bind failed")
+        blocker.close()
+        wait_for(lambda: node_port in proxy.listening(), message="node port listening after the retry")
+        assert request(node_port, b"hi") == b"echo:hi"
+    finally:
+        blocker.close()
+        stop.set()
