@@ -193,7 +193,7 @@ class ServiceDatapath:
         backend = self._iptables(state.sandbox_netns)
         if state.applied is None:
             present, jumps = netns.our_chains(netns.save(state.sandbox_netns, backend))
-            text = restore_input(wanted, present=present, add_jumps=not jumps)
+            text = restore_input(wanted, present=present, add_jumps=set(wanted.tables) - jumps)
         else:
             text = restore_input(wanted, previous=state.applied)
         state.applied = None  # until the restore is known to have gone through

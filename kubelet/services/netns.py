@@ -119,19 +119,19 @@ def restore(ns: PodNamespace, backend: str, text: str) -> None:
     _run(ns, [f"iptables-{backend}-restore", "--noflush"], text)
 
 
-def our_chains(saved: str) -> tuple[dict[str, set[str]], bool]:
-    """From iptables-save output: our chains in each table, and whether OUTPUT jumps to ours already."""
+def our_chains(saved: str) -> tuple[dict[str, set[str]], set[str]]:
+    """From iptables-save output: our chains in each table, and the tables whose OUTPUT jumps to ours."""
     chains: dict[str, set[str]] = {}
     table = ""
-    found_jump = {"nat": False, "filter": False}
+    jumps: set[str] = set()
     for line in saved.splitlines():
         if line.startswith("*"):
             table = line[1:].strip()
         elif line.startswith(":") and ours(name := line[1:].split()[0]):
             chains.setdefault(table, set()).add(name)
-        elif re.fullmatch(rf"-A OUTPUT -j {SERVICES_CHAIN}", line.strip()) and table in found_jump:
-            found_jump[table] = True
-    return chains, all(found_jump.values())
+        elif re.fullmatch(rf"-A OUTPUT -j {SERVICES_CHAIN}", line.strip()):
+            jumps.add(table)
+    return chains, jumps
 
 
 def write_resolv_conf(ns: PodNamespace, text: str) -> None:

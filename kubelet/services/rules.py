@@ -32,6 +32,7 @@ import base64
 import hashlib
 import ipaddress
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from objects.service import HEADLESS, Protocol, Service, ServiceType
@@ -153,26 +154,27 @@ def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsR
 
 
 def restore_input(wanted: RuleSet, *, previous: RuleSet | None = None, present: dict[str, set[str]] | None = None,
-                  add_jumps: bool = False) -> str:
+                  add_jumps: Collection[str] = ()) -> str:
     """iptables-restore --noflush input taking a namespace to `wanted`.
 
     With `previous` (what the last input wrote), only chains whose rules changed are written, as in
     kube-proxy's partial syncs: a change to one Service rewrites TINYKUBE-SERVICES and that Service's
     chains, not every chain. Without it, every chain is written. Chains of ours that `previous` had, or
     that `present` names (read back from the namespace), and `wanted` lacks are flushed and deleted in
-    the same transaction, after whatever referred to them is rewritten. `add_jumps` inserts the OUTPUT
-    jumps; --noflush only ever appends, so only when they are not there yet.
+    the same transaction, after whatever referred to them is rewritten. `add_jumps` names the tables
+    whose OUTPUT jump to ours is to be inserted: --noflush never replaces a rule, so only those whose
+    jump is not there yet.
     """
     text = []
     for table, chains in wanted.tables.items():
         before = previous.tables.get(table, {}) if previous is not None else {}
         changed = [chain for chain, rules in chains.items() if previous is None or before.get(chain) != rules]
         gone = sorted((set(before) | set((present or {}).get(table, ()))) - set(chains))
-        if not changed and not gone and not add_jumps:
+        if not changed and not gone and table not in add_jumps:
             continue
         lines = [f"*{table}"]
         lines += [f":{chain} - [0:0]" for chain in [*changed, *gone]]  # declaring a chain flushes it
-        if add_jumps:
+        if table in add_jumps:
             lines.append(f"-I OUTPUT 1 -j {SERVICES_CHAIN}")
         for chain in changed:
             lines += chains[chain]

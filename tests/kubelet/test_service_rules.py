@@ -110,7 +110,9 @@ def test_chains_found_in_the_namespace_and_no_longer_wanted_are_flushed_then_del
 
 def test_jumps_are_inserted_only_when_asked_and_removal_undoes_everything() -> None:
     assert "-I OUTPUT" not in restore_input(render([]))
-    assert restore_input(render([]), add_jumps=True).count(f"-I OUTPUT 1 -j {SERVICES_CHAIN}") == 2
+    assert restore_input(render([]), add_jumps={"nat", "filter"}).count(f"-I OUTPUT 1 -j {SERVICES_CHAIN}") == 2
+    only_filter = restore_input(render([]), previous=render([]), add_jumps={"filter"})
+    assert "*nat" not in only_filter and only_filter.count("-I OUTPUT 1") == 1  # nat's jump is there already
     undo = removal({"nat": {SERVICES_CHAIN, "TK-SVC-A"}, "filter": {SERVICES_CHAIN}}, jumps=True)
     assert undo.count(f"-D OUTPUT -j {SERVICES_CHAIN}") == 2 and "-X TK-SVC-A" in undo
 
@@ -123,4 +125,4 @@ def test_our_chains_are_read_back_from_iptables_save() -> None:
     ])
     chains, jumps = our_chains(saved)
     assert chains == {"filter": {SERVICES_CHAIN}, "nat": {SERVICES_CHAIN, "TK-SVC-A"}}
-    assert not jumps  # nat's OUTPUT has no jump to ours yet
+    assert jumps == {"filter"}  # nat's OUTPUT has no jump to ours yet: only it gets one
