@@ -18,6 +18,7 @@ NOTIMP, SERVFAIL and REFUSED.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import struct
@@ -37,7 +38,10 @@ log = logging.getLogger(__name__)
 
 CLASSIC_UDP_SIZE = 512  # what a UDP reply may carry when the query has no EDNS0 record
 OUR_UDP_SIZE = 1232  # the EDNS0 buffer size we advertise: what fits an unfragmented IPv6 packet (DNS Flag Day 2020)
-MAX_IN_FLIGHT = 1000  # queries being answered at once across all pods; past it REFUSED, as CoreDNS's max_concurrent
+# Queries being answered at once, per pod (per listener key) and across the node; past either, REFUSED, as
+# CoreDNS's max_concurrent. Per pod, so one pod flooding slow outside names cannot make every pod's lookups fail.
+MAX_IN_FLIGHT_PER_POD = 100
+MAX_IN_FLIGHT = 1000
 TCP_IDLE_SECONDS = 10.0  # a quiet TCP client is closed, so pods cannot pile up open connections
 
 Handler = Callable[[bytes, bool], Awaitable[bytes | None]]
@@ -47,7 +51,8 @@ class ClusterDnsServer:
     """Thread-safe: serve and release may be called from any thread, before or after start."""
 
     def __init__(self, catalog: DnsCatalog, *, cluster_domain: str = CLUSTER_DOMAIN,
-                 upstreams: list[str] | None = None, upstream: Upstream | None = None):
+                 upstreams: list[str] | None = None, upstream: Upstream | None = None,
+                 max_in_flight_per_pod: int = MAX_IN_FLIGHT_PER_POD):
         self.catalog = catalog
         self.resolver = ClusterResolver(catalog, domain=cluster_domain)
         catalog.subscribe(self.resolver.note_change)
@@ -55,7 +60,9 @@ class ClusterDnsServer:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listeners: dict[str, _Listener] = {}
-        self._in_flight = 0
+        self._in_flight = 0  # the loop's thread only, as are the per-pod counts
+        self._in_flight_by_key: dict[str, int] = {}
+        self._max_in_flight_per_pod = max_in_flight_per_pod
 
     # ----- lifecycle (any thread)
 
@@ -95,8 +102,9 @@ class ClusterDnsServer:
 
     # ----- one query (the loop's thread)
 
-    async def answer(self, query: bytes, tcp: bool) -> bytes | None:
-        """The reply to one wire-format query, or None to stay silent (not a query, or unreadable)."""
+    async def answer(self, query: bytes, tcp: bool, key: str = "") -> bytes | None:
+        """The reply to one wire-format query that arrived on `key`'s sockets, or None to stay silent
+        (not a query, or unreadable)."""
         try:
             request = DNSRecord.parse(query)
         except (DNSError, ValueError, IndexError, UnicodeDecodeError):
@@ -107,9 +115,11 @@ class ClusterDnsServer:
             return _bare_reply(query, RCODE.NOTIMP)
         if len(request.questions) != 1:
             return _bare_reply(query, RCODE.FORMERR)
-        if self._in_flight >= MAX_IN_FLIGHT:
+        in_flight_here = self._in_flight_by_key.get(key, 0)
+        if self._in_flight >= MAX_IN_FLIGHT or in_flight_here >= self._max_in_flight_per_pod:
             return _sized(_error(request, RCODE.REFUSED), request, tcp=tcp)
         self._in_flight += 1
+        self._in_flight_by_key[key] = in_flight_here + 1
         try:
             return await self._resolve(request, query, tcp)
         except Exception:  # one bad answer must not end the listener: log the question, answer SERVFAIL
@@ -117,6 +127,8 @@ class ClusterDnsServer:
             return _sized(_error(request, RCODE.SERVFAIL), request, tcp=tcp)
         finally:
             self._in_flight -= 1
+            if (left := self._in_flight_by_key.pop(key) - 1) > 0:
+                self._in_flight_by_key[key] = left
 
     async def _resolve(self, request: DNSRecord, query: bytes, tcp: bool) -> bytes:
         resolution = self.resolver.resolve(request)
@@ -171,7 +183,7 @@ class ClusterDnsServer:
     def _open(self, previous: _Listener | None, listener: _Listener) -> None:
         if previous is not None:
             previous.close()
-        asyncio.get_running_loop().create_task(listener.open(self.answer))
+        asyncio.get_running_loop().create_task(listener.open(functools.partial(self.answer, key=listener.key)))
 
 
 class _Listener:

@@ -141,13 +141,14 @@ def test_an_external_name_answer_carries_the_upstreams_address(pod):
 
 
 def test_a_down_upstream_is_a_quick_servfail(catalog, stop):
-    server = ClusterDnsServer(catalog, upstream=Upstream([LOOPBACK], port=free_port(), timeout_seconds=1.0))
+    """A refused port is seen at once: well under the 10 s timeout, with room for a loaded machine."""
+    server = ClusterDnsServer(catalog, upstream=Upstream([LOOPBACK], port=free_port(), timeout_seconds=10.0))
     server.start(stop)
     sockets = bind_pod_sockets()
     server.serve("pod-a", sockets.udp, sockets.tcp)
     started = time.monotonic()
     assert query(sockets.port, "example.com").header.rcode == RCODE.SERVFAIL
-    assert time.monotonic() - started < 1.0  # the ICMP refusal ends the wait, not the timeout
+    assert time.monotonic() - started < 5.0  # the ICMP refusal ends the wait, not the timeout
 
 
 def test_a_silent_upstream_is_a_servfail_within_the_timeout(catalog, stop):
@@ -160,7 +161,25 @@ def test_a_silent_upstream_is_a_servfail_within_the_timeout(catalog, stop):
         server.serve("pod-a", sockets.udp, sockets.tcp)
         started = time.monotonic()
         assert query(sockets.port, "example.com").header.rcode == RCODE.SERVFAIL
-        assert 0.4 < time.monotonic() - started < 3.0
+        assert 0.4 < time.monotonic() - started < 5.0
+
+
+def test_one_pod_flooding_slow_outside_names_does_not_refuse_another_pods_lookups(catalog, stop):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # every outside name hangs until the timeout
+        silent.bind((LOOPBACK, 0))
+        upstream = Upstream([LOOPBACK], port=silent.getsockname()[1], timeout_seconds=5.0)
+        server = ClusterDnsServer(catalog, upstream=upstream, max_in_flight_per_pod=2)
+        server.start(stop)
+        flooding, quiet = bind_pod_sockets(), bind_pod_sockets()
+        server.serve("pod-a", flooding.udp, flooding.tcp)
+        server.serve("pod-b", quiet.udp, quiet.tcp)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            for n in range(2):  # fire and forget: both wait on the silent upstream
+                client.sendto(DNSRecord.question(f"slow{n}.example.com").pack(), (LOOPBACK, flooding.port))
+            wait_for(lambda: query(flooding.port, "web.default.svc.cluster.local").header.rcode == RCODE.REFUSED,
+                     message="pod-a's third query refused")
+        reply = query(quiet.port, "web.default.svc.cluster.local")
+        assert reply.header.rcode == RCODE.NOERROR and [str(rr.rdata) for rr in reply.rr] == ["10.96.0.20"]
 
 
 def test_a_large_answer_is_truncated_over_udp_and_whole_over_tcp(catalog, pod):
