@@ -33,7 +33,9 @@ from starlette.concurrency import run_in_threadpool
 
 from apiclient import ApiClient, load_kubeconfig
 from master.api.app import create_app
-from master.api.default_services import REPAIR_INTERVAL_SECONDS, DefaultServices, advertised_address
+from master.api.default_services import (
+    REPAIR_INTERVAL_SECONDS, DefaultServices, advertised_address, kubernetes_service_ip,
+)
 from master.api.loopback import LoopbackTransport
 from master.api.registry import rfc3339
 from master.auth import TokenAuthenticator
@@ -114,7 +116,8 @@ def main(data_dir: Path, bind: str, port: int, db: str | None, tls_san: tuple[st
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     server_url = server_url or f"https://{_url_host(host)}:{port}"
-    credentials = ensure_data_dir(data_dir.expanduser(), server_url=server_url, tls_sans=list(tls_san))
+    credentials = ensure_data_dir(data_dir.expanduser(), server_url=server_url, tls_sans=list(tls_san),
+                                  kubernetes_service_ip=kubernetes_service_ip(service_cluster_ip_range))
     if export_kubeconfig_to:
         export_kubeconfig(credentials.admin_kubeconfig, export_kubeconfig_to)
     if export_node_kubeconfig_to:

@@ -26,6 +26,14 @@ What a later start does with each file:
     kubeconfigs              rewritten when their content would change (a new
                              server_url); these files are owned by the master
 
+The server certificate is for localhost, 127.0.0.1, ::1, the server URL's host,
+each --tls-san and, as kube-apiserver's is, the names pods reach the API by: the
+`kubernetes` Service's ClusterIP (10.96.0.1) and kubernetes, kubernetes.default,
+kubernetes.default.svc, kubernetes.default.svc.cluster.local. A data directory
+made before those were added gets them at its next start the way any new SAN
+comes: only server.crt is reissued, with the same key and CA, so every
+kubeconfig, token and client that trusts the CA keeps working.
+
 Keys, tokens and kubeconfigs are written 0600, certificates 0644, each through
 a temporary file and a rename (`wire.files`), so a crash never leaves half a key behind.
 """
@@ -48,6 +56,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from objects.service import CLUSTER_DOMAIN
 from wire.files import PRIVATE_MODE, PUBLIC_MODE, write_atomically
 from wire.tls_names import in_certificate_order, san_entries, sans_of
 
@@ -72,6 +81,9 @@ RENEW_BEFORE = datetime.timedelta(days=90)
 CLOCK_SKEW = datetime.timedelta(hours=1)
 
 DEFAULT_SANS = ("localhost", "127.0.0.1", "::1")
+# What a pod dials for the API: the `kubernetes` Service in `default`, by each name its DNS search path gives.
+IN_CLUSTER_NAMES = ("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                    f"kubernetes.default.svc.{CLUSTER_DOMAIN}")
 
 DIR_MODE = 0o700
 
@@ -94,12 +106,15 @@ class ClusterCredentials:
     node_kubeconfig: Path
 
 
-def ensure_data_dir(data_dir: Path, *, server_url: str, tls_sans: list[str]) -> ClusterCredentials:
+def ensure_data_dir(data_dir: Path, *, server_url: str, tls_sans: list[str],
+                    kubernetes_service_ip: str | None = None) -> ClusterCredentials:
     """Create the data directory's credentials on first start; reuse them afterwards.
 
     `server_url` goes into both kubeconfigs and its host is added to the
     server certificate's SANs. It must be https: kubectl withholds tokens from
-    plain http. Idempotent: a second call with the same arguments writes nothing.
+    plain http. `kubernetes_service_ip` (the `kubernetes` Service's ClusterIP)
+    adds it and IN_CLUSTER_NAMES to the SANs. Idempotent: a second call with
+    the same arguments writes nothing.
     """
     url_host = _https_host(server_url)
     _ensure_private_dir(data_dir)
@@ -109,7 +124,8 @@ def ensure_data_dir(data_dir: Path, *, server_url: str, tls_sans: list[str]) -> 
 
     # 2. The serving certificate: its key is kept, the certificate follows the SANs.
     server_key = _ensure_key(data_dir / SERVER_KEY_FILE)
-    wanted_sans = san_entries([*DEFAULT_SANS, url_host, *tls_sans])
+    in_cluster = [kubernetes_service_ip, *IN_CLUSTER_NAMES] if kubernetes_service_ip else []
+    wanted_sans = san_entries([*DEFAULT_SANS, url_host, *tls_sans, *in_cluster])
     _ensure_server_cert(data_dir / SERVER_CERT_FILE, server_key, ca_key, ca_cert, wanted_sans)
 
     # 3. The tokens: never rotated, so kubelets keep authenticating across restarts.

@@ -74,7 +74,7 @@ class DefaultServices:
     def __init__(self, registry: Registry, *, service_cidr: str, api_port: int, advertised: str):
         self.registry = registry
         network = parse_service_cidr(service_cidr)
-        self.kubernetes = kubernetes_service(str(network.network_address + KUBERNETES_HOST_INDEX), api_port)
+        self.kubernetes = kubernetes_service(kubernetes_service_ip(service_cidr), api_port)
         self.kube_dns = kube_dns_service(str(network.network_address + KUBE_DNS_HOST_INDEX))
         address = ipaddress.ip_address(advertised)
         self.reachable = not (address.is_loopback or address.is_unspecified)
@@ -142,6 +142,11 @@ class DefaultServices:
 def ensure_default_services(registry: Registry, *, service_cidr: str, api_port: int, advertised: str) -> None:
     """One round of DefaultServices.ensure() (see there)."""
     DefaultServices(registry, service_cidr=service_cidr, api_port=api_port, advertised=advertised).ensure()
+
+
+def kubernetes_service_ip(service_cidr: str) -> str:
+    """The `kubernetes` Service's ClusterIP: the service range's first host (also a server certificate SAN)."""
+    return str(parse_service_cidr(service_cidr).network_address + KUBERNETES_HOST_INDEX)
 
 
 def advertised_address(bind: str) -> str:

@@ -146,6 +146,35 @@ def test_server_certificate_verifies_against_the_ca_for_every_default_name(data_
         assert chain[-1] == ca
 
 
+IN_CLUSTER = {"10.96.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+              "kubernetes.default.svc.cluster.local"}
+
+
+def test_pods_reach_the_api_by_the_kubernetes_services_address_and_names(data_dir: Path) -> None:
+    credentials = ensure_data_dir(data_dir, server_url=SERVER_URL, tls_sans=[], kubernetes_service_ip="10.96.0.1")
+    ca, leaf = load_cert(credentials.ca_cert), load_cert(credentials.server_cert)
+
+    assert IN_CLUSTER <= sans_of(credentials.server_cert)
+    verifier = PolicyBuilder().store(Store([ca]))
+    for subject in (x509.DNSName("kubernetes.default.svc"), x509.IPAddress(ipaddress.ip_address("10.96.0.1"))):
+        assert verifier.build_server_verifier(subject).verify(leaf, [])[-1] == ca
+
+
+def test_a_data_dir_made_before_the_in_cluster_names_gains_them_and_keeps_everything_else(data_dir: Path) -> None:
+    old = start(data_dir)  # as an earlier master left it: no in-cluster SANs
+    before = snapshot(data_dir)
+
+    new = ensure_data_dir(data_dir, server_url=SERVER_URL, tls_sans=[], kubernetes_service_ip="10.96.0.1")
+
+    after = snapshot(data_dir)
+    assert {name for name in before if before[name] != after[name]} == {"server.crt"}
+    assert new == old  # the tokens and kubeconfigs every client holds are the same
+    leaf = load_cert(new.server_cert)
+    assert leaf.public_key() == x509.load_pem_x509_certificate(before["server.crt"]).public_key()
+    assert IN_CLUSTER | {"localhost", "127.0.0.1", "::1"} <= sans_of(new.server_cert)
+    leaf.verify_directly_issued_by(load_cert(new.ca_cert))
+
+
 def test_changing_the_server_url_rewrites_only_the_kubeconfigs(data_dir: Path) -> None:
     first = start(data_dir, tls_sans=["10.0.0.5"])
     before = snapshot(data_dir)

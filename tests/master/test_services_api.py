@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import subprocess
 import sys
 
@@ -40,6 +41,13 @@ def test_the_kubernetes_service_fronts_the_api_server_at_the_first_service_addre
     assert (service["spec"]["clusterIP"], service["spec"]["type"]) == ("10.96.0.1", "ClusterIP")
     assert service["spec"]["ports"] == [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": master.port}]
     assert "selector" not in service["spec"]
+
+
+def test_pods_can_dial_the_api_as_kubernetes_default_svc_and_verify_it(master):
+    # What a pod's client does: TLS to the name kubernetes.default.svc, trusting only the cluster CA.
+    with socket.create_connection(("127.0.0.1", master.port), timeout=10) as raw, \
+            master.ca.wrap_socket(raw, server_hostname="kubernetes.default.svc") as tls:
+        assert tls.version()
 
 
 def test_kube_dns_serves_dns_over_udp_and_tcp_at_the_tenth_address(api):
