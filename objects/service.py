@@ -27,6 +27,7 @@ HEADLESS = "None"  # spec.clusterIP of a headless Service
 NODE_PORT_RANGE = range(30000, 32768)  # kube-apiserver's default --service-node-port-range
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"  # kube-apiserver's usual --service-cluster-ip-range (kubeadm's default)
 CLUSTER_DOMAIN = "cluster.local"
+DNS_PORT = 53  # kube-dns's port, UDP and TCP: what pods send cluster DNS queries to
 
 
 class ServiceType(StrEnum):

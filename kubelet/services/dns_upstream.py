@@ -22,12 +22,13 @@ import secrets
 import struct
 from pathlib import Path
 
+from objects.service import DNS_PORT
+
 log = logging.getLogger(__name__)
 
 RESOLV_CONF = Path("/etc/resolv.conf")
 DEFAULT_NAMESERVERS = ["127.0.0.1"]  # glibc's choice when resolv.conf names none
 FORWARD_TIMEOUT_SECONDS = 2.0
-DNS_PORT = 53
 MAX_MESSAGE = 65535
 
 

@@ -35,13 +35,12 @@ import typing
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from objects.service import HEADLESS, Protocol, Service, ServiceType
+from objects.service import DNS_PORT, HEADLESS, Protocol, Service, ServiceType
 
 SERVICES_CHAIN = "TINYKUBE-SERVICES"
 SERVICE_CHAIN_PREFIX = "TK-SVC-"
 ENDPOINT_CHAIN_PREFIX = "TK-SEP-"
 OUR_CHAIN_PREFIXES = (SERVICES_CHAIN, SERVICE_CHAIN_PREFIX, ENDPOINT_CHAIN_PREFIX)
-DNS_PORT = 53
 ROUTED_PROTOCOLS = (Protocol.TCP, Protocol.UDP)  # iptables-nft in a pod has no sctp match everywhere
 
 
