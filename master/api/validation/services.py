@@ -17,6 +17,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from master.api.defaults import externally_accessible
+from master.api.strategy import needs_health_check
 from master.api.validation import causes as cause
 from master.api.validation.causes import Cause, GoValue, go_quote, go_string_slice
 from master.api.validation.container import validate_port_number_or_name
@@ -54,7 +56,7 @@ def validate_service(service: Service, old: Service | None) -> list[Cause]:
         old_spec = old.spec or ServiceSpec()
         found += _cluster_ips_unchanged(spec, old_spec)
         found += _ip_families_unchanged(spec, old_spec)
-        if _needs_health_check(old_spec) and _needs_health_check(spec) and \
+        if needs_health_check(old_spec) and needs_health_check(spec) and \
                 spec.health_check_node_port != old_spec.health_check_node_port:
             found.append(cause.forbidden("spec.healthCheckNodePort", "field is immutable"))
     found += _validate_spec(spec)
@@ -75,6 +77,8 @@ def name_is_dns1035_label(name: str, *, prefix: bool = False) -> list[str]:
 
 
 def is_headless(spec: ServiceSpec) -> bool:
+    """Kubernetes' isHeadlessService, on the clusterIPs a request carries (validation and the allocator
+    read it before clusterIP and clusterIPs are known to agree; stored objects use Service.is_headless)."""
     return spec.cluster_ips == [HEADLESS]
 
 
@@ -296,7 +300,7 @@ def _validate_load_balancer_fields(spec: ServiceSpec) -> list[Cause]:
 def _validate_traffic_policies(spec: ServiceSpec) -> list[Cause]:
     found: list[Cause] = []
     external = spec.external_traffic_policy
-    if not _externally_accessible(spec):
+    if not externally_accessible(spec):
         if external:
             found.append(cause.invalid("spec.externalTrafficPolicy", external,
                                        "may only be set for externally-accessible services"))
@@ -305,7 +309,7 @@ def _validate_traffic_policies(spec: ServiceSpec) -> list[Cause]:
     elif external not in TRAFFIC_POLICIES:
         found.append(cause.not_supported("spec.externalTrafficPolicy", external, TRAFFIC_POLICIES))
     health_check_port = spec.health_check_node_port or 0
-    if not _needs_health_check(spec):
+    if not needs_health_check(spec):
         if health_check_port:
             found.append(cause.invalid("spec.healthCheckNodePort", health_check_port,
                                        "may only be set when `type` is 'LoadBalancer' and "
@@ -324,15 +328,6 @@ def _validate_traffic_policies(spec: ServiceSpec) -> list[Cause]:
     if distribution is not None and distribution not in TRAFFIC_DISTRIBUTIONS:
         found.append(cause.not_supported("spec.trafficDistribution", distribution, TRAFFIC_DISTRIBUTIONS))
     return found
-
-
-def _externally_accessible(spec: ServiceSpec) -> bool:
-    return spec.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) or (
-        spec.type == ServiceType.CLUSTER_IP and bool(spec.external_ips))
-
-
-def _needs_health_check(spec: ServiceSpec) -> bool:
-    return spec.type == ServiceType.LOAD_BALANCER and spec.external_traffic_policy == "Local"
 
 
 def _validate_status(status: ServiceStatus | None) -> list[Cause]:
