@@ -28,7 +28,9 @@ import contextlib
 import errno
 import logging
 import os
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -167,7 +169,7 @@ class PortForwarder:
                 with contextlib.suppress(SessionClosed):
                     await stream.close()
 
-    def _spawn(self, coroutine) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
