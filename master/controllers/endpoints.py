@@ -28,11 +28,11 @@ from apiclient import ApiClient, ApiStatusError
 from apiclient.events import EventRecorder
 from apiclient.informer import Informer, object_key
 from master.controllers.controller import Controller
-from master.controllers.endpoints_membership import is_headless, managed_by_controllers, members, selected_pods
+from master.controllers.endpoints_membership import HEADLESS_LABEL, managed_by_controllers, members, selected_pods
 from master.controllers.endpoints_subsets import OVER_CAPACITY, TRUNCATED, desired_subsets, truncate
 from master.controllers.endpoints_trigger_time import TriggerTimes, with_trigger_time
 from master.controllers.endpoints_watch import ServiceWatch
-from master.controllers.endpoints_written import WrittenVersions
+from master.controllers.endpoints_written import STALE_RECHECK_SECONDS, WrittenVersions
 from master.controllers.pod_template import event_subject, without_empty_values
 from objects.endpoints import Endpoints, EndpointSubset
 from objects.kinds import ENDPOINTS, SERVICE
@@ -42,10 +42,6 @@ from objects.status import NAMESPACE_TERMINATING_CAUSE
 
 log = logging.getLogger(__name__)
 
-HEADLESS_LABEL = "service.kubernetes.io/headless"
-# The cache is behind our last write, or a write met a newer object: look again this soon (the watch
-# event that catches the cache up usually comes first).
-STALE_RECHECK_SECONDS = 0.05
 
 
 class EndpointsController(Controller):
@@ -157,7 +153,7 @@ def _endpoints_for(service: Service, existing: Endpoints | None, subsets: list[E
 
 def _labels_for(service: Service) -> dict[str, str] | None:
     labels = dict(service.metadata.labels or {})
-    if is_headless(service):
+    if service.is_headless:
         labels[HEADLESS_LABEL] = ""
     else:
         labels.pop(HEADLESS_LABEL, None)

@@ -27,8 +27,10 @@ from typing import Any
 from apiclient.informer import Informer
 from master.controllers.cache_view import PodView
 from objects.phases import FINISHED_PHASES, ConditionStatus, PodConditionType
-from objects.service import HEADLESS, Service, ServicePort, ServiceType
+from objects.service import Service, ServicePort, ServiceType
 
+# On the Endpoints and EndpointSlices of a headless Service (Service.is_headless), as Kubernetes marks them.
+HEADLESS_LABEL = "service.kubernetes.io/headless"
 DEFAULT_PROTOCOL = "TCP"  # what the apiserver defaults an unset Service or container port protocol to
 
 
@@ -105,12 +107,6 @@ def managed_by_controllers(service: Service) -> bool:
     """Does a controller keep this Service's endpoints? Not with no selector, not for an ExternalName."""
     spec = service.spec
     return bool(spec and spec.selector) and service.type != ServiceType.EXTERNAL_NAME
-
-
-def is_headless(service: Service) -> bool:
-    """No virtual IP: clusterIP None (or unset, which the API never leaves it)."""
-    cluster_ip = service.spec.cluster_ip if service.spec else None
-    return not cluster_ip or cluster_ip == HEADLESS
 
 
 def selected_pods(pods: Informer, namespace: str, selector: dict[str, str]) -> list[EndpointPodView]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from master.controllers.endpoints_membership import Member, Standing, should_set_hostname
 from objects.endpoints import EndpointAddress, EndpointPort, EndpointSubset
 from objects.meta import ObjectReference
-from objects.service import HEADLESS, Service
+from objects.service import Service
 
 MAX_CAPACITY = 1000  # addresses one Endpoints object holds (the endpoints controller's maxCapacity)
 OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
@@ -65,7 +65,7 @@ def desired_subsets(service: Service, members: list[Member]) -> list[EndpointSub
 
 
 def is_headless_without_ports(service: Service) -> bool:
-    return bool(service.spec) and service.spec.cluster_ip == HEADLESS and not service.ports
+    return service.is_headless and not service.ports
 
 
 def endpoint_address(service: Service, member: Member) -> EndpointAddress | None:

@@ -21,6 +21,9 @@ import time
 from typing import Any
 
 EXPECTATION_SECONDS = 30.0
+# A sync found the cache behind our last write, or a write met a newer object: look again this soon
+# (the watch event that catches the cache up usually comes first).
+STALE_RECHECK_SECONDS = 0.05
 GONE = -1  # remembered for an object the controller deleted
 
 

@@ -33,14 +33,14 @@ from apiclient.why_reports import ReportPublisher
 from master.controllers.cache_view import PodView
 from master.controllers.controller import Controller
 from master.controllers.endpoints_membership import (
-    Member, Standing, is_headless, managed_by_controllers, members, selected_pods, services_to_sync,
+    HEADLESS_LABEL, Member, Standing, managed_by_controllers, members, selected_pods, services_to_sync,
     should_set_hostname,
 )
 from master.controllers.endpoints_report import PUBLISHED_ANYWAY, service_report
 from master.controllers.endpoints_slicing import SlicePlan, Wanted, plan_slices, ports_key
 from master.controllers.endpoints_trigger_time import TriggerTimes, with_trigger_time
 from master.controllers.endpoints_watch import ServiceWatch
-from master.controllers.endpoints_written import WrittenVersions
+from master.controllers.endpoints_written import STALE_RECHECK_SECONDS, WrittenVersions
 from objects.endpoints import (
     MANAGED_BY_CONTROLLER, MANAGED_BY_LABEL, MAX_ENDPOINTS_PER_SLICE, SERVICE_NAME_LABEL, Endpoint,
     EndpointConditions, EndpointPort, EndpointSlice,
@@ -52,10 +52,8 @@ from objects.status import NAMESPACE_TERMINATING_CAUSE
 
 log = logging.getLogger(__name__)
 
-HEADLESS_LABEL = "service.kubernetes.io/headless"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 RESERVED_LABELS = (SERVICE_NAME_LABEL, MANAGED_BY_LABEL, HEADLESS_LABEL)  # a Service's own are not copied
-STALE_RECHECK_SECONDS = 0.05  # see endpoints.py
 
 
 class EndpointSliceController(Controller):
@@ -202,7 +200,7 @@ def address_types(service: Service) -> list[str]:
 def slice_labels(service: Service) -> dict[str, str]:
     """The Service's own labels, the headless mark, and the two that say whose slice it is."""
     labels = {k: v for k, v in (service.metadata.labels or {}).items() if k not in RESERVED_LABELS}
-    if is_headless(service):
+    if service.is_headless:
         labels[HEADLESS_LABEL] = ""
     labels[SERVICE_NAME_LABEL] = service.metadata.name or ""
     labels[MANAGED_BY_LABEL] = MANAGED_BY_CONTROLLER
