@@ -48,14 +48,13 @@ from objects.endpoints import (
 )
 from objects.kinds import ENDPOINT_SLICE, ENDPOINTS, SERVICE, ResourceType
 from objects.meta import ObjectMeta
-from objects.service import Service, ServicePort, ServiceSpec
+from objects.service import DNS_PORT, Service, ServicePort, ServiceSpec
 
 log = logging.getLogger(__name__)
 
 KUBERNETES = "kubernetes"
 KUBE_DNS = "kube-dns"
 HTTPS_PORT = 443
-DNS_PORT = 53
 KUBERNETES_HOST_INDEX = 1  # the service range's first host
 KUBE_DNS_HOST_INDEX = 10  # kubeadm's choice, which every kubelet's --cluster-dns follows
 # kube-apiserver marks its Endpoints so the mirroring controller makes no second slice of them.
