@@ -323,3 +323,17 @@ def test_an_address_that_is_not_an_ip_is_refused_as_kubectl_refuses_it(namespace
                for program in ("kubectl", "tkctl")]
 
     assert [(a.returncode, a.stderr) for a in answers] == [(1, "error: foo is not a valid IP\n")] * 2
+
+
+def test_a_node_may_not_port_forward(master, namespace, web):
+    async def attempt():
+        async with async_connect(
+                f"wss://127.0.0.1:{master.port}/api/v1/namespaces/{namespace}/pods/web/portforward",
+                ssl=master.ca, create_connection=SpdyTunnelConnection,
+                additional_headers={"Authorization": f"Bearer {master.token('node')}"}):
+            pass
+
+    with pytest.raises(InvalidStatus) as refused:
+        asyncio.run(attempt())
+
+    assert refused.value.response.status_code == 403
