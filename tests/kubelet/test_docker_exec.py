@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from kubelet.runtime import docker_exec
+from kubelet.runtime import docker_stream
 from kubelet.runtime.docker_exec import DockerExecSession
 from kubelet.runtime.docker_runtime import engine_errors
 
@@ -42,11 +42,11 @@ def running(harness) -> str:
 
 
 def frame(stream: int, payload: bytes) -> bytes:
-    return docker_exec.FRAME_HEADER.pack(stream, len(payload)) + payload
+    return docker_stream.FRAME_HEADER.pack(stream, len(payload)) + payload
 
 
 def test_an_exec_not_yet_started_keeps_its_stream_open_through_quiet_checks(harness, running, monkeypatch):
-    monkeypatch.setattr(docker_exec, "QUIET_CHECK_SECONDS", 0.01)
+    monkeypatch.setattr(docker_stream, "QUIET_CHECK_SECONDS", 0.01)
     api = CountingApi(harness.docker_client.api)
     exec_id = harness.docker_client.api.exec_create(running, ["true"])["Id"]  # created, never started
     ours, engine_side = socket.socketpair()
