@@ -15,7 +15,8 @@ the rules in). Only our own chains are written; OUTPUT gets one jump to each:
                   TK-SEP-<hash>  ─► DNAT <pod IP>:<targetPort>
 
     filter OUTPUT ─► TINYKUBE-SERVICES
-                    -d <clusterIP> -p tcp --dport 80 ─► REJECT   (only for a Service port with no endpoint)
+                    -d <clusterIP> -p tcp --dport 80 ─► REJECT   (every Service port: reached only by
+                                                                 packets no DNAT took, so with no endpoint)
 
 The filter table sees a packet after nat has rewritten it, so only packets that
 no DNAT rule took reach the REJECT rules, as in kube-proxy.
@@ -132,9 +133,12 @@ def render(routes: list[PortRoute], *, node_ips: tuple[str, ...] = (), dns: DnsR
         if route.node_port:
             destinations += [(node_ip, route.node_port) for node_ip in node_ips if _routable_node_ip(node_ip)]
         comment = f'-m comment --comment "{route.label}"'
+        # Every Service port is rejected in filter, endpoints or not: a packet nat DNATed no longer has
+        # this destination by then. Kept whatever the endpoints, the REJECT is never missing while nat,
+        # a separate commit, drops a port's last endpoint (a connection in that gap would hang, unanswered).
+        filter_[SERVICES_CHAIN] += [f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
+                                    f"-j REJECT" for address, port in destinations]
         if not route.endpoints:
-            filter_[SERVICES_CHAIN] += [f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "
-                                        f"-j REJECT" for address, port in destinations]
             continue
         service_chain = chain_name(SERVICE_CHAIN_PREFIX, route.label, route.protocol)
         nat[SERVICES_CHAIN] += [f"-A {SERVICES_CHAIN} -d {address}/32 -p {protocol} --dport {port} {comment} "

@@ -69,6 +69,15 @@ def test_a_service_port_without_endpoints_is_rejected_in_the_filter_table_also_o
     assert "-d 172.18.0.2/32 -p tcp --dport 30080" in filter_
 
 
+def test_losing_the_last_endpoint_changes_only_nat_because_the_reject_is_always_there() -> None:
+    """nat and filter are separate commits: were the REJECT added only once the endpoints are gone, a
+    connection between the two would match neither DNAT nor REJECT and hang unanswered."""
+    serving = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, endpoints=(("10.0.0.1", 8080),))
+    drained = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80)
+    assert render([serving]).tables["filter"] == render([drained]).tables["filter"]
+    assert "*filter" not in restore_input(render([drained]), previous=render([serving]))
+
+
 def test_a_loopback_node_ip_is_no_node_port_destination_in_pods() -> None:
     """127.0.0.1:<nodePort> in a pod is the pod's own localhost, not the Service (and a martian elsewhere)."""
     route = PortRoute("default", "web", "", "TCP", "10.96.0.5", 80, node_port=30080, endpoints=(("10.0.0.1", 8080),))
