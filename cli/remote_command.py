@@ -16,8 +16,10 @@ carries the code in `details.causes[reason=ExitCode]`; no Status at all means
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -31,6 +33,7 @@ from apiclient import Connection
 from apiclient.errors import status_error, unreachable
 from cli.errors import TkctlError
 from cli.session import USER_AGENT
+from cli.terminal import on_resize, raw_mode, size
 from objects.status import Status, StatusOutcome
 
 SUBPROTOCOL = "v5.channel.k8s.io"
@@ -110,6 +113,24 @@ def open_remote_command(connection: Connection, path: str,
         raise status_error(response.status_code, body, text) from None
     except (InvalidHandshake, OSError, TimeoutError) as error:
         raise unreachable(connection.server, f"GET {path}", error) from None
+
+
+def run_in_this_terminal(connection: Connection, path: str, request: ExecRequest | AttachRequest) -> int:
+    """Open pods/NAME/exec or /attach and run it on this process's stdin/stdout/stderr, to its exit code.
+
+    With a TTY the remote terminal starts at our size and follows it, and ours is raw meanwhile.
+    """
+    remote = RemoteCommand(open_remote_command(connection, path, request))
+    with contextlib.ExitStack() as terminal:
+        if request.tty:
+            def resize() -> None:
+                if (dimensions := size()) is not None:
+                    remote.resize(*dimensions)
+            resize()  # the first frame: the remote terminal starts at our size
+            terminal.enter_context(on_resize(resize))
+            terminal.enter_context(raw_mode(sys.stdin))
+        return remote.run(stdin=sys.stdin.buffer if request.stdin else None, stdout=sys.stdout.buffer,
+                          stderr=sys.stderr.buffer)
 
 
 class RemoteCommand:

@@ -11,7 +11,6 @@ now on, stdin with -i, until the container's process ends or Ctrl-C detaches.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from typing import Any
 
@@ -20,9 +19,9 @@ import click
 from cli.completion import complete_pod_names
 from cli.errors import CommandError
 from cli.pods import default_container, fetch_pod, has_container, pod_name
-from cli.remote_command import AttachRequest, RemoteCommand, open_remote_command
+from cli.remote_command import AttachRequest, run_in_this_terminal
 from cli.session import Session, pass_session, session_options
-from cli.terminal import is_terminal, on_resize, raw_mode, size
+from cli.terminal import is_terminal
 from objects.kinds import POD
 from objects.phases import is_finished_phase
 
@@ -95,17 +94,7 @@ def _uses_terminal(spec: dict[str, Any], *, stdin: bool, tty: bool, warn: Any) -
 def _run(session: Session, pod: dict[str, Any], request: AttachRequest) -> int:
     namespace = (pod.get("metadata") or {}).get("namespace") or session.namespace
     path = f"{POD.collection_path(namespace)}/{pod_name(pod)}/attach"
-    remote = RemoteCommand(open_remote_command(session.connection, path, request))
-    with contextlib.ExitStack() as terminal:
-        if request.tty:
-            def resize() -> None:
-                if (dimensions := size()) is not None:
-                    remote.resize(*dimensions)
-            resize()
-            terminal.enter_context(on_resize(resize))
-            terminal.enter_context(raw_mode(sys.stdin))
-        try:
-            return remote.run(stdin=sys.stdin.buffer if request.stdin else None, stdout=sys.stdout.buffer,
-                              stderr=sys.stderr.buffer)
-        except KeyboardInterrupt:
-            return 0  # Ctrl-C detaches; the container goes on
+    try:
+        return run_in_this_terminal(session.connection, path, request)
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C detaches; the container goes on

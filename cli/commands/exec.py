@@ -8,7 +8,6 @@ and leave with the remote command's exit code, saying
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from typing import Any
 
@@ -17,9 +16,9 @@ import click
 from cli.completion import complete_pod_names
 from cli.errors import CommandError
 from cli.pods import default_container, fetch_pod, pod_name
-from cli.remote_command import ExecRequest, RemoteCommand, open_remote_command
+from cli.remote_command import ExecRequest, run_in_this_terminal
 from cli.session import Session, pass_session, session_options
-from cli.terminal import is_terminal, on_resize, raw_mode, size
+from cli.terminal import is_terminal
 from objects.kinds import POD
 from objects.phases import is_finished_phase
 
@@ -95,14 +94,4 @@ def _uses_terminal(*, stdin: bool, tty: bool, warn: Any) -> bool:
 def _run(session: Session, pod: dict[str, Any], request: ExecRequest) -> int:
     namespace = (pod.get("metadata") or {}).get("namespace") or session.namespace
     path = f"{POD.collection_path(namespace)}/{pod_name(pod)}/exec"
-    remote = RemoteCommand(open_remote_command(session.connection, path, request))
-    stdin = sys.stdin.buffer if request.stdin else None
-    with contextlib.ExitStack() as terminal:
-        if request.tty:
-            def resize() -> None:
-                if (dimensions := size()) is not None:
-                    remote.resize(*dimensions)
-            resize()  # the first frame: the remote terminal starts at our size
-            terminal.enter_context(on_resize(resize))
-            terminal.enter_context(raw_mode(sys.stdin))
-        return remote.run(stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer)
+    return run_in_this_terminal(session.connection, path, request)
